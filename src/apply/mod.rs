@@ -1,0 +1,303 @@
+//! Executes a plan: walks the operation graph in dependency order, independent operations in
+//! parallel (`--parallelism`), and records every step in the state as it happens (after
+//! oxidecomputer/steno's saga log):
+//!
+//! 1. before a create, the state records it as pending, with its idempotency token and the
+//!    resolved attributes that identify it; 2. the id is recorded as soon as AWS returns it;
+//!    3. only then does apply wait for the resource to be ready.
+//!
+//! On the first failure, or Ctrl-C, no new operation starts; those in flight finish; the state
+//! is saved; the report names what failed and what was left undone.
+
+mod ops;
+mod progress;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+
+pub use ops::{Op, OpKind, operations};
+pub use progress::Progress;
+
+use crate::graph::CycleError;
+use crate::plan::Plan;
+use crate::providers::{self, Aws, AwsError, Status};
+use crate::resource::{Address, Attrs, DesiredResource};
+use crate::state::{LocalStore, Pending, PendingOperation, ResourceState, State, StateError, now_rfc3339};
+
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// How long to wait for a resource to become ready or go away.
+    pub wait_timeout: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { parallelism: 10, wait_timeout: Duration::from_secs(20 * 60) }
+    }
+}
+
+/// An operation that failed, with everything the user needs to act on it.
+#[derive(Debug, thiserror::Error)]
+#[error("{op}: {error}")]
+pub struct OpFailure {
+    pub op: Op,
+    #[source]
+    pub error: AwsError,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+}
+
+/// What an apply did.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub completed: Vec<Op>,
+    pub failed: Vec<OpFailure>,
+    /// Operations never started because of a failure or an interrupt.
+    pub not_started: Vec<Op>,
+    pub interrupted: bool,
+}
+
+impl ApplyReport {
+    pub fn succeeded(&self) -> bool {
+        self.failed.is_empty() && self.not_started.is_empty() && !self.interrupted
+    }
+}
+
+/// Shared by the operations running at once: the state and where it is saved.
+struct Ledger {
+    state: Mutex<State>,
+    store: LocalStore,
+}
+
+impl Ledger {
+    async fn record(&self, change: impl FnOnce(&mut State)) -> Result<(), StateError> {
+        let mut state = self.state.lock().await;
+        change(&mut state);
+        self.store.write(&mut state)
+    }
+
+    async fn id_of(&self, address: &Address) -> Option<String> {
+        self.state.lock().await.id_of(address).map(str::to_owned)
+    }
+}
+
+/// Carries out `plan`, saving `state` to `store` after every step. Returns the final state.
+pub async fn apply(aws: &Aws, plan: &Plan, mut state: State, store: &LocalStore, options: &ApplyOptions, progress: &Progress) -> Result<(State, ApplyReport), ApplyError> {
+    let graph = operations(plan, &state)?;
+    adopt_what_the_read_found(plan, &mut state);
+    store.write(&mut state)?;
+
+    let ledger = Arc::new(Ledger { state: Mutex::new(state), store: store.clone() });
+    let plan = Arc::new(plan.clone());
+    let mut queue = graph.ready_queue()?;
+    let mut report = ApplyReport::default();
+    let mut running: JoinSet<(Op, Result<Result<(), AwsError>, StateError>)> = JoinSet::new();
+    let mut stopping = false;
+    let mut state_error: Option<StateError> = None;
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+
+    loop {
+        while !stopping && running.len() < options.parallelism.max(1) {
+            let Some(op) = queue.next_ready() else { break };
+            let (aws, plan, ledger, progress, options) = (aws.clone(), plan.clone(), ledger.clone(), progress.clone(), options.clone());
+            running.spawn(async move {
+                let result = run(&aws, &plan, &ledger, &op, &progress, &options).await;
+                (op, result)
+            });
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = running.join_next() => {
+                let Some(joined) = joined else { break };
+                let (op, result) = joined.expect("apply operations do not panic");
+                match result {
+                    Ok(Ok(())) => {
+                        queue.finish(&op);
+                        report.completed.push(op);
+                    }
+                    Ok(Err(error)) => {
+                        progress.line(&format!("{op}: failed: {error}"));
+                        report.failed.push(OpFailure { op, error });
+                        stopping = true;
+                    }
+                    Err(e) => {
+                        state_error.get_or_insert(e);
+                        stopping = true;
+                    }
+                }
+            }
+            _ = &mut interrupt, if !stopping => {
+                progress.line("interrupted: starting nothing new; waiting for the operations in flight, then saving the state");
+                report.interrupted = true;
+                stopping = true;
+            }
+        }
+    }
+    while let Some(op) = queue.next_ready() {
+        report.not_started.push(op);
+    }
+    report.not_started.extend(graph_remaining(&graph, &report));
+    let state = Arc::try_unwrap(ledger).ok().expect("all operations finished").state.into_inner();
+    if let Some(e) = state_error {
+        return Err(e.into());
+    }
+    Ok((state, report))
+}
+
+/// Operations neither done, failed nor already listed: those behind a failure.
+fn graph_remaining(graph: &crate::graph::Graph<Op>, report: &ApplyReport) -> Vec<Op> {
+    let done: std::collections::BTreeSet<&Op> =
+        report.completed.iter().chain(report.failed.iter().map(|f| &f.op)).chain(report.not_started.iter()).collect();
+    graph.order().unwrap_or_default().into_iter().filter(|o| !done.contains(o)).collect()
+}
+
+/// The live read may have found resources of pending creates (adopted now, with their ids)
+/// and found others gone for good (dropped from the state).
+fn adopt_what_the_read_found(plan: &Plan, state: &mut State) {
+    for (address, found) in &plan.live {
+        if let Some(r) = state.resources.get_mut(address) {
+            r.id = Some(found.id.clone());
+            if r.pending.take().is_some() {
+                tracing::info!(%address, id = %found.id, "adopted a resource whose create was interrupted");
+            }
+        }
+    }
+    for address in &plan.forget {
+        state.resources.remove(address);
+    }
+}
+
+async fn run(aws: &Aws, plan: &Plan, ledger: &Ledger, op: &Op, progress: &Progress, options: &ApplyOptions) -> Result<Result<(), AwsError>, StateError> {
+    let started = Instant::now();
+    let result = match op.kind {
+        OpKind::Create => create(aws, plan, ledger, &op.address, progress, options).await,
+        OpKind::Update => update(aws, plan, ledger, &op.address).await,
+        OpKind::Delete => delete(aws, plan, ledger, &op.address, progress, options).await,
+        OpKind::Wait => {
+            let d = &plan.desired[&op.address];
+            let id = ledger.id_of(&op.address).await.unwrap_or_default();
+            Ok(wait_until(aws, d.kind, &op.address, &id, Status::Ready, progress, options).await)
+        }
+    };
+    if let Ok(Ok(())) = &result {
+        progress.line(&format!("{op}: done ({:.1}s)", started.elapsed().as_secs_f64()));
+    }
+    result
+}
+
+/// The desired attributes with every reference replaced by the id now in the state.
+async fn resolved(ledger: &Ledger, d: &DesiredResource) -> Attrs {
+    let state = ledger.state.lock().await;
+    let lookup = |a: &Address| state.id_of(a).map(str::to_owned);
+    d.attrs
+        .iter()
+        .map(|(k, v)| (k.clone(), v.resolve(&lookup).expect("dependencies are applied before their dependents")))
+        .collect()
+}
+
+async fn create(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, progress: &Progress, options: &ApplyOptions) -> Result<Result<(), AwsError>, StateError> {
+    let d = &plan.desired[address];
+    let attrs = resolved(ledger, d).await;
+    let token = uuid::Uuid::new_v4().to_string();
+    ledger
+        .record(|s| {
+            s.resources.insert(
+                address.clone(),
+                ResourceState {
+                    kind: d.kind,
+                    id: None,
+                    attributes: attrs.clone(),
+                    dependencies: d.depends_on.clone(),
+                    pending: Some(Pending { operation: PendingOperation::Create, token: token.clone(), started_at: now_rfc3339() }),
+                },
+            );
+        })
+        .await?;
+    let id = match providers::create(aws, d.kind, address, &attrs, &token).await {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    ledger
+        .record(|s| {
+            if let Some(r) = s.resources.get_mut(address) {
+                r.id = Some(id.clone());
+                r.pending = None;
+            }
+        })
+        .await?;
+    if providers::needs_wait(d.kind) {
+        return Ok(wait_until(aws, d.kind, address, &id, Status::Ready, progress, options).await);
+    }
+    Ok(Ok(()))
+}
+
+async fn update(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address) -> Result<Result<(), AwsError>, StateError> {
+    let d = &plan.desired[address];
+    let attrs = resolved(ledger, d).await;
+    let found = &plan.live[address];
+    if let Err(e) = providers::update(aws, d.kind, &found.id, &found.attrs, &attrs).await {
+        return Ok(Err(e));
+    }
+    ledger
+        .record(|s| {
+            if let Some(r) = s.resources.get_mut(address) {
+                r.attributes = attrs;
+                r.dependencies = d.depends_on.clone();
+            }
+        })
+        .await?;
+    Ok(Ok(()))
+}
+
+async fn delete(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, progress: &Progress, options: &ApplyOptions) -> Result<Result<(), AwsError>, StateError> {
+    let Some(recorded) = ledger.state.lock().await.resources.get(address).cloned() else { return Ok(Ok(())) };
+    let id = plan.live.get(address).map(|l| l.id.clone()).or(recorded.id.clone()).unwrap_or_default();
+    if let Err(e) = providers::delete(aws, recorded.kind, &id, &recorded.attributes).await {
+        return Ok(Err(e));
+    }
+    if providers::needs_wait(recorded.kind)
+        && let Err(e) = wait_until(aws, recorded.kind, address, &id, Status::Gone, progress, options).await
+    {
+        return Ok(Err(e));
+    }
+    ledger.record(|s| drop(s.resources.remove(address))).await?;
+    Ok(Ok(()))
+}
+
+/// Polls with backoff until the resource reaches `target`, showing the elapsed time.
+async fn wait_until(aws: &Aws, kind: crate::resource::Kind, address: &Address, id: &str, target: Status, progress: &Progress, options: &ApplyOptions) -> Result<(), AwsError> {
+    let what = match target {
+        Status::Gone => format!("{address}: waiting for {id} to be deleted"),
+        _ => format!("{address}: waiting for {id} to become available"),
+    };
+    let mut waiting = progress.waiting(what);
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let status = providers::status(aws, kind, id).await?;
+        if status == target {
+            return Ok(());
+        }
+        if let Status::Failed(message) = status {
+            return Err(AwsError::local("wait", format!("{id} failed: {message}")));
+        }
+        if waiting.elapsed() > options.wait_timeout {
+            return Err(AwsError::local("wait", format!("{id} did not reach {target:?} within {}s", options.wait_timeout.as_secs())));
+        }
+        waiting.tick();
+        tokio::time::sleep(delay).await;
+        delay = (delay * 3 / 2).min(Duration::from_secs(10));
+    }
+}

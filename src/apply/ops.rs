@@ -1,0 +1,158 @@
+//! Turns a plan into a graph of operations. Pure: the order is decided here, the executor only
+//! walks it.
+//!
+//! - creates, updates and waits run after the operations of what they depend on;
+//! - a replacement is a delete, then a create;
+//! - a delete runs after the deletes of everything that depended on it (per the state, since
+//!   the YAML may no longer mention them), and after the updates that move those dependents
+//!   away from it — Terraform's destroy edges.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::graph::{CycleError, Graph};
+use crate::plan::{Action, Plan};
+use crate::resource::Address;
+use crate::state::State;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpKind {
+    Delete,
+    Create,
+    Update,
+    /// Nothing changes, but AWS is still bringing the resource up: dependents wait.
+    Wait,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Op {
+    pub kind: OpKind,
+    pub address: Address,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = match self.kind {
+            OpKind::Delete => "delete",
+            OpKind::Create => "create",
+            OpKind::Update => "update",
+            OpKind::Wait => "wait for",
+        };
+        write!(f, "{verb} {}", self.address)
+    }
+}
+
+pub fn operations(plan: &Plan, state: &State) -> Result<Graph<Op>, CycleError> {
+    // The operation that brings each address to its desired form, and the one that deletes it.
+    let mut forward: BTreeMap<Address, Op> = BTreeMap::new();
+    let mut deletes: BTreeMap<Address, Op> = BTreeMap::new();
+    let op = |kind, address: &Address| Op { kind, address: address.clone() };
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => {
+                forward.insert(c.address.clone(), op(OpKind::Create, &c.address));
+            }
+            Action::Update => {
+                forward.insert(c.address.clone(), op(OpKind::Update, &c.address));
+            }
+            Action::Delete => {
+                deletes.insert(c.address.clone(), op(OpKind::Delete, &c.address));
+            }
+            Action::Replace => {
+                deletes.insert(c.address.clone(), op(OpKind::Delete, &c.address));
+                forward.insert(c.address.clone(), op(OpKind::Create, &c.address));
+            }
+        }
+    }
+    for a in &plan.wait_for {
+        forward.insert(a.clone(), op(OpKind::Wait, a));
+    }
+
+    let mut g = Graph::new();
+    for o in forward.values().chain(deletes.values()) {
+        g.add_node(o.clone());
+    }
+    for (address, o) in &forward {
+        if let Some(d) = plan.desired.get(address) {
+            for dep in &d.depends_on {
+                if let Some(dep_op) = forward.get(dep) {
+                    g.add_edge(o.clone(), dep_op.clone());
+                }
+            }
+        }
+        if let Some(del) = deletes.get(address) {
+            g.add_edge(o.clone(), del.clone());
+        }
+    }
+    for (address, del) in &deletes {
+        let leaving = !plan.desired.contains_key(address);
+        for (dependent, recorded) in &state.resources {
+            if !recorded.dependencies.contains(address) {
+                continue;
+            }
+            if let Some(dependent_delete) = deletes.get(dependent) {
+                g.add_edge(del.clone(), dependent_delete.clone());
+            }
+            // A dependent updated in place to let go of a resource that is going away must be
+            // updated first. (For a replaced resource, the update needs the new one: no edge.)
+            if leaving && let Some(o @ Op { kind: OpKind::Update, .. }) = forward.get(dependent) {
+                g.add_edge(del.clone(), o.clone());
+            }
+        }
+    }
+    g.ready_queue()?;
+    Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expand::expand;
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+    use crate::plan::plan;
+    use crate::resource::Live;
+
+    fn position(order: &[Op], kind: OpKind, address: &str) -> usize {
+        order.iter().position(|o| o.kind == kind && o.address.as_str() == address).unwrap_or_else(|| panic!("no {kind:?} {address}"))
+    }
+
+    #[test]
+    fn creates_follow_dependencies() {
+        let desired = expand(&stack_from(USER_SERVICE).unwrap());
+        let state = State::new("user-service", "eu-west-1");
+        let p = plan(&desired, &state, &Live::new()).unwrap();
+        let order = operations(&p, &state).unwrap().order().unwrap();
+        assert_eq!(order.len(), desired.len());
+        for d in &desired {
+            for dep in &d.depends_on {
+                assert!(position(&order, OpKind::Create, dep.as_str()) < position(&order, OpKind::Create, d.address.as_str()), "{dep} before {}", d.address);
+            }
+        }
+    }
+
+    #[test]
+    fn destroy_runs_backwards() {
+        let desired = expand(&stack_from(USER_SERVICE).unwrap());
+        let mut state = State::new("user-service", "eu-west-1");
+        let mut live = Live::new();
+        for d in &desired {
+            let id = format!("id-{}", d.address);
+            state.resources.insert(
+                d.address.clone(),
+                crate::state::ResourceState { kind: d.kind, id: Some(id.clone()), attributes: Default::default(), dependencies: d.depends_on.clone(), pending: None },
+            );
+            live.insert(d.address.clone(), crate::resource::Observed::Present(crate::resource::LiveResource { id, attrs: Default::default(), ready: true }));
+        }
+        let p = plan(&[], &state, &live).unwrap();
+        let order = operations(&p, &state).unwrap().order().unwrap();
+        assert_eq!(order.len(), desired.len());
+        for d in &desired {
+            for dep in &d.depends_on {
+                assert!(position(&order, OpKind::Delete, d.address.as_str()) < position(&order, OpKind::Delete, dep.as_str()), "{} before {dep}", d.address);
+            }
+        }
+        // The NAT gateway goes before the gateway attachment it needs, the attachment before the VPC.
+        assert!(position(&order, OpKind::Delete, "network.nat[eu-west-1a]") < position(&order, OpKind::Delete, "network.internet_gateway_attachment"));
+        assert!(position(&order, OpKind::Delete, "network.internet_gateway_attachment") < position(&order, OpKind::Delete, "network.vpc"));
+    }
+}

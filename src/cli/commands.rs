@@ -1,0 +1,103 @@
+//! One function per command: parse → settings → one engine call → render.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{Command, Common, confirm::confirm, exit};
+use crate::apply::{ApplyOptions, ApplyReport};
+use crate::engine::Session;
+use crate::render;
+
+pub(super) fn run(command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Validate { stack } => validate(&stack),
+        Command::Schema => {
+            let schema = schemars::schema_for!(crate::spec::StackSpec);
+            println_stdout(&serde_json::to_string_pretty(&schema)?)?;
+            Ok(exit::OK)
+        }
+        Command::Plan { stack, json, detailed_exitcode, common } => block_on(plan(&stack, json, detailed_exitcode, &common)),
+        Command::Apply { stack, auto_approve, parallelism, common } => block_on(apply(&stack, false, auto_approve, parallelism, &common)),
+        Command::Destroy { stack, auto_approve, parallelism, common } => block_on(apply(&stack, true, auto_approve, parallelism, &common)),
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<u8>>>(f: F) -> anyhow::Result<u8> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?.block_on(f)
+}
+
+fn println_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn validate(stack: &Path) -> anyhow::Result<u8> {
+    let (_, model) = crate::model::load_stack(stack)?;
+    let resources = crate::expand::expand(&model);
+    println_stdout(&format!("{}: stack `{}` is valid ({} resources)", stack.display(), model.name, resources.len()))?;
+    Ok(exit::OK)
+}
+
+async fn plan(stack: &Path, json: bool, detailed_exitcode: bool, common: &Common) -> anyhow::Result<u8> {
+    let session = Session::open(stack, "plan", &common.session_options()).await?;
+    let plan = session.plan(false).await?;
+    if json {
+        println_stdout(&render::json::plan_json(&plan, &session.stack.name, &session.stack.region))?;
+    } else {
+        println_stdout(&render::human::plan_text(&plan, render::colour_on_stdout()))?;
+    }
+    Ok(if detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
+}
+
+async fn apply(stack: &Path, destroy: bool, auto_approve: bool, parallelism: u16, common: &Common) -> anyhow::Result<u8> {
+    let operation = if destroy { "destroy" } else { "apply" };
+    let mut session = Session::open(stack, operation, &common.session_options()).await?;
+    let plan = session.plan(destroy).await?;
+    println_stdout(&render::human::plan_text(&plan, render::colour_on_stdout()))?;
+    if !plan.has_changes() && plan.wait_for.is_empty() && plan.forget.is_empty() {
+        return Ok(exit::OK);
+    }
+    if plan.has_changes() && !auto_approve {
+        let question = if destroy { "Destroy every resource listed above?" } else { "Apply the changes above?" };
+        if !confirm(question)? {
+            eprintln!("Nothing was changed.");
+            return Ok(exit::ERROR);
+        }
+    }
+    let options = ApplyOptions { parallelism: usize::from(parallelism), ..ApplyOptions::default() };
+    let report = session.apply(&plan, &options).await?;
+    Ok(summarise(&report, destroy, session.store.path()))
+}
+
+fn summarise(report: &ApplyReport, destroy: bool, state: &Path) -> u8 {
+    let verb = if destroy { "Destroy" } else { "Apply" };
+    if report.succeeded() {
+        eprintln!("{verb} complete: {} operations. State: {}", report.completed.len(), state.display());
+        return exit::OK;
+    }
+    for f in &report.failed {
+        eprintln!("error: {f}");
+    }
+    if report.interrupted {
+        eprintln!("{verb} interrupted.");
+    }
+    eprintln!(
+        "{verb} stopped: {} done, {} failed, {} not started. The state ({}) records everything done so far; run the command again to continue.",
+        report.completed.len(),
+        report.failed.len(),
+        report.not_started.len(),
+        state.display()
+    );
+    if !report.not_started.is_empty() {
+        let list: Vec<String> = report.not_started.iter().map(|o| o.to_string()).collect();
+        eprintln!("Not started: {}", list.join(", "));
+    }
+    exit::ERROR
+}

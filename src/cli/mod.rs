@@ -1,0 +1,155 @@
+//! The command line: argument parsing, settings, exit codes. Each command parses, calls one
+//! engine function and renders; no engine logic lives here. Data goes to stdout, logs and
+//! progress to stderr; a broken pipe on stdout is not an error.
+
+mod commands;
+mod confirm;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes, documented in docs/exit-codes.md.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    /// `plan --detailed-exitcode`: the plan has changes.
+    pub const CHANGES: u8 = 2;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "platformctl", version, about = "Provision AWS from declarative stack YAML: plan, apply, destroy.")]
+#[command(after_help = "Example:\n  platformctl plan stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve")]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a stack file without contacting AWS: every error, with file, line and column.
+    #[command(after_help = "Example:\n  platformctl validate stacks/user-service.yaml")]
+    Validate {
+        /// The stack file.
+        stack: PathBuf,
+    },
+    /// Show what apply would change, reading live AWS state (drift included).
+    #[command(after_help = "Examples:\n  platformctl plan stacks/user-service.yaml\n  platformctl plan stacks/user-service.yaml --json\n  platformctl plan stacks/user-service.yaml --detailed-exitcode   # 0 no changes, 2 changes, 1 error")]
+    Plan {
+        stack: PathBuf,
+        /// Print the plan as JSON (docs/plan-json.md) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Make AWS match the stack: plan, confirm, execute, recording every step in the state.
+    #[command(after_help = "Examples:\n  platformctl apply stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve --parallelism 4")]
+    Apply {
+        stack: PathBuf,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// How many AWS operations may run at once.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+        parallelism: u16,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Delete every resource of the stack, in reverse dependency order.
+    #[command(after_help = "Example:\n  platformctl destroy stacks/user-service.yaml --auto-approve")]
+    Destroy {
+        stack: PathBuf,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+        parallelism: u16,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the JSON Schema of the stack file format.
+    #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
+    Schema,
+}
+
+/// Options shared by the commands that talk to AWS.
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// The state file (default: .platformctl/<stack>.state.json beside the stack file).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// The AWS profile to use (default: the SDK's usual resolution).
+    #[arg(long, env = "AWS_PROFILE")]
+    profile: Option<String>,
+    /// Send AWS requests to this endpoint (an emulator, a VPC endpoint).
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// How many times the SDK tries a request that failed with a retryable error.
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+}
+
+/// Runs the CLI and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match commands::run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::from(exit::OK);
+            }
+            let _ = writeln!(std::io::stderr(), "error: {}", format_error(&err));
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// The error and its causes, one per line; input errors are already fully rendered.
+fn format_error(err: &anyhow::Error) -> String {
+    if let Some(crate::spec::StackFileError::Invalid(d)) = err.downcast_ref() {
+        return format!("the stack file is not valid\n\n{}", d.render());
+    }
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        text.push_str(&format!("\n  caused by: {cause}"));
+    }
+    text
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "platformctl=info,warn",
+        2 => "platformctl=debug,info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+impl Common {
+    fn session_options(&self) -> crate::engine::SessionOptions {
+        crate::engine::SessionOptions {
+            state_path: self.state.clone(),
+            connect: crate::providers::ConnectOptions {
+                profile: self.profile.clone(),
+                endpoint_url: self.endpoint_url.clone(),
+                max_attempts: Some(self.max_attempts),
+            },
+        }
+    }
+}

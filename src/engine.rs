@@ -1,0 +1,66 @@
+//! Strings the pipeline together for the commands: load and validate the stack, lock and read
+//! the state, read live AWS, plan, apply. Holds no logic of its own beyond the order of the
+//! stages; each stage is its own module.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::apply::{self, ApplyOptions, ApplyReport, Progress};
+use crate::expand::expand;
+use crate::model::{Stack, load_stack};
+use crate::plan::{self, Plan};
+use crate::providers::{Aws, ConnectOptions};
+use crate::refresh::read_live;
+use crate::resource::DesiredResource;
+use crate::state::{LocalStore, State, StateLock, default_state_path};
+
+/// A stack opened for a plan, apply or destroy: validated, its state locked and read.
+pub struct Session {
+    pub stack: Stack,
+    pub store: LocalStore,
+    pub state: State,
+    pub aws: Aws,
+    _lock: StateLock,
+}
+
+/// Where to find the state and how to reach AWS.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOptions {
+    pub state_path: Option<PathBuf>,
+    pub connect: ConnectOptions,
+}
+
+impl Session {
+    pub async fn open(stack_file: &Path, operation: &str, options: &SessionOptions) -> anyhow::Result<Session> {
+        let (_, stack) = load_stack(stack_file)?;
+        let path = options.state_path.clone().unwrap_or_else(|| default_state_path(stack_file, &stack.name));
+        let lock = StateLock::acquire(&path, operation)?;
+        let store = LocalStore::new(path);
+        let state = store.read(&stack.name, &stack.region)?;
+        let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
+        Ok(Session { stack, store, state, aws, _lock: lock })
+    }
+
+    /// The resources the stack wants, or none for a destroy.
+    pub fn desired(&self, destroy: bool) -> Vec<DesiredResource> {
+        if destroy { Vec::new() } else { expand(&self.stack) }
+    }
+
+    /// Reads live AWS for everything in the state and plans against it.
+    pub async fn plan(&self, destroy: bool) -> anyhow::Result<Plan> {
+        let live = read_live(&self.aws, &self.state).await?;
+        let plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
+        Ok(plan)
+    }
+
+    /// Applies a plan made by this session; the state is saved after every step.
+    pub async fn apply(&mut self, plan: &Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
+        let progress = Progress::new();
+        let (state, report) = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress)
+            .await
+            .with_context(|| format!("applying stack `{}`", self.stack.name))?;
+        self.state = state;
+        Ok(report)
+    }
+}

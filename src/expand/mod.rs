@@ -1,0 +1,83 @@
+//! Expansion: a validated `Stack` becomes the list of concrete AWS resources it needs, each
+//! with a stable address, its attributes and its dependencies. Pure and deterministic: the same
+//! stack always gives the same resources in the same order.
+//!
+//! Addresses are the contract with the state file: renaming one makes the planner replace the
+//! resource, so they derive only from names the user wrote (AZs, group names, rule contents),
+//! never from list positions.
+
+mod network;
+mod security_groups;
+
+use std::collections::BTreeMap;
+
+use crate::model::Stack;
+use crate::resource::{Address, DesiredResource, Value};
+
+/// Tag keys platformctl sets on every taggable resource.
+pub const STACK_TAG: &str = "platformctl:stack";
+pub const ADDRESS_TAG: &str = "platformctl:address";
+
+/// All resources the stack wants, in a deterministic order.
+pub fn expand(stack: &Stack) -> Vec<DesiredResource> {
+    let mut out = Vec::new();
+    if let Some(net) = &stack.network {
+        network::expand(stack, net, &mut out);
+        security_groups::expand(stack, net, &mut out);
+    }
+    out
+}
+
+/// The tags of one resource: the stack's own, then `Name` and platformctl's ownership tags.
+pub(crate) fn tags(stack: &Stack, address: &Address, name: &str) -> Value {
+    let mut tags: BTreeMap<String, Value> = stack.tags.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect();
+    tags.insert("Name".into(), Value::str(name));
+    tags.insert(STACK_TAG.into(), Value::str(&stack.name));
+    tags.insert(ADDRESS_TAG.into(), Value::str(address.as_str()));
+    Value::Map(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    fn listing(src: &str) -> String {
+        let stack = stack_from(src).unwrap();
+        let mut out = String::new();
+        for r in expand(&stack) {
+            out.push_str(&format!("{} ({})\n", r.address, r.kind));
+            for (k, v) in &r.attrs {
+                out.push_str(&format!("    {k} = {v}\n"));
+            }
+            let deps: Vec<String> = r.depends_on.iter().map(|a| a.to_string()).collect();
+            if !deps.is_empty() {
+                out.push_str(&format!("    after: {}\n", deps.join(", ")));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn user_service_single_nat() {
+        insta::assert_snapshot!(listing(USER_SERVICE));
+    }
+
+    #[test]
+    fn per_az_nat_adds_one_nat_and_eip_per_az() {
+        let stack = stack_from(&USER_SERVICE.replace("nat_gateways: single", "nat_gateways: per_az")).unwrap();
+        let addrs: Vec<String> = expand(&stack).into_iter().map(|r| r.address.to_string()).collect();
+        for az in ["eu-west-1a", "eu-west-1b"] {
+            assert!(addrs.contains(&format!("network.nat[{az}]")), "{addrs:?}");
+            assert!(addrs.contains(&format!("network.eip[{az}]")), "{addrs:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_unique() {
+        let stack = stack_from(USER_SERVICE).unwrap();
+        let all = expand(&stack);
+        let unique: std::collections::BTreeSet<_> = all.iter().map(|r| &r.address).collect();
+        assert_eq!(unique.len(), all.len());
+    }
+}

@@ -1,0 +1,37 @@
+//! platformctl: declarative AWS infrastructure from stack YAML.
+//!
+//! The crate is a one-way pipeline; each stage is a module that only reads the output of the
+//! stage before it:
+//!
+//! ```text
+//! stack YAML ─► spec      raw serde types with line:column spans            (spec/)
+//!            ─► model     validated, typed stack; all input errors at once  (model/)
+//!            ─► expand    components → concrete AWS resources with addresses (expand/)
+//!            ─► graph     dependencies between resources; reversed for deletes (graph.rs)
+//!            ─► refresh   live state read through providers, batched per kind (refresh.rs)
+//!            ─► plan      PURE: desired + state + live → actions             (plan/)
+//!            ─► apply     walks the plan in dependency order, records state  (apply/)
+//!            ─► render    human / JSON output, never mixed into the engine   (render/)
+//! ```
+//!
+//! Only `providers/` talks to AWS. `engine` strings the stages together for the CLI (`cli/`),
+//! which stays thin: parse arguments, resolve settings, call one engine function, render.
+//!
+//! Adding a resource kind (RDS, ElastiCache, EKS, ...) means: a spec section, a model module,
+//! an expand module, a `Kind` with its attribute schema, and a provider module. The planner,
+//! graph, state and apply engine do not change.
+
+pub mod apply;
+pub mod cli;
+pub mod diagnostics;
+pub mod engine;
+pub mod expand;
+pub mod graph;
+pub mod model;
+pub mod plan;
+pub mod providers;
+pub mod refresh;
+pub mod render;
+pub mod resource;
+pub mod spec;
+pub mod state;

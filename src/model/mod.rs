@@ -1,0 +1,143 @@
+//! The validated stack: typed, cross-checked, free of positions. `validate` turns a raw
+//! `StackSpec` into a `Stack` or returns every problem at once as `Diagnostics`.
+//!
+//! One module per section; each checks its own fields and the references it makes to other
+//! sections. Nothing here touches AWS: AZ membership, CIDR containment and name rules are
+//! checked offline, so `platformctl validate` works without credentials.
+
+mod naming;
+mod network;
+mod security_groups;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::spec::{LoadedSpec, StackFileError};
+
+pub use network::{AvailabilityZone, NatGateways, Network};
+pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
+
+/// A stack that passed validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stack {
+    pub name: String,
+    pub region: String,
+    /// User tags, applied to every taggable resource.
+    pub tags: BTreeMap<String, String>,
+    pub network: Option<Network>,
+    pub security_groups: Vec<SecurityGroup>,
+}
+
+/// Collects diagnostics for one stack file while sections validate themselves.
+pub(crate) struct Checker<'a> {
+    diags: &'a mut Diagnostics,
+}
+
+impl Checker<'_> {
+    pub(crate) fn error(&mut self, at: Option<Location>, field: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::new(at, field, message).with_hint(hint));
+    }
+}
+
+/// Loads, parses and validates a stack file: the front half of every command.
+pub fn load_stack(path: &Path) -> Result<(LoadedSpec, Stack), StackFileError> {
+    let loaded = crate::spec::load_file(path)?;
+    let stack = validate(&loaded).map_err(StackFileError::Invalid)?;
+    Ok((loaded, stack))
+}
+
+/// Validates a parsed stack file, reporting all errors, not only the first.
+pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
+    let mut diags = Diagnostics::new(&loaded.path, &loaded.source);
+    let mut check = Checker { diags: &mut diags };
+    let spec = &loaded.spec;
+
+    let name = naming::stack_name(spec.stack.as_ref(), &mut check);
+    let region = naming::region(spec.region.as_ref(), &mut check);
+    let tags = naming::user_tags(&spec.tags, &mut check);
+    let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
+    let security_groups =
+        security_groups::validate(&spec.security_groups, spec.network.is_some(), &mut check);
+
+    match (name, region) {
+        (Some(name), Some(region)) if diags.is_empty() => {
+            Ok(Stack { name, region, tags, network, security_groups })
+        }
+        _ => Err(diags),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Parses and validates YAML text, returning the rendered diagnostics on failure.
+    pub fn stack_from(src: &str) -> Result<Stack, String> {
+        let loaded = match crate::spec::parse_str(Path::new("stack.yaml"), src) {
+            Ok(l) => l,
+            Err(StackFileError::Invalid(d)) => return Err(d.render()),
+            Err(e) => return Err(e.to_string()),
+        };
+        validate(&loaded).map_err(|d| d.render())
+    }
+
+    pub const USER_SERVICE: &str = "\
+stack: user-service
+region: eu-west-1
+tags: { team: platform }
+network:
+  cidr: 10.0.0.0/16
+  azs: [eu-west-1a, eu-west-1b]
+  public_subnets:  [10.0.0.0/18, 10.0.64.0/18]
+  private_subnets: [10.0.128.0/18, 10.0.192.0/18]
+  nat_gateways: single
+security_groups:
+  bastion:
+    description: SSH from the office
+    ingress:
+      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }
+  postgres:
+    description: Postgres from the private subnets
+    ingress:
+      - { protocol: tcp, port: 5432, from: private_subnets }
+      - { protocol: tcp, ports: 8000-8100, from: sg:bastion }
+";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn the_seed_network_validates() {
+        let stack = stack_from(USER_SERVICE).unwrap();
+        assert_eq!(stack.name, "user-service");
+        let net = stack.network.unwrap();
+        assert_eq!(net.azs.len(), 2);
+        assert_eq!(net.azs[1].private.to_string(), "10.0.192.0/18");
+        assert_eq!(net.nat_gateways, NatGateways::Single);
+        assert_eq!(stack.security_groups.len(), 2);
+        assert_eq!(stack.security_groups[1].ingress[1].source, RuleSource::Group("bastion".into()));
+    }
+
+    #[test]
+    fn all_errors_are_reported_at_once() {
+        let src = "\
+stack: User_Service
+region: eu-west-1
+network:
+  cidr: 10.0.0.0/16
+  azs: [eu-west-1a, us-east-1b]
+  public_subnets:  [10.0.0.0/18, 10.1.0.0/18]
+  private_subnets: [10.0.128.0/18, 10.0.0.0/17]
+security_groups:
+  postgres:
+    ingress:
+      - { protocol: tcp, port: 5432, from: sg:nope }
+";
+        let out = stack_from(src).unwrap_err();
+        insta::assert_snapshot!(out);
+    }
+}

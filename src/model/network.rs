@@ -1,0 +1,218 @@
+//! The network section: one VPC CIDR, and per availability zone one public and one private
+//! subnet. Checks CIDR syntax, that each block is a network address, AWS's prefix limits
+//! (/16 to /28), containment in the VPC, overlaps, one subnet of each kind per AZ, and that
+//! the AZs belong to the stack's region.
+
+use ipnet::Ipv4Net;
+
+use super::Checker;
+use crate::spec::{Located, NatGatewaysSpec, NetworkSpec};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    pub cidr: Ipv4Net,
+    pub azs: Vec<AvailabilityZone>,
+    pub nat_gateways: NatGateways,
+}
+
+/// An AZ with the stack's subnets in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AvailabilityZone {
+    pub name: String,
+    pub public: Ipv4Net,
+    pub private: Ipv4Net,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NatGateways {
+    None,
+    Single,
+    PerAz,
+}
+
+impl Network {
+    pub fn private_cidrs(&self) -> Vec<Ipv4Net> {
+        self.azs.iter().map(|az| az.private).collect()
+    }
+    pub fn public_cidrs(&self) -> Vec<Ipv4Net> {
+        self.azs.iter().map(|az| az.public).collect()
+    }
+}
+
+/// AWS's limits for VPC and subnet prefixes.
+const MIN_PREFIX: u8 = 16;
+const MAX_PREFIX: u8 = 28;
+
+pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Checker) -> Option<Network> {
+    let vpc = parse_block(&spec.cidr, "network.cidr", check);
+    let azs = availability_zones(&spec.azs, region, check);
+    let public = subnets(&spec.public_subnets, "network.public_subnets", vpc, azs.len(), check);
+    let private = subnets(&spec.private_subnets, "network.private_subnets", vpc, azs.len(), check);
+    check_overlaps(&public, &private, check);
+
+    let nat_gateways = match spec.nat_gateways.as_ref().map(|n| *n.value()).unwrap_or_default() {
+        NatGatewaysSpec::None => NatGateways::None,
+        NatGatewaysSpec::Single => NatGateways::Single,
+        NatGatewaysSpec::PerAz => NatGateways::PerAz,
+    };
+
+    let vpc = vpc?;
+    if azs.len() != spec.azs.len() || public.iter().chain(&private).any(|s| s.1.is_none()) {
+        return None;
+    }
+    if public.len() != azs.len() || private.len() != azs.len() {
+        return None;
+    }
+    let azs = azs
+        .into_iter()
+        .zip(public.iter().zip(&private))
+        .map(|(name, (p, q))| AvailabilityZone { name, public: p.1.unwrap(), private: q.1.unwrap() })
+        .collect();
+    Some(Network { cidr: vpc, azs, nat_gateways })
+}
+
+fn availability_zones(azs: &Located<Vec<Located<String>>>, region: Option<&str>, check: &mut Checker) -> Vec<String> {
+    if azs.is_empty() {
+        check.error(azs.location(), "network.azs", "at least one availability zone is needed", "list the AZs, e.g. `[eu-west-1a, eu-west-1b]`");
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, az) in azs.iter().enumerate() {
+        let field = format!("network.azs[{i}]");
+        if out.contains(az.value()) {
+            check.error(az.location(), field, format!("`{}` is listed twice", az.value()), "list each availability zone once");
+            continue;
+        }
+        if let Some(region) = region {
+            let belongs = az.strip_prefix(region).is_some_and(|rest| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()));
+            if !belongs {
+                check.error(
+                    az.location(),
+                    field,
+                    format!("`{}` is not an availability zone of the stack's region `{region}`", az.value()),
+                    format!("AZ names are the region plus a letter, e.g. `{region}a`"),
+                );
+                continue;
+            }
+        }
+        out.push(az.value().clone());
+    }
+    out
+}
+
+fn parse_block(text: &Located<String>, field: &str, check: &mut Checker) -> Option<Ipv4Net> {
+    let net: Ipv4Net = match text.trim().parse() {
+        Ok(n) => n,
+        Err(_) => {
+            check.error(
+                text.location(),
+                field,
+                format!("`{}` is not an IPv4 CIDR block", text.value()),
+                "write it as address/prefix, e.g. `10.0.0.0/16`",
+            );
+            return None;
+        }
+    };
+    if net.trunc() != net {
+        check.error(
+            text.location(),
+            field,
+            format!("`{net}` has host bits set"),
+            format!("the network address of this block is `{}`", net.trunc()),
+        );
+        return None;
+    }
+    if !(MIN_PREFIX..=MAX_PREFIX).contains(&net.prefix_len()) {
+        check.error(
+            text.location(),
+            field,
+            format!("`{net}`: AWS allows prefixes from /{MIN_PREFIX} to /{MAX_PREFIX}"),
+            "pick a block between /16 (65,536 addresses) and /28 (16 addresses)",
+        );
+        return None;
+    }
+    Some(net)
+}
+
+/// A subnet as written: its position for messages, its field path, its block if it parsed.
+type SubnetEntry = (Option<crate::diagnostics::Location>, Option<Ipv4Net>, String);
+
+fn subnets(list: &Located<Vec<Located<String>>>, field: &str, vpc: Option<Ipv4Net>, az_count: usize, check: &mut Checker) -> Vec<SubnetEntry> {
+    if list.len() != az_count {
+        check.error(
+            list.location(),
+            field,
+            format!("{} subnet(s) given for {} availability zone(s)", list.len(), az_count),
+            "give exactly one subnet per AZ, in the order of `network.azs`",
+        );
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = format!("{field}[{i}]");
+            let net = parse_block(text, &path, check).filter(|net| match vpc {
+                Some(vpc) if !vpc.contains(net) => {
+                    check.error(
+                        text.location(),
+                        path.clone(),
+                        format!("subnet `{net}` is not inside the VPC CIDR `{vpc}`"),
+                        format!("pick a block within `{vpc}`"),
+                    );
+                    false
+                }
+                _ => true,
+            });
+            (text.location(), net, path)
+        })
+        .collect()
+}
+
+fn check_overlaps(public: &[SubnetEntry], private: &[SubnetEntry], check: &mut Checker) {
+    let all: Vec<&SubnetEntry> = public.iter().chain(private).collect();
+    for (i, later) in all.iter().enumerate() {
+        let Some(b) = later.1 else { continue };
+        if let Some(earlier) = all[..i].iter().find(|e| e.1.is_some_and(|a| overlaps(a, b))) {
+            check.error(
+                later.0,
+                later.2.clone(),
+                format!("subnet `{b}` overlaps `{}` ({})", earlier.1.unwrap(), earlier.2),
+                "subnets of a VPC must not share addresses; pick a free block",
+            );
+        }
+    }
+}
+
+pub fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::stack_from;
+    use super::*;
+
+    #[test]
+    fn overlap_is_symmetric_and_exact() {
+        let n = |s: &str| s.parse::<Ipv4Net>().unwrap();
+        assert!(overlaps(n("10.0.0.0/16"), n("10.0.4.0/24")));
+        assert!(overlaps(n("10.0.4.0/24"), n("10.0.0.0/16")));
+        assert!(!overlaps(n("10.0.0.0/18"), n("10.0.64.0/18")));
+    }
+
+    #[test]
+    fn seed_001_three_az_layout_validates() {
+        let src = "stack: s\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  azs: [eu-west-1a, eu-west-1b, eu-west-1c]\n  public_subnets: [10.0.0.0/21, 10.0.8.0/21, 10.0.16.0/21]\n  private_subnets: [10.0.64.0/18, 10.0.128.0/18, 10.0.192.0/18]\n  nat_gateways: per_az\n";
+        let stack = stack_from(src).unwrap();
+        assert_eq!(stack.network.unwrap().nat_gateways, NatGateways::PerAz);
+    }
+
+    #[test]
+    fn host_bits_prefix_limits_and_count_mismatch() {
+        let src = "stack: s\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.1/16\n  azs: [eu-west-1a]\n  public_subnets: [10.0.0.0/29, 10.0.1.0/24]\n  private_subnets: [nonsense]\n";
+        let out = stack_from(src).unwrap_err();
+        assert!(out.contains("has host bits set"), "{out}");
+        assert!(out.contains("the network address of this block is `10.0.0.0/16`"), "{out}");
+        assert!(out.contains("2 subnet(s) given for 1 availability zone(s)"), "{out}");
+        assert!(out.contains("/16 to /28"), "{out}");
+        assert!(out.contains("`nonsense` is not an IPv4 CIDR block"), "{out}");
+    }
+}

@@ -1,0 +1,321 @@
+//! Security groups and their ingress rules. Resolves `from:` into a typed source, checks ports
+//! against the protocol, that `sg:` references name a group of this stack, that subnet and VPC
+//! sources have a network to refer to, and that no rule is written twice.
+
+use indexmap::IndexMap;
+use ipnet::Ipv4Net;
+
+use super::Checker;
+use crate::spec::{IngressRuleSpec, Located, SecurityGroupSpec};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecurityGroup {
+    pub name: String,
+    pub description: String,
+    pub ingress: Vec<IngressRule>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngressRule {
+    pub protocol: Protocol,
+    pub ports: Option<PortRange>,
+    pub source: RuleSource,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Icmp,
+    All,
+}
+
+impl Protocol {
+    /// The value EC2 uses for `IpProtocol`.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Icmp => "icmp",
+            Protocol::All => "-1",
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Icmp => "icmp",
+            Protocol::All => "all",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange {
+    pub from: u16,
+    pub to: u16,
+}
+
+impl std::fmt::Display for PortRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.from == self.to { write!(f, "{}", self.from) } else { write!(f, "{}-{}", self.from, self.to) }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSource {
+    PrivateSubnets,
+    PublicSubnets,
+    Vpc,
+    Cidr(Ipv4Net),
+    /// Another security group of this stack, by name.
+    Group(String),
+}
+
+impl RuleSource {
+    /// How the source is written in the stack file; used in addresses, so it must be stable.
+    pub fn spelling(&self) -> String {
+        match self {
+            RuleSource::PrivateSubnets => "private_subnets".into(),
+            RuleSource::PublicSubnets => "public_subnets".into(),
+            RuleSource::Vpc => "vpc".into(),
+            RuleSource::Cidr(n) => n.to_string(),
+            RuleSource::Group(g) => format!("sg:{g}"),
+        }
+    }
+}
+
+/// EC2 accepts only these characters in group names and descriptions.
+fn is_ec2_text(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c))
+}
+
+pub(super) fn validate(
+    groups: &IndexMap<Located<String>, SecurityGroupSpec>,
+    has_network_section: bool,
+    check: &mut Checker,
+) -> Vec<SecurityGroup> {
+    if !groups.is_empty() && !has_network_section {
+        let at = groups.keys().next().and_then(|k| k.location());
+        check.error(at, "security_groups", "security groups need the stack's VPC", "add a `network:` section");
+    }
+    let mut out = Vec::new();
+    for (name, spec) in groups {
+        let field = format!("security_groups.{}", name.value());
+        let name_ok = !name.is_empty()
+            && name.len() <= 200
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !name.to_ascii_lowercase().starts_with("sg-");
+        if !name_ok {
+            check.error(
+                name.location(),
+                field.clone(),
+                format!("invalid security group name `{}`", name.value()),
+                "use letters, digits, `-` and `_`, not starting with `sg-`",
+            );
+        }
+        let description = match &spec.description {
+            Some(d) if d.is_empty() || d.len() > 255 || !is_ec2_text(d) => {
+                check.error(
+                    d.location(),
+                    format!("{field}.description"),
+                    "a security group description must have 1 to 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*",
+                    "rewrite it in plain ASCII",
+                );
+                String::new()
+            }
+            Some(d) => d.value().clone(),
+            None => format!("Managed by platformctl: {}", name.value()),
+        };
+        let mut ingress: Vec<IngressRule> = Vec::new();
+        for (i, rule) in spec.ingress.iter().enumerate() {
+            let rule_field = format!("{field}.ingress[{i}]");
+            let Some(rule) = ingress_rule(rule, &rule_field, groups, has_network_section, check) else { continue };
+            if ingress.iter().any(|r| r.protocol == rule.protocol && r.ports == rule.ports && r.source == rule.source) {
+                check.error(
+                    spec.ingress[i].from.location(),
+                    rule_field,
+                    "this rule repeats an earlier rule of the group",
+                    "remove one of them",
+                );
+                continue;
+            }
+            ingress.push(rule);
+        }
+        out.push(SecurityGroup { name: name.value().clone(), description, ingress });
+    }
+    out
+}
+
+fn ingress_rule(
+    spec: &IngressRuleSpec,
+    field: &str,
+    groups: &IndexMap<Located<String>, SecurityGroupSpec>,
+    has_network: bool,
+    check: &mut Checker,
+) -> Option<IngressRule> {
+    let protocol = match spec.protocol.as_str() {
+        "tcp" => Some(Protocol::Tcp),
+        "udp" => Some(Protocol::Udp),
+        "icmp" => Some(Protocol::Icmp),
+        "all" | "-1" => Some(Protocol::All),
+        other => {
+            check.error(
+                spec.protocol.location(),
+                format!("{field}.protocol"),
+                format!("unknown protocol `{other}`"),
+                "use `tcp`, `udp`, `icmp` or `all`",
+            );
+            None
+        }
+    };
+    let ports = rule_ports(spec, protocol, field, check);
+    let source = rule_source(&spec.from, field, groups, has_network, check);
+    let description = match &spec.description {
+        Some(d) if d.len() > 255 || !is_ec2_text(d) => {
+            check.error(d.location(), format!("{field}.description"), "a rule description must be at most 255 ASCII characters", "shorten or simplify it");
+            None
+        }
+        d => d.as_ref().map(|d| d.value().clone()),
+    };
+    Some(IngressRule { protocol: protocol?, ports: ports.ok()?, source: source?, description })
+}
+
+fn rule_ports(spec: &IngressRuleSpec, protocol: Option<Protocol>, field: &str, check: &mut Checker) -> Result<Option<PortRange>, ()> {
+    let wants_ports = matches!(protocol, Some(Protocol::Tcp | Protocol::Udp));
+    let at = spec.port.as_ref().map(|p| p.location()).or(spec.ports.as_ref().map(|p| p.location())).flatten().or(spec.protocol.location());
+    let range = match (&spec.port, &spec.ports) {
+        (Some(_), Some(_)) => {
+            check.error(at, field, "give either `port` or `ports`, not both", "use `port: 5432` or `ports: 8000-8100`");
+            return Err(());
+        }
+        (Some(p), None) => {
+            let Ok(port) = u16::try_from(*p.value()) else {
+                check.error(p.location(), format!("{field}.port"), format!("port {} is out of range", p.value()), "ports go from 0 to 65535");
+                return Err(());
+            };
+            Some(PortRange { from: port, to: port })
+        }
+        (None, Some(text)) => {
+            let parsed = text.split_once('-').and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+            match parsed {
+                Some((from, to)) if from <= to => Some(PortRange { from, to }),
+                _ => {
+                    check.error(
+                        text.location(),
+                        format!("{field}.ports"),
+                        format!("`{}` is not a port range", text.value()),
+                        "write `FROM-TO` with FROM <= TO, both 0 to 65535, e.g. `8000-8100`",
+                    );
+                    return Err(());
+                }
+            }
+        }
+        (None, None) => None,
+    };
+    match (wants_ports, range) {
+        (true, None) => {
+            check.error(at, field, "tcp and udp rules need `port` or `ports`", "add e.g. `port: 5432`");
+            Err(())
+        }
+        (false, Some(_)) if protocol.is_some() => {
+            check.error(at, field, "only tcp and udp rules take ports", "remove `port`/`ports`, or use protocol `tcp` or `udp`");
+            Err(())
+        }
+        (_, r) => Ok(r),
+    }
+}
+
+fn rule_source(
+    from: &Located<String>,
+    field: &str,
+    groups: &IndexMap<Located<String>, SecurityGroupSpec>,
+    has_network: bool,
+    check: &mut Checker,
+) -> Option<RuleSource> {
+    let field = format!("{field}.from");
+    let needs_network = |check: &mut Checker, what: &str| {
+        if !has_network {
+            check.error(from.location(), field.clone(), format!("`{what}` needs a `network:` section"), "add the network, or use a CIDR");
+        }
+    };
+    let source = match from.as_str() {
+        "private_subnets" => RuleSource::PrivateSubnets,
+        "public_subnets" => RuleSource::PublicSubnets,
+        "vpc" => RuleSource::Vpc,
+        s if s.starts_with("sg:") => {
+            let name = &s[3..];
+            if !groups.contains_key(name) {
+                let known: Vec<String> = groups.keys().map(|k| format!("`sg:{}`", k.value())).collect();
+                check.error(
+                    from.location(),
+                    field,
+                    format!("security group `{name}` is not defined in this stack"),
+                    if known.is_empty() { "define it under `security_groups:`".to_owned() } else { format!("defined groups: {}", known.join(", ")) },
+                );
+                return None;
+            }
+            RuleSource::Group(name.to_owned())
+        }
+        s => match s.parse::<Ipv4Net>() {
+            Ok(net) if net.trunc() == net => RuleSource::Cidr(net),
+            Ok(net) => {
+                check.error(from.location(), field, format!("`{net}` has host bits set"), format!("did you mean `{}`?", net.trunc()));
+                return None;
+            }
+            Err(_) => {
+                check.error(
+                    from.location(),
+                    field,
+                    format!("unknown source `{s}`"),
+                    "use `private_subnets`, `public_subnets`, `vpc`, a CIDR like `10.0.0.0/16`, or `sg:<name>`",
+                );
+                return None;
+            }
+        },
+    };
+    if matches!(source, RuleSource::PrivateSubnets | RuleSource::PublicSubnets | RuleSource::Vpc) {
+        needs_network(check, from.as_str());
+    }
+    Some(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::stack_from;
+
+    fn sg_stack(rules: &str) -> String {
+        format!(
+            "stack: s\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  azs: [eu-west-1a]\n  public_subnets: [10.0.0.0/24]\n  private_subnets: [10.0.1.0/24]\nsecurity_groups:\n  web:\n    ingress:\n{rules}"
+        )
+    }
+
+    #[test]
+    fn port_rules() {
+        let out = stack_from(&sg_stack(
+            "      - { protocol: tcp, from: vpc }\n      - { protocol: all, port: 1, from: vpc }\n      - { protocol: tcp, ports: 9-1, from: vpc }\n      - { protocol: tcp, port: 70000, from: vpc }\n      - { protocol: sctp, port: 1, from: vpc }\n",
+        ))
+        .unwrap_err();
+        for expected in ["need `port` or `ports`", "only tcp and udp rules take ports", "`9-1` is not a port range", "port 70000 is out of range", "unknown protocol `sctp`"] {
+            assert!(out.contains(expected), "missing {expected:?} in {out}");
+        }
+    }
+
+    #[test]
+    fn duplicate_rules_and_bad_sources() {
+        let out = stack_from(&sg_stack(
+            "      - { protocol: tcp, port: 80, from: vpc }\n      - { protocol: tcp, port: 80, from: vpc }\n      - { protocol: tcp, port: 81, from: 10.0.0.1/16 }\n      - { protocol: tcp, port: 82, from: everywhere }\n",
+        ))
+        .unwrap_err();
+        assert!(out.contains("repeats an earlier rule"), "{out}");
+        assert!(out.contains("did you mean `10.0.0.0/16`?"), "{out}");
+        assert!(out.contains("unknown source `everywhere`"), "{out}");
+    }
+
+    #[test]
+    fn all_traffic_and_self_reference_are_fine() {
+        let stack = stack_from(&sg_stack("      - { protocol: all, from: sg:web }\n      - { protocol: icmp, from: 0.0.0.0/0 }\n")).unwrap();
+        assert_eq!(stack.security_groups[0].ingress.len(), 2);
+    }
+}

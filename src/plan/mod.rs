@@ -1,0 +1,267 @@
+//! The planner: a pure function of (desired resources, state, live read) to a `Plan`. It never
+//! performs I/O and leaves no choice to execution time: apply carries out exactly the changes
+//! listed here (after oxidecomputer/omicron's reconfigurator).
+//!
+//! Actions are a closed set, as in Terraform: create `+`, update in place `~`, replace `-/+`
+//! (delete, then create), delete `-`. Each attribute change says old → new, whether it forces
+//! the replacement, and whether it is drift (AWS differs from what platformctl last applied).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::graph::{CycleError, Graph};
+use crate::resource::{Address, DesiredResource, Kind, Live, LiveResource, Observed, OnChange, Value, attr};
+use crate::state::State;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+/// The value an attribute will have.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Planned {
+    Known(Value),
+    /// The id of a resource that does not exist yet.
+    #[serde(serialize_with = "serialize_unknown")]
+    KnownAfterApply(Address),
+}
+
+fn serialize_unknown<S: serde::Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(1))?;
+    m.serialize_entry("known_after_apply", a.as_str())?;
+    m.end()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AttrChange {
+    pub name: String,
+    /// The value in AWS now (`None` for a create).
+    pub before: Option<Value>,
+    pub after: Planned,
+    pub forces_replacement: bool,
+    /// AWS's value differs from what platformctl last applied: someone changed it outside.
+    pub drift: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    pub address: Address,
+    pub kind: Kind,
+    pub action: Action,
+    /// The AWS id of the existing resource (update, replace, delete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<AttrChange>,
+    /// Why, in words: "deleted outside platformctl", "`cidr_block` forces replacement".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// The change repairs drift.
+    pub drift: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+}
+
+impl Summary {
+    pub fn total(&self) -> usize {
+        self.create + self.update + self.replace + self.delete
+    }
+}
+
+/// Everything apply needs, decided here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Sorted by address; resources without changes are not listed.
+    pub changes: Vec<Change>,
+    /// The desired resources, for creates and updates.
+    pub desired: BTreeMap<Address, DesiredResource>,
+    /// Resources found in AWS for addresses of the state (including adopted pending creates).
+    pub live: BTreeMap<Address, LiveResource>,
+    /// State entries whose resources are gone and not wanted: dropped from the state.
+    pub forget: Vec<Address>,
+    /// Unchanged resources AWS is still bringing up; apply waits for them before dependents.
+    pub wait_for: Vec<Address>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    pub fn change(&self, address: &Address) -> Option<&Change> {
+        self.changes.iter().find(|c| &c.address == address)
+    }
+}
+
+/// Plans the changes that make AWS match `desired`, given the state and the live read.
+pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<Plan, CycleError> {
+    let by_address: BTreeMap<Address, DesiredResource> = desired.iter().map(|d| (d.address.clone(), d.clone())).collect();
+    let mut graph = Graph::new();
+    for d in desired {
+        graph.add_node(d.address.clone());
+        for dep in &d.depends_on {
+            graph.add_edge(d.address.clone(), dep.clone());
+        }
+    }
+    let order = graph.order()?;
+
+    let present: BTreeMap<Address, LiveResource> = live
+        .iter()
+        .filter_map(|(a, o)| match o {
+            Observed::Present(r) => Some((a.clone(), r.clone())),
+            Observed::Absent => None,
+        })
+        .collect();
+
+    let mut changes = Vec::new();
+    let mut wait_for = Vec::new();
+    // Resources that get a new id in this plan: references to them are known only after apply.
+    let mut new_ids: BTreeSet<Address> = BTreeSet::new();
+
+    for address in &order {
+        let d = &by_address[address];
+        let recorded = state.resources.get(address);
+        match present.get(address) {
+            None => {
+                let mut reasons = Vec::new();
+                let mut drift = false;
+                if let Some(r) = recorded {
+                    if r.id.is_some() {
+                        reasons.push("deleted outside platformctl".to_owned());
+                        drift = true;
+                    } else if r.pending.is_some() {
+                        reasons.push("an earlier create did not finish and nothing was found in AWS".to_owned());
+                    }
+                }
+                let attributes = d
+                    .kind
+                    .attributes()
+                    .iter()
+                    .map(|(name, _)| planned_value(attr(&d.attrs, name), &new_ids, &present))
+                    .zip(d.kind.attributes())
+                    .filter(|(v, _)| *v != Planned::Known(Value::Null))
+                    .map(|(after, (name, _))| AttrChange { name: (*name).to_owned(), before: None, after, forces_replacement: false, drift: false })
+                    .collect();
+                new_ids.insert(address.clone());
+                changes.push(Change { address: address.clone(), kind: d.kind, action: Action::Create, id: None, attributes, reasons, drift });
+            }
+            Some(found) => {
+                let mut attributes = Vec::new();
+                for (name, on_change) in d.kind.attributes() {
+                    let after = planned_value(attr(&d.attrs, name), &new_ids, &present);
+                    let actual = attr(&found.attrs, name);
+                    if after == Planned::Known(actual.clone()) {
+                        continue;
+                    }
+                    let drift = recorded.is_some_and(|r| r.id.is_some() && attr(&r.attributes, name) != actual);
+                    attributes.push(AttrChange {
+                        name: (*name).to_owned(),
+                        before: Some(actual.clone()),
+                        after,
+                        forces_replacement: *on_change == OnChange::Replace,
+                        drift,
+                    });
+                }
+                if attributes.is_empty() {
+                    if !found.ready {
+                        wait_for.push(address.clone());
+                    }
+                    continue;
+                }
+                let replace = attributes.iter().any(|a| a.forces_replacement);
+                let drift = attributes.iter().any(|a| a.drift);
+                let mut reasons: Vec<String> = attributes
+                    .iter()
+                    .filter(|a| a.forces_replacement)
+                    .map(|a| format!("`{}` forces replacement", a.name))
+                    .collect();
+                let drifted: Vec<&str> = attributes.iter().filter(|a| a.drift).map(|a| a.name.as_str()).collect();
+                if !drifted.is_empty() {
+                    reasons.push(format!("drift: `{}` changed outside platformctl", drifted.join("`, `")));
+                }
+                let action = if replace {
+                    new_ids.insert(address.clone());
+                    Action::Replace
+                } else {
+                    Action::Update
+                };
+                changes.push(Change { address: address.clone(), kind: d.kind, action, id: Some(found.id.clone()), attributes, reasons, drift });
+            }
+        }
+    }
+
+    let mut forget = Vec::new();
+    for (address, recorded) in &state.resources {
+        if by_address.contains_key(address) {
+            continue;
+        }
+        match present.get(address) {
+            Some(found) => changes.push(Change {
+                address: address.clone(),
+                kind: recorded.kind,
+                action: Action::Delete,
+                id: Some(found.id.clone()),
+                attributes: vec![],
+                reasons: vec![],
+                drift: false,
+            }),
+            None => forget.push(address.clone()),
+        }
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for })
+}
+
+fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMap<Address, LiveResource>) -> Planned {
+    let lookup = |a: &Address| if new_ids.contains(a) { None } else { present.get(a).map(|r| r.id.clone()) };
+    match desired.resolve(&lookup) {
+        Some(v) => Planned::Known(v),
+        None => {
+            let mut refs = BTreeSet::new();
+            desired.refs(&mut refs);
+            let missing = refs.into_iter().find(|a| lookup(a).is_none()).expect("an unresolved value has an unresolved reference");
+            Planned::KnownAfterApply(missing)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+//! Planner tests: plain data in, plan out. Live reads are built by "applying" desired resources
+//! with fake ids, so every scenario (fresh, converged, changed YAML, drift, deletion outside,
+//! pending create adopted or lost) is checked without AWS.
+
+use super::*;
+use crate::expand::expand;
+use crate::model::test_support::{USER_SERVICE, stack_from};
+use crate::resource::{Attrs, Observed};
+use crate::state::{Pending, PendingOperation, ResourceState};
+
+fn desired(src: &str) -> Vec<DesiredResource> {
+    expand(&stack_from(src).unwrap())
+}
+
+fn fake_id(a: &Address) -> String {
+    format!("id-{a}")
+}
+
+/// The state and live read after a perfect apply of `desired`.
+fn converged(desired: &[DesiredResource]) -> (State, Live) {
+    let mut state = State::new("user-service", "eu-west-1");
+    let mut live = Live::new();
+    for d in desired {
+        let attrs: Attrs = d.attrs.iter().map(|(k, v)| (k.clone(), v.resolve(&|a| Some(fake_id(a))).unwrap())).collect();
+        state.resources.insert(
+            d.address.clone(),
+            ResourceState { kind: d.kind, id: Some(fake_id(&d.address)), attributes: attrs.clone(), dependencies: d.depends_on.clone(), pending: None },
+        );
+        live.insert(d.address.clone(), Observed::Present(LiveResource { id: fake_id(&d.address), attrs, ready: true }));
+    }
+    (state, live)
+}
+
+fn live_attrs<'a>(live: &'a mut Live, address: &str) -> &'a mut Attrs {
+    match live.get_mut(&Address::new(address)).unwrap() {
+        Observed::Present(r) => &mut r.attrs,
+        Observed::Absent => panic!("absent"),
+    }
+}
+
+fn rendered(plan: &Plan) -> String {
+    crate::render::human::plan_text(plan, false)
+}
+
+#[test]
+fn fresh_stack_creates_everything_in_address_order() {
+    let d = desired(USER_SERVICE);
+    let state = State::new("user-service", "eu-west-1");
+    let p = plan(&d, &state, &Live::new()).unwrap();
+    assert_eq!(p.summary().create, d.len());
+    assert!(p.changes.windows(2).all(|w| w[0].address < w[1].address));
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn converged_stack_has_no_changes() {
+    let d = desired(USER_SERVICE);
+    let (state, live) = converged(&d);
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{:?}", p.changes);
+    assert!(p.forget.is_empty());
+}
+
+#[test]
+fn yaml_changes_show_exactly_those_changes() {
+    let before = desired(USER_SERVICE);
+    let (state, live) = converged(&before);
+    let edited = USER_SERVICE
+        .replace("nat_gateways: single", "nat_gateways: per_az")
+        .replace("team: platform", "team: payments")
+        .replace("      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }\n", "      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }\n      - { protocol: tcp, port: 443, from: vpc }\n");
+    let p = plan(&desired(&edited), &state, &live).unwrap();
+    let s = p.summary();
+    // New: EIP + NAT in eu-west-1b, and the new rule. Every taggable resource's tag changes;
+    // the private route in eu-west-1b points at the new NAT gateway.
+    assert_eq!((s.create, s.replace, s.delete), (3, 0, 0), "{}", rendered(&p));
+    let route = p.change(&Address::new("network.route.private_default[eu-west-1b]")).unwrap();
+    assert_eq!(route.action, Action::Update);
+    assert_eq!(route.attributes[0].after, Planned::KnownAfterApply(Address::new("network.nat[eu-west-1b]")));
+    assert!(p.change(&Address::new("network.route.private_default[eu-west-1a]")).is_none());
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn drift_is_named_and_deleted_resources_are_recreated() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    live.insert(Address::new("network.route.public_default"), Observed::Absent);
+    live_attrs(&mut live, "network.subnet.public[eu-west-1a]").insert("map_public_ip_on_launch".into(), Value::Bool(false));
+    let p = plan(&d, &state, &live).unwrap();
+    let route = p.change(&Address::new("network.route.public_default")).unwrap();
+    assert_eq!((route.action, route.drift), (Action::Create, true));
+    assert_eq!(route.reasons, vec!["deleted outside platformctl"]);
+    let subnet = p.change(&Address::new("network.subnet.public[eu-west-1a]")).unwrap();
+    assert_eq!((subnet.action, subnet.drift), (Action::Update, true));
+    assert_eq!(subnet.reasons, vec!["drift: `map_public_ip_on_launch` changed outside platformctl"]);
+    assert_eq!(p.summary().total(), 2);
+}
+
+#[test]
+fn replacement_names_the_attribute_and_cascades_to_dependents() {
+    let d = desired(USER_SERVICE);
+    let (state, live) = converged(&d);
+    let moved = desired(&USER_SERVICE.replace("10.0.0.0/18, 10.0.64.0/18", "10.0.0.0/19, 10.0.64.0/18"));
+    let p = plan(&moved, &state, &live).unwrap();
+    let subnet = p.change(&Address::new("network.subnet.public[eu-west-1a]")).unwrap();
+    assert_eq!(subnet.action, Action::Replace);
+    assert_eq!(subnet.reasons, vec!["`cidr_block` forces replacement"]);
+    // The NAT gateway and the association sit in that subnet: they are replaced too.
+    for a in ["network.nat[eu-west-1a]", "network.route_table_association.public[eu-west-1a]"] {
+        assert_eq!(p.change(&Address::new(a)).unwrap().action, Action::Replace, "{a}");
+    }
+    // Routes through the NAT gateway are repointed in place.
+    assert_eq!(p.change(&Address::new("network.route.private_default[eu-west-1a]")).unwrap().action, Action::Update);
+}
+
+#[test]
+fn removed_resources_are_deleted_and_vanished_ones_forgotten() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    live.insert(Address::new("security_group.bastion.ingress[tcp:22:203.0.113.0/24]"), Observed::Absent);
+    let without_bastion = desired(&USER_SERVICE.replace("      - { protocol: tcp, ports: 8000-8100, from: sg:bastion }\n", "").replace(
+        "  bastion:\n    description: SSH from the office\n    ingress:\n      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }\n",
+        "",
+    ));
+    let p = plan(&without_bastion, &state, &live).unwrap();
+    let deleted: Vec<&str> = p.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.as_str()).collect();
+    assert_eq!(deleted, vec!["security_group.bastion", "security_group.postgres.ingress[tcp:8000-8100:sg:bastion]"]);
+    assert_eq!(p.forget, vec![Address::new("security_group.bastion.ingress[tcp:22:203.0.113.0/24]")]);
+}
+
+#[test]
+fn pending_create_found_in_aws_is_adopted_not_recreated() {
+    let d = desired(USER_SERVICE);
+    let (mut state, live) = converged(&d);
+    let vpc = Address::new("network.vpc");
+    let entry = state.resources.get_mut(&vpc).unwrap();
+    entry.id = None;
+    entry.pending = Some(Pending { operation: PendingOperation::Create, token: "t".into(), started_at: "now".into() });
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{}", rendered(&p));
+    assert_eq!(p.live[&vpc].id, "id-network.vpc");
+}
+
+#[test]
+fn pending_create_not_found_is_created_with_a_reason() {
+    let d = desired(USER_SERVICE);
+    let (mut state, mut live) = converged(&d);
+    let vpc = Address::new("network.vpc");
+    let entry = state.resources.get_mut(&vpc).unwrap();
+    entry.id = None;
+    entry.pending = Some(Pending { operation: PendingOperation::Create, token: "t".into(), started_at: "now".into() });
+    live.insert(vpc.clone(), Observed::Absent);
+    let p = plan(&d, &state, &live).unwrap();
+    let c = p.change(&vpc).unwrap();
+    assert_eq!(c.action, Action::Create);
+    assert!(!c.drift);
+    assert!(c.reasons[0].contains("did not finish"));
+}
+
+#[test]
+fn unready_resources_are_waited_for() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    if let Some(Observed::Present(r)) = live.get_mut(&Address::new("network.nat[eu-west-1a]")) {
+        r.ready = false;
+    }
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes());
+    assert_eq!(p.wait_for, vec![Address::new("network.nat[eu-west-1a]")]);
+}

@@ -1,0 +1,251 @@
+//! EC2 networking resources: dispatch by kind, and what the kinds share: filters, tags, the
+//! batched read of taggable kinds (by id, and pending creates by `platformctl:address` tag),
+//! and retries for AWS's eventual consistency.
+//!
+//! Every read filters on the server *and* checks ids on the client: some emulators ignore
+//! filters, and a describe by `VpcIds` fails whole when one id is gone, which is why filters
+//! are used rather than id lists.
+
+mod attachment;
+mod elastic_ip;
+mod internet_gateway;
+mod nat_gateway;
+mod route;
+mod route_table;
+mod route_table_association;
+mod security_group;
+mod security_group_rule;
+mod subnet;
+mod vpc;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+
+use super::{Aws, AwsError, ReadRequest, Status};
+use crate::expand::{ADDRESS_TAG, STACK_TAG};
+use crate::resource::{Address, Attrs, Kind, LiveResource, Observed, Value, attr};
+
+pub(super) async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+    let ec2 = &aws.ec2;
+    match kind {
+        Kind::Vpc => read_tagged(aws, requests, "vpc-id", |f| vpc::describe(ec2, f)).await,
+        Kind::Subnet => read_tagged(aws, requests, "subnet-id", |f| subnet::describe(ec2, f)).await,
+        Kind::InternetGateway => read_tagged(aws, requests, "internet-gateway-id", |f| internet_gateway::describe(ec2, f)).await,
+        Kind::ElasticIp => read_tagged(aws, requests, "allocation-id", |f| elastic_ip::describe(ec2, f)).await,
+        Kind::NatGateway => {
+            let found = read_tagged(aws, requests, "nat-gateway-id", |f| nat_gateway::describe(ec2, f)).await?;
+            Ok(nat_gateway::fill_unreported_allocation(found, requests))
+        }
+        Kind::RouteTable => read_tagged(aws, requests, "route-table-id", |f| route_table::describe(ec2, f)).await,
+        Kind::SecurityGroup => read_tagged(aws, requests, "group-id", |f| security_group::describe(ec2, f)).await,
+        Kind::InternetGatewayAttachment => attachment::read(ec2, requests).await,
+        Kind::Route => route::read(ec2, requests).await,
+        Kind::RouteTableAssociation => route_table_association::read(ec2, requests).await,
+        Kind::SecurityGroupRule => security_group_rule::read(ec2, requests).await,
+    }
+}
+
+pub(super) async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, token: &str) -> Result<String, AwsError> {
+    let ec2 = &aws.ec2;
+    // A just-created parent may not be visible to the next call yet (NotFound for an id AWS
+    // just returned): retry those for a while instead of failing the apply.
+    eventually(AwsError::is_not_found, || async {
+        match kind {
+            Kind::Vpc => vpc::create(ec2, attrs).await,
+            Kind::Subnet => subnet::create(ec2, attrs).await,
+            Kind::InternetGateway => internet_gateway::create(ec2, attrs).await,
+            Kind::InternetGatewayAttachment => attachment::create(ec2, attrs).await,
+            Kind::ElasticIp => elastic_ip::create(ec2, attrs).await,
+            Kind::NatGateway => nat_gateway::create(ec2, attrs, token).await,
+            Kind::RouteTable => route_table::create(ec2, attrs, token).await,
+            Kind::Route => route::create(ec2, attrs).await,
+            Kind::RouteTableAssociation => route_table_association::create(ec2, attrs).await,
+            Kind::SecurityGroup => security_group::create(ec2, attrs).await,
+            Kind::SecurityGroupRule => security_group_rule::create(ec2, address, attrs).await,
+        }
+    })
+    .await
+}
+
+pub(super) async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    let ec2 = &aws.ec2;
+    match kind {
+        Kind::Vpc => vpc::update(ec2, id, before, after).await?,
+        Kind::Subnet => subnet::update(ec2, id, before, after).await?,
+        Kind::Route => route::update(ec2, after).await?,
+        Kind::SecurityGroupRule => security_group_rule::update(ec2, id, before, after).await?,
+        _ => {}
+    }
+    if kind.attributes().iter().any(|(n, _)| *n == "tags") {
+        update_tags(ec2, id, before, after).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    let ec2 = &aws.ec2;
+    // AWS refuses to delete what something still uses, and for some seconds after the user
+    // is gone (an internet gateway while a released address is still mapped): retry.
+    let result = eventually(AwsError::is_dependency_violation, || async {
+        match kind {
+            Kind::Vpc => vpc::delete(ec2, id).await,
+            Kind::Subnet => subnet::delete(ec2, id).await,
+            Kind::InternetGateway => internet_gateway::delete(ec2, id).await,
+            Kind::InternetGatewayAttachment => attachment::delete(ec2, attrs).await,
+            Kind::ElasticIp => elastic_ip::delete(ec2, id).await,
+            Kind::NatGateway => nat_gateway::delete(ec2, id).await,
+            Kind::RouteTable => route_table::delete(ec2, id).await,
+            Kind::Route => route::delete(ec2, attrs).await,
+            Kind::RouteTableAssociation => route_table_association::delete(ec2, id).await,
+            Kind::SecurityGroup => security_group::delete(ec2, id).await,
+            Kind::SecurityGroupRule => security_group_rule::delete(ec2, id, attrs).await,
+        }
+    })
+    .await;
+    match result {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+pub(super) async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError> {
+    match kind {
+        Kind::NatGateway => nat_gateway::status(&aws.ec2, id).await,
+        _ => Ok(Status::Ready),
+    }
+}
+
+/// How long eventual-consistency errors are retried before they count.
+const CONSISTENCY_WINDOW: Duration = Duration::from_secs(120);
+
+async fn eventually<T, F, Fut>(retry_if: fn(&AwsError) -> bool, call: F) -> Result<T, AwsError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Err(e) if retry_if(&e) && started.elapsed() < CONSISTENCY_WINDOW => {
+                tracing::debug!(error = %e, "retrying after eventual-consistency error");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Reads a taggable kind: all known ids in one describe call, all pending creates in another
+/// (by the `platformctl:address` tag, within this stack).
+async fn read_tagged<F, Fut>(aws: &Aws, requests: &[ReadRequest], id_filter: &str, describe: F) -> Result<Vec<(Address, Observed)>, AwsError>
+where
+    F: Fn(Vec<Filter>) -> Fut,
+    Fut: Future<Output = Result<Vec<LiveResource>, AwsError>>,
+{
+    let ids: Vec<String> = requests.iter().filter_map(|r| r.id.clone()).collect();
+    let mut by_id: HashMap<String, LiveResource> = HashMap::new();
+    if !ids.is_empty() {
+        for r in describe(vec![filter(id_filter, ids.iter().cloned())]).await? {
+            if ids.contains(&r.id) {
+                by_id.insert(r.id.clone(), r);
+            }
+        }
+    }
+    let pending: Vec<&str> = requests.iter().filter(|r| r.id.is_none()).map(|r| r.address.as_str()).collect();
+    let mut by_address: HashMap<String, LiveResource> = HashMap::new();
+    if !pending.is_empty() {
+        let filters = vec![filter(&format!("tag:{STACK_TAG}"), [aws.stack.clone()]), filter(&format!("tag:{ADDRESS_TAG}"), pending.iter().copied())];
+        for r in describe(filters).await? {
+            let tags = attr(&r.attrs, "tags").as_map();
+            let tag = |k: &str| tags.and_then(|t| t.get(k)).and_then(Value::as_str).map(str::to_owned);
+            if let (Some(stack), Some(address)) = (tag(STACK_TAG), tag(ADDRESS_TAG))
+                && stack == aws.stack
+                && pending.contains(&address.as_str())
+            {
+                if let Some(twin) = by_address.get(&address) {
+                    tracing::warn!(%address, first = %twin.id, second = %r.id, "two resources carry the same address tag; adopting the first");
+                    continue;
+                }
+                by_address.insert(address, r);
+            }
+        }
+    }
+    Ok(requests
+        .iter()
+        .map(|req| {
+            let found = match &req.id {
+                Some(id) => by_id.remove(id),
+                None => by_address.remove(req.address.as_str()),
+            };
+            (req.address.clone(), found.map_or(Observed::Absent, Observed::Present))
+        })
+        .collect())
+}
+
+pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
+    Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
+}
+
+/// The tags of `attrs["tags"]` as an EC2 tag specification for the create call, so a resource
+/// is never, even for an instant, in AWS without its ownership tags.
+pub(super) fn tag_spec(resource_type: ResourceType, attrs: &Attrs) -> TagSpecification {
+    TagSpecification::builder().resource_type(resource_type).set_tags(Some(ec2_tags(attr(attrs, "tags")))).build()
+}
+
+fn ec2_tags(tags: &Value) -> Vec<Tag> {
+    tags.as_map()
+        .map(|m| m.iter().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect())
+        .unwrap_or_default()
+}
+
+/// AWS's tags as a value; `aws:` tags belong to AWS and are not managed.
+pub(super) fn tags_value(tags: &[Tag]) -> Value {
+    Value::Map(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), Value::str(t.value().unwrap_or_default()))))
+            .filter(|(k, _)| !k.starts_with("aws:"))
+            .collect(),
+    )
+}
+
+/// `Value::Str` for a present string, `Null` for an absent or empty one.
+pub(super) fn opt_str(s: Option<&str>) -> Value {
+    s.filter(|s| !s.is_empty()).map_or(Value::Null, Value::str)
+}
+
+pub(super) fn str_attr<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
+    attr(attrs, name).as_str()
+}
+
+async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    let empty = BTreeMap::new();
+    let old = attr(before, "tags").as_map().unwrap_or(&empty);
+    let new = attr(after, "tags").as_map().unwrap_or(&empty);
+    let set: BTreeMap<String, Value> = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let removed: Vec<Tag> = old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    if !set.is_empty() {
+        ec2.create_tags()
+            .resources(id)
+            .set_tags(Some(ec2_tags(&Value::Map(set))))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("CreateTags", e))?;
+    }
+    if !removed.is_empty() {
+        ec2.delete_tags().resources(id).set_tags(Some(removed)).send().await.map_err(|e| AwsError::from_sdk("DeleteTags", e))?;
+    }
+    Ok(())
+}
+
+/// Resolves the ids a natural-key kind needs from its requests' recorded attributes.
+pub(super) fn parent_ids(requests: &[ReadRequest], attribute: &str) -> Vec<String> {
+    let mut ids: Vec<String> = requests.iter().filter_map(|r| str_attr(&r.attrs, attribute).map(str::to_owned)).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}

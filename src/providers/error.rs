@@ -1,0 +1,60 @@
+//! AWS errors as users need them: the operation, AWS's error code and message, and the request
+//! id for support cases. An error without a code (an emulator's HTML 404, a connection failure)
+//! is "not supported here" or "unreachable", never "not found".
+
+use std::error::Error as StdError;
+
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::operation::RequestId;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{operation} failed: {}{}", self.describe(), self.request_id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub code: Option<String>,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl AwsError {
+    pub fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let request_id = err.request_id().map(str::to_owned);
+        let code = err.code().map(str::to_owned);
+        let message = match (&err, err.message()) {
+            (SdkError::ServiceError(_), Some(m)) => m.to_owned(),
+            _ => DisplayErrorContext(&err).to_string(),
+        };
+        AwsError { operation, code, message, request_id }
+    }
+
+    /// A failure platformctl itself detects (a resource that went to `failed`, a time-out).
+    pub fn local(operation: &'static str, message: impl Into<String>) -> Self {
+        AwsError { operation, code: None, message: message.into(), request_id: None }
+    }
+
+    fn describe(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{code}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The resource does not exist (any more). Only a real AWS error code says so.
+    pub fn is_not_found(&self) -> bool {
+        self.code().is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFound") || c == "Gateway.NotAttached")
+    }
+
+    /// AWS refuses because something still uses the resource; often clears by itself within
+    /// seconds after the user is deleted (eventual consistency), so deletes retry on it.
+    pub fn is_dependency_violation(&self) -> bool {
+        self.code() == Some("DependencyViolation")
+    }
+}

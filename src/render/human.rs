@@ -1,0 +1,97 @@
+//! The plan as people read it: one block per changed resource with its symbol (`+`, `~`,
+//! `-/+`, `-`), the attribute changes old → new, why it is replaced, whether it is drift, then
+//! a summary line. Output makes sense without colour; colour is only emphasis.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::plan::{Action, AttrChange, Plan, Planned};
+use crate::resource::Value;
+
+fn style(action: Action) -> Style {
+    let colour = match action {
+        Action::Create => AnsiColor::Green,
+        Action::Update => AnsiColor::Yellow,
+        Action::Replace => AnsiColor::Magenta,
+        Action::Delete => AnsiColor::Red,
+    };
+    Style::new().fg_color(Some(colour.into())).bold()
+}
+
+fn paint(text: &str, s: Style, colour: bool) -> String {
+    if colour { format!("{}{text}{}", s.render(), s.render_reset()) } else { text.to_owned() }
+}
+
+/// The whole plan as text for stdout.
+pub fn plan_text(plan: &Plan, colour: bool) -> String {
+    let mut out = String::new();
+    if !plan.has_changes() {
+        out.push_str("No changes: AWS matches the stack.\n");
+        return out;
+    }
+    for c in &plan.changes {
+        let symbol = paint(&format!("{:>3}", c.action.symbol()), style(c.action), colour);
+        let id = c.id.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
+        let _ = writeln!(out, "{symbol} {} ({}){id}", c.address, c.kind);
+        for reason in &c.reasons {
+            let _ = writeln!(out, "      # {reason}");
+        }
+        for a in &c.attributes {
+            attribute_lines(&mut out, c.action, a);
+        }
+    }
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "\nPlan: {} to create, {} to update, {} to replace, {} to delete.",
+        s.create, s.update, s.replace, s.delete
+    );
+    out
+}
+
+fn planned(p: &Planned) -> String {
+    match p {
+        Planned::Known(v) => v.to_string(),
+        Planned::KnownAfterApply(a) => format!("(known after apply: id of {a})"),
+    }
+}
+
+fn attribute_lines(out: &mut String, action: Action, a: &AttrChange) {
+    let mut notes = Vec::new();
+    if a.forces_replacement {
+        notes.push("forces replacement");
+    }
+    if a.drift {
+        notes.push("drift");
+    }
+    let note = if notes.is_empty() { String::new() } else { format!("  # {}", notes.join(", ")) };
+    match (&a.before, &a.after) {
+        (None, after) => {
+            let _ = writeln!(out, "      {} = {}", a.name, planned(after));
+        }
+        // Maps (tags) show only the keys that change.
+        (Some(Value::Map(old)), Planned::Known(Value::Map(new))) if action != Action::Create => {
+            let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+            for k in keys {
+                match (old.get(k), new.get(k)) {
+                    (Some(o), Some(n)) if o == n => {}
+                    (Some(o), Some(n)) => {
+                        let _ = writeln!(out, "    ~ {}.{k}: {o} → {n}{note}", a.name);
+                    }
+                    (Some(o), None) => {
+                        let _ = writeln!(out, "    - {}.{k}: {o}{note}", a.name);
+                    }
+                    (None, Some(n)) => {
+                        let _ = writeln!(out, "    + {}.{k}: {n}{note}", a.name);
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        (Some(before), after) => {
+            let _ = writeln!(out, "    ~ {}: {before} → {}{note}", a.name, planned(after));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The machine-readable plan (`plan --json`), a documented and versioned shape:
+//! `{"format_version": 1, "stack", "region", "changes": [{"address", "kind", "action", "id",
+//! "attributes": [{"name", "before", "after", "forces_replacement", "drift"}], "reasons",
+//! "drift"}], "summary": {"create", "update", "replace", "delete"}}`. A value not known before
+//! apply is `{"known_after_apply": "<address>"}`. docs/plan-json.md describes it.
+
+use serde::Serialize;
+
+use crate::plan::{Change, Plan, Summary};
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct PlanDocument<'a> {
+    format_version: u32,
+    stack: &'a str,
+    region: &'a str,
+    changes: &'a [Change],
+    summary: Summary,
+}
+
+pub fn plan_json(plan: &Plan, stack: &str, region: &str) -> String {
+    let doc = PlanDocument { format_version: PLAN_FORMAT_VERSION, stack, region, changes: &plan.changes, summary: plan.summary() };
+    serde_json::to_string_pretty(&doc).expect("plan serialises")
+}

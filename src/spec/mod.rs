@@ -1,0 +1,95 @@
+//! The stack file format (v1) as raw serde types: exactly what the YAML says, with positions,
+//! nothing checked beyond shape. Meaning and cross-field rules belong to `model`, which turns a
+//! `StackSpec` into a validated `Stack`. The JSON Schema shipped in `docs/` is generated from
+//! these types (`platformctl schema`), so editors and the parser can never disagree.
+//!
+//! A new section (postgres, redis, eks, ...) is one more field here, one more entry in
+//! `load::SECTIONS`, and its own types beside these.
+
+mod load;
+mod located;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
+pub use located::{Located, location_of};
+
+/// A platformctl stack: one region, one state file.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "platformctl stack (format v1)")]
+pub struct StackSpec {
+    /// Name of the stack: lowercase letters, digits and dashes, at most 32 characters. AWS names
+    /// and the `platformctl:stack` tag derive from it.
+    pub stack: Option<Located<String>>,
+    /// The AWS region every resource of the stack lives in, e.g. `eu-west-1`.
+    pub region: Option<Located<String>>,
+    /// Tags added to every taggable resource of the stack.
+    #[serde(default)]
+    pub tags: IndexMap<Located<String>, Located<String>>,
+    /// The stack's VPC: subnets, gateways and routes.
+    pub network: Option<NetworkSpec>,
+    /// Security groups in the stack's VPC, by name.
+    #[serde(default)]
+    pub security_groups: IndexMap<Located<String>, SecurityGroupSpec>,
+}
+
+/// The VPC and its subnets: one public and one private subnet per availability zone.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The VPC's IPv4 CIDR block, e.g. `10.0.0.0/16` (a prefix from /16 to /28).
+    pub cidr: Located<String>,
+    /// Availability zones of the stack's region, e.g. `[eu-west-1a, eu-west-1b]`.
+    pub azs: Located<Vec<Located<String>>>,
+    /// One public subnet CIDR per availability zone, in the order of `azs`.
+    pub public_subnets: Located<Vec<Located<String>>>,
+    /// One private subnet CIDR per availability zone, in the order of `azs`.
+    pub private_subnets: Located<Vec<Located<String>>>,
+    /// NAT gateways for the private subnets' internet access.
+    #[serde(default)]
+    pub nat_gateways: Option<Located<NatGatewaysSpec>>,
+}
+
+/// How many NAT gateways the private subnets use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NatGatewaysSpec {
+    /// No NAT gateway: private subnets have no route to the internet.
+    None,
+    /// One NAT gateway, in the first AZ's public subnet, shared by every private subnet.
+    #[default]
+    Single,
+    /// One NAT gateway per AZ, so one AZ's outage does not cut the others off.
+    PerAz,
+}
+
+/// A security group in the stack's VPC. AWS's default rule (all egress allowed) is kept.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupSpec {
+    /// The group's description (ASCII; changing it replaces the group, as AWS cannot edit it).
+    pub description: Option<Located<String>>,
+    /// Inbound rules.
+    #[serde(default)]
+    pub ingress: Vec<IngressRuleSpec>,
+}
+
+/// One inbound rule. `from` is `private_subnets`, `public_subnets`, `vpc`, a CIDR, or
+/// `sg:<name>` for another security group of this stack.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngressRuleSpec {
+    /// `tcp`, `udp`, `icmp` or `all`.
+    pub protocol: Located<String>,
+    /// A single port (tcp, udp).
+    pub port: Option<Located<u32>>,
+    /// A port range `FROM-TO` (tcp, udp).
+    pub ports: Option<Located<String>>,
+    /// Where traffic may come from.
+    pub from: Located<String>,
+    /// Shown on the rule in AWS.
+    pub description: Option<Located<String>>,
+}

@@ -1,0 +1,89 @@
+//! The state: what platformctl has asked AWS for, per resource address. A versioned JSON
+//! document with a lineage (which history this is) and a serial (which write of it), after
+//! Terraform's statefile. Storage and locking live in `store` and `lock`, apart from the
+//! format, so an S3 backend can be added beside the local one.
+//!
+//! Crash safety rests on one rule: a create is recorded as *pending*, with its idempotency
+//! token, before the AWS call, and its id is recorded as soon as the call returns. A state
+//! file therefore always knows everything platformctl may have created.
+
+mod lock;
+mod store;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::resource::{Address, Attrs, Kind};
+
+pub use lock::{LockError, LockHolder, StateLock};
+pub use store::{LocalStore, StateError, default_state_path};
+
+/// The state format this build writes. Older formats are upgraded on read; newer are refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub format_version: u32,
+    pub stack: String,
+    pub region: String,
+    /// Fixed when the state is first created; a state with another lineage is another history.
+    pub lineage: String,
+    /// Grows by one on every write.
+    pub serial: u64,
+    pub resources: BTreeMap<Address, ResourceState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    pub kind: Kind,
+    /// The AWS id; `None` while a create is pending and its result unknown.
+    pub id: Option<String>,
+    /// The managed attributes as last applied (references resolved to ids).
+    pub attributes: Attrs,
+    /// Addresses this resource depended on when it was applied: deletes follow them backwards
+    /// even after the YAML no longer mentions the resource.
+    #[serde(default)]
+    pub dependencies: BTreeSet<Address>,
+    /// An operation that was started and may not have finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Pending>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub operation: PendingOperation,
+    /// The idempotency token sent with the call (ClientToken where the API takes one).
+    pub token: String,
+    pub started_at: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingOperation {
+    Create,
+    Delete,
+}
+
+impl State {
+    pub fn new(stack: &str, region: &str) -> Self {
+        State {
+            format_version: FORMAT_VERSION,
+            stack: stack.to_owned(),
+            region: region.to_owned(),
+            lineage: uuid::Uuid::new_v4().to_string(),
+            serial: 0,
+            resources: BTreeMap::new(),
+        }
+    }
+
+    /// The AWS id of a resource, if it is known.
+    pub fn id_of(&self, address: &Address) -> Option<&str> {
+        self.resources.get(address).and_then(|r| r.id.as_deref())
+    }
+}
+
+/// The current time as RFC 3339, for records humans read.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,144 @@
+//! The local state file: read with checks (format version, stack, corruption), written
+//! atomically (temp file, fsync, rename) with the previous version kept as `<file>.backup`.
+//! Refuses to touch a state it does not understand, and says where the backup is.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{FORMAT_VERSION, State};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state file `{path}`: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("state file `{path}` is not valid ({detail})\n  hint: nothing was changed; the previous version is `{backup}` — inspect it and copy it over if it is right")]
+    Corrupt { path: PathBuf, detail: String, backup: PathBuf },
+    #[error("state file `{path}` has format version {found}; this platformctl understands up to {FORMAT_VERSION}\n  hint: upgrade platformctl; nothing was changed")]
+    NewerFormat { path: PathBuf, found: u32 },
+    #[error("state file `{path}` belongs to stack `{found}` in {found_region}, not `{expected}` in {expected_region}\n  hint: pass the right `--state`, or the stack file that matches it")]
+    OtherStack { path: PathBuf, found: String, found_region: String, expected: String, expected_region: String },
+    #[error("cannot write state file `{path}`: {source}\n  hint: the resources created so far are listed in the previous state write and in AWS (tag `platformctl:stack`)")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// `.platformctl/<stack>.state.json` beside the stack file.
+pub fn default_state_path(stack_file: &Path, stack: &str) -> PathBuf {
+    let dir = stack_file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    dir.join(".platformctl").join(format!("{stack}.state.json"))
+}
+
+/// A state file on the local disk.
+#[derive(Clone, Debug)]
+pub struct LocalStore {
+    path: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(path: PathBuf) -> Self {
+        LocalStore { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn backup_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".backup");
+        self.path.with_file_name(name)
+    }
+
+    /// Reads the state; a missing file is a new, empty state for `stack` in `region`.
+    pub fn read(&self, stack: &str, region: &str) -> Result<State, StateError> {
+        let text = match fs::read(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::new(stack, region)),
+            Err(source) => return Err(StateError::Read { path: self.path.clone(), source }),
+        };
+        let corrupt = |detail: String| StateError::Corrupt { path: self.path.clone(), detail, backup: self.backup_path() };
+        let raw: serde_json::Value = serde_json::from_slice(&text).map_err(|e| corrupt(e.to_string()))?;
+        let version = raw.get("format_version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no `format_version`".into()))?;
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(StateError::NewerFormat { path: self.path.clone(), found: version as u32 });
+        }
+        let state: State = serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))?;
+        if state.stack != stack || state.region != region {
+            return Err(StateError::OtherStack {
+                path: self.path.clone(),
+                found: state.stack,
+                found_region: state.region,
+                expected: stack.to_owned(),
+                expected_region: region.to_owned(),
+            });
+        }
+        Ok(state)
+    }
+
+    /// Writes the state with the next serial: temp file, fsync, keep the old file as the
+    /// backup, rename into place, fsync the directory.
+    pub fn write(&self, state: &mut State) -> Result<(), StateError> {
+        let fail = |source| StateError::Write { path: self.path.clone(), source };
+        state.serial += 1;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(fail)?;
+        let mut body = serde_json::to_vec_pretty(state).expect("state serialises");
+        body.push(b'\n');
+        let tmp = self.path.with_extension("json.tmp");
+        {
+            let mut f = File::create(&tmp).map_err(fail)?;
+            f.write_all(&body).map_err(fail)?;
+            f.sync_all().map_err(fail)?;
+        }
+        if self.path.exists() {
+            fs::copy(&self.path, self.backup_path()).map_err(fail)?;
+        }
+        fs::rename(&tmp, &self.path).map_err(fail)?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_serial_and_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("s.state.json"));
+        let mut state = store.read("s", "eu-west-1").unwrap();
+        assert_eq!(state.serial, 0);
+        store.write(&mut state).unwrap();
+        store.write(&mut state).unwrap();
+        let back = store.read("s", "eu-west-1").unwrap();
+        assert_eq!(back.serial, 2);
+        assert_eq!(back.lineage, state.lineage);
+        let backup: State = serde_json::from_slice(&fs::read(store.backup_path()).unwrap()).unwrap();
+        assert_eq!(backup.serial, 1);
+    }
+
+    #[test]
+    fn refuses_corrupt_newer_and_foreign_states_without_touching_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.state.json");
+        let store = LocalStore::new(path.clone());
+        for (content, expect) in [
+            ("{\"format_version\": 1, \"stack\": \"s\"", "is not valid"),
+            ("", "is not valid"),
+            ("{\"format_version\": 99}", "format version 99"),
+        ] {
+            fs::write(&path, content).unwrap();
+            let err = store.read("s", "eu-west-1").unwrap_err().to_string();
+            assert!(err.contains(expect), "{err}");
+            assert_eq!(fs::read_to_string(&path).unwrap(), content);
+        }
+        let mut other = State::new("other", "eu-west-1");
+        store.write(&mut other).unwrap();
+        let err = store.read("s", "eu-west-1").unwrap_err().to_string();
+        assert!(err.contains("belongs to stack `other`"), "{err}");
+        assert!(err.contains("s.state.json.backup") || !err.contains("backup"), "{err}");
+    }
+}
