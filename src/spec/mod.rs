@@ -23,8 +23,12 @@ pub use located::{Located, location_of};
 pub struct StackSpec {
     /// Name of the stack: lowercase letters, digits and dashes, at most 32 characters. AWS names
     /// and the `platformctl:stack` tag derive from it.
+    // Optional for serde so that a missing name gets our own error and hint; required in the
+    // schema, which is what editors see.
+    #[schemars(with = "String")]
     pub stack: Option<Located<String>>,
     /// The AWS region every resource of the stack lives in, e.g. `eu-west-1`.
+    #[schemars(with = "String")]
     pub region: Option<Located<String>>,
     /// Tags added to every taggable resource of the stack.
     #[serde(default)]

@@ -1,0 +1,93 @@
+//! The binary facing bad input and contention: validation errors name file, line and column
+//! (snapshotted), garbage never panics, apply refuses without a terminal or approval, and a
+//! second run fails cleanly while the state is locked.
+
+mod support;
+
+use std::path::Path;
+
+use support::{Emulator, Kind, platformctl_with_env, workdir_with};
+
+fn platformctl(dir: &Path, args: &[&str]) -> support::Run {
+    platformctl_with_env(dir, args, &[])
+}
+
+#[test]
+fn validation_errors_name_file_line_and_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "stack: user-service\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.0.0.0/18, 10.0.64.0/18]\n  private_subnets: [10.0.128.0/18, 10.1.0.0/18]\n  nat_gateway: single\nsecurity_groups:\n  db:\n    ingress:\n      - { protocol: tcp, port: 5432, from: sg:app }\n",
+    )
+    .unwrap();
+    for command in ["validate", "plan"] {
+        let run = platformctl(dir.path(), &[command, "bad.yaml"]).expect(1, command);
+        insta::assert_snapshot!(format!("{command}_errors"), run.stderr);
+    }
+}
+
+#[test]
+fn garbage_input_is_a_clear_error_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.yaml"), "").unwrap();
+    std::fs::write(d.join("binary.yaml"), [0u8, 159, 146, 150, 255, 0, 1]).unwrap();
+    std::fs::write(d.join("latin1.yaml"), b"stack: caf\xe9\n").unwrap();
+    std::fs::write(d.join("broken.yaml"), "stack: [a\nregion: {").unwrap();
+    std::fs::write(d.join("list.yaml"), "- 1\n- 2\n").unwrap();
+    std::fs::create_dir(d.join("a-directory")).unwrap();
+    for (file, expected) in [
+        ("empty.yaml", "the stack file is empty"),
+        ("binary.yaml", "is not a text file"),
+        ("latin1.yaml", "not valid UTF-8"),
+        ("broken.yaml", "malformed YAML"),
+        ("list.yaml", "must be a YAML mapping"),
+        ("a-directory", "is a directory"),
+        ("missing.yaml", "cannot read stack file"),
+    ] {
+        let run = platformctl(d, &["validate", file]).expect(1, file);
+        assert!(run.stderr.contains(expected), "{file}: expected {expected:?} in:\n{}", run.stderr);
+        assert!(run.stderr.contains("hint:"), "{file}: no hint in:\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn apply_without_a_terminal_needs_auto_approve() {
+    let emu = Emulator::start(Kind::Moto);
+    let (dir, _) = workdir_with("stacks/user-service.yaml");
+    let run = emu.platformctl(dir.path(), &["apply", "user-service.yaml"]).expect(1, "apply without approval");
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    let destroy = emu.platformctl(dir.path(), &["destroy", "user-service.yaml"]).expect(0, "destroy of nothing");
+    assert!(destroy.stdout.contains("No changes"), "{}", destroy.stdout);
+}
+
+#[test]
+fn a_second_run_fails_cleanly_while_the_state_is_locked() {
+    let emu = Emulator::start(Kind::Moto);
+    let (dir, _) = workdir_with("stacks/user-service.yaml");
+    let state = dir.path().join(".platformctl").join("user-service.state.json");
+    // Another platformctl holding the lock: the same OS lock the binary takes.
+    let held = platformctl::state::StateLock::acquire(&state, "apply").unwrap();
+    for command in [&["apply", "user-service.yaml", "--auto-approve"][..], &["plan", "user-service.yaml"][..]] {
+        let run = emu.platformctl(dir.path(), command).expect(1, "locked");
+        assert!(run.stderr.contains("is locked by") && run.stderr.contains("`apply`") && run.stderr.contains(&format!("pid {}", std::process::id())), "{}", run.stderr);
+    }
+    assert!(!state.exists(), "a locked run must not write the state");
+    drop(held);
+    emu.platformctl(dir.path(), &["plan", "user-service.yaml", "--detailed-exitcode"]).expect(2, "plan once the lock is free");
+}
+
+#[test]
+fn every_command_shows_an_example_in_help() {
+    for command in ["validate", "plan", "apply", "destroy", "schema"] {
+        let run = platformctl(Path::new("."), &[command, "--help"]).expect(0, command);
+        assert!(run.stdout.contains("Example"), "{command} --help has no example:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn shipped_schema_is_current() {
+    let run = platformctl(Path::new("."), &["schema"]).expect(0, "schema");
+    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/stack.schema.json")).unwrap();
+    assert_eq!(run.stdout, shipped, "docs/stack.schema.json is stale: run `cargo run -- schema > docs/stack.schema.json`");
+}

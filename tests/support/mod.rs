@@ -1,0 +1,133 @@
+//! Test harness: starts a real AWS emulator (moto or ministack, from the virtualenv that
+//! `scripts/setup-emulators` creates) on a free loopback port, runs the real `platformctl`
+//! binary against it, and gives tests an EC2 client to change and inspect the account
+//! behind platformctl's back. The emulator is stopped when the handle drops.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Moto,
+    Ministack,
+}
+
+pub struct Emulator {
+    pub kind: Kind,
+    pub endpoint: String,
+    child: Child,
+}
+
+/// The virtualenv with the pinned emulators: `PLATFORMCTL_VENV`, or the default location
+/// `scripts/setup-emulators` uses.
+pub fn venv() -> PathBuf {
+    if let Some(v) = std::env::var_os("PLATFORMCTL_VENV") {
+        return PathBuf::from(v);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
+    cache.join("platformctl").join("venv")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+}
+
+impl Emulator {
+    pub fn start(kind: Kind) -> Emulator {
+        let venv = venv();
+        let bin = venv.join("bin");
+        assert!(
+            bin.join("python").exists(),
+            "the emulator virtualenv is missing at {}: run `scripts/setup-emulators` (or `scripts/test`, which does it)",
+            venv.display()
+        );
+        let port = free_port();
+        let mut cmd = match kind {
+            Kind::Moto => {
+                let mut c = Command::new(bin.join("moto_server"));
+                c.args(["-H", "127.0.0.1", "-p", &port.to_string()]).env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
+                c
+            }
+            Kind::Ministack => {
+                let mut c = Command::new(bin.join("python"));
+                c.args(["-m", "ministack"]).env("BIND_HOST", "127.0.0.1").env("GATEWAY_PORT", port.to_string()).env("MINISTACK_REGION", "eu-west-1");
+                c
+            }
+        };
+        let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("starting {kind:?}: {e}"));
+        let emulator = Emulator { kind, endpoint: format!("http://127.0.0.1:{port}"), child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "{kind:?} did not start listening on port {port} within 60s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        emulator
+    }
+
+    /// Runs `platformctl` with this emulator as the AWS endpoint, in `dir`.
+    pub fn platformctl(&self, dir: &Path, args: &[&str]) -> Run {
+        platformctl_with_env(dir, args, &[("AWS_ENDPOINT_URL", &self.endpoint)])
+    }
+
+    pub async fn ec2(&self) -> aws_sdk_ec2::Client {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "tests"))
+            .load()
+            .await;
+        aws_sdk_ec2::Client::new(&config)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The outcome of one `platformctl` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn expect(self, code: i32, what: &str) -> Run {
+        assert_eq!(self.code, code, "{what}: expected exit {code}, got {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert!(!self.stderr.contains("panicked"), "{what}: platformctl panicked\n{}", self.stderr);
+        self
+    }
+}
+
+pub fn platformctl_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_platformctl"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let Output { status, stdout, stderr } = cmd.output().expect("run platformctl");
+    Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into_owned(), stderr: String::from_utf8_lossy(&stderr).into_owned() }
+}
+
+/// A temporary directory holding a copy of one of the repository's stack files.
+pub fn workdir_with(stack: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(stack);
+    let dest = dir.path().join(src.file_name().unwrap());
+    std::fs::copy(&src, &dest).unwrap();
+    (dir, dest)
+}
