@@ -50,6 +50,10 @@ pub fn load_stack(path: &Path) -> Result<(LoadedSpec, Stack), StackFileError> {
 /// Validates a parsed stack file, reporting all errors, not only the first.
 pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let mut diags = Diagnostics::new(&loaded.path, &loaded.source);
+    for problem in &loaded.problems {
+        diags.push(problem.clone());
+    }
+    let network_written = spec_has_network(loaded);
     let mut check = Checker { diags: &mut diags };
     let spec = &loaded.spec;
 
@@ -58,7 +62,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let tags = naming::user_tags(&spec.tags, &mut check);
     let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
     let security_groups =
-        security_groups::validate(&spec.security_groups, spec.network.is_some(), &mut check);
+        security_groups::validate(&spec.security_groups, network_written, &mut check);
 
     match (name, region) {
         (Some(name), Some(region)) if diags.is_empty() => {
@@ -66,6 +70,12 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
         }
         _ => Err(diags),
     }
+}
+
+/// The file has a network section, even one too broken to read (whose errors are already
+/// reported): sections that refer to it should not add "no network" on top.
+fn spec_has_network(loaded: &LoadedSpec) -> bool {
+    loaded.spec.network.is_some() || loaded.unreadable_sections.iter().any(|s| s == "network")
 }
 
 #[cfg(test)]

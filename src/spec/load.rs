@@ -19,11 +19,16 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 pub const SECTIONS: &[&str] = &["stack", "region", "tags", "network", "security_groups"];
 
 /// A parsed stack file: its spec, where it came from and its text (for error excerpts).
+/// Shape errors do not stop here: they travel with the sections that did parse, so that
+/// validation reports them together with its own.
 #[derive(Debug)]
 pub struct LoadedSpec {
     pub path: PathBuf,
     pub source: String,
     pub spec: StackSpec,
+    pub problems: Vec<Diagnostic>,
+    /// Top-level sections that were present but could not be read.
+    pub unreadable_sections: Vec<String>,
 }
 
 /// Why a stack file could not be turned into a `StackSpec`.
@@ -63,16 +68,20 @@ pub fn load_file(path: &Path) -> Result<LoadedSpec, StackFileError> {
 /// Parses stack YAML already in memory; `path` is used only in messages.
 pub fn parse_str(path: &Path, source: &str) -> Result<LoadedSpec, StackFileError> {
     let mut diags = Diagnostics::new(path, source);
-    let spec = parse_into(source, &mut diags);
-    match spec {
-        Some(spec) if diags.is_empty() => {
-            Ok(LoadedSpec { path: path.to_path_buf(), source: source.to_owned(), spec })
-        }
-        _ => Err(StackFileError::Invalid(diags)),
+    let mut unreadable_sections = Vec::new();
+    match parse_into(source, &mut diags, &mut unreadable_sections) {
+        Some(spec) => Ok(LoadedSpec {
+            path: path.to_path_buf(),
+            source: source.to_owned(),
+            spec,
+            problems: diags.items().to_vec(),
+            unreadable_sections,
+        }),
+        None => Err(StackFileError::Invalid(diags)),
     }
 }
 
-fn parse_into(source: &str, diags: &mut Diagnostics) -> Option<StackSpec> {
+fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String>) -> Option<StackSpec> {
     if source.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         diags.push(
             Diagnostic::new(None, "(file)", "the stack file is empty")
@@ -97,6 +106,7 @@ fn parse_into(source: &str, diags: &mut Diagnostics) -> Option<StackSpec> {
     for (key, value) in mapping.iter() {
         let name = key.as_str();
         let at = location_of(key.span());
+        let before = diags.len();
         match name {
             "stack" => spec.stack = section(value, name, diags),
             "region" => spec.region = section(value, name, diags),
@@ -107,6 +117,9 @@ fn parse_into(source: &str, diags: &mut Diagnostics) -> Option<StackSpec> {
                 Diagnostic::new(at, name, format!("unknown field `{name}`"))
                     .with_hint(format!("top-level fields are: {}", quoted_list(SECTIONS))),
             ),
+        }
+        if diags.len() > before && SECTIONS.contains(&name) {
+            unreadable.push(name.to_owned());
         }
     }
     Some(spec)
@@ -223,7 +236,7 @@ mod tests {
 
     fn errors(src: &str) -> Vec<Diagnostic> {
         match parse_str(Path::new("t.yaml"), src) {
-            Ok(_) => vec![],
+            Ok(loaded) => loaded.problems,
             Err(StackFileError::Invalid(d)) => d.items().to_vec(),
             Err(e) => panic!("unexpected error {e}"),
         }
