@@ -80,13 +80,7 @@ impl Diagnostics {
             out.push_str(&format!("error: {}\n", d.message));
             match d.location {
                 Some(loc) => {
-                    out.push_str(&format!(
-                        "  --> {}:{}:{} ({})\n",
-                        self.file.display(),
-                        loc.line,
-                        loc.column,
-                        d.field
-                    ));
+                    out.push_str(&format!("  --> {}:{}:{} ({})\n", self.file.display(), loc.line, loc.column, d.field));
                     if let Some(text) = lines.get(loc.line.saturating_sub(1)) {
                         let gutter = loc.line.to_string().len();
                         let pad = " ".repeat(gutter);
@@ -107,12 +101,7 @@ impl Diagnostics {
             out.push('\n');
         }
         let n = self.items.len();
-        out.push_str(&format!(
-            "{} error{} in {}\n",
-            n,
-            if n == 1 { "" } else { "s" },
-            self.file.display()
-        ));
+        out.push_str(&format!("{} error{} in {}\n", n, if n == 1 { "" } else { "s" }, self.file.display()));
         out
     }
 }

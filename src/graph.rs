@@ -170,7 +170,12 @@ mod tests {
         let g = graph(&[("subnet", "vpc"), ("nat", "subnet"), ("nat", "eip"), ("route", "nat")]);
         let order = g.order().unwrap();
         let pos = |n: &str| order.iter().position(|x| x == n).unwrap();
-        assert!(pos("vpc") < pos("subnet") && pos("subnet") < pos("nat") && pos("eip") < pos("nat") && pos("nat") < pos("route"));
+        assert!(
+            pos("vpc") < pos("subnet")
+                && pos("subnet") < pos("nat")
+                && pos("eip") < pos("nat")
+                && pos("nat") < pos("route")
+        );
         let rev = g.reversed().order().unwrap();
         let rpos = |n: &str| rev.iter().position(|x| x == n).unwrap();
         assert!(rpos("route") < rpos("nat") && rpos("nat") < rpos("subnet") && rpos("subnet") < rpos("vpc"));

@@ -20,7 +20,11 @@ pub struct RefreshError {
 pub async fn read_live(aws: &Aws, state: &State) -> Result<Live, RefreshError> {
     let mut by_kind: BTreeMap<Kind, Vec<ReadRequest>> = BTreeMap::new();
     for (address, r) in &state.resources {
-        by_kind.entry(r.kind).or_default().push(ReadRequest { address: address.clone(), id: r.id.clone(), attrs: r.attributes.clone() });
+        by_kind.entry(r.kind).or_default().push(ReadRequest {
+            address: address.clone(),
+            id: r.id.clone(),
+            attrs: r.attributes.clone(),
+        });
     }
     let reads = by_kind.iter().map(|(kind, requests)| async move {
         providers::read(aws, *kind, requests).await.map_err(|source| RefreshError { kind: *kind, source })

@@ -70,11 +70,18 @@ fn a_second_run_fails_cleanly_while_the_state_is_locked() {
     let held = platformctl::state::StateLock::acquire(&state, "apply").unwrap();
     for command in [&["apply", "user-service.yaml", "--auto-approve"][..], &["plan", "user-service.yaml"][..]] {
         let run = emu.platformctl(dir.path(), command).expect(1, "locked");
-        assert!(run.stderr.contains("is locked by") && run.stderr.contains("`apply`") && run.stderr.contains(&format!("pid {}", std::process::id())), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("is locked by")
+                && run.stderr.contains("`apply`")
+                && run.stderr.contains(&format!("pid {}", std::process::id())),
+            "{}",
+            run.stderr
+        );
     }
     assert!(!state.exists(), "a locked run must not write the state");
     drop(held);
-    emu.platformctl(dir.path(), &["plan", "user-service.yaml", "--detailed-exitcode"]).expect(2, "plan once the lock is free");
+    emu.platformctl(dir.path(), &["plan", "user-service.yaml", "--detailed-exitcode"])
+        .expect(2, "plan once the lock is free");
 }
 
 #[test]
@@ -88,6 +95,10 @@ fn every_command_shows_an_example_in_help() {
 #[test]
 fn shipped_schema_is_current() {
     let run = platformctl(Path::new("."), &["schema"]).expect(0, "schema");
-    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/stack.schema.json")).unwrap();
-    assert_eq!(run.stdout, shipped, "docs/stack.schema.json is stale: run `cargo run -- schema > docs/stack.schema.json`");
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/stack.schema.json")).unwrap();
+    assert_eq!(
+        run.stdout, shipped,
+        "docs/stack.schema.json is stale: run `cargo run -- schema > docs/stack.schema.json`"
+    );
 }

@@ -30,7 +30,11 @@ async fn three_az_example_applies_and_destroys_on_moto() {
     let d = dir.path();
     emu.platformctl(d, &["plan", "three-az.yaml", "--detailed-exitcode"]).expect(2, "plan");
     emu.platformctl(d, &["apply", "three-az.yaml", "--auto-approve"]).expect(0, "apply");
-    assert_eq!(inventory(&emu, "three-az").await.len(), 1 + 6 + 1 + 3 + 3 + 4 + 3, "VPC, 6 subnets, IGW, 3 EIPs, 3 NATs, 4 route tables, 3 groups");
+    assert_eq!(
+        inventory(&emu, "three-az").await.len(),
+        1 + 6 + 1 + 3 + 3 + 4 + 3,
+        "VPC, 6 subnets, IGW, 3 EIPs, 3 NATs, 4 route tables, 3 groups"
+    );
     emu.platformctl(d, &["plan", "three-az.yaml", "--detailed-exitcode"]).expect(0, "re-plan");
     emu.platformctl(d, &["destroy", "three-az.yaml", "--auto-approve"]).expect(0, "destroy");
     assert_eq!(inventory(&emu, "three-az").await, Vec::<String>::new());
@@ -49,7 +53,11 @@ async fn lifecycle(kind: Kind) {
     emu.platformctl(d, &["apply", file, "--auto-approve"]).expect(0, "apply");
     let again = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "plan after apply");
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
-    assert_eq!(inventory(&emu, STACK).await.len(), 1 + 4 + 1 + 1 + 1 + 3 + 2, "VPC, 4 subnets, IGW, EIP, NAT, 3 route tables, 2 groups");
+    assert_eq!(
+        inventory(&emu, STACK).await.len(),
+        1 + 4 + 1 + 1 + 1 + 3 + 2,
+        "VPC, 4 subnets, IGW, EIP, NAT, 3 route tables, 2 groups"
+    );
 
     // Edit the YAML: a new rule, a changed tag, one NAT gateway per AZ.
     let yaml = std::fs::read_to_string(&stack_file).unwrap();
@@ -59,10 +67,18 @@ async fn lifecycle(kind: Kind) {
         .replace("      - { protocol: tcp, port: 6379, from: private_subnets }\n", "      - { protocol: tcp, port: 6379, from: private_subnets }\n      - { protocol: tcp, port: 6380, from: vpc }\n");
     std::fs::write(&stack_file, edited).unwrap();
     let plan = json_plan(&emu, d, file, 2);
-    assert_eq!(addresses(&plan, "create"), set(&["network.eip[eu-west-1b]", "network.nat[eu-west-1b]", "security_group.redis.ingress[tcp:6380:10.0.0.0/16]"]));
+    assert_eq!(
+        addresses(&plan, "create"),
+        set(&[
+            "network.eip[eu-west-1b]",
+            "network.nat[eu-west-1b]",
+            "security_group.redis.ingress[tcp:6380:10.0.0.0/16]"
+        ])
+    );
     assert!(addresses(&plan, "replace").is_empty() && addresses(&plan, "delete").is_empty(), "{plan:#}");
     for change in changes(&plan, "update") {
-        let names: Vec<&str> = change["attributes"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            change["attributes"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
         let address = change["address"].as_str().unwrap();
         if address == "network.route.private_default[eu-west-1b]" {
             assert_eq!(names, ["nat_gateway_id"]);
@@ -80,13 +96,27 @@ async fn lifecycle(kind: Kind) {
     let route_table = id(&state, "network.route_table.private[eu-west-1a]");
     ec2.delete_route().route_table_id(&route_table).destination_cidr_block("0.0.0.0/0").send().await.unwrap();
     let rule = "security_group.postgres.ingress[tcp:5432:10.0.128.0/18]";
-    ec2.revoke_security_group_ingress().group_id(id(&state, "security_group.postgres")).security_group_rule_ids(id(&state, rule)).send().await.unwrap();
+    ec2.revoke_security_group_ingress()
+        .group_id(id(&state, "security_group.postgres"))
+        .security_group_rule_ids(id(&state, rule))
+        .send()
+        .await
+        .unwrap();
     let subnet = "network.subnet.private[eu-west-1b]";
-    ec2.disassociate_route_table().association_id(id(&state, "network.route_table_association.private[eu-west-1b]")).send().await.unwrap();
+    ec2.disassociate_route_table()
+        .association_id(id(&state, "network.route_table_association.private[eu-west-1b]"))
+        .send()
+        .await
+        .unwrap();
     ec2.delete_subnet().subnet_id(id(&state, subnet)).send().await.unwrap();
 
     let plan = json_plan(&emu, d, file, 2);
-    for address in ["network.route.private_default[eu-west-1a]", rule, subnet, "network.route_table_association.private[eu-west-1b]"] {
+    for address in [
+        "network.route.private_default[eu-west-1a]",
+        rule,
+        subnet,
+        "network.route_table_association.private[eu-west-1b]",
+    ] {
         let change = find(&plan, address).unwrap_or_else(|| panic!("the plan does not mention {address}: {plan:#}"));
         assert_eq!(change["action"], "create", "{change:#}");
         assert_eq!(change["drift"], true, "{change:#}");
@@ -104,7 +134,8 @@ async fn lifecycle(kind: Kind) {
 
 fn json_plan(emu: &Emulator, dir: &Path, file: &str, expect: i32) -> Json {
     let run = emu.platformctl(dir, &["plan", file, "--json", "--detailed-exitcode"]).expect(expect, "plan --json");
-    let plan: Json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("plan --json is not JSON ({e}):\n{}", run.stdout));
+    let plan: Json =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("plan --json is not JSON ({e}):\n{}", run.stdout));
     assert_eq!(plan["format_version"], 1);
     plan
 }
@@ -126,7 +157,8 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 }
 
 fn read_state(dir: &Path) -> Json {
-    serde_json::from_slice(&std::fs::read(dir.join(".platformctl").join(format!("{STACK}.state.json"))).unwrap()).unwrap()
+    serde_json::from_slice(&std::fs::read(dir.join(".platformctl").join(format!("{STACK}.state.json"))).unwrap())
+        .unwrap()
 }
 
 fn id(state: &Json, address: &str) -> String {
@@ -139,7 +171,9 @@ fn id(state: &Json, address: &str) -> String {
 async fn inventory(emu: &Emulator, stack: &str) -> Vec<String> {
     let ec2 = emu.ec2().await;
     let tag = Filter::builder().name("tag:platformctl:stack").values(stack).build();
-    let ours = |tags: &[aws_sdk_ec2::types::Tag]| tags.iter().any(|t| t.key() == Some("platformctl:stack") && t.value() == Some(stack));
+    let ours = |tags: &[aws_sdk_ec2::types::Tag]| {
+        tags.iter().any(|t| t.key() == Some("platformctl:stack") && t.value() == Some(stack))
+    };
     let mut found = Vec::new();
     for v in ec2.describe_vpcs().filters(tag.clone()).send().await.unwrap().vpcs() {
         if ours(v.tags()) {

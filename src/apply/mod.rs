@@ -73,6 +73,10 @@ impl ApplyReport {
     }
 }
 
+/// An operation's outcome: the outer error is the state failing to save (fatal), the inner
+/// one AWS refusing the operation (reported, the apply stops starting new ones).
+type StepResult = Result<Result<(), AwsError>, StateError>;
+
 /// Shared by the operations running at once: the state and where it is saved.
 struct Ledger {
     state: Mutex<State>,
@@ -92,7 +96,14 @@ impl Ledger {
 }
 
 /// Carries out `plan`, saving `state` to `store` after every step. Returns the final state.
-pub async fn apply(aws: &Aws, plan: &Plan, mut state: State, store: &LocalStore, options: &ApplyOptions, progress: &Progress) -> Result<(State, ApplyReport), ApplyError> {
+pub async fn apply(
+    aws: &Aws,
+    plan: &Plan,
+    mut state: State,
+    store: &LocalStore,
+    options: &ApplyOptions,
+    progress: &Progress,
+) -> Result<(State, ApplyReport), ApplyError> {
     let graph = operations(plan, &state)?;
     adopt_what_the_read_found(plan, &mut state);
     store.write(&mut state)?;
@@ -101,7 +112,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, mut state: State, store: &LocalStore,
     let plan = Arc::new(plan.clone());
     let mut queue = graph.ready_queue()?;
     let mut report = ApplyReport::default();
-    let mut running: JoinSet<(Op, Result<Result<(), AwsError>, StateError>)> = JoinSet::new();
+    let mut running: JoinSet<(Op, StepResult)> = JoinSet::new();
     let mut stopping = false;
     let mut state_error: Option<StateError> = None;
     let interrupt = tokio::signal::ctrl_c();
@@ -110,7 +121,8 @@ pub async fn apply(aws: &Aws, plan: &Plan, mut state: State, store: &LocalStore,
     loop {
         while !stopping && running.len() < options.parallelism.max(1) {
             let Some(op) = queue.next_ready() else { break };
-            let (aws, plan, ledger, progress, options) = (aws.clone(), plan.clone(), ledger.clone(), progress.clone(), options.clone());
+            let (aws, plan, ledger, progress, options) =
+                (aws.clone(), plan.clone(), ledger.clone(), progress.clone(), options.clone());
             running.spawn(async move {
                 let result = run(&aws, &plan, &ledger, &op, &progress, &options).await;
                 (op, result)
@@ -180,7 +192,14 @@ fn adopt_what_the_read_found(plan: &Plan, state: &mut State) {
     }
 }
 
-async fn run(aws: &Aws, plan: &Plan, ledger: &Ledger, op: &Op, progress: &Progress, options: &ApplyOptions) -> Result<Result<(), AwsError>, StateError> {
+async fn run(
+    aws: &Aws,
+    plan: &Plan,
+    ledger: &Ledger,
+    op: &Op,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> StepResult {
     let started = Instant::now();
     let result = match op.kind {
         OpKind::Create => create(aws, plan, ledger, &op.address, progress, options).await,
@@ -208,7 +227,14 @@ async fn resolved(ledger: &Ledger, d: &DesiredResource) -> Attrs {
         .collect()
 }
 
-async fn create(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, progress: &Progress, options: &ApplyOptions) -> Result<Result<(), AwsError>, StateError> {
+async fn create(
+    aws: &Aws,
+    plan: &Plan,
+    ledger: &Ledger,
+    address: &Address,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> StepResult {
     let d = &plan.desired[address];
     let attrs = resolved(ledger, d).await;
     let token = uuid::Uuid::new_v4().to_string();
@@ -221,7 +247,11 @@ async fn create(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, prog
                     id: None,
                     attributes: attrs.clone(),
                     dependencies: d.depends_on.clone(),
-                    pending: Some(Pending { operation: PendingOperation::Create, token: token.clone(), started_at: now_rfc3339() }),
+                    pending: Some(Pending {
+                        operation: PendingOperation::Create,
+                        token: token.clone(),
+                        started_at: now_rfc3339(),
+                    }),
                 },
             );
         })
@@ -244,7 +274,7 @@ async fn create(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, prog
     Ok(Ok(()))
 }
 
-async fn update(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address) -> Result<Result<(), AwsError>, StateError> {
+async fn update(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address) -> StepResult {
     let d = &plan.desired[address];
     let attrs = resolved(ledger, d).await;
     let found = &plan.live[address];
@@ -262,7 +292,14 @@ async fn update(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address) -> R
     Ok(Ok(()))
 }
 
-async fn delete(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, progress: &Progress, options: &ApplyOptions) -> Result<Result<(), AwsError>, StateError> {
+async fn delete(
+    aws: &Aws,
+    plan: &Plan,
+    ledger: &Ledger,
+    address: &Address,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> StepResult {
     let Some(recorded) = ledger.state.lock().await.resources.get(address).cloned() else { return Ok(Ok(())) };
     let id = plan.live.get(address).map(|l| l.id.clone()).or(recorded.id.clone()).unwrap_or_default();
     if let Err(e) = providers::delete(aws, recorded.kind, &id, &recorded.attributes).await {
@@ -278,7 +315,15 @@ async fn delete(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address, prog
 }
 
 /// Polls with backoff until the resource reaches `target`, showing the elapsed time.
-async fn wait_until(aws: &Aws, kind: crate::resource::Kind, address: &Address, id: &str, target: Status, progress: &Progress, options: &ApplyOptions) -> Result<(), AwsError> {
+async fn wait_until(
+    aws: &Aws,
+    kind: crate::resource::Kind,
+    address: &Address,
+    id: &str,
+    target: Status,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> Result<(), AwsError> {
     let what = match target {
         Status::Gone => format!("{address}: waiting for {id} to be deleted"),
         _ => format!("{address}: waiting for {id} to become available"),
@@ -294,7 +339,10 @@ async fn wait_until(aws: &Aws, kind: crate::resource::Kind, address: &Address, i
             return Err(AwsError::local("wait", format!("{id} failed: {message}")));
         }
         if waiting.elapsed() > options.wait_timeout {
-            return Err(AwsError::local("wait", format!("{id} did not reach {target:?} within {}s", options.wait_timeout.as_secs())));
+            return Err(AwsError::local(
+                "wait",
+                format!("{id} did not reach {target:?} within {}s", options.wait_timeout.as_secs()),
+            ));
         }
         waiting.tick();
         tokio::time::sleep(delay).await;

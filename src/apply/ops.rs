@@ -113,7 +113,10 @@ mod tests {
     use crate::resource::Live;
 
     fn position(order: &[Op], kind: OpKind, address: &str) -> usize {
-        order.iter().position(|o| o.kind == kind && o.address.as_str() == address).unwrap_or_else(|| panic!("no {kind:?} {address}"))
+        order
+            .iter()
+            .position(|o| o.kind == kind && o.address.as_str() == address)
+            .unwrap_or_else(|| panic!("no {kind:?} {address}"))
     }
 
     #[test]
@@ -125,7 +128,12 @@ mod tests {
         assert_eq!(order.len(), desired.len());
         for d in &desired {
             for dep in &d.depends_on {
-                assert!(position(&order, OpKind::Create, dep.as_str()) < position(&order, OpKind::Create, d.address.as_str()), "{dep} before {}", d.address);
+                assert!(
+                    position(&order, OpKind::Create, dep.as_str())
+                        < position(&order, OpKind::Create, d.address.as_str()),
+                    "{dep} before {}",
+                    d.address
+                );
             }
         }
     }
@@ -139,20 +147,44 @@ mod tests {
             let id = format!("id-{}", d.address);
             state.resources.insert(
                 d.address.clone(),
-                crate::state::ResourceState { kind: d.kind, id: Some(id.clone()), attributes: Default::default(), dependencies: d.depends_on.clone(), pending: None },
+                crate::state::ResourceState {
+                    kind: d.kind,
+                    id: Some(id.clone()),
+                    attributes: Default::default(),
+                    dependencies: d.depends_on.clone(),
+                    pending: None,
+                },
             );
-            live.insert(d.address.clone(), crate::resource::Observed::Present(crate::resource::LiveResource { id, attrs: Default::default(), ready: true }));
+            live.insert(
+                d.address.clone(),
+                crate::resource::Observed::Present(crate::resource::LiveResource {
+                    id,
+                    attrs: Default::default(),
+                    ready: true,
+                }),
+            );
         }
         let p = plan(&[], &state, &live).unwrap();
         let order = operations(&p, &state).unwrap().order().unwrap();
         assert_eq!(order.len(), desired.len());
         for d in &desired {
             for dep in &d.depends_on {
-                assert!(position(&order, OpKind::Delete, d.address.as_str()) < position(&order, OpKind::Delete, dep.as_str()), "{} before {dep}", d.address);
+                assert!(
+                    position(&order, OpKind::Delete, d.address.as_str())
+                        < position(&order, OpKind::Delete, dep.as_str()),
+                    "{} before {dep}",
+                    d.address
+                );
             }
         }
         // The NAT gateway goes before the gateway attachment it needs, the attachment before the VPC.
-        assert!(position(&order, OpKind::Delete, "network.nat[eu-west-1a]") < position(&order, OpKind::Delete, "network.internet_gateway_attachment"));
-        assert!(position(&order, OpKind::Delete, "network.internet_gateway_attachment") < position(&order, OpKind::Delete, "network.vpc"));
+        assert!(
+            position(&order, OpKind::Delete, "network.nat[eu-west-1a]")
+                < position(&order, OpKind::Delete, "network.internet_gateway_attachment")
+        );
+        assert!(
+            position(&order, OpKind::Delete, "network.internet_gateway_attachment")
+                < position(&order, OpKind::Delete, "network.vpc")
+        );
     }
 }

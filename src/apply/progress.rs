@@ -24,7 +24,8 @@ const PLAIN_INTERVAL: Duration = Duration::from_secs(15);
 
 impl Progress {
     pub fn new() -> Self {
-        let bars = std::io::stderr().is_terminal().then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let bars =
+            std::io::stderr().is_terminal().then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress { bars }
     }
 

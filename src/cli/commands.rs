@@ -18,9 +18,15 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             println_stdout(&serde_json::to_string_pretty(&schema)?)?;
             Ok(exit::OK)
         }
-        Command::Plan { stack, json, detailed_exitcode, common } => block_on(plan(&stack, json, detailed_exitcode, &common)),
-        Command::Apply { stack, auto_approve, parallelism, common } => block_on(apply(&stack, false, auto_approve, parallelism, &common)),
-        Command::Destroy { stack, auto_approve, parallelism, common } => block_on(apply(&stack, true, auto_approve, parallelism, &common)),
+        Command::Plan { stack, json, detailed_exitcode, common } => {
+            block_on(plan(&stack, json, detailed_exitcode, &common))
+        }
+        Command::Apply { stack, auto_approve, parallelism, common } => {
+            block_on(apply(&stack, false, auto_approve, parallelism, &common))
+        }
+        Command::Destroy { stack, auto_approve, parallelism, common } => {
+            block_on(apply(&stack, true, auto_approve, parallelism, &common))
+        }
     }
 }
 
@@ -56,7 +62,13 @@ async fn plan(stack: &Path, json: bool, detailed_exitcode: bool, common: &Common
     Ok(if detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
 }
 
-async fn apply(stack: &Path, destroy: bool, auto_approve: bool, parallelism: u16, common: &Common) -> anyhow::Result<u8> {
+async fn apply(
+    stack: &Path,
+    destroy: bool,
+    auto_approve: bool,
+    parallelism: u16,
+    common: &Common,
+) -> anyhow::Result<u8> {
     let operation = if destroy { "destroy" } else { "apply" };
     let mut session = Session::open(stack, operation, &common.session_options()).await?;
     let plan = session.plan(destroy).await?;

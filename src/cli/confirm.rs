@@ -5,7 +5,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 pub fn confirm(question: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
-        anyhow::bail!("refusing to change AWS without confirmation: standard input is not a terminal\n  hint: review the plan above, then pass `--auto-approve`");
+        anyhow::bail!(
+            "refusing to change AWS without confirmation: standard input is not a terminal\n  hint: review the plan above, then pass `--auto-approve`"
+        );
     }
     let mut stderr = std::io::stderr();
     write!(stderr, "{question}\n  Only `yes` is accepted: ")?;

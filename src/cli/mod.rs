@@ -21,7 +21,9 @@ pub mod exit {
 
 #[derive(Parser, Debug)]
 #[command(name = "platformctl", version, about = "Provision AWS from declarative stack YAML: plan, apply, destroy.")]
-#[command(after_help = "Example:\n  platformctl plan stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve")]
+#[command(
+    after_help = "Example:\n  platformctl plan stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve"
+)]
 pub struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -39,7 +41,9 @@ enum Command {
         stack: PathBuf,
     },
     /// Show what apply would change, reading live AWS state (drift included).
-    #[command(after_help = "Examples:\n  platformctl plan stacks/user-service.yaml\n  platformctl plan stacks/user-service.yaml --json\n  platformctl plan stacks/user-service.yaml --detailed-exitcode   # 0 no changes, 2 changes, 1 error")]
+    #[command(
+        after_help = "Examples:\n  platformctl plan stacks/user-service.yaml\n  platformctl plan stacks/user-service.yaml --json\n  platformctl plan stacks/user-service.yaml --detailed-exitcode   # 0 no changes, 2 changes, 1 error"
+    )]
     Plan {
         stack: PathBuf,
         /// Print the plan as JSON (docs/plan-json.md) instead of text.
@@ -52,7 +56,9 @@ enum Command {
         common: Common,
     },
     /// Make AWS match the stack: plan, confirm, execute, recording every step in the state.
-    #[command(after_help = "Examples:\n  platformctl apply stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve --parallelism 4")]
+    #[command(
+        after_help = "Examples:\n  platformctl apply stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve --parallelism 4"
+    )]
     Apply {
         stack: PathBuf,
         /// Do not ask for confirmation (required without a terminal).
@@ -137,8 +143,10 @@ fn init_logging(verbose: u8) {
         2 => "platformctl=debug,info",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 impl Common {

@@ -31,11 +31,18 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
             ("tags".into(), tags(stack, &vpc, s)),
         ]),
     ));
-    out.push(DesiredResource::new(igw.clone(), Kind::InternetGateway, Attrs::from([("tags".into(), tags(stack, &igw, &format!("{s}-igw")))])));
+    out.push(DesiredResource::new(
+        igw.clone(),
+        Kind::InternetGateway,
+        Attrs::from([("tags".into(), tags(stack, &igw, &format!("{s}-igw")))]),
+    ));
     out.push(DesiredResource::new(
         attachment.clone(),
         Kind::InternetGatewayAttachment,
-        Attrs::from([("internet_gateway_id".into(), Value::Ref(igw.clone())), ("vpc_id".into(), Value::Ref(vpc.clone()))]),
+        Attrs::from([
+            ("internet_gateway_id".into(), Value::Ref(igw.clone())),
+            ("vpc_id".into(), Value::Ref(vpc.clone())),
+        ]),
     ));
 
     for az in &net.azs {
@@ -58,10 +65,15 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
     let public_rt = Address::new("network.route_table.public");
     out.push(route_table(stack, &public_rt, &format!("{s}-public")));
     out.push(
-        route(&Address::new("network.route.public_default"), &public_rt, Value::Ref(igw.clone()), Value::Null).after(&attachment),
+        route(&Address::new("network.route.public_default"), &public_rt, Value::Ref(igw.clone()), Value::Null)
+            .after(&attachment),
     );
     for az in &net.azs {
-        out.push(association(&Address::new(format!("network.route_table_association.public[{}]", az.name)), &subnet("public", &az.name), &public_rt));
+        out.push(association(
+            &Address::new(format!("network.route_table_association.public[{}]", az.name)),
+            &subnet("public", &az.name),
+            &public_rt,
+        ));
     }
 
     let nat_azs: Vec<&str> = match net.nat_gateways {
@@ -74,7 +86,14 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
         let nat = nat(az);
         // AWS needs the internet gateway attached before it hands out public addresses, and
         // refuses to detach it while they are in use: both orders follow from these edges.
-        out.push(DesiredResource::new(eip.clone(), Kind::ElasticIp, Attrs::from([("tags".into(), tags(stack, &eip, &format!("{s}-nat-{az}")))])).after(&attachment));
+        out.push(
+            DesiredResource::new(
+                eip.clone(),
+                Kind::ElasticIp,
+                Attrs::from([("tags".into(), tags(stack, &eip, &format!("{s}-nat-{az}")))]),
+            )
+            .after(&attachment),
+        );
         out.push(
             DesiredResource::new(
                 nat.clone(),
@@ -92,14 +111,23 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
     for az in &net.azs {
         let rt = Address::new(format!("network.route_table.private[{}]", az.name));
         out.push(route_table(stack, &rt, &format!("{s}-private-{}", az.name)));
-        out.push(association(&Address::new(format!("network.route_table_association.private[{}]", az.name)), &subnet("private", &az.name), &rt));
+        out.push(association(
+            &Address::new(format!("network.route_table_association.private[{}]", az.name)),
+            &subnet("private", &az.name),
+            &rt,
+        ));
         let nat_az = match net.nat_gateways {
             NatGateways::None => None,
             NatGateways::Single => Some(nat_azs[0]),
             NatGateways::PerAz => Some(az.name.as_str()),
         };
         if let Some(nat_az) = nat_az {
-            out.push(route(&Address::new(format!("network.route.private_default[{}]", az.name)), &rt, Value::Null, Value::Ref(nat(nat_az))));
+            out.push(route(
+                &Address::new(format!("network.route.private_default[{}]", az.name)),
+                &rt,
+                Value::Null,
+                Value::Ref(nat(nat_az)),
+            ));
         }
     }
 }
@@ -137,6 +165,9 @@ fn association(address: &Address, subnet: &Address, table: &Address) -> DesiredR
     DesiredResource::new(
         address.clone(),
         Kind::RouteTableAssociation,
-        Attrs::from([("subnet_id".into(), Value::Ref(subnet.clone())), ("route_table_id".into(), Value::Ref(table.clone()))]),
+        Attrs::from([
+            ("subnet_id".into(), Value::Ref(subnet.clone())),
+            ("route_table_id".into(), Value::Ref(table.clone())),
+        ]),
     )
 }

@@ -33,7 +33,12 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
         let mut seen = BTreeSet::new();
         for rule in &sg.ingress {
             for (source_key, cidr, source_group) in sources(rule, net) {
-                let key = format!("{}:{}{}", rule.protocol.name(), rule.ports.map(|p| format!("{p}:")).unwrap_or_default(), source_key);
+                let key = format!(
+                    "{}:{}{}",
+                    rule.protocol.name(),
+                    rule.ports.map(|p| format!("{p}:")).unwrap_or_default(),
+                    source_key
+                );
                 let rule_address = Address::new(format!("{address}.ingress[{key}]"));
                 if !seen.insert(rule_address.clone()) {
                     continue;
@@ -65,7 +70,8 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
 
 /// (address key, CIDR, source group) for each permission a rule expands to.
 fn sources(rule: &IngressRule, net: &Network) -> Vec<(String, Option<String>, Option<String>)> {
-    let cidrs = |nets: Vec<ipnet::Ipv4Net>| nets.into_iter().map(|n| (n.to_string(), Some(n.to_string()), None)).collect();
+    let cidrs =
+        |nets: Vec<ipnet::Ipv4Net>| nets.into_iter().map(|n| (n.to_string(), Some(n.to_string()), None)).collect();
     match &rule.source {
         RuleSource::PrivateSubnets => cidrs(net.private_cidrs()),
         RuleSource::PublicSubnets => cidrs(net.public_cidrs()),

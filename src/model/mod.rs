@@ -35,7 +35,13 @@ pub(crate) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    pub(crate) fn error(&mut self, at: Option<Location>, field: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
+    pub(crate) fn error(
+        &mut self,
+        at: Option<Location>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.diags.push(Diagnostic::new(at, field, message).with_hint(hint));
     }
 }
@@ -61,13 +67,10 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let region = naming::region(spec.region.as_ref(), &mut check);
     let tags = naming::user_tags(&spec.tags, &mut check);
     let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
-    let security_groups =
-        security_groups::validate(&spec.security_groups, network_written, &mut check);
+    let security_groups = security_groups::validate(&spec.security_groups, network_written, &mut check);
 
     match (name, region) {
-        (Some(name), Some(region)) if diags.is_empty() => {
-            Ok(Stack { name, region, tags, network, security_groups })
-        }
+        (Some(name), Some(region)) if diags.is_empty() => Ok(Stack { name, region, tags, network, security_groups }),
         _ => Err(diags),
     }
 }

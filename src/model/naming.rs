@@ -16,7 +16,12 @@ pub const MAX_USER_TAGS: usize = 47;
 
 pub(super) fn stack_name(name: Option<&Located<String>>, check: &mut Checker) -> Option<String> {
     let Some(name) = name else {
-        check.error(None, "stack", "missing field `stack`", "add `stack: <name>` at the top, e.g. `stack: user-service`");
+        check.error(
+            None,
+            "stack",
+            "missing field `stack`",
+            "add `stack: <name>` at the top, e.g. `stack: user-service`",
+        );
         return None;
     };
     let ok = !name.is_empty()
@@ -41,11 +46,8 @@ pub(super) fn stack_name(name: Option<&Located<String>>, check: &mut Checker) ->
 }
 
 fn suggest_name(name: &str) -> String {
-    let mut s: String = name
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let mut s: String =
+        name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     while s.contains("--") {
         s = s.replace("--", "-");
     }
@@ -81,7 +83,10 @@ pub(super) fn region(region: Option<&Located<String>>, check: &mut Checker) -> O
     Some(region.value().clone())
 }
 
-pub(super) fn user_tags(tags: &IndexMap<Located<String>, Located<String>>, check: &mut Checker) -> BTreeMap<String, String> {
+pub(super) fn user_tags(
+    tags: &IndexMap<Located<String>, Located<String>>,
+    check: &mut Checker,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (key, value) in tags {
         let field = format!("tags.{}", key.value());
@@ -94,7 +99,12 @@ pub(super) fn user_tags(tags: &IndexMap<Located<String>, Located<String>>, check
                 "remove it: `Name` derives from the stack and resource, `platformctl:*` tags track ownership",
             );
         } else if lower.starts_with("aws:") {
-            check.error(key.location(), field, format!("tag keys starting with `aws:` are reserved by AWS"), "choose another key");
+            check.error(
+                key.location(),
+                field,
+                "tag keys starting with `aws:` are reserved by AWS",
+                "choose another key",
+            );
         } else if key.is_empty() || key.chars().count() > 128 {
             check.error(key.location(), field, "a tag key must have 1 to 128 characters", "shorten the key");
         } else if value.chars().count() > 256 {

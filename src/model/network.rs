@@ -73,17 +73,29 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
 
 fn availability_zones(azs: &Located<Vec<Located<String>>>, region: Option<&str>, check: &mut Checker) -> Vec<String> {
     if azs.is_empty() {
-        check.error(azs.location(), "network.azs", "at least one availability zone is needed", "list the AZs, e.g. `[eu-west-1a, eu-west-1b]`");
+        check.error(
+            azs.location(),
+            "network.azs",
+            "at least one availability zone is needed",
+            "list the AZs, e.g. `[eu-west-1a, eu-west-1b]`",
+        );
     }
     let mut out: Vec<String> = Vec::new();
     for (i, az) in azs.iter().enumerate() {
         let field = format!("network.azs[{i}]");
         if out.contains(az.value()) {
-            check.error(az.location(), field, format!("`{}` is listed twice", az.value()), "list each availability zone once");
+            check.error(
+                az.location(),
+                field,
+                format!("`{}` is listed twice", az.value()),
+                "list each availability zone once",
+            );
             continue;
         }
         if let Some(region) = region {
-            let belongs = az.strip_prefix(region).is_some_and(|rest| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()));
+            let belongs = az
+                .strip_prefix(region)
+                .is_some_and(|rest| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()));
             if !belongs {
                 check.error(
                     az.location(),
@@ -136,7 +148,13 @@ fn parse_block(text: &Located<String>, field: &str, check: &mut Checker) -> Opti
 /// A subnet as written: its position for messages, its field path, its block if it parsed.
 type SubnetEntry = (Option<crate::diagnostics::Location>, Option<Ipv4Net>, String);
 
-fn subnets(list: &Located<Vec<Located<String>>>, field: &str, vpc: Option<Ipv4Net>, az_count: usize, check: &mut Checker) -> Vec<SubnetEntry> {
+fn subnets(
+    list: &Located<Vec<Located<String>>>,
+    field: &str,
+    vpc: Option<Ipv4Net>,
+    az_count: usize,
+    check: &mut Checker,
+) -> Vec<SubnetEntry> {
     if list.len() != az_count {
         check.error(
             list.location(),

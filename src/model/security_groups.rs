@@ -174,7 +174,12 @@ fn ingress_rule(
     let source = rule_source(&spec.from, field, groups, has_network, check);
     let description = match &spec.description {
         Some(d) if d.len() > 255 || !is_ec2_text(d) => {
-            check.error(d.location(), format!("{field}.description"), "a rule description must be at most 255 ASCII characters", "shorten or simplify it");
+            check.error(
+                d.location(),
+                format!("{field}.description"),
+                "a rule description must be at most 255 ASCII characters",
+                "shorten or simplify it",
+            );
             None
         }
         d => d.as_ref().map(|d| d.value().clone()),
@@ -182,9 +187,20 @@ fn ingress_rule(
     Some(IngressRule { protocol: protocol?, ports: ports.ok()?, source: source?, description })
 }
 
-fn rule_ports(spec: &IngressRuleSpec, protocol: Option<Protocol>, field: &str, check: &mut Checker) -> Result<Option<PortRange>, ()> {
+fn rule_ports(
+    spec: &IngressRuleSpec,
+    protocol: Option<Protocol>,
+    field: &str,
+    check: &mut Checker,
+) -> Result<Option<PortRange>, ()> {
     let wants_ports = matches!(protocol, Some(Protocol::Tcp | Protocol::Udp));
-    let at = spec.port.as_ref().map(|p| p.location()).or(spec.ports.as_ref().map(|p| p.location())).flatten().or(spec.protocol.location());
+    let at = spec
+        .port
+        .as_ref()
+        .map(|p| p.location())
+        .or(spec.ports.as_ref().map(|p| p.location()))
+        .flatten()
+        .or(spec.protocol.location());
     let range = match (&spec.port, &spec.ports) {
         (Some(_), Some(_)) => {
             check.error(at, field, "give either `port` or `ports`, not both", "use `port: 5432` or `ports: 8000-8100`");
@@ -192,13 +208,20 @@ fn rule_ports(spec: &IngressRuleSpec, protocol: Option<Protocol>, field: &str, c
         }
         (Some(p), None) => {
             let Ok(port) = u16::try_from(*p.value()) else {
-                check.error(p.location(), format!("{field}.port"), format!("port {} is out of range", p.value()), "ports go from 0 to 65535");
+                check.error(
+                    p.location(),
+                    format!("{field}.port"),
+                    format!("port {} is out of range", p.value()),
+                    "ports go from 0 to 65535",
+                );
                 return Err(());
             };
             Some(PortRange { from: port, to: port })
         }
         (None, Some(text)) => {
-            let parsed = text.split_once('-').and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+            let parsed = text
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
             match parsed {
                 Some((from, to)) if from <= to => Some(PortRange { from, to }),
                 _ => {
@@ -220,7 +243,12 @@ fn rule_ports(spec: &IngressRuleSpec, protocol: Option<Protocol>, field: &str, c
             Err(())
         }
         (false, Some(_)) if protocol.is_some() => {
-            check.error(at, field, "only tcp and udp rules take ports", "remove `port`/`ports`, or use protocol `tcp` or `udp`");
+            check.error(
+                at,
+                field,
+                "only tcp and udp rules take ports",
+                "remove `port`/`ports`, or use protocol `tcp` or `udp`",
+            );
             Err(())
         }
         (_, r) => Ok(r),
@@ -237,7 +265,12 @@ fn rule_source(
     let field = format!("{field}.from");
     let needs_network = |check: &mut Checker, what: &str| {
         if !has_network {
-            check.error(from.location(), field.clone(), format!("`{what}` needs a `network:` section"), "add the network, or use a CIDR");
+            check.error(
+                from.location(),
+                field.clone(),
+                format!("`{what}` needs a `network:` section"),
+                "add the network, or use a CIDR",
+            );
         }
     };
     let source = match from.as_str() {
@@ -252,7 +285,11 @@ fn rule_source(
                     from.location(),
                     field,
                     format!("security group `{name}` is not defined in this stack"),
-                    if known.is_empty() { "define it under `security_groups:`".to_owned() } else { format!("defined groups: {}", known.join(", ")) },
+                    if known.is_empty() {
+                        "define it under `security_groups:`".to_owned()
+                    } else {
+                        format!("defined groups: {}", known.join(", "))
+                    },
                 );
                 return None;
             }
@@ -261,7 +298,12 @@ fn rule_source(
         s => match s.parse::<Ipv4Net>() {
             Ok(net) if net.trunc() == net => RuleSource::Cidr(net),
             Ok(net) => {
-                check.error(from.location(), field, format!("`{net}` has host bits set"), format!("did you mean `{}`?", net.trunc()));
+                check.error(
+                    from.location(),
+                    field,
+                    format!("`{net}` has host bits set"),
+                    format!("did you mean `{}`?", net.trunc()),
+                );
                 return None;
             }
             Err(_) => {
@@ -297,7 +339,13 @@ mod tests {
             "      - { protocol: tcp, from: vpc }\n      - { protocol: all, port: 1, from: vpc }\n      - { protocol: tcp, ports: 9-1, from: vpc }\n      - { protocol: tcp, port: 70000, from: vpc }\n      - { protocol: sctp, port: 1, from: vpc }\n",
         ))
         .unwrap_err();
-        for expected in ["need `port` or `ports`", "only tcp and udp rules take ports", "`9-1` is not a port range", "port 70000 is out of range", "unknown protocol `sctp`"] {
+        for expected in [
+            "need `port` or `ports`",
+            "only tcp and udp rules take ports",
+            "`9-1` is not a port range",
+            "port 70000 is out of range",
+            "unknown protocol `sctp`",
+        ] {
             assert!(out.contains(expected), "missing {expected:?} in {out}");
         }
     }
@@ -315,7 +363,10 @@ mod tests {
 
     #[test]
     fn all_traffic_and_self_reference_are_fine() {
-        let stack = stack_from(&sg_stack("      - { protocol: all, from: sg:web }\n      - { protocol: icmp, from: 0.0.0.0/0 }\n")).unwrap();
+        let stack = stack_from(&sg_stack(
+            "      - { protocol: all, from: sg:web }\n      - { protocol: icmp, from: 0.0.0.0/0 }\n",
+        ))
+        .unwrap();
         assert_eq!(stack.security_groups[0].ingress.len(), 2);
     }
 }

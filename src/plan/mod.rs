@@ -133,7 +133,8 @@ impl Plan {
 
 /// Plans the changes that make AWS match `desired`, given the state and the live read.
 pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<Plan, CycleError> {
-    let by_address: BTreeMap<Address, DesiredResource> = desired.iter().map(|d| (d.address.clone(), d.clone())).collect();
+    let by_address: BTreeMap<Address, DesiredResource> =
+        desired.iter().map(|d| (d.address.clone(), d.clone())).collect();
     let mut graph = Graph::new();
     for d in desired {
         graph.add_node(d.address.clone());
@@ -178,10 +179,24 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
                     .map(|(name, _)| planned_value(attr(&d.attrs, name), &new_ids, &present))
                     .zip(d.kind.attributes())
                     .filter(|(v, _)| *v != Planned::Known(Value::Null))
-                    .map(|(after, (name, _))| AttrChange { name: (*name).to_owned(), before: None, after, forces_replacement: false, drift: false })
+                    .map(|(after, (name, _))| AttrChange {
+                        name: (*name).to_owned(),
+                        before: None,
+                        after,
+                        forces_replacement: false,
+                        drift: false,
+                    })
                     .collect();
                 new_ids.insert(address.clone());
-                changes.push(Change { address: address.clone(), kind: d.kind, action: Action::Create, id: None, attributes, reasons, drift });
+                changes.push(Change {
+                    address: address.clone(),
+                    kind: d.kind,
+                    action: Action::Create,
+                    id: None,
+                    attributes,
+                    reasons,
+                    drift,
+                });
             }
             Some(found) => {
                 let mut attributes = Vec::new();
@@ -223,7 +238,15 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
                 } else {
                     Action::Update
                 };
-                changes.push(Change { address: address.clone(), kind: d.kind, action, id: Some(found.id.clone()), attributes, reasons, drift });
+                changes.push(Change {
+                    address: address.clone(),
+                    kind: d.kind,
+                    action,
+                    id: Some(found.id.clone()),
+                    attributes,
+                    reasons,
+                    drift,
+                });
             }
         }
     }
@@ -257,7 +280,10 @@ fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMa
         None => {
             let mut refs = BTreeSet::new();
             desired.refs(&mut refs);
-            let missing = refs.into_iter().find(|a| lookup(a).is_none()).expect("an unresolved value has an unresolved reference");
+            let missing = refs
+                .into_iter()
+                .find(|a| lookup(a).is_none())
+                .expect("an unresolved value has an unresolved reference");
             Planned::KnownAfterApply(missing)
         }
     }

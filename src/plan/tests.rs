@@ -21,10 +21,17 @@ fn converged(desired: &[DesiredResource]) -> (State, Live) {
     let mut state = State::new("user-service", "eu-west-1");
     let mut live = Live::new();
     for d in desired {
-        let attrs: Attrs = d.attrs.iter().map(|(k, v)| (k.clone(), v.resolve(&|a| Some(fake_id(a))).unwrap())).collect();
+        let attrs: Attrs =
+            d.attrs.iter().map(|(k, v)| (k.clone(), v.resolve(&|a| Some(fake_id(a))).unwrap())).collect();
         state.resources.insert(
             d.address.clone(),
-            ResourceState { kind: d.kind, id: Some(fake_id(&d.address)), attributes: attrs.clone(), dependencies: d.depends_on.clone(), pending: None },
+            ResourceState {
+                kind: d.kind,
+                id: Some(fake_id(&d.address)),
+                attributes: attrs.clone(),
+                dependencies: d.depends_on.clone(),
+                pending: None,
+            },
         );
         live.insert(d.address.clone(), Observed::Present(LiveResource { id: fake_id(&d.address), attrs, ready: true }));
     }
@@ -86,7 +93,8 @@ fn drift_is_named_and_deleted_resources_are_recreated() {
     let d = desired(USER_SERVICE);
     let (state, mut live) = converged(&d);
     live.insert(Address::new("network.route.public_default"), Observed::Absent);
-    live_attrs(&mut live, "network.subnet.public[eu-west-1a]").insert("map_public_ip_on_launch".into(), Value::Bool(false));
+    live_attrs(&mut live, "network.subnet.public[eu-west-1a]")
+        .insert("map_public_ip_on_launch".into(), Value::Bool(false));
     let p = plan(&d, &state, &live).unwrap();
     let route = p.change(&Address::new("network.route.public_default")).unwrap();
     assert_eq!((route.action, route.drift), (Action::Create, true));
@@ -124,7 +132,8 @@ fn removed_resources_are_deleted_and_vanished_ones_forgotten() {
         "",
     ));
     let p = plan(&without_bastion, &state, &live).unwrap();
-    let deleted: Vec<&str> = p.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.as_str()).collect();
+    let deleted: Vec<&str> =
+        p.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.as_str()).collect();
     assert_eq!(deleted, vec!["security_group.bastion", "security_group.postgres.ingress[tcp:8000-8100:sg:bastion]"]);
     assert_eq!(p.forget, vec![Address::new("security_group.bastion.ingress[tcp:22:203.0.113.0/24]")]);
 }

@@ -20,6 +20,12 @@ struct PlanDocument<'a> {
 }
 
 pub fn plan_json(plan: &Plan, stack: &str, region: &str) -> String {
-    let doc = PlanDocument { format_version: PLAN_FORMAT_VERSION, stack, region, changes: &plan.changes, summary: plan.summary() };
+    let doc = PlanDocument {
+        format_version: PLAN_FORMAT_VERSION,
+        stack,
+        region,
+        changes: &plan.changes,
+        summary: plan.summary(),
+    };
     serde_json::to_string_pretty(&doc).expect("plan serialises")
 }

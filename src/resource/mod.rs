@@ -93,7 +93,12 @@ impl Kind {
     /// The managed attributes and how each may change. Attributes not listed are not managed.
     pub fn attributes(self) -> &'static [(&'static str, OnChange)] {
         match self {
-            Kind::Vpc => &[("cidr_block", Replace), ("enable_dns_support", InPlace), ("enable_dns_hostnames", InPlace), ("tags", InPlace)],
+            Kind::Vpc => &[
+                ("cidr_block", Replace),
+                ("enable_dns_support", InPlace),
+                ("enable_dns_hostnames", InPlace),
+                ("tags", InPlace),
+            ],
             Kind::Subnet => &[
                 ("vpc_id", Replace),
                 ("cidr_block", Replace),
@@ -106,10 +111,17 @@ impl Kind {
             Kind::NatGateway => &[("subnet_id", Replace), ("allocation_id", Replace), ("tags", InPlace)],
             Kind::RouteTable => &[("vpc_id", Replace), ("tags", InPlace)],
             // ReplaceRoute changes the target of an existing route.
-            Kind::Route => &[("route_table_id", Replace), ("destination_cidr_block", Replace), ("gateway_id", InPlace), ("nat_gateway_id", InPlace)],
+            Kind::Route => &[
+                ("route_table_id", Replace),
+                ("destination_cidr_block", Replace),
+                ("gateway_id", InPlace),
+                ("nat_gateway_id", InPlace),
+            ],
             Kind::RouteTableAssociation => &[("subnet_id", Replace), ("route_table_id", Replace)],
             // EC2 cannot rename a group or edit its description.
-            Kind::SecurityGroup => &[("vpc_id", Replace), ("group_name", Replace), ("description", Replace), ("tags", InPlace)],
+            Kind::SecurityGroup => {
+                &[("vpc_id", Replace), ("group_name", Replace), ("description", Replace), ("tags", InPlace)]
+            }
             Kind::SecurityGroupRule => &[
                 ("group_id", Replace),
                 ("protocol", Replace),
@@ -198,7 +210,9 @@ impl Value {
         Some(match self {
             Value::Ref(a) => Value::Str(lookup(a)?),
             Value::List(items) => Value::List(items.iter().map(|v| v.resolve(lookup)).collect::<Option<_>>()?),
-            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| Some((k.clone(), v.resolve(lookup)?))).collect::<Option<_>>()?),
+            Value::Map(m) => {
+                Value::Map(m.iter().map(|(k, v)| Some((k.clone(), v.resolve(lookup)?))).collect::<Option<_>>()?)
+            }
             other => other.clone(),
         })
     }

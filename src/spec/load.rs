@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use marked_yaml::{LoadError, LoaderOptions, Node, from_node};
 use serde::de::DeserializeOwned;
 
-use super::located::{Located, location_of};
 use super::StackSpec;
+use super::located::{Located, location_of};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 
 /// The top-level sections this version of the format knows. A unit test checks that this list
@@ -38,7 +38,9 @@ pub enum StackFileError {
     Unreadable { path: PathBuf, source: std::io::Error, hint: &'static str },
     #[error("`{path}` is a directory, not a stack file\n  hint: pass the YAML file itself, e.g. `{path}/stack.yaml`")]
     Directory { path: PathBuf },
-    #[error("`{path}` is not a text file ({what})\n  hint: a stack file is UTF-8 YAML text; check that the right file was passed")]
+    #[error(
+        "`{path}` is not a text file ({what})\n  hint: a stack file is UTF-8 YAML text; check that the right file was passed"
+    )]
     NotText { path: PathBuf, what: &'static str },
     #[error("{0}")]
     Invalid(Diagnostics),
@@ -84,8 +86,9 @@ pub fn parse_str(path: &Path, source: &str) -> Result<LoadedSpec, StackFileError
 fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String>) -> Option<StackSpec> {
     if source.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         diags.push(
-            Diagnostic::new(None, "(file)", "the stack file is empty")
-                .with_hint("a stack needs at least `stack: <name>` and `region: <aws region>`; see docs/stack-format.md"),
+            Diagnostic::new(None, "(file)", "the stack file is empty").with_hint(
+                "a stack needs at least `stack: <name>` and `region: <aws region>`; see docs/stack-format.md",
+            ),
         );
         return None;
     }
@@ -203,8 +206,10 @@ fn hint_for_serde_message(msg: &str) -> Option<String> {
 fn yaml_error(err: LoadError) -> Diagnostic {
     let at = |m: &marked_yaml::Marker| Some(Location { line: m.line(), column: m.column() });
     match err {
-        LoadError::ScanError(mark, scan) => Diagnostic::new(at(&mark), "(yaml)", format!("malformed YAML: {}", scan.info()))
-            .with_hint("check indentation, quotes and brackets around this place"),
+        LoadError::ScanError(mark, scan) => {
+            Diagnostic::new(at(&mark), "(yaml)", format!("malformed YAML: {}", scan.info()))
+                .with_hint("check indentation, quotes and brackets around this place")
+        }
         LoadError::DuplicateKey(inner) => Diagnostic::new(
             location_of(inner.key.span()),
             inner.key.as_str(),
@@ -214,11 +219,15 @@ fn yaml_error(err: LoadError) -> Diagnostic {
             "the first one is on line {}; keep one of them",
             location_of(inner.prev_key.span()).map_or(0, |l| l.line)
         )),
-        LoadError::UnexpectedAnchor(mark) => Diagnostic::new(at(&mark), "(yaml)", "YAML anchors and aliases are not supported")
-            .with_hint("write the values out; stack files stay explicit"),
+        LoadError::UnexpectedAnchor(mark) => {
+            Diagnostic::new(at(&mark), "(yaml)", "YAML anchors and aliases are not supported")
+                .with_hint("write the values out; stack files stay explicit")
+        }
         LoadError::UnexpectedTag(mark) => Diagnostic::new(at(&mark), "(yaml)", "YAML tags (`!tag`) are not supported")
             .with_hint("remove the tag; quote the value if it is a string"),
-        LoadError::MappingKeyMustBeScalar(mark) => Diagnostic::new(at(&mark), "(yaml)", "mapping keys must be plain strings"),
+        LoadError::MappingKeyMustBeScalar(mark) => {
+            Diagnostic::new(at(&mark), "(yaml)", "mapping keys must be plain strings")
+        }
         LoadError::TopLevelMustBeMapping(mark) | LoadError::TopLevelMustBeSequence(mark) => {
             Diagnostic::new(at(&mark), "(file)", "a stack file must be a YAML mapping")
                 .with_hint("start with `stack: <name>` and `region: <aws region>`")
@@ -255,8 +264,11 @@ mod tests {
 
     #[test]
     fn reports_every_unknown_field_with_position() {
-        let errs = errors("stack: a\nregion: eu-west-1\nnetwrok: {}\nsecurity_groups:\n  a: { descripton: x }\n  b: { ingress: [{ protocol: tcp, port: 1, from: vpc, colour: red }] }\n");
-        let msgs: Vec<String> = errs.iter().map(|d| format!("{}@{:?}", d.message, d.location.map(|l| l.line))).collect();
+        let errs = errors(
+            "stack: a\nregion: eu-west-1\nnetwrok: {}\nsecurity_groups:\n  a: { descripton: x }\n  b: { ingress: [{ protocol: tcp, port: 1, from: vpc, colour: red }] }\n",
+        );
+        let msgs: Vec<String> =
+            errs.iter().map(|d| format!("{}@{:?}", d.message, d.location.map(|l| l.line))).collect();
         assert_eq!(errs.len(), 3, "{msgs:?}");
         assert!(msgs[0].starts_with("unknown field `netwrok`@Some(3)"), "{msgs:?}");
         assert!(msgs.iter().any(|m| m.starts_with("unknown field `descripton`@Some(5)")), "{msgs:?}");
@@ -274,7 +286,14 @@ mod tests {
 
     #[test]
     fn malformed_yaml_and_non_mappings_are_errors_not_panics() {
-        for src in ["stack: [unclosed\n", "- a\n- b\n", "just a string", "a: &x 1\nb: *x\n", "stack: !!str x\n", "? [a]\n: 1\n"] {
+        for src in [
+            "stack: [unclosed\n",
+            "- a\n- b\n",
+            "just a string",
+            "a: &x 1\nb: *x\n",
+            "stack: !!str x\n",
+            "? [a]\n: 1\n",
+        ] {
             assert!(!errors(src).is_empty(), "no error for {src:?}");
         }
     }
@@ -289,7 +308,9 @@ mod tests {
 
     #[test]
     fn wrong_types_name_the_field() {
-        let errs = errors("stack: a\nregion: eu-west-1\nnetwork:\n  cidr: [1]\n  azs: []\n  public_subnets: []\n  private_subnets: []\n");
+        let errs = errors(
+            "stack: a\nregion: eu-west-1\nnetwork:\n  cidr: [1]\n  azs: []\n  public_subnets: []\n  private_subnets: []\n",
+        );
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert!(errs[0].field.starts_with("network"), "{:?}", errs[0]);
         assert_eq!(errs[0].location.map(|l| l.line), Some(4), "{:?}", errs[0]);

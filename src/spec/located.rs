@@ -26,7 +26,7 @@ impl<T> Located<T> {
     }
 
     pub fn from_span(value: T, span: &Span) -> Self {
-        Located(Spanned::new(span.clone(), value))
+        Located(Spanned::new(*span, value))
     }
 
     /// Where the value starts in the file, 1-based.

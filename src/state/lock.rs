@@ -22,7 +22,7 @@ pub struct LockHolder {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("the state `{state}` is locked by {who}@{host} (pid {pid}, `{operation}`) since {since}\n  hint: wait for that run to finish; a killed run releases its lock by itself", who = .holder.who, host = .holder.host, pid = .holder.pid, operation = .holder.operation, since = .holder.since)]
-    Held { state: PathBuf, holder: LockHolder },
+    Held { state: PathBuf, holder: Box<LockHolder> },
     #[error("the state `{state}` is locked by another process\n  hint: wait for it to finish")]
     HeldUnknown { state: PathBuf },
     #[error("cannot lock the state `{state}`: {source}")]
@@ -45,14 +45,15 @@ impl StateLock {
         if let Some(dir) = lock_path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(io)?;
+        let mut file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
                 return Err(match serde_json::from_str::<LockHolder>(&text) {
-                    Ok(holder) => LockError::Held { state: state_path.to_path_buf(), holder },
+                    Ok(holder) => LockError::Held { state: state_path.to_path_buf(), holder: Box::new(holder) },
                     Err(_) => LockError::HeldUnknown { state: state_path.to_path_buf() },
                 });
             }

@@ -12,13 +12,21 @@ use super::{FORMAT_VERSION, State};
 pub enum StateError {
     #[error("cannot read state file `{path}`: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("state file `{path}` is not valid ({detail})\n  hint: nothing was changed; the previous version is `{backup}` — inspect it and copy it over if it is right")]
+    #[error(
+        "state file `{path}` is not valid ({detail})\n  hint: nothing was changed; the previous version is `{backup}` — inspect it and copy it over if it is right"
+    )]
     Corrupt { path: PathBuf, detail: String, backup: PathBuf },
-    #[error("state file `{path}` has format version {found}; this platformctl understands up to {FORMAT_VERSION}\n  hint: upgrade platformctl; nothing was changed")]
+    #[error(
+        "state file `{path}` has format version {found}; this platformctl understands up to {FORMAT_VERSION}\n  hint: upgrade platformctl; nothing was changed"
+    )]
     NewerFormat { path: PathBuf, found: u32 },
-    #[error("state file `{path}` belongs to stack `{found}` in {found_region}, not `{expected}` in {expected_region}\n  hint: pass the right `--state`, or the stack file that matches it")]
+    #[error(
+        "state file `{path}` belongs to stack `{found}` in {found_region}, not `{expected}` in {expected_region}\n  hint: pass the right `--state`, or the stack file that matches it"
+    )]
     OtherStack { path: PathBuf, found: String, found_region: String, expected: String, expected_region: String },
-    #[error("cannot write state file `{path}`: {source}\n  hint: the resources created so far are listed in the previous state write and in AWS (tag `platformctl:stack`)")]
+    #[error(
+        "cannot write state file `{path}`: {source}\n  hint: the resources created so far are listed in the previous state write and in AWS (tag `platformctl:stack`)"
+    )]
     Write { path: PathBuf, source: std::io::Error },
 }
 
@@ -56,9 +64,11 @@ impl LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::new(stack, region)),
             Err(source) => return Err(StateError::Read { path: self.path.clone(), source }),
         };
-        let corrupt = |detail: String| StateError::Corrupt { path: self.path.clone(), detail, backup: self.backup_path() };
+        let corrupt =
+            |detail: String| StateError::Corrupt { path: self.path.clone(), detail, backup: self.backup_path() };
         let raw: serde_json::Value = serde_json::from_slice(&text).map_err(|e| corrupt(e.to_string()))?;
-        let version = raw.get("format_version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no `format_version`".into()))?;
+        let version =
+            raw.get("format_version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no `format_version`".into()))?;
         if version > u64::from(FORMAT_VERSION) {
             return Err(StateError::NewerFormat { path: self.path.clone(), found: version as u32 });
         }

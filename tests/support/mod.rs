@@ -28,7 +28,9 @@ pub fn venv() -> PathBuf {
     if let Some(v) = std::env::var_os("PLATFORMCTL_VENV") {
         return PathBuf::from(v);
     }
-    let cache = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
     cache.join("platformctl").join("venv")
 }
 
@@ -54,11 +56,18 @@ impl Emulator {
             }
             Kind::Ministack => {
                 let mut c = Command::new(bin.join("python"));
-                c.args(["-m", "ministack"]).env("BIND_HOST", "127.0.0.1").env("GATEWAY_PORT", port.to_string()).env("MINISTACK_REGION", "eu-west-1");
+                c.args(["-m", "ministack"])
+                    .env("BIND_HOST", "127.0.0.1")
+                    .env("GATEWAY_PORT", port.to_string())
+                    .env("MINISTACK_REGION", "eu-west-1");
                 c
             }
         };
-        let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("starting {kind:?}: {e}"));
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {kind:?}: {e}"));
         let emulator = Emulator { kind, endpoint: format!("http://127.0.0.1:{port}"), child };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -100,7 +109,11 @@ pub struct Run {
 
 impl Run {
     pub fn expect(self, code: i32, what: &str) -> Run {
-        assert_eq!(self.code, code, "{what}: expected exit {code}, got {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "{what}: expected exit {code}, got {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
         assert!(!self.stderr.contains("panicked"), "{what}: platformctl panicked\n{}", self.stderr);
         self
     }
@@ -120,7 +133,11 @@ pub fn platformctl_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> 
         cmd.env(k, v);
     }
     let Output { status, stdout, stderr } = cmd.output().expect("run platformctl");
-    Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into_owned(), stderr: String::from_utf8_lossy(&stderr).into_owned() }
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
 }
 
 /// A temporary directory holding a copy of one of the repository's stack files.

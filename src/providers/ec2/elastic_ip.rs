@@ -9,7 +9,12 @@ use crate::providers::AwsError;
 use crate::resource::{Attrs, LiveResource};
 
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    let out = ec2.describe_addresses().set_filters(Some(filters)).send().await.map_err(|e| AwsError::from_sdk("DescribeAddresses", e))?;
+    let out = ec2
+        .describe_addresses()
+        .set_filters(Some(filters))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeAddresses", e))?;
     Ok(out
         .addresses()
         .iter()

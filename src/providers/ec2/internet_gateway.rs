@@ -8,14 +8,7 @@ use crate::providers::AwsError;
 use crate::resource::{Attrs, LiveResource};
 
 pub(super) async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<InternetGateway>, AwsError> {
-    ec2.describe_internet_gateways()
-        .set_filters(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeInternetGateways", e))
+    super::all_pages!(ec2.describe_internet_gateways().set_filters(Some(filters)), "DescribeInternetGateways")
 }
 
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
@@ -41,6 +34,10 @@ pub(super) async fn create(ec2: &Client, attrs: &Attrs) -> Result<String, AwsErr
 }
 
 pub(super) async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
-    ec2.delete_internet_gateway().internet_gateway_id(id).send().await.map_err(|e| AwsError::from_sdk("DeleteInternetGateway", e))?;
+    ec2.delete_internet_gateway()
+        .internet_gateway_id(id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DeleteInternetGateway", e))?;
     Ok(())
 }

@@ -6,6 +6,20 @@
 //! filters, and a describe by `VpcIds` fails whole when one id is gone, which is why filters
 //! are used rather than id lists.
 
+/// Every item of a paginated describe call, or the call's error with its AWS operation name.
+macro_rules! all_pages {
+    ($request:expr, $operation:literal) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| crate::providers::AwsError::from_sdk($operation, e))
+    };
+}
+use all_pages;
+
 mod attachment;
 mod elastic_ip;
 mod internet_gateway;
@@ -28,12 +42,18 @@ use super::{Aws, AwsError, ReadRequest, Status};
 use crate::expand::{ADDRESS_TAG, STACK_TAG};
 use crate::resource::{Address, Attrs, Kind, LiveResource, Observed, Value, attr};
 
-pub(super) async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+pub(super) async fn read(
+    aws: &Aws,
+    kind: Kind,
+    requests: &[ReadRequest],
+) -> Result<Vec<(Address, Observed)>, AwsError> {
     let ec2 = &aws.ec2;
     match kind {
         Kind::Vpc => read_tagged(aws, requests, "vpc-id", |f| vpc::describe(ec2, f)).await,
         Kind::Subnet => read_tagged(aws, requests, "subnet-id", |f| subnet::describe(ec2, f)).await,
-        Kind::InternetGateway => read_tagged(aws, requests, "internet-gateway-id", |f| internet_gateway::describe(ec2, f)).await,
+        Kind::InternetGateway => {
+            read_tagged(aws, requests, "internet-gateway-id", |f| internet_gateway::describe(ec2, f)).await
+        }
         Kind::ElasticIp => read_tagged(aws, requests, "allocation-id", |f| elastic_ip::describe(ec2, f)).await,
         Kind::NatGateway => {
             let found = read_tagged(aws, requests, "nat-gateway-id", |f| nat_gateway::describe(ec2, f)).await?;
@@ -48,7 +68,13 @@ pub(super) async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Res
     }
 }
 
-pub(super) async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, token: &str) -> Result<String, AwsError> {
+pub(super) async fn create(
+    aws: &Aws,
+    kind: Kind,
+    address: &Address,
+    attrs: &Attrs,
+    token: &str,
+) -> Result<String, AwsError> {
     let ec2 = &aws.ec2;
     // A just-created parent may not be visible to the next call yet (NotFound for an id AWS
     // just returned): retry those for a while instead of failing the apply.
@@ -142,7 +168,12 @@ where
 
 /// Reads a taggable kind: all known ids in one describe call, all pending creates in another
 /// (by the `platformctl:address` tag, within this stack).
-async fn read_tagged<F, Fut>(aws: &Aws, requests: &[ReadRequest], id_filter: &str, describe: F) -> Result<Vec<(Address, Observed)>, AwsError>
+async fn read_tagged<F, Fut>(
+    aws: &Aws,
+    requests: &[ReadRequest],
+    id_filter: &str,
+    describe: F,
+) -> Result<Vec<(Address, Observed)>, AwsError>
 where
     F: Fn(Vec<Filter>) -> Fut,
     Fut: Future<Output = Result<Vec<LiveResource>, AwsError>>,
@@ -159,7 +190,10 @@ where
     let pending: Vec<&str> = requests.iter().filter(|r| r.id.is_none()).map(|r| r.address.as_str()).collect();
     let mut by_address: HashMap<String, LiveResource> = HashMap::new();
     if !pending.is_empty() {
-        let filters = vec![filter(&format!("tag:{STACK_TAG}"), [aws.stack.clone()]), filter(&format!("tag:{ADDRESS_TAG}"), pending.iter().copied())];
+        let filters = vec![
+            filter(&format!("tag:{STACK_TAG}"), [aws.stack.clone()]),
+            filter(&format!("tag:{ADDRESS_TAG}"), pending.iter().copied()),
+        ];
         for r in describe(filters).await? {
             let tags = attr(&r.attrs, "tags").as_map();
             let tag = |k: &str| tags.and_then(|t| t.get(k)).and_then(Value::as_str).map(str::to_owned);
@@ -226,8 +260,10 @@ async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, after:
     let empty = BTreeMap::new();
     let old = attr(before, "tags").as_map().unwrap_or(&empty);
     let new = attr(after, "tags").as_map().unwrap_or(&empty);
-    let set: BTreeMap<String, Value> = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed: Vec<Tag> = old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    let set: BTreeMap<String, Value> =
+        new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let removed: Vec<Tag> =
+        old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
     if !set.is_empty() {
         ec2.create_tags()
             .resources(id)
@@ -237,14 +273,20 @@ async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, after:
             .map_err(|e| AwsError::from_sdk("CreateTags", e))?;
     }
     if !removed.is_empty() {
-        ec2.delete_tags().resources(id).set_tags(Some(removed)).send().await.map_err(|e| AwsError::from_sdk("DeleteTags", e))?;
+        ec2.delete_tags()
+            .resources(id)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DeleteTags", e))?;
     }
     Ok(())
 }
 
 /// Resolves the ids a natural-key kind needs from its requests' recorded attributes.
 pub(super) fn parent_ids(requests: &[ReadRequest], attribute: &str) -> Vec<String> {
-    let mut ids: Vec<String> = requests.iter().filter_map(|r| str_attr(&r.attrs, attribute).map(str::to_owned)).collect();
+    let mut ids: Vec<String> =
+        requests.iter().filter_map(|r| str_attr(&r.attrs, attribute).map(str::to_owned)).collect();
     ids.sort();
     ids.dedup();
     ids

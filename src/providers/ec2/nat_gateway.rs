@@ -10,21 +10,16 @@ use crate::providers::{AwsError, ReadRequest, Status};
 use crate::resource::{Address, Attrs, LiveResource, Observed, Value, attr};
 
 async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<NatGateway>, AwsError> {
-    ec2.describe_nat_gateways()
-        .set_filter(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeNatGateways", e))
+    super::all_pages!(ec2.describe_nat_gateways().set_filter(Some(filters)), "DescribeNatGateways")
 }
 
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
     Ok(list(ec2, filters)
         .await?
         .iter()
-        .filter(|n| !matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)))
+        .filter(|n| {
+            !matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed))
+        })
         .map(|n| LiveResource {
             id: n.nat_gateway_id().unwrap_or_default().to_owned(),
             attrs: Attrs::from([
@@ -40,7 +35,10 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
 /// A public NAT gateway always has its Elastic IP, but some emulators leave
 /// `NatGatewayAddresses` out; then the recorded allocation stands, rather than the planner
 /// seeing a change that is not there.
-pub(super) fn fill_unreported_allocation(found: Vec<(Address, Observed)>, requests: &[ReadRequest]) -> Vec<(Address, Observed)> {
+pub(super) fn fill_unreported_allocation(
+    found: Vec<(Address, Observed)>,
+    requests: &[ReadRequest],
+) -> Vec<(Address, Observed)> {
     found
         .into_iter()
         .zip(requests)

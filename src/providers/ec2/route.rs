@@ -10,7 +10,11 @@ use crate::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
     let table_ids = parent_ids(requests, "route_table_id");
-    let tables = if table_ids.is_empty() { vec![] } else { route_table::list(ec2, vec![filter("route-table-id", table_ids)]).await? };
+    let tables = if table_ids.is_empty() {
+        vec![]
+    } else {
+        route_table::list(ec2, vec![filter("route-table-id", table_ids)]).await?
+    };
     Ok(requests
         .iter()
         .map(|req| {

@@ -10,14 +10,7 @@ use crate::resource::{Attrs, LiveResource, Value};
 /// Route tables matching `filters`, checked against `ids` on our side: some emulators ignore
 /// the `route-table-id` filter and return every table.
 pub(super) async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<RouteTable>, AwsError> {
-    ec2.describe_route_tables()
-        .set_filters(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeRouteTables", e))
+    super::all_pages!(ec2.describe_route_tables().set_filters(Some(filters)), "DescribeRouteTables")
 }
 
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
@@ -26,7 +19,10 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
         .iter()
         .map(|t| LiveResource {
             id: t.route_table_id().unwrap_or_default().to_owned(),
-            attrs: Attrs::from([("vpc_id".into(), Value::str(t.vpc_id().unwrap_or_default())), ("tags".into(), tags_value(t.tags()))]),
+            attrs: Attrs::from([
+                ("vpc_id".into(), Value::str(t.vpc_id().unwrap_or_default())),
+                ("tags".into(), tags_value(t.tags())),
+            ]),
             ready: true,
         })
         .collect())

@@ -9,15 +9,8 @@ use crate::providers::AwsError;
 use crate::resource::{Attrs, LiveResource, Value};
 
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    let groups: Vec<_> = ec2
-        .describe_security_groups()
-        .set_filters(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeSecurityGroups", e))?;
+    let groups: Vec<_> =
+        super::all_pages!(ec2.describe_security_groups().set_filters(Some(filters)), "DescribeSecurityGroups")?;
     Ok(groups
         .iter()
         .map(|g| LiveResource {

@@ -3,7 +3,10 @@
 //! duplicate error on create means the rule is already there.
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroupRule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, ResourceType, SecurityGroupRule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
+    UserIdGroupPair,
+};
 
 use super::{filter, opt_str, parent_ids, str_attr, tag_spec, tags_value};
 use crate::providers::{AwsError, ReadRequest};
@@ -13,16 +16,14 @@ async fn list(ec2: &Client, group_ids: Vec<String>) -> Result<Vec<SecurityGroupR
     if group_ids.is_empty() {
         return Ok(vec![]);
     }
-    let rules: Vec<SecurityGroupRule> = ec2
-        .describe_security_group_rules()
-        .filters(filter("group-id", group_ids.clone()))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeSecurityGroupRules", e))?;
-    Ok(rules.into_iter().filter(|r| !r.is_egress().unwrap_or(false) && r.group_id().is_some_and(|g| group_ids.iter().any(|x| x == g))).collect())
+    let rules: Vec<SecurityGroupRule> = super::all_pages!(
+        ec2.describe_security_group_rules().filters(filter("group-id", group_ids.clone())),
+        "DescribeSecurityGroupRules"
+    )?;
+    Ok(rules
+        .into_iter()
+        .filter(|r| !r.is_egress().unwrap_or(false) && r.group_id().is_some_and(|g| group_ids.iter().any(|x| x == g)))
+        .collect())
 }
 
 fn attrs_of(r: &SecurityGroupRule) -> Attrs {
@@ -40,7 +41,9 @@ fn attrs_of(r: &SecurityGroupRule) -> Attrs {
 
 /// Same permission: everything that identifies a rule in AWS.
 fn same_permission(a: &Attrs, b: &Attrs) -> bool {
-    ["group_id", "protocol", "from_port", "to_port", "cidr_ipv4", "source_group_id"].iter().all(|k| attr(a, k) == attr(b, k))
+    ["group_id", "protocol", "from_port", "to_port", "cidr_ipv4", "source_group_id"]
+        .iter()
+        .all(|k| attr(a, k) == attr(b, k))
 }
 
 pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
@@ -53,7 +56,11 @@ pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(
                 None => same_permission(&attrs_of(r), &req.attrs),
             });
             let observed = match found {
-                Some(r) => Observed::Present(LiveResource { id: r.security_group_rule_id().unwrap_or_default().to_owned(), attrs: attrs_of(r), ready: true }),
+                Some(r) => Observed::Present(LiveResource {
+                    id: r.security_group_rule_id().unwrap_or_default().to_owned(),
+                    attrs: attrs_of(r),
+                    ready: true,
+                }),
                 None => Observed::Absent,
             };
             (req.address.clone(), observed)
@@ -69,10 +76,12 @@ pub(super) async fn create(ec2: &Client, address: &Address, attrs: &Attrs) -> Re
         .from_port(attr(attrs, "from_port").as_int().unwrap_or(-1) as i32)
         .to_port(attr(attrs, "to_port").as_int().unwrap_or(-1) as i32);
     if let Some(cidr) = str_attr(attrs, "cidr_ipv4") {
-        permission = permission.ip_ranges(IpRange::builder().cidr_ip(cidr).set_description(description.clone()).build());
+        permission =
+            permission.ip_ranges(IpRange::builder().cidr_ip(cidr).set_description(description.clone()).build());
     }
     if let Some(source) = str_attr(attrs, "source_group_id") {
-        permission = permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).set_description(description).build());
+        permission = permission
+            .user_id_group_pairs(UserIdGroupPair::builder().group_id(source).set_description(description).build());
     }
     let result = ec2
         .authorize_security_group_ingress()
@@ -113,7 +122,9 @@ pub(super) async fn update(ec2: &Client, id: &str, before: &Attrs, after: &Attrs
     rule = rule.description(str_attr(after, "description").unwrap_or_default());
     ec2.modify_security_group_rules()
         .group_id(str_attr(after, "group_id").unwrap_or_default())
-        .security_group_rules(SecurityGroupRuleUpdate::builder().security_group_rule_id(id).security_group_rule(rule.build()).build())
+        .security_group_rules(
+            SecurityGroupRuleUpdate::builder().security_group_rule_id(id).security_group_rule(rule.build()).build(),
+        )
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("ModifySecurityGroupRules", e))?;

@@ -8,15 +8,7 @@ use crate::providers::AwsError;
 use crate::resource::{Attrs, LiveResource, Value, attr};
 
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    let subnets: Vec<_> = ec2
-        .describe_subnets()
-        .set_filters(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeSubnets", e))?;
+    let subnets: Vec<_> = super::all_pages!(ec2.describe_subnets().set_filters(Some(filters)), "DescribeSubnets")?;
     Ok(subnets
         .iter()
         .map(|s| LiveResource {

@@ -10,15 +10,7 @@ use crate::resource::{Attrs, LiveResource, Value, attr};
 /// DescribeVpcs does not return the DNS attributes; they cost one DescribeVpcAttribute each,
 /// made concurrently. A stack has one VPC, so this stays two calls.
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    let vpcs: Vec<_> = ec2
-        .describe_vpcs()
-        .set_filters(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeVpcs", e))?;
+    let vpcs: Vec<_> = super::all_pages!(ec2.describe_vpcs().set_filters(Some(filters)), "DescribeVpcs")?;
     let reads = vpcs.iter().filter_map(|v| v.vpc_id()).map(|id| async move {
         let support = dns_attribute(ec2, id, VpcAttributeName::EnableDnsSupport).await?;
         let hostnames = dns_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames).await?;
@@ -42,7 +34,13 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
 }
 
 async fn dns_attribute(ec2: &Client, id: &str, name: VpcAttributeName) -> Result<bool, AwsError> {
-    let out = ec2.describe_vpc_attribute().vpc_id(id).attribute(name.clone()).send().await.map_err(|e| AwsError::from_sdk("DescribeVpcAttribute", e))?;
+    let out = ec2
+        .describe_vpc_attribute()
+        .vpc_id(id)
+        .attribute(name.clone())
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeVpcAttribute", e))?;
     let value = match name {
         VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
         _ => out.enable_dns_hostnames(),
@@ -77,7 +75,11 @@ async fn set_dns(ec2: &Client, id: &str, before: &Attrs, after: &Attrs) -> Resul
         }
         let value = AttributeBooleanValue::builder().value(want).build();
         let call = ec2.modify_vpc_attribute().vpc_id(id);
-        let call = if name == "enable_dns_support" { call.enable_dns_support(value) } else { call.enable_dns_hostnames(value) };
+        let call = if name == "enable_dns_support" {
+            call.enable_dns_support(value)
+        } else {
+            call.enable_dns_hostnames(value)
+        };
         call.send().await.map_err(|e| AwsError::from_sdk("ModifyVpcAttribute", e))?;
     }
     Ok(())
