@@ -59,6 +59,35 @@ async fn lifecycle(kind: Kind) {
         "VPC, 4 subnets, IGW, EIP, NAT, 3 route tables, 2 groups"
     );
 
+    // An apply killed right after AWS took a create leaves a pending entry without an id. The
+    // next run must find the resource (by tag, or by natural key where AWS has no tags) and
+    // adopt it, not create a twin.
+    let interrupted = [
+        "network.vpc",
+        "network.nat[eu-west-1a]",
+        "network.route.public_default",
+        "network.route_table_association.private[eu-west-1a]",
+        "security_group.postgres.ingress[tcp:5432:10.0.128.0/18]",
+    ];
+    let before = read_state(d);
+    let mut state = before.clone();
+    for address in interrupted {
+        let entry = &mut state["resources"][address];
+        entry["id"] = Json::Null;
+        entry["pending"] =
+            serde_json::json!({"operation": "create", "token": "t", "started_at": "2026-01-01T00:00:00Z"});
+    }
+    write_state(d, &state);
+    let adopted = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "plan with pending creates");
+    assert!(adopted.stdout.contains("No changes"), "{}", adopted.stdout);
+    emu.platformctl(d, &["apply", file, "--auto-approve"]).expect(0, "apply adopts");
+    let after = read_state(d);
+    for address in interrupted {
+        assert_eq!(after["resources"][address]["id"], before["resources"][address]["id"], "{address} not adopted");
+        assert!(after["resources"][address].get("pending").is_none(), "{address} still pending");
+    }
+    assert_eq!(inventory(&emu, STACK).await.len(), 13, "adoption created twins");
+
     // Edit the YAML: a new rule, a changed tag, one NAT gateway per AZ.
     let yaml = std::fs::read_to_string(&stack_file).unwrap();
     let edited = yaml
@@ -159,6 +188,14 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 fn read_state(dir: &Path) -> Json {
     serde_json::from_slice(&std::fs::read(dir.join(".platformctl").join(format!("{STACK}.state.json"))).unwrap())
         .unwrap()
+}
+
+fn write_state(dir: &Path, state: &Json) {
+    std::fs::write(
+        dir.join(".platformctl").join(format!("{STACK}.state.json")),
+        serde_json::to_vec_pretty(state).unwrap(),
+    )
+    .unwrap();
 }
 
 fn id(state: &Json, address: &str) -> String {

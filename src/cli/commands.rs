@@ -73,7 +73,7 @@ async fn apply(
     let mut session = Session::open(stack, operation, &common.session_options()).await?;
     let plan = session.plan(destroy).await?;
     println_stdout(&render::human::plan_text(&plan, render::colour_on_stdout()))?;
-    if !plan.has_changes() && plan.wait_for.is_empty() && plan.forget.is_empty() {
+    if !plan.has_work() {
         return Ok(exit::OK);
     }
     if plan.has_changes() && !auto_approve {

@@ -106,6 +106,8 @@ pub struct Plan {
     pub forget: Vec<Address>,
     /// Unchanged resources AWS is still bringing up; apply waits for them before dependents.
     pub wait_for: Vec<Address>,
+    /// Pending creates of the state that the live read found in AWS: apply records their ids.
+    pub adopted: Vec<Address>,
 }
 
 impl Plan {
@@ -124,6 +126,12 @@ impl Plan {
 
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
+    }
+
+    /// Apply has something to do even without changes: record adoptions, forget vanished
+    /// resources, wait for resources AWS is still bringing up.
+    pub fn has_work(&self) -> bool {
+        self.has_changes() || !self.adopted.is_empty() || !self.forget.is_empty() || !self.wait_for.is_empty()
     }
 
     pub fn change(&self, address: &Address) -> Option<&Change> {
@@ -270,7 +278,13 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
         }
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
-    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for })
+    let adopted = state
+        .resources
+        .iter()
+        .filter(|(a, r)| r.pending.is_some() && present.contains_key(*a))
+        .map(|(a, _)| a.clone())
+        .collect();
+    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted })
 }
 
 fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMap<Address, LiveResource>) -> Planned {

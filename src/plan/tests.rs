@@ -149,6 +149,8 @@ fn pending_create_found_in_aws_is_adopted_not_recreated() {
     let p = plan(&d, &state, &live).unwrap();
     assert!(!p.has_changes(), "{}", rendered(&p));
     assert_eq!(p.live[&vpc].id, "id-network.vpc");
+    assert_eq!(p.adopted, vec![vpc.clone()]);
+    assert!(p.has_work(), "the adoption must be recorded by apply");
 }
 
 #[test]

@@ -27,6 +27,11 @@ fn paint(text: &str, s: Style, colour: bool) -> String {
 /// The whole plan as text for stdout.
 pub fn plan_text(plan: &Plan, colour: bool) -> String {
     let mut out = String::new();
+    if !plan.adopted.is_empty() {
+        let list: Vec<&str> = plan.adopted.iter().map(|a| a.as_str()).collect();
+        let _ =
+            writeln!(out, "Found in AWS after an interrupted apply, to be recorded in the state: {}", list.join(", "));
+    }
     if !plan.has_changes() {
         out.push_str("No changes: AWS matches the stack.\n");
         return out;
