@@ -14,6 +14,7 @@
 //!            ─► render    human / JSON output, never mixed into the engine   (render/)
 //! ```
 //!
+//! `outputs` reads what applications need (endpoints, secret ARNs) back from the state.
 //! Only `providers/` talks to AWS. `engine` strings the stages together for the CLI (`cli/`),
 //! which stays thin: parse arguments, resolve settings, call one engine function, render.
 //!
@@ -28,6 +29,7 @@ pub mod engine;
 pub mod expand;
 pub mod graph;
 pub mod model;
+pub mod outputs;
 pub mod plan;
 pub mod providers;
 pub mod refresh;

@@ -12,6 +12,7 @@
 mod ops;
 mod progress;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,19 +25,29 @@ pub use progress::Progress;
 use crate::graph::CycleError;
 use crate::plan::Plan;
 use crate::providers::{self, Aws, AwsError, Status};
-use crate::resource::{Address, Attrs, DesiredResource};
+use crate::resource::{Address, Attrs, DesiredResource, Kind, Lookup, Observed};
 use crate::state::{LocalStore, Pending, PendingOperation, ResourceState, State, StateError, now_rfc3339};
 
 #[derive(Clone, Debug)]
 pub struct ApplyOptions {
     pub parallelism: usize,
-    /// How long to wait for a resource to become ready or go away.
-    pub wait_timeout: Duration,
+    /// How long to wait for a resource to become ready or go away, by kind, where the user
+    /// raised or lowered the default.
+    pub wait_timeouts: BTreeMap<Kind, Duration>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10, wait_timeout: Duration::from_secs(20 * 60) }
+        ApplyOptions { parallelism: 10, wait_timeouts: BTreeMap::new() }
+    }
+}
+
+impl ApplyOptions {
+    /// The user's timeout for the kind, or one that fits AWS's real timings: a multi-AZ RDS
+    /// instance takes 10–20 minutes, an Aurora cluster or ElastiCache group 10+, a NAT gateway
+    /// a few.
+    pub fn wait_timeout(&self, kind: Kind) -> Duration {
+        self.wait_timeouts.get(&kind).copied().unwrap_or_else(|| providers::default_wait_timeout(kind))
     }
 }
 
@@ -182,6 +193,7 @@ fn adopt_what_the_read_found(plan: &Plan, state: &mut State) {
     for (address, found) in &plan.live {
         if let Some(r) = state.resources.get_mut(address) {
             r.id = Some(found.id.clone());
+            r.outputs = found.outputs.clone();
             if r.pending.take().is_some() {
                 tracing::info!(%address, id = %found.id, "adopted a resource whose create was interrupted");
             }
@@ -203,7 +215,7 @@ async fn run(
     let started = Instant::now();
     let result = match op.kind {
         OpKind::Create => create(aws, plan, ledger, &op.address, progress, options).await,
-        OpKind::Update => update(aws, plan, ledger, &op.address).await,
+        OpKind::Update => update(aws, plan, ledger, &op.address, progress, options).await,
         OpKind::Delete => delete(aws, plan, ledger, &op.address, progress, options).await,
         OpKind::Wait => {
             let d = &plan.desired[&op.address];
@@ -217,14 +229,46 @@ async fn run(
     result
 }
 
-/// The desired attributes with every reference replaced by the id now in the state.
-async fn resolved(ledger: &Ledger, d: &DesiredResource) -> Attrs {
+/// The desired attributes with every reference replaced by the id or output now in the state.
+async fn resolved(ledger: &Ledger, d: &DesiredResource) -> Result<Attrs, AwsError> {
     let state = ledger.state.lock().await;
-    let lookup = |a: &Address| state.id_of(a).map(str::to_owned);
+    let id = |a: &Address| state.id_of(a).map(str::to_owned);
+    let output = |a: &Address, name: &str| state.output_of(a, name).cloned();
+    let lookup = Lookup { id: &id, output: &output };
     d.attrs
         .iter()
-        .map(|(k, v)| (k.clone(), v.resolve(&lookup).expect("dependencies are applied before their dependents")))
+        .map(|(k, v)| {
+            // Dependencies are applied first, so only an output AWS never reported is missing.
+            let value = v.resolve(&lookup).ok_or_else(|| {
+                AwsError::local("resolve", format!("`{k}` of {} refers to {v}, which AWS has not reported", d.address))
+            })?;
+            Ok((k.clone(), value))
+        })
         .collect()
+}
+
+/// Reads a resource's outputs (endpoint, port, ARN) and records them for its dependents.
+async fn record_outputs(aws: &Aws, ledger: &Ledger, kind: Kind, address: &Address, id: &str) -> StepResult {
+    if !providers::has_outputs(kind) {
+        return Ok(Ok(()));
+    }
+    let attrs = ledger.state.lock().await.resources.get(address).map(|r| r.attributes.clone()).unwrap_or_default();
+    let request = providers::ReadRequest { address: address.clone(), id: Some(id.to_owned()), attrs };
+    let outputs = match providers::read(aws, kind, std::slice::from_ref(&request)).await {
+        Ok(found) => match found.into_iter().next() {
+            Some((_, Observed::Present(live))) => live.outputs,
+            _ => return Ok(Err(AwsError::local("read", format!("{id} vanished right after it was created")))),
+        },
+        Err(e) => return Ok(Err(e)),
+    };
+    ledger
+        .record(|s| {
+            if let Some(r) = s.resources.get_mut(address) {
+                r.outputs = outputs;
+            }
+        })
+        .await?;
+    Ok(Ok(()))
 }
 
 async fn create(
@@ -236,7 +280,10 @@ async fn create(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = resolved(ledger, d).await;
+    let attrs = match resolved(ledger, d).await {
+        Ok(attrs) => attrs,
+        Err(e) => return Ok(Err(e)),
+    };
     let token = uuid::Uuid::new_v4().to_string();
     ledger
         .record(|s| {
@@ -247,6 +294,7 @@ async fn create(
                     id: None,
                     attributes: attrs.clone(),
                     dependencies: d.depends_on.clone(),
+                    outputs: Attrs::new(),
                     pending: Some(Pending {
                         operation: PendingOperation::Create,
                         token: token.clone(),
@@ -268,15 +316,40 @@ async fn create(
             }
         })
         .await?;
-    if providers::needs_wait(d.kind) {
-        return Ok(wait_until(aws, d.kind, address, &id, Status::Ready, progress, options).await);
-    }
-    Ok(Ok(()))
+    ready_with_outputs(aws, ledger, d.kind, address, &id, progress, options).await
 }
 
-async fn update(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address) -> StepResult {
+/// Waits until AWS says the resource is ready (kinds that take time), then records its outputs.
+async fn ready_with_outputs(
+    aws: &Aws,
+    ledger: &Ledger,
+    kind: Kind,
+    address: &Address,
+    id: &str,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> StepResult {
+    if providers::needs_wait(kind)
+        && let Err(e) = wait_until(aws, kind, address, id, Status::Ready, progress, options).await
+    {
+        return Ok(Err(e));
+    }
+    record_outputs(aws, ledger, kind, address, id).await
+}
+
+async fn update(
+    aws: &Aws,
+    plan: &Plan,
+    ledger: &Ledger,
+    address: &Address,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = resolved(ledger, d).await;
+    let attrs = match resolved(ledger, d).await {
+        Ok(attrs) => attrs,
+        Err(e) => return Ok(Err(e)),
+    };
     let found = &plan.live[address];
     if let Err(e) = providers::update(aws, d.kind, &found.id, &found.attrs, &attrs).await {
         return Ok(Err(e));
@@ -289,7 +362,7 @@ async fn update(aws: &Aws, plan: &Plan, ledger: &Ledger, address: &Address) -> S
             }
         })
         .await?;
-    Ok(Ok(()))
+    ready_with_outputs(aws, ledger, d.kind, address, &found.id, progress, options).await
 }
 
 async fn delete(
@@ -317,7 +390,7 @@ async fn delete(
 /// Polls with backoff until the resource reaches `target`, showing the elapsed time.
 async fn wait_until(
     aws: &Aws,
-    kind: crate::resource::Kind,
+    kind: Kind,
     address: &Address,
     id: &str,
     target: Status,
@@ -338,14 +411,19 @@ async fn wait_until(
         if let Status::Failed(message) = status {
             return Err(AwsError::local("wait", format!("{id} failed: {message}")));
         }
-        if waiting.elapsed() > options.wait_timeout {
+        let timeout = options.wait_timeout(kind);
+        if waiting.elapsed() > timeout {
             return Err(AwsError::local(
                 "wait",
-                format!("{id} did not reach {target:?} within {}s", options.wait_timeout.as_secs()),
+                format!(
+                    "{id} did not reach {target:?} within {}; raise it with `--wait-timeout {kind}=<duration>`",
+                    humantime::format_duration(timeout)
+                ),
             ));
         }
         waiting.tick();
         tokio::time::sleep(delay).await;
-        delay = (delay * 3 / 2).min(Duration::from_secs(10));
+        // Capped near AWS's own waiters (15 s for RDS): quick to notice, gentle on rate limits.
+        delay = (delay * 3 / 2).min(Duration::from_secs(15));
     }
 }

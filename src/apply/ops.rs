@@ -110,7 +110,7 @@ mod tests {
     use crate::expand::expand;
     use crate::model::test_support::{USER_SERVICE, stack_from};
     use crate::plan::plan;
-    use crate::resource::Live;
+    use crate::resource::{Attrs, Live};
 
     fn position(order: &[Op], kind: OpKind, address: &str) -> usize {
         order
@@ -152,6 +152,7 @@ mod tests {
                     id: Some(id.clone()),
                     attributes: Default::default(),
                     dependencies: d.depends_on.clone(),
+                    outputs: Attrs::new(),
                     pending: None,
                 },
             );
@@ -161,6 +162,7 @@ mod tests {
                     id,
                     attrs: Default::default(),
                     ready: true,
+                    outputs: Attrs::new(),
                 }),
             );
         }

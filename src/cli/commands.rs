@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{Command, Common, confirm::confirm, exit};
+use super::{Command, Common, RunOptions, confirm::confirm, exit};
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::engine::Session;
 use crate::render;
@@ -21,12 +21,9 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
         Command::Plan { stack, json, detailed_exitcode, common } => {
             block_on(plan(&stack, json, detailed_exitcode, &common))
         }
-        Command::Apply { stack, auto_approve, parallelism, common } => {
-            block_on(apply(&stack, false, auto_approve, parallelism, &common))
-        }
-        Command::Destroy { stack, auto_approve, parallelism, common } => {
-            block_on(apply(&stack, true, auto_approve, parallelism, &common))
-        }
+        Command::Apply { stack, run, common } => block_on(apply(&stack, false, &run, &common)),
+        Command::Destroy { stack, run, common } => block_on(apply(&stack, true, &run, &common)),
+        Command::Output { stack, json, state } => output(&stack, json, state),
     }
 }
 
@@ -62,13 +59,7 @@ async fn plan(stack: &Path, json: bool, detailed_exitcode: bool, common: &Common
     Ok(if detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
 }
 
-async fn apply(
-    stack: &Path,
-    destroy: bool,
-    auto_approve: bool,
-    parallelism: u16,
-    common: &Common,
-) -> anyhow::Result<u8> {
+async fn apply(stack: &Path, destroy: bool, run: &RunOptions, common: &Common) -> anyhow::Result<u8> {
     let operation = if destroy { "destroy" } else { "apply" };
     let mut session = Session::open(stack, operation, &common.session_options()).await?;
     let plan = session.plan(destroy).await?;
@@ -76,16 +67,57 @@ async fn apply(
     if !plan.has_work() {
         return Ok(exit::OK);
     }
-    if plan.has_changes() && !auto_approve {
+    if let Some(refusal) = data_loss_refusal(&plan, run.allow_data_loss) {
+        anyhow::bail!(refusal);
+    }
+    if plan.has_changes() && !run.auto_approve {
         let question = if destroy { "Destroy every resource listed above?" } else { "Apply the changes above?" };
         if !confirm(question)? {
             eprintln!("Nothing was changed.");
             return Ok(exit::ERROR);
         }
     }
-    let options = ApplyOptions { parallelism: usize::from(parallelism), ..ApplyOptions::default() };
+    let options = ApplyOptions {
+        parallelism: usize::from(run.parallelism),
+        wait_timeouts: run.wait_timeout.iter().copied().collect(),
+    };
     let report = session.apply(&plan, &options).await?;
     Ok(summarise(&report, destroy, session.store.path()))
+}
+
+/// Why apply must not carry out this plan, if it destroys data it may not.
+fn data_loss_refusal(plan: &crate::plan::Plan, allow_data_loss: bool) -> Option<String> {
+    let protected: Vec<&str> =
+        plan.data_loss.iter().filter(|l| l.deletion_protection).map(|l| l.address.as_str()).collect();
+    if !protected.is_empty() {
+        return Some(format!(
+            "refusing to delete or replace {}: deletion protection is on\n  hint: set `deletion_protection: false` in the stack and apply that first; nothing was changed",
+            protected.join(", ")
+        ));
+    }
+    if !plan.data_loss.is_empty() && !allow_data_loss {
+        let list: Vec<&str> = plan.data_loss.iter().map(|l| l.address.as_str()).collect();
+        return Some(format!(
+            "refusing to delete or replace {} without --allow-data-loss: their data would be lost\n  hint: check the plan above, then run again with --allow-data-loss (final snapshots are taken unless `final_snapshot: false`); nothing was changed",
+            list.join(", ")
+        ));
+    }
+    None
+}
+
+fn output(stack: &Path, json: bool, state_path: Option<std::path::PathBuf>) -> anyhow::Result<u8> {
+    let (_, model) = crate::model::load_stack(stack)?;
+    let path = state_path.unwrap_or_else(|| crate::state::default_state_path(stack, &model.name));
+    let state = crate::state::LocalStore::new(path).read(&model.name, &model.region)?;
+    let outputs = crate::outputs::collect(&state);
+    if json {
+        println_stdout(&serde_json::to_string_pretty(&outputs)?)?;
+    } else if outputs.is_empty() {
+        println_stdout("No outputs: nothing with an endpoint or secret has been applied yet.")?;
+    } else {
+        println_stdout(&render::human::outputs_text(&outputs))?;
+    }
+    Ok(exit::OK)
 }
 
 fn summarise(report: &ApplyReport, destroy: bool, state: &Path) -> u8 {

@@ -61,12 +61,8 @@ enum Command {
     )]
     Apply {
         stack: PathBuf,
-        /// Do not ask for confirmation (required without a terminal).
-        #[arg(long)]
-        auto_approve: bool,
-        /// How many AWS operations may run at once.
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
-        parallelism: u16,
+        #[command(flatten)]
+        run: RunOptions,
         #[command(flatten)]
         common: Common,
     },
@@ -74,17 +70,58 @@ enum Command {
     #[command(after_help = "Example:\n  platformctl destroy stacks/user-service.yaml --auto-approve")]
     Destroy {
         stack: PathBuf,
-        /// Do not ask for confirmation (required without a terminal).
-        #[arg(long)]
-        auto_approve: bool,
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
-        parallelism: u16,
+        #[command(flatten)]
+        run: RunOptions,
         #[command(flatten)]
         common: Common,
+    },
+    /// Print what applications need from the last apply: endpoints, ports, reader endpoints,
+    /// the Redis endpoint, secret ARNs. Reads the state only.
+    #[command(
+        after_help = "Examples:\n  platformctl output stacks/user-service.yaml\n  platformctl output stacks/user-service.yaml --json"
+    )]
+    Output {
+        stack: PathBuf,
+        /// Print JSON: `{"<address>": {"endpoint": ..., "port": ..., "secret_arn": ...}}`.
+        #[arg(long)]
+        json: bool,
+        /// The state file (default: .platformctl/<stack>.state.json beside the stack file).
+        #[arg(long)]
+        state: Option<PathBuf>,
     },
     /// Print the JSON Schema of the stack file format.
     #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
     Schema,
+}
+
+/// How apply and destroy carry out their plan.
+#[derive(Args, Debug, Clone)]
+struct RunOptions {
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    auto_approve: bool,
+    /// How many AWS operations may run at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    parallelism: u16,
+    /// Allow deleting or replacing databases and caches (their data is lost; final snapshots
+    /// are still taken unless the stack says `final_snapshot: false`).
+    #[arg(long)]
+    allow_data_loss: bool,
+    /// How long to wait for one kind of resource, e.g. `db_instance=2h` (repeatable). Defaults:
+    /// 90m for RDS, 60m for ElastiCache, 20m for the rest.
+    #[arg(long, value_name = "KIND=DURATION", value_parser = parse_wait_timeout)]
+    wait_timeout: Vec<(crate::resource::Kind, std::time::Duration)>,
+}
+
+fn parse_wait_timeout(s: &str) -> Result<(crate::resource::Kind, std::time::Duration), String> {
+    use crate::resource::Kind;
+    let (kind, duration) = s.split_once('=').ok_or("expected KIND=DURATION, e.g. db_instance=2h")?;
+    let kind = Kind::ALL.into_iter().find(|k| k.name() == kind).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown kind `{kind}`; kinds are: {}", names.join(", "))
+    })?;
+    let duration = humantime::parse_duration(duration).map_err(|e| format!("`{duration}`: {e} (e.g. 45m, 2h)"))?;
+    Ok((kind, duration))
 }
 
 /// Options shared by the commands that talk to AWS.

@@ -6,8 +6,11 @@
 //! resource, so they derive only from names the user wrote (AZs, group names, rule contents),
 //! never from list positions.
 
+mod data;
 mod network;
 mod security_groups;
+
+pub use data::{CACHE_SUBNET_GROUP, DB_SUBNET_GROUP, secret_address};
 
 use std::collections::BTreeMap;
 
@@ -24,6 +27,7 @@ pub fn expand(stack: &Stack) -> Vec<DesiredResource> {
     if let Some(net) = &stack.network {
         network::expand(stack, net, &mut out);
         security_groups::expand(stack, net, &mut out);
+        data::expand(stack, net, &mut out);
     }
     out
 }

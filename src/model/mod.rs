@@ -5,6 +5,7 @@
 //! sections. Nothing here touches AWS: AZ membership, CIDR containment and name rules are
 //! checked offline, so `platformctl validate` works without credentials.
 
+mod data;
 mod naming;
 mod network;
 mod security_groups;
@@ -15,6 +16,10 @@ use std::path::Path;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::spec::{LoadedSpec, StackFileError};
 
+pub use data::{
+    Aurora, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis,
+    Secret, SecretValue,
+};
 pub use network::{AvailabilityZone, NatGateways, Network};
 pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
 
@@ -27,6 +32,7 @@ pub struct Stack {
     pub tags: BTreeMap<String, String>,
     pub network: Option<Network>,
     pub security_groups: Vec<SecurityGroup>,
+    pub data: DataTier,
 }
 
 /// Collects diagnostics for one stack file while sections validate themselves.
@@ -68,9 +74,12 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let tags = naming::user_tags(&spec.tags, &mut check);
     let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
     let security_groups = security_groups::validate(&spec.security_groups, network_written, &mut check);
+    let data = data::validate(spec, name.as_deref(), network_written, &mut check);
 
     match (name, region) {
-        (Some(name), Some(region)) if diags.is_empty() => Ok(Stack { name, region, tags, network, security_groups }),
+        (Some(name), Some(region)) if diags.is_empty() => {
+            Ok(Stack { name, region, tags, network, security_groups, data })
+        }
         _ => Err(diags),
     }
 }

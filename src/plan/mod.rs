@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::graph::{CycleError, Graph};
-use crate::resource::{Address, DesiredResource, Kind, Live, LiveResource, Observed, OnChange, Value, attr};
+use crate::resource::{Address, DesiredResource, Kind, Live, LiveResource, Lookup, Observed, OnChange, Value, attr};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -108,6 +108,19 @@ pub struct Plan {
     pub wait_for: Vec<Address>,
     /// Pending creates of the state that the live read found in AWS: apply records their ids.
     pub adopted: Vec<Address>,
+    /// Databases and caches this plan would delete or replace: apply refuses them unless
+    /// the user allows data loss, and always while deletion protection is on.
+    pub data_loss: Vec<DataLoss>,
+}
+
+/// A change that destroys stored data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataLoss {
+    pub address: Address,
+    pub action: Action,
+    pub reason: String,
+    /// AWS has deletion protection on for it: the stack must turn it off first.
+    pub deletion_protection: bool,
 }
 
 impl Plan {
@@ -284,19 +297,48 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
         .filter(|(a, r)| r.pending.is_some() && present.contains_key(*a))
         .map(|(a, _)| a.clone())
         .collect();
-    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted })
+    let data_loss = data_loss(&changes, &present, !by_address.is_empty());
+    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted, data_loss })
+}
+
+fn data_loss(changes: &[Change], present: &BTreeMap<Address, LiveResource>, keeping_stack: bool) -> Vec<DataLoss> {
+    changes
+        .iter()
+        .filter(|c| c.kind.holds_data() && matches!(c.action, Action::Replace | Action::Delete))
+        .map(|c| {
+            let reason = match c.action {
+                Action::Replace => format!("replaced ({}): its data is lost", c.reasons.join("; ")),
+                _ if keeping_stack => "removed from the stack: deleted with its data".to_owned(),
+                _ => "destroyed with the stack: deleted with its data".to_owned(),
+            };
+            let deletion_protection =
+                present.get(&c.address).is_some_and(|l| attr(&l.attrs, "deletion_protection").as_bool() == Some(true));
+            DataLoss { address: c.address.clone(), action: c.action, reason, deletion_protection }
+        })
+        .collect()
 }
 
 fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMap<Address, LiveResource>) -> Planned {
-    let lookup = |a: &Address| if new_ids.contains(a) { None } else { present.get(a).map(|r| r.id.clone()) };
-    match desired.resolve(&lookup) {
+    let id = |a: &Address| if new_ids.contains(a) { None } else { present.get(a).map(|r| r.id.clone()) };
+    let output = |a: &Address, name: &str| {
+        if new_ids.contains(a) {
+            None
+        } else {
+            present.get(a)?.outputs.get(name).filter(|v| **v != Value::Null).cloned()
+        }
+    };
+    match desired.resolve(&Lookup { id: &id, output: &output }) {
         Some(v) => Planned::Known(v),
         None => {
             let mut refs = BTreeSet::new();
             desired.refs(&mut refs);
+            // A reference to a resource not created yet, or else to an output AWS has not
+            // reported yet (an endpoint while the database is still being created).
             let missing = refs
-                .into_iter()
-                .find(|a| lookup(a).is_none())
+                .iter()
+                .find(|a| id(a).is_none())
+                .or(refs.first())
+                .cloned()
                 .expect("an unresolved value has an unresolved reference");
             Planned::KnownAfterApply(missing)
         }

@@ -5,7 +5,7 @@
 use super::*;
 use crate::expand::expand;
 use crate::model::test_support::{USER_SERVICE, stack_from};
-use crate::resource::{Attrs, Observed};
+use crate::resource::{Attrs, Lookup, Observed};
 use crate::state::{Pending, PendingOperation, ResourceState};
 
 fn desired(src: &str) -> Vec<DesiredResource> {
@@ -21,8 +21,9 @@ fn converged(desired: &[DesiredResource]) -> (State, Live) {
     let mut state = State::new("user-service", "eu-west-1");
     let mut live = Live::new();
     for d in desired {
-        let attrs: Attrs =
-            d.attrs.iter().map(|(k, v)| (k.clone(), v.resolve(&|a| Some(fake_id(a))).unwrap())).collect();
+        let lookup =
+            Lookup { id: &|a| Some(fake_id(a)), output: &|a, name| Some(Value::str(format!("{name}-of-{a}"))) };
+        let attrs: Attrs = d.attrs.iter().map(|(k, v)| (k.clone(), v.resolve(&lookup).unwrap())).collect();
         state.resources.insert(
             d.address.clone(),
             ResourceState {
@@ -30,10 +31,19 @@ fn converged(desired: &[DesiredResource]) -> (State, Live) {
                 id: Some(fake_id(&d.address)),
                 attributes: attrs.clone(),
                 dependencies: d.depends_on.clone(),
+                outputs: Attrs::new(),
                 pending: None,
             },
         );
-        live.insert(d.address.clone(), Observed::Present(LiveResource { id: fake_id(&d.address), attrs, ready: true }));
+        live.insert(
+            d.address.clone(),
+            Observed::Present(LiveResource {
+                id: fake_id(&d.address),
+                attrs,
+                ready: true,
+                outputs: Default::default(),
+            }),
+        );
     }
     (state, live)
 }

@@ -49,7 +49,7 @@ impl AwsError {
 
     /// The resource does not exist (any more). Only a real AWS error code says so.
     pub fn is_not_found(&self) -> bool {
-        self.code().is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFound") || c == "Gateway.NotAttached")
+        self.code().is_some_and(|c| c.contains("NotFound") || c == "Gateway.NotAttached")
     }
 
     /// AWS refuses because something still uses the resource; often clears by itself within

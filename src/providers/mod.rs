@@ -1,6 +1,7 @@
-//! The only module that talks to AWS. One module per resource kind, each with read (batched:
-//! one describe call for all ids of the kind), create, update, delete and status; this file
-//! dispatches on `Kind` so the engine above stays provider-agnostic.
+//! The only module that talks to AWS. One module per AWS service, one file per resource kind,
+//! each with read (batched: one describe call for all ids of the kind where AWS allows it),
+//! create, update, delete and status; this file dispatches on `Kind` so the engine above stays
+//! provider-agnostic.
 //!
 //! Contract with the engine:
 //! - `read` answers for every request, `Present` or `Absent`. A request without an id is a
@@ -9,9 +10,17 @@
 //! - `create` returns the new id as soon as AWS gives it; waiting for readiness is separate
 //!   (`status`), so the id is recorded before any wait.
 //! - `delete` of something already gone succeeds.
+//! - secret values (generated passwords, auth tokens) are read from Secrets Manager inside the
+//!   provider call that needs them and go nowhere else: never into attributes or outputs.
 
+mod autoscaling;
+mod common;
 mod ec2;
+mod elasticache;
 mod error;
+mod rds;
+mod secrets;
+mod ssm;
 
 use std::time::Duration;
 
@@ -26,6 +35,11 @@ pub use error::AwsError;
 #[derive(Clone, Debug)]
 pub struct Aws {
     pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub stack: String,
 }
 
@@ -52,7 +66,15 @@ impl Aws {
             .with_max_attempts(options.max_attempts.unwrap_or(5))
             .with_initial_backoff(Duration::from_millis(200));
         let config = loader.retry_config(retry).load().await;
-        Aws { ec2: aws_sdk_ec2::Client::new(&config), stack: stack.to_owned() }
+        Aws {
+            ec2: aws_sdk_ec2::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            elasticache: aws_sdk_elasticache::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+            stack: stack.to_owned(),
+        }
     }
 }
 
@@ -73,36 +95,121 @@ pub enum Status {
     Failed(String),
 }
 
+/// The AWS service a kind belongs to: which module answers for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Service {
+    Ec2,
+    SecretsManager,
+    Rds,
+    AutoScaling,
+    ElastiCache,
+    Ssm,
+}
+
+fn service(kind: Kind) -> Service {
+    match kind {
+        Kind::Secret | Kind::SecretFields => Service::SecretsManager,
+        Kind::DbSubnetGroup | Kind::DbInstance | Kind::DbReadReplica | Kind::DbCluster | Kind::DbClusterInstance => {
+            Service::Rds
+        }
+        Kind::ReaderScaling => Service::AutoScaling,
+        Kind::CacheSubnetGroup | Kind::ReplicationGroup => Service::ElastiCache,
+        Kind::SsmParameter => Service::Ssm,
+        _ => Service::Ec2,
+    }
+}
+
 /// Reads every requested resource of one kind, batched.
 pub async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
     if requests.is_empty() {
         return Ok(vec![]);
     }
-    ec2::read(aws, kind, requests).await
+    match service(kind) {
+        Service::Ec2 => ec2::read(aws, kind, requests).await,
+        Service::SecretsManager => secrets::read(aws, kind, requests).await,
+        Service::Rds => rds::read(aws, kind, requests).await,
+        Service::AutoScaling => autoscaling::read(aws, requests).await,
+        Service::ElastiCache => elasticache::read(aws, kind, requests).await,
+        Service::Ssm => ssm::read(aws, requests).await,
+    }
 }
 
 /// Creates a resource from resolved attributes and returns its AWS id.
 pub async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, token: &str) -> Result<String, AwsError> {
-    ec2::create(aws, kind, address, attrs, token).await
+    match service(kind) {
+        Service::Ec2 => ec2::create(aws, kind, address, attrs, token).await,
+        Service::SecretsManager => secrets::create(aws, kind, attrs).await,
+        Service::Rds => rds::create(aws, kind, attrs).await,
+        Service::AutoScaling => autoscaling::put(aws, attrs).await,
+        Service::ElastiCache => elasticache::create(aws, kind, attrs).await,
+        Service::Ssm => ssm::create(aws, attrs).await,
+    }
 }
 
 /// Changes the in-place attributes that differ between `before` and `after`.
 pub async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-    ec2::update(aws, kind, id, before, after).await
+    match service(kind) {
+        Service::Ec2 => ec2::update(aws, kind, id, before, after).await,
+        Service::SecretsManager => secrets::update(aws, kind, id, before, after).await,
+        Service::Rds => rds::update(aws, kind, id, before, after).await,
+        Service::AutoScaling => autoscaling::put(aws, after).await.map(drop),
+        Service::ElastiCache => elasticache::update(aws, kind, id, before, after).await,
+        Service::Ssm => ssm::update(aws, id, before, after).await,
+    }
 }
 
 /// Deletes a resource; one already gone is not an error.
 pub async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
-    ec2::delete(aws, kind, id, attrs).await
+    let result = match service(kind) {
+        Service::Ec2 => ec2::delete(aws, kind, id, attrs).await,
+        Service::SecretsManager => secrets::delete(aws, kind, id, attrs).await,
+        Service::Rds => rds::delete(aws, kind, id, attrs).await,
+        Service::AutoScaling => autoscaling::delete(aws, id).await,
+        Service::ElastiCache => elasticache::delete(aws, kind, id, attrs).await,
+        Service::Ssm => ssm::delete(aws, id).await,
+    };
+    match result {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
 }
 
 /// Whether a resource is ready (after a create) or gone (after a delete). Kinds that are ready
 /// as soon as the call returns answer without calling AWS.
 pub async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError> {
-    ec2::status(aws, kind, id).await
+    match service(kind) {
+        Service::Ec2 => ec2::status(aws, kind, id).await,
+        Service::Rds => rds::status(aws, kind, id).await,
+        Service::ElastiCache => elasticache::status(aws, kind, id).await,
+        _ => Ok(Status::Ready),
+    }
 }
 
-/// Whether this kind needs waiting after create or delete.
+/// Whether this kind needs waiting after create, update or delete.
 pub fn needs_wait(kind: Kind) -> bool {
-    matches!(kind, Kind::NatGateway)
+    matches!(
+        kind,
+        Kind::NatGateway
+            | Kind::DbInstance
+            | Kind::DbReadReplica
+            | Kind::DbCluster
+            | Kind::DbClusterInstance
+            | Kind::ReplicationGroup
+    )
+}
+
+/// Whether the kind has outputs (endpoints, ARNs) worth reading after it is created.
+pub fn has_outputs(kind: Kind) -> bool {
+    service(kind) != Service::Ec2 && kind != Kind::SecretFields
+}
+
+/// How long a wait may take unless the user says otherwise: generous against AWS's real
+/// timings (a multi-AZ RDS instance 10–20 minutes, ElastiCache 10+, Aurora similar).
+pub fn default_wait_timeout(kind: Kind) -> Duration {
+    let minutes = match kind {
+        Kind::DbInstance | Kind::DbReadReplica | Kind::DbCluster | Kind::DbClusterInstance => 90,
+        Kind::ReplicationGroup => 60,
+        _ => 20,
+    };
+    Duration::from_secs(minutes * 60)
 }

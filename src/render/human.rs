@@ -8,7 +8,7 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::plan::{Action, AttrChange, Plan, Planned};
-use crate::resource::Value;
+use crate::resource::{Kind, Value};
 
 fn style(action: Action) -> Style {
     let colour = match action {
@@ -46,6 +46,19 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
         for a in &c.attributes {
             attribute_lines(&mut out, c.action, a);
         }
+        if c.kind == Kind::Secret && c.action != Action::Delete {
+            let _ = writeln!(out, "      value = (sensitive: generated in AWS at creation, never shown or stored)");
+        }
+        if let Some(loss) = plan.data_loss.iter().find(|l| l.address == c.address) {
+            let warning = format!("      ! DATA LOSS: {}", loss.reason);
+            let _ = writeln!(out, "{}", paint(&warning, style(Action::Delete), colour));
+            if loss.deletion_protection {
+                let _ = writeln!(
+                    out,
+                    "      ! deletion protection is on in AWS: apply will refuse until the stack sets `deletion_protection: false` and that is applied"
+                );
+            }
+        }
     }
     let s = plan.summary();
     let _ = writeln!(
@@ -53,13 +66,19 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
         "\nPlan: {} to create, {} to update, {} to replace, {} to delete.",
         s.create, s.update, s.replace, s.delete
     );
+    if !plan.data_loss.is_empty() {
+        let list: Vec<&str> = plan.data_loss.iter().map(|l| l.address.as_str()).collect();
+        let warning =
+            format!("Warning: this plan destroys the data of {}; apply needs --allow-data-loss.", list.join(", "));
+        let _ = writeln!(out, "{}", paint(&warning, style(Action::Delete), colour));
+    }
     out
 }
 
 fn planned(p: &Planned) -> String {
     match p {
         Planned::Known(v) => v.to_string(),
-        Planned::KnownAfterApply(a) => format!("(known after apply: id of {a})"),
+        Planned::KnownAfterApply(a) => format!("(known after apply: from {a})"),
     }
 }
 
@@ -99,4 +118,21 @@ fn attribute_lines(out: &mut String, action: Action, a: &AttrChange) {
             let _ = writeln!(out, "    ~ {}: {before} → {}{note}", a.name, planned(after));
         }
     }
+}
+
+/// `platformctl output`: one block per resource, its outputs aligned.
+pub fn outputs_text(outputs: &crate::outputs::Outputs) -> String {
+    let mut out = String::new();
+    for (address, fields) in outputs {
+        let _ = writeln!(out, "{address}");
+        let width = fields.keys().map(String::len).max().unwrap_or(0);
+        for (name, value) in fields {
+            let shown = match value {
+                Value::Str(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "  {name:<width$}  {shown}");
+        }
+    }
+    out
 }

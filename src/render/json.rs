@@ -1,12 +1,14 @@
 //! The machine-readable plan (`plan --json`), a documented and versioned shape:
 //! `{"format_version": 1, "stack", "region", "changes": [{"address", "kind", "action", "id",
 //! "attributes": [{"name", "before", "after", "forces_replacement", "drift"}], "reasons",
-//! "drift"}], "summary": {"create", "update", "replace", "delete"}}`. A value not known before
-//! apply is `{"known_after_apply": "<address>"}`. docs/plan-json.md describes it.
+//! "drift"}], "data_loss": [{"address", "action", "reason", "deletion_protection"}], "summary":
+//! {"create", "update", "replace", "delete"}}`. A value not known before apply is
+//! `{"known_after_apply": "<address>"}`. Secret values never appear (they are not attributes).
+//! docs/plan-json.md describes it.
 
 use serde::Serialize;
 
-use crate::plan::{Change, Plan, Summary};
+use crate::plan::{Change, DataLoss, Plan, Summary};
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -16,6 +18,7 @@ struct PlanDocument<'a> {
     stack: &'a str,
     region: &'a str,
     changes: &'a [Change],
+    data_loss: &'a [DataLoss],
     summary: Summary,
 }
 
@@ -25,6 +28,7 @@ pub fn plan_json(plan: &Plan, stack: &str, region: &str) -> String {
         stack,
         region,
         changes: &plan.changes,
+        data_loss: &plan.data_loss,
         summary: plan.summary(),
     };
     serde_json::to_string_pretty(&doc).expect("plan serialises")

@@ -1,6 +1,7 @@
 //! Concrete AWS resources as the engine sees them: a stable `Address`, a `Kind`, and a flat map
-//! of attribute `Value`s. A desired attribute may be a `Value::Ref` to another resource's AWS id;
-//! the planner resolves it from state, the apply engine once the referenced resource exists.
+//! of attribute `Value`s. A desired attribute may be a `Value::Ref` to another resource's AWS id,
+//! or a `Value::Output` naming one of its outputs (what AWS computes: an endpoint, an ARN); the
+//! planner resolves them from the live read, the apply engine once the referenced resource exists.
 //!
 //! Each kind declares which of its attributes can change in place and which force a
 //! replacement (AWS cannot modify a subnet's CIDR or a security group's description, for
@@ -46,6 +47,17 @@ pub enum Kind {
     RouteTableAssociation,
     SecurityGroup,
     SecurityGroupRule,
+    Secret,
+    SecretFields,
+    DbSubnetGroup,
+    DbInstance,
+    DbReadReplica,
+    DbCluster,
+    DbClusterInstance,
+    ReaderScaling,
+    CacheSubnetGroup,
+    ReplicationGroup,
+    SsmParameter,
 }
 
 /// What changing an attribute does.
@@ -60,7 +72,7 @@ pub enum OnChange {
 use OnChange::{InPlace, Replace};
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::InternetGateway,
@@ -72,6 +84,17 @@ impl Kind {
         Kind::RouteTableAssociation,
         Kind::SecurityGroup,
         Kind::SecurityGroupRule,
+        Kind::Secret,
+        Kind::SecretFields,
+        Kind::DbSubnetGroup,
+        Kind::DbInstance,
+        Kind::DbReadReplica,
+        Kind::DbCluster,
+        Kind::DbClusterInstance,
+        Kind::ReaderScaling,
+        Kind::CacheSubnetGroup,
+        Kind::ReplicationGroup,
+        Kind::SsmParameter,
     ];
 
     pub fn name(self) -> &'static str {
@@ -87,6 +110,17 @@ impl Kind {
             Kind::RouteTableAssociation => "route_table_association",
             Kind::SecurityGroup => "security_group",
             Kind::SecurityGroupRule => "security_group_rule",
+            Kind::Secret => "secret",
+            Kind::SecretFields => "secret_fields",
+            Kind::DbSubnetGroup => "db_subnet_group",
+            Kind::DbInstance => "db_instance",
+            Kind::DbReadReplica => "db_read_replica",
+            Kind::DbCluster => "db_cluster",
+            Kind::DbClusterInstance => "db_cluster_instance",
+            Kind::ReaderScaling => "reader_scaling",
+            Kind::CacheSubnetGroup => "cache_subnet_group",
+            Kind::ReplicationGroup => "replication_group",
+            Kind::SsmParameter => "ssm_parameter",
         }
     }
 
@@ -132,7 +166,118 @@ impl Kind {
                 ("description", InPlace),
                 ("tags", InPlace),
             ],
+            // The generated value itself is not an attribute: it is made once, at creation,
+            // and lives only in Secrets Manager. Deletion settings act only on delete.
+            Kind::Secret => &[
+                ("name", Replace),
+                ("description", InPlace),
+                ("recovery_window_days", InPlace),
+                ("force_delete", InPlace),
+                ("tags", InPlace),
+            ],
+            // The non-secret fields of a secret's JSON (host, port, username...), merged in
+            // once the endpoint they describe exists.
+            Kind::SecretFields => &[("secret_id", Replace), ("fields", InPlace)],
+            Kind::DbSubnetGroup => {
+                &[("name", Replace), ("description", InPlace), ("subnet_ids", InPlace), ("tags", InPlace)]
+            }
+            Kind::CacheSubnetGroup => &[("name", Replace), ("description", InPlace), ("subnet_ids", InPlace)],
+            // After terraform-provider-aws's aws_db_instance: storage encryption, its key, the
+            // database name and master username are fixed at creation (ForceNew); the rest is
+            // ModifyDBInstance. `final_snapshot` and `password_secret` live only in platformctl.
+            Kind::DbInstance => &[
+                ("identifier", Replace),
+                ("engine", Replace),
+                ("engine_version", InPlace),
+                ("instance_class", InPlace),
+                ("allocated_storage", InPlace),
+                ("max_allocated_storage", InPlace),
+                ("multi_az", InPlace),
+                ("storage_encrypted", Replace),
+                ("kms_key", Replace),
+                ("backup_retention_days", InPlace),
+                ("deletion_protection", InPlace),
+                ("db_name", Replace),
+                ("username", Replace),
+                ("password_secret", InPlace),
+                ("port", InPlace),
+                ("vpc_security_group_ids", InPlace),
+                ("db_subnet_group", Replace),
+                ("final_snapshot", InPlace),
+                ("tags", InPlace),
+            ],
+            Kind::DbReadReplica => &[
+                ("identifier", Replace),
+                ("source", Replace),
+                ("instance_class", InPlace),
+                ("vpc_security_group_ids", InPlace),
+                ("tags", InPlace),
+            ],
+            // After aws_rds_cluster: engine, database name, username, encryption and subnet
+            // group are ForceNew.
+            Kind::DbCluster => &[
+                ("identifier", Replace),
+                ("engine", Replace),
+                ("engine_version", InPlace),
+                ("db_name", Replace),
+                ("username", Replace),
+                ("password_secret", InPlace),
+                ("storage_encrypted", Replace),
+                ("kms_key", Replace),
+                ("backup_retention_days", InPlace),
+                ("deletion_protection", InPlace),
+                ("port", InPlace),
+                ("vpc_security_group_ids", InPlace),
+                ("db_subnet_group", Replace),
+                ("final_snapshot", InPlace),
+                ("tags", InPlace),
+            ],
+            Kind::DbClusterInstance => &[
+                ("identifier", Replace),
+                ("cluster", Replace),
+                ("engine", Replace),
+                ("instance_class", InPlace),
+                ("availability_zone", Replace),
+                ("tags", InPlace),
+            ],
+            Kind::ReaderScaling => {
+                &[("resource_id", Replace), ("min", InPlace), ("max", InPlace), ("target_cpu_percent", InPlace)]
+            }
+            // After aws_elasticache_replication_group: at-rest encryption, port and subnet group
+            // are ForceNew. Turning transit encryption on in place needs a two-step migration
+            // (TransitEncryptionMode preferred, then required) that platformctl does not do yet,
+            // so it replaces.
+            Kind::ReplicationGroup => &[
+                ("id", Replace),
+                ("description", InPlace),
+                ("engine_version", InPlace),
+                ("node_type", InPlace),
+                ("shards", InPlace),
+                ("replicas_per_shard", InPlace),
+                ("transit_encryption", Replace),
+                ("at_rest_encryption", Replace),
+                ("auth_token_secret", InPlace),
+                ("security_group_ids", InPlace),
+                ("cache_subnet_group", Replace),
+                ("port", Replace),
+                ("snapshot_retention_days", InPlace),
+                ("final_snapshot", InPlace),
+                ("tags", InPlace),
+            ],
+            Kind::SsmParameter => &[
+                ("name", Replace),
+                ("type", Replace),
+                ("value", InPlace),
+                ("value_from_secret", InPlace),
+                ("tags", InPlace),
+            ],
         }
+    }
+
+    /// Kinds that hold data a replacement or deletion would lose: plans flag them, apply
+    /// refuses without `--allow-data-loss`.
+    pub fn holds_data(self) -> bool {
+        matches!(self, Kind::DbInstance | Kind::DbCluster | Kind::ReplicationGroup)
     }
 
     pub fn on_change(self, attribute: &str) -> OnChange {
@@ -146,7 +291,8 @@ impl fmt::Display for Kind {
     }
 }
 
-/// An attribute value. `Ref` exists only in desired resources: "the AWS id of that resource".
+/// An attribute value. `Ref` and `Output` exist only in desired resources: "the AWS id of that
+/// resource", "that output of that resource" (its endpoint, say).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Null,
@@ -156,9 +302,16 @@ pub enum Value {
     List(Vec<Value>),
     Map(BTreeMap<String, Value>),
     Ref(Address),
+    Output(Address, String),
 }
 
 pub type Attrs = BTreeMap<String, Value>;
+
+/// Where `Value::resolve` finds ids and outputs: the state during apply, the live read in plans.
+pub struct Lookup<'a> {
+    pub id: &'a dyn Fn(&Address) -> Option<String>,
+    pub output: &'a dyn Fn(&Address, &str) -> Option<Value>,
+}
 
 impl Value {
     pub fn str(s: impl Into<String>) -> Value {
@@ -196,7 +349,7 @@ impl Value {
     /// Every address this value refers to.
     pub fn refs(&self, out: &mut BTreeSet<Address>) {
         match self {
-            Value::Ref(a) => {
+            Value::Ref(a) | Value::Output(a, _) => {
                 out.insert(a.clone());
             }
             Value::List(items) => items.iter().for_each(|v| v.refs(out)),
@@ -205,11 +358,20 @@ impl Value {
         }
     }
 
-    /// Replaces references by the ids `lookup` knows; `None` if some id is not known yet.
-    pub fn resolve(&self, lookup: &dyn Fn(&Address) -> Option<String>) -> Option<Value> {
+    /// Replaces references by the ids and outputs `lookup` knows; `None` if some is not known yet.
+    pub fn resolve(&self, lookup: &Lookup) -> Option<Value> {
         Some(match self {
-            Value::Ref(a) => Value::Str(lookup(a)?),
-            Value::List(items) => Value::List(items.iter().map(|v| v.resolve(lookup)).collect::<Option<_>>()?),
+            Value::Ref(a) => Value::Str((lookup.id)(a)?),
+            Value::Output(a, name) => (lookup.output)(a, name)?,
+            Value::List(items) => {
+                let mut resolved: Vec<Value> = items.iter().map(|v| v.resolve(lookup)).collect::<Option<_>>()?;
+                // A list of references is a set of ids (subnets, security groups): AWS reports
+                // it in its own order, so both sides are compared sorted.
+                if items.iter().any(|v| matches!(v, Value::Ref(_))) {
+                    resolved.sort_by_key(|v| v.as_str().map(str::to_owned));
+                }
+                Value::List(resolved)
+            }
             Value::Map(m) => {
                 Value::Map(m.iter().map(|(k, v)| Some((k.clone(), v.resolve(lookup)?))).collect::<Option<_>>()?)
             }
@@ -246,6 +408,7 @@ impl fmt::Display for Value {
                 f.write_str(if m.is_empty() { "}" } else { " }" })
             }
             Value::Ref(a) => write!(f, "(id of {a})"),
+            Value::Output(a, name) => write!(f, "({name} of {a})"),
         }
     }
 }
@@ -279,6 +442,12 @@ impl Serialize for Value {
                 map.serialize_entry("$ref", a.as_str())?;
                 map.end()
             }
+            Value::Output(a, name) => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry("$ref", a.as_str())?;
+                map.serialize_entry("output", name)?;
+                map.end()
+            }
         }
     }
 }
@@ -299,10 +468,14 @@ impl Value {
             serde_json::Value::String(s) => Value::Str(s),
             serde_json::Value::Array(items) => Value::List(items.into_iter().map(Value::from_json).collect()),
             serde_json::Value::Object(m) => {
-                if m.len() == 1
-                    && let Some(serde_json::Value::String(a)) = m.get("$ref")
-                {
-                    return Value::Ref(Address::new(a.clone()));
+                if let Some(serde_json::Value::String(a)) = m.get("$ref") {
+                    match (m.len(), m.get("output")) {
+                        (1, _) => return Value::Ref(Address::new(a.clone())),
+                        (2, Some(serde_json::Value::String(name))) => {
+                            return Value::Output(Address::new(a.clone()), name.clone());
+                        }
+                        _ => {}
+                    }
                 }
                 Value::Map(m.into_iter().map(|(k, v)| (k, Value::from_json(v))).collect())
             }
@@ -342,6 +515,8 @@ pub struct LiveResource {
     pub attrs: Attrs,
     /// False while AWS is still bringing it up (a NAT gateway `pending`): dependents wait.
     pub ready: bool,
+    /// What AWS computed and others may refer to: endpoint, port, ARN. Not compared by plans.
+    pub outputs: Attrs,
 }
 
 /// What the live read found for one address of the state.
@@ -368,20 +543,31 @@ mod tests {
     fn value_json_round_trip_keeps_refs() {
         let v = Value::Map(BTreeMap::from([
             ("a".into(), Value::Ref(Address::new("network.vpc"))),
+            ("e".into(), Value::Output(Address::new("postgres.users"), "address".into())),
             ("b".into(), Value::List(vec![Value::Int(3), Value::Bool(true), Value::Null])),
         ]));
         let json = serde_json::to_string(&v).unwrap();
-        assert_eq!(json, r#"{"a":{"$ref":"network.vpc"},"b":[3,true,null]}"#);
+        assert_eq!(
+            json,
+            r#"{"a":{"$ref":"network.vpc"},"b":[3,true,null],"e":{"$ref":"postgres.users","output":"address"}}"#
+        );
         assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), v);
     }
 
     #[test]
     fn resolve_needs_every_reference() {
         let v = Value::List(vec![Value::Ref(Address::new("x")), Value::Ref(Address::new("y"))]);
+        let no_outputs = |_: &Address, _: &str| None;
         let only_x = |a: &Address| (a.as_str() == "x").then(|| "id-x".to_string());
-        assert_eq!(v.resolve(&only_x), None);
+        assert_eq!(v.resolve(&Lookup { id: &only_x, output: &no_outputs }), None);
         let both = |a: &Address| Some(format!("id-{a}"));
-        assert_eq!(v.resolve(&both), Some(Value::List(vec![Value::str("id-x"), Value::str("id-y")])));
+        let lookup = Lookup { id: &both, output: &no_outputs };
+        assert_eq!(v.resolve(&lookup), Some(Value::List(vec![Value::str("id-x"), Value::str("id-y")])));
+        let endpoint = Value::Output(Address::new("postgres.users"), "address".into());
+        assert_eq!(endpoint.resolve(&lookup), None);
+        let outputs =
+            |a: &Address, name: &str| (a.as_str() == "postgres.users").then(|| Value::str(format!("{name}!")));
+        assert_eq!(endpoint.resolve(&Lookup { id: &both, output: &outputs }), Some(Value::str("address!")));
     }
 
     #[test]

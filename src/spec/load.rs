@@ -16,7 +16,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 
 /// The top-level sections this version of the format knows. A unit test checks that this list
 /// and `StackSpec`'s fields (and so the JSON Schema) are the same.
-pub const SECTIONS: &[&str] = &["stack", "region", "tags", "network", "security_groups"];
+pub const SECTIONS: &[&str] =
+    &["stack", "region", "tags", "network", "security_groups", "secrets", "postgres", "aurora", "redis"];
 
 /// A parsed stack file: its spec, where it came from and its text (for error excerpts).
 /// Shape errors do not stop here: they travel with the sections that did parse, so that
@@ -116,6 +117,10 @@ fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String
             "tags" => spec.tags = section(value, name, diags).unwrap_or_default(),
             "network" => spec.network = section(value, name, diags),
             "security_groups" => spec.security_groups = named_entries(value, name, diags),
+            "secrets" => spec.secrets = named_entries(value, name, diags),
+            "postgres" => spec.postgres = named_entries(value, name, diags),
+            "aurora" => spec.aurora = named_entries(value, name, diags),
+            "redis" => spec.redis = named_entries(value, name, diags),
             _ => diags.push(
                 Diagnostic::new(at, name, format!("unknown field `{name}`"))
                     .with_hint(format!("top-level fields are: {}", quoted_list(SECTIONS))),

@@ -6,6 +6,7 @@
 //! A new section (postgres, redis, eks, ...) is one more field here, one more entry in
 //! `load::SECTIONS`, and its own types beside these.
 
+mod data;
 mod load;
 mod located;
 
@@ -13,6 +14,9 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use data::{
+    AuroraSpec, GenerateSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaSpec, SecretSpec,
+};
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
 pub use located::{Located, location_of};
 
@@ -38,6 +42,18 @@ pub struct StackSpec {
     /// Security groups in the stack's VPC, by name.
     #[serde(default)]
     pub security_groups: IndexMap<Located<String>, SecurityGroupSpec>,
+    /// Secrets Manager secrets, by name: generated passwords and tokens, or external values.
+    #[serde(default)]
+    pub secrets: IndexMap<Located<String>, SecretSpec>,
+    /// RDS for PostgreSQL instances, by name.
+    #[serde(default)]
+    pub postgres: IndexMap<Located<String>, PostgresSpec>,
+    /// Aurora PostgreSQL clusters, by name.
+    #[serde(default)]
+    pub aurora: IndexMap<Located<String>, AuroraSpec>,
+    /// ElastiCache Redis replication groups, by name.
+    #[serde(default)]
+    pub redis: IndexMap<Located<String>, RedisSpec>,
 }
 
 /// The VPC and its subnets: one public and one private subnet per availability zone.

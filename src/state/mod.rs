@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::resource::{Address, Attrs, Kind};
+use crate::resource::{Address, Attrs, Kind, Value};
 
 pub use lock::{LockError, LockHolder, StateLock};
 pub use store::{LocalStore, StateError, default_state_path};
@@ -45,6 +45,10 @@ pub struct ResourceState {
     /// even after the YAML no longer mentions the resource.
     #[serde(default)]
     pub dependencies: BTreeSet<Address>,
+    /// What AWS computed (endpoint, port, ARN) as last read: what `platformctl output` prints
+    /// and other resources refer to. Never a secret value.
+    #[serde(default, skip_serializing_if = "Attrs::is_empty")]
+    pub outputs: Attrs,
     /// An operation that was started and may not have finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
@@ -80,6 +84,10 @@ impl State {
     /// The AWS id of a resource, if it is known.
     pub fn id_of(&self, address: &Address) -> Option<&str> {
         self.resources.get(address).and_then(|r| r.id.as_deref())
+    }
+
+    pub fn output_of(&self, address: &Address, name: &str) -> Option<&Value> {
+        self.resources.get(address).and_then(|r| r.outputs.get(name)).filter(|v| **v != Value::Null)
     }
 }
 

@@ -32,6 +32,7 @@ pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(
                         ("vpc_id".into(), Value::str(vpc)),
                     ]),
                     ready: true,
+                    outputs: Attrs::new(),
                 }),
                 _ => Observed::Absent,
             };

@@ -22,6 +22,7 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
             id: a.allocation_id().unwrap_or_default().to_owned(),
             attrs: Attrs::from([("tags".into(), tags_value(a.tags()))]),
             ready: true,
+            outputs: Attrs::new(),
         })
         .collect())
 }

@@ -19,6 +19,7 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
             id: g.internet_gateway_id().unwrap_or_default().to_owned(),
             attrs: Attrs::from([("tags".into(), tags_value(g.tags()))]),
             ready: true,
+            outputs: Attrs::new(),
         })
         .collect())
 }

@@ -32,12 +32,13 @@ mod security_group_rule;
 mod subnet;
 mod vpc;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
-use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
+use super::common::{TagChanges, eventually, tag_pairs, tags_from_pairs};
+pub(super) use super::common::{opt_str, str_attr};
 use super::{Aws, AwsError, ReadRequest, Status};
 use crate::expand::{ADDRESS_TAG, STACK_TAG};
 use crate::resource::{Address, Attrs, Kind, LiveResource, Observed, Value, attr};
@@ -65,6 +66,7 @@ pub(super) async fn read(
         Kind::Route => route::read(ec2, requests).await,
         Kind::RouteTableAssociation => route_table_association::read(ec2, requests).await,
         Kind::SecurityGroupRule => security_group_rule::read(ec2, requests).await,
+        other => Err(not_ec2(other)),
     }
 }
 
@@ -91,6 +93,7 @@ pub(super) async fn create(
             Kind::RouteTableAssociation => route_table_association::create(ec2, attrs).await,
             Kind::SecurityGroup => security_group::create(ec2, attrs).await,
             Kind::SecurityGroupRule => security_group_rule::create(ec2, address, attrs).await,
+            other => Err(not_ec2(other)),
         }
     })
     .await
@@ -128,6 +131,7 @@ pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Re
             Kind::RouteTableAssociation => route_table_association::delete(ec2, id).await,
             Kind::SecurityGroup => security_group::delete(ec2, id).await,
             Kind::SecurityGroupRule => security_group_rule::delete(ec2, id, attrs).await,
+            other => Err(not_ec2(other)),
         }
     })
     .await;
@@ -137,32 +141,15 @@ pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Re
     }
 }
 
+/// The dispatcher sends only EC2 kinds here; anything else is a bug worth a clear message.
+fn not_ec2(kind: Kind) -> AwsError {
+    AwsError::local("dispatch", format!("{kind} is not an EC2 resource kind"))
+}
+
 pub(super) async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError> {
     match kind {
         Kind::NatGateway => nat_gateway::status(&aws.ec2, id).await,
         _ => Ok(Status::Ready),
-    }
-}
-
-/// How long eventual-consistency errors are retried before they count.
-const CONSISTENCY_WINDOW: Duration = Duration::from_secs(120);
-
-async fn eventually<T, F, Fut>(retry_if: fn(&AwsError) -> bool, call: F) -> Result<T, AwsError>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, AwsError>>,
-{
-    let started = std::time::Instant::now();
-    let mut delay = Duration::from_millis(500);
-    loop {
-        match call().await {
-            Err(e) if retry_if(&e) && started.elapsed() < CONSISTENCY_WINDOW => {
-                tracing::debug!(error = %e, "retrying after eventual-consistency error");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-            other => return other,
-        }
     }
 }
 
@@ -232,42 +219,21 @@ pub(super) fn tag_spec(resource_type: ResourceType, attrs: &Attrs) -> TagSpecifi
 }
 
 fn ec2_tags(tags: &Value) -> Vec<Tag> {
-    tags.as_map()
-        .map(|m| m.iter().map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build()).collect())
-        .unwrap_or_default()
+    tag_pairs(tags).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 /// AWS's tags as a value; `aws:` tags belong to AWS and are not managed.
 pub(super) fn tags_value(tags: &[Tag]) -> Value {
-    Value::Map(
-        tags.iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), Value::str(t.value().unwrap_or_default()))))
-            .filter(|(k, _)| !k.starts_with("aws:"))
-            .collect(),
-    )
-}
-
-/// `Value::Str` for a present string, `Null` for an absent or empty one.
-pub(super) fn opt_str(s: Option<&str>) -> Value {
-    s.filter(|s| !s.is_empty()).map_or(Value::Null, Value::str)
-}
-
-pub(super) fn str_attr<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
-    attr(attrs, name).as_str()
+    tags_from_pairs(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-    let empty = BTreeMap::new();
-    let old = attr(before, "tags").as_map().unwrap_or(&empty);
-    let new = attr(after, "tags").as_map().unwrap_or(&empty);
-    let set: BTreeMap<String, Value> =
-        new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed: Vec<Tag> =
-        old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    let TagChanges { set, removed } = TagChanges::between(before, after);
+    let removed: Vec<Tag> = removed.iter().map(|k| Tag::builder().key(k).build()).collect();
     if !set.is_empty() {
         ec2.create_tags()
             .resources(id)
-            .set_tags(Some(ec2_tags(&Value::Map(set))))
+            .set_tags(Some(set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()))
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("CreateTags", e))?;

@@ -28,6 +28,7 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
                 ("tags".into(), tags_value(n.tags())),
             ]),
             ready: n.state() == Some(&NatGatewayState::Available),
+            outputs: Attrs::new(),
         })
         .collect())
 }

@@ -35,6 +35,7 @@ pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(
                         ("nat_gateway_id".into(), opt_str(r.nat_gateway_id())),
                     ]),
                     ready: true,
+                    outputs: Attrs::new(),
                 }),
                 _ => Observed::Absent,
             };

@@ -42,6 +42,7 @@ pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(
                         ("route_table_id".into(), Value::str(a.route_table_id().unwrap_or_default())),
                     ]),
                     ready: true,
+                    outputs: Attrs::new(),
                 }),
                 None => Observed::Absent,
             };

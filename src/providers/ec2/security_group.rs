@@ -22,6 +22,7 @@ pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<L
                 ("tags".into(), tags_value(g.tags())),
             ]),
             ready: true,
+            outputs: Attrs::new(),
         })
         .collect())
 }

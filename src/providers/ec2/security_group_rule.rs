@@ -60,6 +60,7 @@ pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(
                     id: r.security_group_rule_id().unwrap_or_default().to_owned(),
                     attrs: attrs_of(r),
                     ready: true,
+                    outputs: Attrs::new(),
                 }),
                 None => Observed::Absent,
             };

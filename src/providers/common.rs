@@ -1,0 +1,125 @@
+//! Helpers every service module shares: typed access to attributes, tags as AWS wants them,
+//! values only platformctl knows (carried over from the state on reads), and retries for
+//! AWS's eventual consistency.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use super::{AwsError, ReadRequest};
+use crate::resource::{Attrs, Value, attr};
+
+/// `Value::Str` for a present string, `Null` for an absent or empty one.
+pub(crate) fn opt_str(s: Option<&str>) -> Value {
+    s.filter(|s| !s.is_empty()).map_or(Value::Null, Value::str)
+}
+
+pub(crate) fn str_attr<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
+    attr(attrs, name).as_str()
+}
+
+pub(crate) fn int_attr(attrs: &Attrs, name: &str) -> Option<i32> {
+    attr(attrs, name).as_int().and_then(|i| i32::try_from(i).ok())
+}
+
+pub(crate) fn bool_attr(attrs: &Attrs, name: &str) -> bool {
+    attr(attrs, name).as_bool().unwrap_or(false)
+}
+
+/// A list of strings (security group ids, subnet ids), sorted so order never shows as a change.
+pub(crate) fn str_list(attrs: &Attrs, name: &str) -> Vec<String> {
+    match attr(attrs, name) {
+        Value::List(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Sorted strings as a list value: how reads report id lists.
+pub(crate) fn sorted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+    let mut items: Vec<&str> = items.into_iter().collect();
+    items.sort_unstable();
+    Value::List(items.into_iter().map(Value::str).collect())
+}
+
+/// `Value::Int` from AWS's optional integers.
+pub(crate) fn opt_int(i: Option<i32>) -> Value {
+    i.map_or(Value::Null, |i| Value::Int(i64::from(i)))
+}
+
+/// Attributes AWS does not report back (the secret a password came from, whether to snapshot
+/// on delete, a KMS key AWS cannot change): reads carry them over from the state, so they are
+/// compared with what was applied, not with nothing.
+pub(crate) fn carry_over(request: &ReadRequest, attrs: &mut Attrs, names: &[&str]) {
+    for name in names {
+        attrs.insert((*name).to_owned(), attr(&request.attrs, name).clone());
+    }
+}
+
+/// The tags of a `tags` value as key/value pairs.
+pub(crate) fn tag_pairs(tags: &Value) -> Vec<(String, String)> {
+    tags.as_map()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+        .unwrap_or_default()
+}
+
+/// AWS's tags as a value; `aws:` tags belong to AWS and are not managed.
+pub(crate) fn tags_from_pairs<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Value {
+    Value::Map(
+        pairs
+            .into_iter()
+            .filter_map(|(k, v)| Some((k?.to_owned(), Value::str(v.unwrap_or_default()))))
+            .filter(|(k, _)| !k.starts_with("aws:"))
+            .collect(),
+    )
+}
+
+/// What a tag update must do: tags to set (new or changed) and keys to remove.
+pub(crate) struct TagChanges {
+    pub set: BTreeMap<String, String>,
+    pub removed: Vec<String>,
+}
+
+impl TagChanges {
+    pub(crate) fn between(before: &Attrs, after: &Attrs) -> TagChanges {
+        let old: BTreeMap<String, String> = tag_pairs(attr(before, "tags")).into_iter().collect();
+        let new: BTreeMap<String, String> = tag_pairs(attr(after, "tags")).into_iter().collect();
+        let set = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+        TagChanges { set, removed }
+    }
+}
+
+/// Whether the attribute differs between `before` and `after`.
+pub(crate) fn changed(before: &Attrs, after: &Attrs, name: &str) -> bool {
+    attr(before, name) != attr(after, name)
+}
+
+/// How long eventual-consistency errors are retried before they count.
+const CONSISTENCY_WINDOW: Duration = Duration::from_secs(120);
+
+/// Retries `call` while `retry_if` says the error is AWS catching up with itself.
+pub(crate) async fn eventually<T, F, Fut>(retry_if: fn(&AwsError) -> bool, call: F) -> Result<T, AwsError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Err(e) if retry_if(&e) && started.elapsed() < CONSISTENCY_WINDOW => {
+                tracing::debug!(error = %e, "retrying after eventual-consistency error");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A name for a final snapshot: the resource's, then the time, so repeated deletes never clash.
+pub(crate) fn final_snapshot_name(id: &str) -> String {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let digits: String = stamp.chars().filter(char::is_ascii_digit).collect();
+    format!("{id}-final-{digits}")
+}

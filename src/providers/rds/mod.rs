@@ -1,0 +1,164 @@
+//! RDS: the DB subnet group, PostgreSQL instances and their read replicas, Aurora clusters and
+//! their instances. Ids are the identifiers the stack fixes (`<stack>-<name>`), so a pending
+//! create is found by its identifier: RDS refuses a second instance with the same one, which
+//! is what makes a retried create safe.
+//!
+//! Master passwords are read from Secrets Manager in the create or modify call that sends them.
+
+mod cluster;
+mod instance;
+mod subnet_group;
+
+use aws_sdk_rds::types::Tag;
+
+use super::common::{TagChanges, tag_pairs};
+use super::{Aws, AwsError, ReadRequest, Status};
+use crate::resource::{Address, Attrs, Kind, LiveResource, Observed, attr};
+
+pub(super) async fn read(
+    aws: &Aws,
+    kind: Kind,
+    requests: &[ReadRequest],
+) -> Result<Vec<(Address, Observed)>, AwsError> {
+    let found: Vec<LiveResource> = match kind {
+        Kind::DbSubnetGroup => subnet_group::describe(&aws.rds, requests).await?,
+        Kind::DbCluster => cluster::describe(&aws.rds, requests).await?,
+        _ => instance::describe(&aws.rds, kind, requests).await?,
+    };
+    Ok(match_by_identifier(requests, found))
+}
+
+/// Pairs each request with the resource of its id, or (for a pending create) of the
+/// identifier its attributes fix.
+fn match_by_identifier(requests: &[ReadRequest], found: Vec<LiveResource>) -> Vec<(Address, Observed)> {
+    requests
+        .iter()
+        .map(|r| {
+            let key = r.id.as_deref().or(attr(&r.attrs, identifier_attr(&r.attrs)).as_str());
+            let hit = key.and_then(|k| found.iter().find(|f| f.id == k)).cloned();
+            (r.address.clone(), hit.map_or(Observed::Absent, Observed::Present))
+        })
+        .collect()
+}
+
+fn identifier_attr(attrs: &Attrs) -> &'static str {
+    if attrs.contains_key("identifier") { "identifier" } else { "name" }
+}
+
+pub(super) async fn create(aws: &Aws, kind: Kind, attrs: &Attrs) -> Result<String, AwsError> {
+    match kind {
+        Kind::DbSubnetGroup => subnet_group::create(&aws.rds, attrs).await,
+        Kind::DbInstance => instance::create_primary(aws, attrs).await,
+        Kind::DbReadReplica => instance::create_replica(&aws.rds, attrs).await,
+        Kind::DbClusterInstance => instance::create_cluster_member(&aws.rds, attrs).await,
+        _ => cluster::create(aws, attrs).await,
+    }
+}
+
+pub(super) async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    match kind {
+        Kind::DbSubnetGroup => subnet_group::update(&aws.rds, id, before, after).await?,
+        Kind::DbCluster => cluster::update(aws, id, before, after).await?,
+        _ => instance::update(aws, id, before, after).await?,
+    }
+    if let Some(arn) = attr(before, "arn").as_str() {
+        update_tags(&aws.rds, arn, before, after).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    match kind {
+        Kind::DbSubnetGroup => subnet_group::delete(&aws.rds, id).await,
+        Kind::DbCluster => cluster::delete(&aws.rds, id, attrs).await,
+        _ => instance::delete(&aws.rds, kind, id, attrs).await,
+    }
+}
+
+pub(super) async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError> {
+    let status = match kind {
+        Kind::DbCluster => cluster::status(&aws.rds, id).await?,
+        _ => instance::status(&aws.rds, id).await?,
+    };
+    Ok(status.map_or(Status::Gone, |s| lifecycle(&s)))
+}
+
+/// What an RDS status means for a wait. `backing-up` and friends are usable states.
+fn lifecycle(status: &str) -> Status {
+    match status {
+        "available" | "backing-up" | "storage-optimization" | "configuring-enhanced-monitoring" => Status::Ready,
+        "failed"
+        | "incompatible-parameters"
+        | "incompatible-network"
+        | "incompatible-restore"
+        | "inaccessible-encryption-credentials"
+        | "restore-error"
+        | "storage-full" => Status::Failed(status.to_owned()),
+        _ => Status::Pending,
+    }
+}
+
+fn rds_tags(attrs: &Attrs) -> Vec<Tag> {
+    tag_pairs(attr(attrs, "tags")).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+async fn update_tags(rds: &aws_sdk_rds::Client, arn: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    let changes = TagChanges::between(before, after);
+    if !changes.set.is_empty() {
+        let set = changes.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        rds.add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("AddTagsToResource", e))?;
+    }
+    if !changes.removed.is_empty() {
+        rds.remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(changes.removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))?;
+    }
+    Ok(())
+}
+
+/// The engine version to report: the one the stack asked for while AWS runs it or a newer
+/// minor of the same major (automatic minor upgrades, or `16` resolved to `16.4`), so that
+/// AWS's own upgrades never show as a change or plan a downgrade.
+fn engine_version(live: Option<&str>, recorded: Option<&str>) -> crate::resource::Value {
+    use crate::resource::Value;
+    let Some(live) = live else { return Value::Null };
+    let Some(wanted) = recorded else { return Value::str(live) };
+    let parts = |v: &str| v.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
+    let (l, w) = (parts(live), parts(wanted));
+    let same_major = l.first() == w.first();
+    if live == wanted || (same_major && l >= w) { Value::str(wanted) } else { Value::str(live) }
+}
+
+/// A replica's source as RDS reports it may be an identifier or an ARN: compare identifiers.
+fn identifier_of(source: &str) -> &str {
+    if source.starts_with("arn:") { source.rsplit(':').next().unwrap_or(source) } else { source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::Value;
+
+    #[test]
+    fn minor_upgrades_by_aws_are_not_changes() {
+        assert_eq!(engine_version(Some("16.4"), Some("16.4")), Value::str("16.4"));
+        assert_eq!(engine_version(Some("16.6"), Some("16.4")), Value::str("16.4"));
+        assert_eq!(engine_version(Some("16.4"), Some("16")), Value::str("16"));
+        assert_eq!(engine_version(Some("15.8"), Some("16.4")), Value::str("15.8"));
+        assert_eq!(engine_version(Some("16.2"), Some("16.4")), Value::str("16.2"));
+    }
+
+    #[test]
+    fn replica_sources_compare_as_identifiers() {
+        assert_eq!(identifier_of("arn:aws:rds:eu-west-1:123456789012:db:users"), "users");
+        assert_eq!(identifier_of("users"), "users");
+    }
+}

@@ -1,0 +1,202 @@
+//! Raw types of the data tier's sections: `secrets`, `postgres`, `aurora`, `redis`. Defaults
+//! and limits are documented here (the JSON Schema shows them to editors) and enforced in
+//! `model::data`.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::Located;
+
+/// A Secrets Manager secret: generated once by platformctl, or filled in by people.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSpec {
+    /// Generate the value at creation (never again). Mutually exclusive with `external`.
+    pub generate: Option<GenerateSpec>,
+    /// Create the secret without a value; people put it there.
+    pub external: Option<Located<bool>>,
+    /// Shown in the Secrets Manager console.
+    pub description: Option<Located<String>>,
+    /// Delete at once on destroy instead of after a recovery window. Default false.
+    pub force_delete: Option<Located<bool>>,
+    /// Days Secrets Manager keeps a deleted secret recoverable, 7 to 30. Default 30.
+    pub recovery_window_days: Option<Located<i64>>,
+}
+
+/// How to generate a secret value.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    /// Number of characters. RDS passwords: 8 to 128 (Aurora and RDS PostgreSQL); ElastiCache
+    /// auth tokens: 16 to 128.
+    pub length: Located<i64>,
+    /// Include punctuation the consumer accepts. Default true.
+    pub punctuation: Option<Located<bool>>,
+}
+
+/// An RDS for PostgreSQL instance in the stack's private subnets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresSpec {
+    /// e.g. `"16.4"`. A newer minor that AWS applied by itself is not a change.
+    pub engine_version: Located<String>,
+    /// An RDS instance class, e.g. `db.t4g.medium`.
+    pub instance_class: Located<String>,
+    /// Allocated storage in GiB, 20 to 65536.
+    pub storage_gb: Located<i64>,
+    /// Storage autoscaling up to this many GiB; off when absent.
+    pub max_storage_gb: Option<Located<i64>>,
+    /// A standby in a second AZ. Default false.
+    pub multi_az: Option<Located<bool>>,
+    /// Default true. Changing it replaces the instance.
+    pub storage_encrypted: Option<Located<bool>>,
+    /// KMS key alias or ARN for storage encryption; AWS's `aws/rds` key when absent.
+    pub kms_key: Option<Located<String>>,
+    /// Automated backups, 0 to 35 days. Default 7. Read replicas need at least 1.
+    pub backup_retention_days: Option<Located<i64>>,
+    /// RDS refuses to delete the instance; platformctl refuses to plan it away. Default false.
+    pub deletion_protection: Option<Located<bool>>,
+    /// Take a final snapshot when deleted. Default true.
+    pub final_snapshot: Option<Located<bool>>,
+    /// Apply modifications now rather than in the maintenance window. Default true.
+    pub apply_immediately: Option<Located<bool>>,
+    /// The initial database's name.
+    pub database: Located<String>,
+    /// The master user's name.
+    pub username: Located<String>,
+    /// A generated secret of this stack holding the master password.
+    pub password_secret: Located<String>,
+    /// Port, default 5432.
+    pub port: Option<Located<i64>>,
+    /// Security groups of this stack.
+    #[serde(default)]
+    pub security_groups: Vec<Located<String>>,
+    /// Read replicas in the same region: a count, or one entry per replica.
+    pub read_replicas: Option<Located<ReadReplicasSpec>>,
+    /// Publish endpoint, port, database, username and password (SecureString) under this path.
+    pub publish_ssm: Option<Located<String>>,
+}
+
+/// `read_replicas: 2`, or `read_replicas: [{ instance_class: db.t4g.large }, {}]`.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum ReadReplicasSpec {
+    Count(i64),
+    List(Vec<ReplicaSpec>),
+}
+
+/// By hand rather than `#[serde(untagged)]`: YAML scalars arrive as text, and serde's
+/// untagged buffering would not turn `1` into a number.
+impl<'de> Deserialize<'de> for ReadReplicasSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ReadReplicasSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of replicas, or a list of replicas like `[{ instance_class: db.t4g.large }]`")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ReadReplicasSpec::Count(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v).map(ReadReplicasSpec::Count).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                v.trim()
+                    .parse()
+                    .map(ReadReplicasSpec::Count)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut list = Vec::new();
+                while let Some(r) = seq.next_element::<ReplicaSpec>()? {
+                    list.push(r);
+                }
+                Ok(ReadReplicasSpec::List(list))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// One read replica.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaSpec {
+    /// Defaults to the primary's class.
+    pub instance_class: Option<String>,
+}
+
+/// An Aurora PostgreSQL cluster and its instances, spread over the stack's AZs.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuroraSpec {
+    /// e.g. `"16.8"`.
+    pub engine_version: Located<String>,
+    /// The instances' class, e.g. `db.r6g.large`.
+    pub instance_class: Located<String>,
+    /// One writer and `instances - 1` readers, 1 to 16.
+    pub instances: Located<i64>,
+    /// Application Auto Scaling of the readers on their average CPU.
+    pub reader_autoscaling: Option<ReaderAutoscalingSpec>,
+    /// Default true. Changing it replaces the cluster.
+    pub storage_encrypted: Option<Located<bool>>,
+    /// KMS key alias or ARN.
+    pub kms_key: Option<Located<String>>,
+    /// 1 to 35 days. Default 7.
+    pub backup_retention_days: Option<Located<i64>>,
+    /// Default false.
+    pub deletion_protection: Option<Located<bool>>,
+    /// Default true.
+    pub final_snapshot: Option<Located<bool>>,
+    /// Default true.
+    pub apply_immediately: Option<Located<bool>>,
+    pub database: Located<String>,
+    pub username: Located<String>,
+    pub password_secret: Located<String>,
+    /// Default 5432.
+    pub port: Option<Located<i64>>,
+    #[serde(default)]
+    pub security_groups: Vec<Located<String>>,
+}
+
+/// Reader auto scaling bounds and target.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderAutoscalingSpec {
+    pub min: Located<i64>,
+    /// At most 15 Aurora replicas.
+    pub max: Located<i64>,
+    /// Average reader CPU to hold, 10 to 90. Default 60.
+    pub target_cpu_percent: Option<Located<i64>>,
+}
+
+/// A Redis replication group in the stack's private subnets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSpec {
+    /// e.g. `"7.1"`.
+    pub engine_version: Located<String>,
+    /// An ElastiCache node type, e.g. `cache.t4g.small`.
+    pub node_type: Located<String>,
+    /// Shards (node groups); more than 1 turns cluster mode on. Default 1.
+    pub shards: Option<Located<i64>>,
+    /// Replicas of each shard's primary, 0 to 5. Default 1.
+    pub replicas_per_shard: Option<Located<i64>>,
+    /// TLS between clients and nodes. Default true; required by `auth_token_secret`.
+    pub transit_encryption: Option<Located<bool>>,
+    /// Default true. Changing it replaces the group.
+    pub at_rest_encryption: Option<Located<bool>>,
+    /// A generated secret of this stack holding the AUTH token.
+    pub auth_token_secret: Option<Located<String>>,
+    #[serde(default)]
+    pub security_groups: Vec<Located<String>>,
+    /// Daily snapshots kept, 0 to 35. Default 0.
+    pub snapshot_retention_days: Option<Located<i64>>,
+    /// Take a final snapshot when deleted. Default true.
+    pub final_snapshot: Option<Located<bool>>,
+    /// Default true.
+    pub apply_immediately: Option<Located<bool>>,
+    /// Default 6379.
+    pub port: Option<Located<i64>>,
+}
