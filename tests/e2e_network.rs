@@ -1,14 +1,14 @@
 //! End to end, on both emulators: the real binary provisions seed 000's network from an empty
 //! account, converges, takes YAML edits, sees and repairs drift made behind its back, and
 //! destroys everything — then the AWS API is asked whether anything of the stack remains.
+//! (The data tier of the same stack has its own test, `e2e_data.rs`.)
 
 mod support;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use aws_sdk_ec2::types::{Filter, NatGatewayState};
 use serde_json::Value as Json;
+use support::inspect::{addresses, changes, find, id, inventory, json_plan, read_state, set, write_state};
 use support::{Emulator, Kind, workdir_with};
 
 const STACK: &str = "user-service";
@@ -43,6 +43,7 @@ async fn three_az_example_applies_and_destroys_on_moto() {
 async fn lifecycle(kind: Kind) {
     let emu = Emulator::start(kind);
     let (dir, stack_file) = workdir_with("stacks/user-service.yaml");
+    network_only(&stack_file);
     let d = dir.path();
     let file = "user-service.yaml";
 
@@ -69,7 +70,7 @@ async fn lifecycle(kind: Kind) {
         "network.route_table_association.private[eu-west-1a]",
         "security_group.postgres.ingress[tcp:5432:10.0.128.0/18]",
     ];
-    let before = read_state(d);
+    let before = read_state(d, STACK);
     let mut state = before.clone();
     for address in interrupted {
         let entry = &mut state["resources"][address];
@@ -77,11 +78,11 @@ async fn lifecycle(kind: Kind) {
         entry["pending"] =
             serde_json::json!({"operation": "create", "token": "t", "started_at": "2026-01-01T00:00:00Z"});
     }
-    write_state(d, &state);
+    write_state(d, STACK, &state);
     let adopted = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "plan with pending creates");
     assert!(adopted.stdout.contains("No changes"), "{}", adopted.stdout);
     emu.platformctl(d, &["apply", file, "--auto-approve"]).expect(0, "apply adopts");
-    let after = read_state(d);
+    let after = read_state(d, STACK);
     for address in interrupted {
         assert_eq!(after["resources"][address]["id"], before["resources"][address]["id"], "{address} not adopted");
         assert!(after["resources"][address].get("pending").is_none(), "{address} still pending");
@@ -120,7 +121,7 @@ async fn lifecycle(kind: Kind) {
     emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "plan after the edit");
 
     // Drift: delete a route, revoke a rule, delete a subnet, all behind platformctl's back.
-    let state = read_state(d);
+    let state = read_state(d, STACK);
     let ec2 = emu.ec2().await;
     let route_table = id(&state, "network.route_table.private[eu-west-1a]");
     ec2.delete_route().route_table_id(&route_table).destination_cidr_block("0.0.0.0/0").send().await.unwrap();
@@ -158,95 +159,12 @@ async fn lifecycle(kind: Kind) {
 
     emu.platformctl(d, &["destroy", file, "--auto-approve"]).expect(0, "destroy");
     assert_eq!(inventory(&emu, STACK).await, Vec::<String>::new(), "resources of the stack remain after destroy");
-    assert!(read_state(d)["resources"].as_object().unwrap().is_empty());
+    assert!(read_state(d, STACK)["resources"].as_object().unwrap().is_empty());
 }
 
-fn json_plan(emu: &Emulator, dir: &Path, file: &str, expect: i32) -> Json {
-    let run = emu.platformctl(dir, &["plan", file, "--json", "--detailed-exitcode"]).expect(expect, "plan --json");
-    let plan: Json =
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("plan --json is not JSON ({e}):\n{}", run.stdout));
-    assert_eq!(plan["format_version"], 1);
-    plan
-}
-
-fn changes<'a>(plan: &'a Json, action: &'a str) -> impl Iterator<Item = &'a Json> {
-    plan["changes"].as_array().unwrap().iter().filter(move |c| c["action"] == action)
-}
-
-fn addresses(plan: &Json, action: &str) -> BTreeSet<String> {
-    changes(plan, action).map(|c| c["address"].as_str().unwrap().to_owned()).collect()
-}
-
-fn find<'a>(plan: &'a Json, address: &str) -> Option<&'a Json> {
-    plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == address)
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn read_state(dir: &Path) -> Json {
-    serde_json::from_slice(&std::fs::read(dir.join(".platformctl").join(format!("{STACK}.state.json"))).unwrap())
-        .unwrap()
-}
-
-fn write_state(dir: &Path, state: &Json) {
-    std::fs::write(
-        dir.join(".platformctl").join(format!("{STACK}.state.json")),
-        serde_json::to_vec_pretty(state).unwrap(),
-    )
-    .unwrap();
-}
-
-fn id(state: &Json, address: &str) -> String {
-    state["resources"][address]["id"].as_str().unwrap_or_else(|| panic!("no id for {address} in the state")).to_owned()
-}
-
-/// Every taggable EC2 resource in the account that carries `platformctl:stack=<stack>`,
-/// checked on the client too (some emulators ignore filters). Deleted NAT gateways linger in
-/// AWS's listing for a while and do not count.
-async fn inventory(emu: &Emulator, stack: &str) -> Vec<String> {
-    let ec2 = emu.ec2().await;
-    let tag = Filter::builder().name("tag:platformctl:stack").values(stack).build();
-    let ours = |tags: &[aws_sdk_ec2::types::Tag]| {
-        tags.iter().any(|t| t.key() == Some("platformctl:stack") && t.value() == Some(stack))
-    };
-    let mut found = Vec::new();
-    for v in ec2.describe_vpcs().filters(tag.clone()).send().await.unwrap().vpcs() {
-        if ours(v.tags()) {
-            found.push(format!("vpc {}", v.vpc_id().unwrap()));
-        }
-    }
-    for s in ec2.describe_subnets().filters(tag.clone()).send().await.unwrap().subnets() {
-        if ours(s.tags()) {
-            found.push(format!("subnet {}", s.subnet_id().unwrap()));
-        }
-    }
-    for g in ec2.describe_internet_gateways().filters(tag.clone()).send().await.unwrap().internet_gateways() {
-        if ours(g.tags()) {
-            found.push(format!("igw {}", g.internet_gateway_id().unwrap()));
-        }
-    }
-    for a in ec2.describe_addresses().filters(tag.clone()).send().await.unwrap().addresses() {
-        if ours(a.tags()) {
-            found.push(format!("eip {}", a.allocation_id().unwrap()));
-        }
-    }
-    for n in ec2.describe_nat_gateways().filter(tag.clone()).send().await.unwrap().nat_gateways() {
-        if ours(n.tags()) && !matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting)) {
-            found.push(format!("nat {}", n.nat_gateway_id().unwrap()));
-        }
-    }
-    for t in ec2.describe_route_tables().filters(tag.clone()).send().await.unwrap().route_tables() {
-        if ours(t.tags()) {
-            found.push(format!("rtb {}", t.route_table_id().unwrap()));
-        }
-    }
-    for g in ec2.describe_security_groups().filters(tag.clone()).send().await.unwrap().security_groups() {
-        if ours(g.tags()) {
-            found.push(format!("sg {}", g.group_id().unwrap()));
-        }
-    }
-    found.sort();
-    found
+/// Keeps only the networking half of the seed stack: everything before its data tier.
+fn network_only(stack_file: &Path) {
+    let yaml = std::fs::read_to_string(stack_file).unwrap();
+    let cut = yaml.find("\nsecrets:").expect("the seed stack has a data tier after its network");
+    std::fs::write(stack_file, &yaml[..=cut]).unwrap();
 }

@@ -12,7 +12,7 @@
 mod ops;
 mod progress;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -230,7 +230,20 @@ async fn run(
 }
 
 /// The desired attributes with every reference replaced by the id or output now in the state.
-async fn resolved(ledger: &Ledger, d: &DesiredResource) -> Result<Attrs, AwsError> {
+/// Outputs referred to are read again first: an endpoint can change after the resource was
+/// created (an Aurora cluster's, once it has instances).
+async fn resolved(aws: &Aws, ledger: &Ledger, d: &DesiredResource) -> Result<Attrs, AwsError> {
+    let mut referenced = BTreeSet::new();
+    d.attrs.values().for_each(|v| v.output_refs(&mut referenced));
+    for address in referenced {
+        let found = ledger.state.lock().await.resources.get(&address).map(|r| (r.kind, r.id.clone()));
+        if let Some((kind, Some(id))) = found {
+            match record_outputs(aws, ledger, kind, &address, &id).await {
+                Ok(result) => result?,
+                Err(e) => return Err(AwsError::local("state", e.to_string())),
+            }
+        }
+    }
     let state = ledger.state.lock().await;
     let id = |a: &Address| state.id_of(a).map(str::to_owned);
     let output = |a: &Address, name: &str| state.output_of(a, name).cloned();
@@ -280,7 +293,7 @@ async fn create(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = match resolved(ledger, d).await {
+    let attrs = match resolved(aws, ledger, d).await {
         Ok(attrs) => attrs,
         Err(e) => return Ok(Err(e)),
     };
@@ -346,7 +359,7 @@ async fn update(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = match resolved(ledger, d).await {
+    let attrs = match resolved(aws, ledger, d).await {
         Ok(attrs) => attrs,
         Err(e) => return Ok(Err(e)),
     };

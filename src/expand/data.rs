@@ -24,8 +24,18 @@ pub fn secret_address(name: &str) -> Address {
 
 /// What a secret's JSON holds, decided by the one resource that uses it.
 enum Shape<'a> {
-    Database { engine: &'static str, endpoint: Value, core: &'a DatabaseCore },
-    Redis { endpoint: Value, port: i64 },
+    /// `ready_after`: what must exist before the connection details are right (an Aurora
+    /// cluster serves its endpoint once it has instances).
+    Database {
+        engine: &'static str,
+        endpoint: Value,
+        core: &'a DatabaseCore,
+        ready_after: Vec<Address>,
+    },
+    Redis {
+        endpoint: Value,
+        port: i64,
+    },
     Plain,
 }
 
@@ -75,11 +85,12 @@ fn shape_of<'a>(stack: &'a Stack, secret: &str) -> Shape<'a> {
     let data = &stack.data;
     if let Some(p) = data.postgres.iter().find(|p| p.core.password_secret == secret) {
         let endpoint = Value::Output(Address::new(format!("postgres.{}", p.name)), "address".into());
-        return Shape::Database { engine: "postgres", endpoint, core: &p.core };
+        return Shape::Database { engine: "postgres", endpoint, core: &p.core, ready_after: vec![] };
     }
     if let Some(a) = data.aurora.iter().find(|a| a.core.password_secret == secret) {
         let endpoint = Value::Output(Address::new(format!("aurora.{}", a.name)), "endpoint".into());
-        return Shape::Database { engine: "postgres", endpoint, core: &a.core };
+        let ready_after = (1..=a.instances).map(|n| Address::new(format!("aurora.{}.instance[{n}]", a.name))).collect();
+        return Shape::Database { engine: "postgres", endpoint, core: &a.core, ready_after };
     }
     if let Some(r) = data.redis.iter().find(|r| r.auth_token_secret.as_deref() == Some(secret)) {
         let endpoint = Value::Output(Address::new(format!("redis.{}", r.name)), "endpoint".into());
@@ -120,7 +131,7 @@ fn secret(stack: &Stack, s: &Secret, shape: &Shape, out: &mut Vec<DesiredResourc
         ]),
     ));
     let fields: Vec<(&str, Value)> = match shape {
-        Shape::Database { engine, endpoint, core } => vec![
+        Shape::Database { engine, endpoint, core, .. } => vec![
             ("engine", Value::str(*engine)),
             ("host", endpoint.clone()),
             ("port", Value::Int(core.port)),
@@ -130,14 +141,20 @@ fn secret(stack: &Stack, s: &Secret, shape: &Shape, out: &mut Vec<DesiredResourc
         Shape::Redis { endpoint, port } => vec![("host", endpoint.clone()), ("port", Value::Int(*port))],
         Shape::Plain => return,
     };
-    out.push(DesiredResource::new(
+    let mut resource = DesiredResource::new(
         Address::new(format!("{address}.fields")),
         Kind::SecretFields,
         Attrs::from([
             ("secret_id".into(), Value::Ref(address)),
             ("fields".into(), Value::Map(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
         ]),
-    ));
+    );
+    if let Shape::Database { ready_after, .. } = shape {
+        for a in ready_after {
+            resource = resource.after(a);
+        }
+    }
+    out.push(resource);
 }
 
 fn security_groups(names: &[String]) -> Value {
@@ -189,6 +206,9 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
                 ("source".into(), Value::Ref(address.clone())),
                 ("instance_class".into(), Value::str(class)),
                 ("vpc_security_group_ids".into(), security_groups(&p.core.security_groups)),
+                // A replica is a copy of the data to keep too (and the primary's DR path):
+                // protected exactly when the primary is.
+                ("deletion_protection".into(), Value::Bool(p.core.deletion_protection)),
                 ("tags".into(), tags(stack, &replica, &replica_id)),
             ]),
         ));

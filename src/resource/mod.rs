@@ -206,11 +206,13 @@ impl Kind {
                 ("final_snapshot", InPlace),
                 ("tags", InPlace),
             ],
+            // A replica's deletion protection follows its primary's (see expand::data).
             Kind::DbReadReplica => &[
                 ("identifier", Replace),
                 ("source", Replace),
                 ("instance_class", InPlace),
                 ("vpc_security_group_ids", InPlace),
+                ("deletion_protection", InPlace),
                 ("tags", InPlace),
             ],
             // After aws_rds_cluster: engine, database name, username, encryption and subnet
@@ -354,6 +356,18 @@ impl Value {
             }
             Value::List(items) => items.iter().for_each(|v| v.refs(out)),
             Value::Map(m) => m.values().for_each(|v| v.refs(out)),
+            _ => {}
+        }
+    }
+
+    /// Every address whose outputs this value refers to.
+    pub fn output_refs(&self, out: &mut BTreeSet<Address>) {
+        match self {
+            Value::Output(a, _) => {
+                out.insert(a.clone());
+            }
+            Value::List(items) => items.iter().for_each(|v| v.output_refs(out)),
+            Value::Map(m) => m.values().for_each(|v| v.output_refs(out)),
             _ => {}
         }
     }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod inspect;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -82,14 +84,18 @@ impl Emulator {
         platformctl_with_env(dir, args, &[("AWS_ENDPOINT_URL", &self.endpoint)])
     }
 
-    pub async fn ec2(&self) -> aws_sdk_ec2::Client {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    /// SDK settings for clients that look at, or change, the account behind platformctl's back.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("eu-west-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "tests"))
             .load()
-            .await;
-        aws_sdk_ec2::Client::new(&config)
+            .await
+    }
+
+    pub async fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.sdk_config().await)
     }
 }
 

@@ -77,7 +77,11 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
         }
         Kind::DbReadReplica => {
             let source = db.read_replica_source_db_instance_identifier().map(identifier_of);
-            attrs.extend([("source".into(), opt_str(source)), ("vpc_security_group_ids".into(), security_groups)]);
+            attrs.extend([
+                ("source".into(), opt_str(source)),
+                ("vpc_security_group_ids".into(), security_groups),
+                ("deletion_protection".into(), Value::Bool(db.deletion_protection().unwrap_or(false))),
+            ]);
         }
         _ => {
             attrs.extend([
@@ -146,6 +150,7 @@ pub(super) async fn create_replica(rds: &Client, attrs: &Attrs) -> Result<String
         .set_db_instance_class(str_attr(attrs, "instance_class").map(str::to_owned))
         .set_vpc_security_group_ids(Some(str_list(attrs, "vpc_security_group_ids")))
         .publicly_accessible(false)
+        .deletion_protection(bool_attr(attrs, "deletion_protection"))
         .set_tags(Some(rds_tags(attrs)))
         .send()
         .await
