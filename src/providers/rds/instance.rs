@@ -212,27 +212,9 @@ pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
     if set("multi_az") {
         request = request.multi_az(bool_attr(after, "multi_az"));
     }
-    if set("engine_version") {
-        let major = |a: &Attrs| str_attr(a, "engine_version").and_then(|v| v.split('.').next()).map(str::to_owned);
-        request = request
-            .set_engine_version(str_attr(after, "engine_version").map(str::to_owned))
-            .allow_major_version_upgrade(major(before) != major(after));
-    }
-    if set("backup_retention_days") {
-        request = request.set_backup_retention_period(int_attr(after, "backup_retention_days"));
-    }
-    if set("deletion_protection") {
-        request = request.deletion_protection(bool_attr(after, "deletion_protection"));
-    }
-    if set("password_secret") {
-        let password = master_password(aws, after).await?;
-        request = request.set_master_user_password(password.as_ref().map(|p| p.expose_secret().to_owned()));
-    }
+    super::modify_shared!(request, aws, before, after);
     if set("port") {
         request = request.set_db_port_number(int_attr(after, "port"));
-    }
-    if set("vpc_security_group_ids") {
-        request = request.set_vpc_security_group_ids(Some(str_list(after, "vpc_security_group_ids")));
     }
     request.send().await.map_err(|e| AwsError::from_sdk("ModifyDBInstance", e))?;
     Ok(())

@@ -5,6 +5,35 @@
 //!
 //! Master passwords are read from Secrets Manager in the create or modify call that sends them.
 
+/// The modifications a DB instance and an Aurora cluster share. Their request builders are
+/// different types with the same methods, hence a macro rather than a function.
+macro_rules! modify_shared {
+    ($request:ident, $aws:expr, $before:expr, $after:expr) => {{
+        let (before, after) = ($before, $after);
+        let set = |name: &str| crate::providers::common::changed(before, after, name);
+        if set("engine_version") {
+            let major = |a: &Attrs| str_attr(a, "engine_version").and_then(|v| v.split('.').next()).map(str::to_owned);
+            $request = $request
+                .set_engine_version(str_attr(after, "engine_version").map(str::to_owned))
+                .allow_major_version_upgrade(major(before) != major(after));
+        }
+        if set("backup_retention_days") {
+            $request = $request.set_backup_retention_period(int_attr(after, "backup_retention_days"));
+        }
+        if set("deletion_protection") {
+            $request = $request.deletion_protection(bool_attr(after, "deletion_protection"));
+        }
+        if set("password_secret") {
+            let password = super::instance::master_password($aws, after).await?;
+            $request = $request.set_master_user_password(password.as_ref().map(|p| p.expose_secret().to_owned()));
+        }
+        if set("vpc_security_group_ids") {
+            $request = $request.set_vpc_security_group_ids(Some(str_list(after, "vpc_security_group_ids")));
+        }
+    }};
+}
+use modify_shared;
+
 mod cluster;
 mod instance;
 mod subnet_group;
