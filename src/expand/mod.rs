@@ -78,6 +78,22 @@ mod tests {
     }
 
     #[test]
+    fn seed_data_tier() {
+        let src = std::fs::read_to_string("stacks/user-service.yaml").unwrap();
+        let full = listing(&src);
+        let data: String = full
+            .split_inclusive('\n')
+            .scan(false, |in_data, line| {
+                if !line.starts_with(' ') {
+                    *in_data = !line.starts_with("network.") && !line.starts_with("security_group.");
+                }
+                Some(if *in_data { line } else { "" })
+            })
+            .collect();
+        insta::assert_snapshot!(data);
+    }
+
+    #[test]
     fn addresses_are_unique() {
         let stack = stack_from(USER_SERVICE).unwrap();
         let all = expand(&stack);

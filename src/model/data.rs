@@ -673,3 +673,55 @@ fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<Str
     );
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    #[test]
+    fn the_seed_data_tier_validates() {
+        let stack = stack_from(&std::fs::read_to_string("stacks/user-service.yaml").unwrap()).unwrap();
+        let p = &stack.data.postgres[0];
+        assert_eq!((p.core.port, p.read_replicas.len(), p.core.deletion_protection), (5432, 1, true));
+        assert_eq!(stack.data.redis[0].auth_token_secret.as_deref(), Some("redis-auth"));
+    }
+
+    #[test]
+    fn data_tier_mistakes_are_reported_together() {
+        let src = format!(
+            "{USER_SERVICE}\
+secrets:
+  pg: {{ generate: {{ length: 6 }} }}
+  token: {{ generate: {{ length: 32 }}, external: true }}
+  partner: {{ external: true }}
+postgres:
+  users:
+    engine_version: 16.x
+    instance_class: m5.large
+    storage_gb: 10
+    max_storage_gb: 5
+    backup_retention_days: 0
+    database: 1users
+    username: rdsadmin
+    password_secret: pg
+    security_groups: [nope]
+    read_replicas: 6
+    publish_ssm: db/users
+  orders:
+    engine_version: \"16.4\"
+    instance_class: db.t4g.medium
+    storage_gb: 20
+    database: orders
+    username: app
+    password_secret: partner
+redis:
+  sessions:
+    engine_version: \"7.1\"
+    node_type: cache.t4g.small
+    transit_encryption: false
+    auth_token_secret: missing
+"
+        );
+        insta::assert_snapshot!(stack_from(&src).unwrap_err());
+    }
+}
