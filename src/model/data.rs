@@ -537,12 +537,7 @@ fn replicas(p: &PostgresSpec, field: &str, primary_class: &str, check: &mut Chec
 }
 
 fn entry_name(name: &Located<String>, field: &str, stack: &str, max_identifier: usize, check: &mut Checker) {
-    let ok = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && !name.contains("--");
-    if !ok {
+    if !super::naming::is_identifier_part(name) {
         check.error(
             name.location(),
             field,

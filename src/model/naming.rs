@@ -24,12 +24,7 @@ pub(super) fn stack_name(name: Option<&Located<String>>, check: &mut Checker) ->
         );
         return None;
     };
-    let ok = !name.is_empty()
-        && name.len() <= MAX_STACK_NAME
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && !name.contains("--");
+    let ok = name.len() <= MAX_STACK_NAME && is_identifier_part(name);
     if !ok {
         check.error(
             name.location(),
@@ -43,6 +38,16 @@ pub(super) fn stack_name(name: Option<&Located<String>>, check: &mut Checker) ->
         return None;
     }
     Some(name.value().clone())
+}
+
+/// Lowercase letters, digits and single dashes, starting with a letter and not ending with a
+/// dash: what can go into an RDS identifier or ElastiCache group id (`<stack>-<name>`).
+pub(super) fn is_identifier_part(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && !name.contains("--")
 }
 
 fn suggest_name(name: &str) -> String {
