@@ -232,23 +232,23 @@ async fn run(
 /// The desired attributes with every reference replaced by the id or output now in the state.
 /// Outputs referred to are read again first: an endpoint can change after the resource was
 /// created (an Aurora cluster's, once it has instances).
-async fn resolved(aws: &Aws, ledger: &Ledger, d: &DesiredResource) -> Result<Attrs, AwsError> {
+/// A state that fails to save is fatal (outer error), as in every step.
+async fn resolved(aws: &Aws, ledger: &Ledger, d: &DesiredResource) -> Result<Result<Attrs, AwsError>, StateError> {
     let mut referenced = BTreeSet::new();
     d.attrs.values().for_each(|v| v.output_refs(&mut referenced));
     for address in referenced {
         let found = ledger.state.lock().await.resources.get(&address).map(|r| (r.kind, r.id.clone()));
-        if let Some((kind, Some(id))) = found {
-            match record_outputs(aws, ledger, kind, &address, &id).await {
-                Ok(result) => result?,
-                Err(e) => return Err(AwsError::local("state", e.to_string())),
-            }
+        if let Some((kind, Some(id))) = found
+            && let Err(e) = record_outputs(aws, ledger, kind, &address, &id).await?
+        {
+            return Ok(Err(e));
         }
     }
     let state = ledger.state.lock().await;
     let id = |a: &Address| state.id_of(a).map(str::to_owned);
     let output = |a: &Address, name: &str| state.output_of(a, name).cloned();
     let lookup = Lookup { id: &id, output: &output };
-    d.attrs
+    Ok(d.attrs
         .iter()
         .map(|(k, v)| {
             // Dependencies are applied first, so only an output AWS never reported is missing.
@@ -257,7 +257,7 @@ async fn resolved(aws: &Aws, ledger: &Ledger, d: &DesiredResource) -> Result<Att
             })?;
             Ok((k.clone(), value))
         })
-        .collect()
+        .collect())
 }
 
 /// Reads a resource's outputs (endpoint, port, ARN) and records them for its dependents.
@@ -293,7 +293,7 @@ async fn create(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = match resolved(aws, ledger, d).await {
+    let attrs = match resolved(aws, ledger, d).await? {
         Ok(attrs) => attrs,
         Err(e) => return Ok(Err(e)),
     };
@@ -359,7 +359,7 @@ async fn update(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = match resolved(aws, ledger, d).await {
+    let attrs = match resolved(aws, ledger, d).await? {
         Ok(attrs) => attrs,
         Err(e) => return Ok(Err(e)),
     };
