@@ -51,6 +51,9 @@ impl Session {
     pub async fn plan(&self, destroy: bool) -> anyhow::Result<Plan> {
         let live = read_live(&self.aws, &self.state).await?;
         let plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
+        if !plan.refused.is_empty() {
+            anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));
+        }
         Ok(plan)
     }
 

@@ -1,5 +1,6 @@
 //! What applications need from a stack, read from its state: endpoints, ports, reader
-//! endpoints, the Redis endpoint (configuration endpoint in cluster mode), secret ARNs. Never a
+//! endpoints, the Redis endpoint (configuration endpoint in cluster mode), secret ARNs, the EKS
+//! cluster's endpoint, CA data and OIDC issuer, service account role ARNs, repository URIs. Never a
 //! secret value: the state holds none.
 
 use std::collections::BTreeMap;
@@ -25,6 +26,19 @@ pub fn collect(state: &State) -> Outputs {
                 Some("auth_token_secret"),
             ),
             Kind::Secret => (&[("arn", "arn")], None),
+            Kind::EksCluster => (
+                &[
+                    ("endpoint", "endpoint"),
+                    ("certificate_authority", "certificate_authority"),
+                    ("oidc_issuer", "oidc_issuer"),
+                    ("arn", "arn"),
+                    ("version", "version"),
+                ],
+                None,
+            ),
+            // Service account roles: what a Kubernetes ServiceAccount's annotation needs.
+            Kind::IamRole if address.as_str().contains(".service_account[") => (&[("role_arn", "arn")], None),
+            Kind::EcrRepository => (&[("uri", "uri"), ("arn", "arn")], None),
             _ => continue,
         };
         let mut entry: BTreeMap<String, Value> = fields

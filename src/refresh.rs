@@ -1,6 +1,6 @@
 //! Reads the live state of everything the state file knows: one batched read per resource
-//! kind (all ids of the kind in one describe call, paginated), all kinds concurrently. Never
-//! one call per resource. Pending creates are looked up too, so that a create interrupted after
+//! kind (all ids of the kind in one describe call, paginated), all kinds concurrently. Where
+//! AWS has no batch describe (IAM roles, EKS), the per-resource calls run concurrently too. Pending creates are looked up too, so that a create interrupted after
 //! AWS took it is adopted instead of made twice.
 
 use std::collections::BTreeMap;

@@ -217,6 +217,7 @@ async fn run(
         OpKind::Create => create(aws, plan, ledger, &op.address, progress, options).await,
         OpKind::Update => update(aws, plan, ledger, &op.address, progress, options).await,
         OpKind::Delete => delete(aws, plan, ledger, &op.address, progress, options).await,
+        OpKind::DeleteDeposed => delete_deposed(aws, ledger, &op.address, progress, options).await,
         OpKind::Wait => {
             let d = &plan.desired[&op.address];
             let id = ledger.id_of(&op.address).await.unwrap_or_default();
@@ -298,8 +299,18 @@ async fn create(
         Err(e) => return Ok(Err(e)),
     };
     let token = uuid::Uuid::new_v4().to_string();
+    let replacing = plan.change(address).is_some_and(|c| c.action == crate::plan::Action::Replace);
     ledger
         .record(|s| {
+            // A replacement created before the old one is deleted: the old id is kept as
+            // deposed, so it is deleted later even if this apply is interrupted now.
+            let mut deposed = Vec::new();
+            if let Some(old) = s.resources.remove(address) {
+                deposed = old.deposed;
+                if replacing && let Some(id) = old.id {
+                    deposed.push(id);
+                }
+            }
             s.resources.insert(
                 address.clone(),
                 ResourceState {
@@ -313,6 +324,7 @@ async fn create(
                         token: token.clone(),
                         started_at: now_rfc3339(),
                     }),
+                    deposed,
                 },
             );
         })
@@ -387,17 +399,56 @@ async fn delete(
     options: &ApplyOptions,
 ) -> StepResult {
     let Some(recorded) = ledger.state.lock().await.resources.get(address).cloned() else { return Ok(Ok(())) };
-    let id = plan.live.get(address).map(|l| l.id.clone()).or(recorded.id.clone()).unwrap_or_default();
-    if let Err(e) = providers::delete(aws, recorded.kind, &id, &recorded.attributes).await {
+    if let Err(e) = delete_deposed(aws, ledger, address, progress, options).await? {
         return Ok(Err(e));
     }
-    if providers::needs_wait(recorded.kind)
-        && let Err(e) = wait_until(aws, recorded.kind, address, &id, Status::Gone, progress, options).await
-    {
+    let id = plan.live.get(address).map(|l| l.id.clone()).or(recorded.id.clone()).unwrap_or_default();
+    if let Err(e) = delete_and_wait(aws, recorded.kind, address, &id, &recorded.attributes, progress, options).await {
         return Ok(Err(e));
     }
     ledger.record(|s| drop(s.resources.remove(address))).await?;
     Ok(Ok(()))
+}
+
+/// Deletes the old generations of a resource, each dropped from the state once gone.
+async fn delete_deposed(
+    aws: &Aws,
+    ledger: &Ledger,
+    address: &Address,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> StepResult {
+    let Some(recorded) = ledger.state.lock().await.resources.get(address).cloned() else { return Ok(Ok(())) };
+    for id in &recorded.deposed {
+        if let Err(e) = delete_and_wait(aws, recorded.kind, address, id, &recorded.attributes, progress, options).await
+        {
+            return Ok(Err(e));
+        }
+        ledger
+            .record(|s| {
+                if let Some(r) = s.resources.get_mut(address) {
+                    r.deposed.retain(|d| d != id);
+                }
+            })
+            .await?;
+    }
+    Ok(Ok(()))
+}
+
+async fn delete_and_wait(
+    aws: &Aws,
+    kind: Kind,
+    address: &Address,
+    id: &str,
+    attrs: &Attrs,
+    progress: &Progress,
+    options: &ApplyOptions,
+) -> Result<(), AwsError> {
+    providers::delete(aws, kind, id, attrs).await?;
+    if providers::needs_wait(kind) {
+        wait_until(aws, kind, address, id, Status::Gone, progress, options).await?;
+    }
+    Ok(())
 }
 
 /// Polls with backoff until the resource reaches `target`, showing the elapsed time.

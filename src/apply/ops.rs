@@ -2,7 +2,10 @@
 //! walks it.
 //!
 //! - creates, updates and waits run after the operations of what they depend on;
-//! - a replacement is a delete, then a create;
+//! - a replacement is a delete, then a create; for kinds that are created before they are
+//!   destroyed (node groups), a create, then a delete of the old generation (`DeleteDeposed`),
+//!   unless something it needs is itself being replaced delete-first (that would be a cycle);
+//! - old generations an interrupted apply left behind are deleted (`DeleteDeposed`);
 //! - a delete runs after the deletes of everything that depended on it (per the state, since
 //!   the YAML may no longer mention them), and after the updates that move those dependents
 //!   away from it — Terraform's destroy edges.
@@ -22,6 +25,8 @@ pub enum OpKind {
     Update,
     /// Nothing changes, but AWS is still bringing the resource up: dependents wait.
     Wait,
+    /// Deletes the old generations (`deposed` ids) of a resource replaced create-first.
+    DeleteDeposed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,6 +42,7 @@ impl fmt::Display for Op {
             OpKind::Create => "create",
             OpKind::Update => "update",
             OpKind::Wait => "wait for",
+            OpKind::DeleteDeposed => "delete the old generation of",
         };
         write!(f, "{verb} {}", self.address)
     }
@@ -64,6 +70,23 @@ pub fn operations(plan: &Plan, state: &State) -> Result<Graph<Op>, CycleError> {
             }
         }
     }
+    // Create-before-destroy, where nothing it depends on is deleted first in this plan.
+    let replaced_first: Vec<Address> = deletes.keys().filter(|a| forward.contains_key(*a)).cloned().collect();
+    let create_first: Vec<Address> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Replace && c.kind.create_before_destroy())
+        .filter(|c| {
+            plan.desired.get(&c.address).is_none_or(|d| !d.depends_on.iter().any(|dep| replaced_first.contains(dep)))
+        })
+        .map(|c| c.address.clone())
+        .collect();
+    for address in &create_first {
+        deletes.insert(address.clone(), op(OpKind::DeleteDeposed, address));
+    }
+    for d in &plan.deposed {
+        deletes.entry(d.address.clone()).or_insert_with(|| op(OpKind::DeleteDeposed, &d.address));
+    }
     for a in &plan.wait_for {
         forward.insert(a.clone(), op(OpKind::Wait, a));
     }
@@ -81,7 +104,11 @@ pub fn operations(plan: &Plan, state: &State) -> Result<Graph<Op>, CycleError> {
             }
         }
         if let Some(del) = deletes.get(address) {
-            g.add_edge(o.clone(), del.clone());
+            if del.kind == OpKind::DeleteDeposed {
+                g.add_edge(del.clone(), o.clone());
+            } else {
+                g.add_edge(o.clone(), del.clone());
+            }
         }
     }
     for (address, del) in &deletes {
@@ -154,6 +181,7 @@ mod tests {
                     dependencies: d.depends_on.clone(),
                     outputs: Attrs::new(),
                     pending: None,
+                    deposed: vec![],
                 },
             );
             live.insert(

@@ -7,10 +7,12 @@
 //! never from list positions.
 
 mod data;
+mod eks;
 mod network;
 mod security_groups;
 
 pub use data::{CACHE_SUBNET_GROUP, DB_SUBNET_GROUP, secret_address};
+pub use eks::{OIDC_PLACEHOLDER, STS_AUDIENCE, cluster_address, service_account_address};
 
 use std::collections::BTreeMap;
 
@@ -28,7 +30,9 @@ pub fn expand(stack: &Stack) -> Vec<DesiredResource> {
         network::expand(stack, net, &mut out);
         security_groups::expand(stack, net, &mut out);
         data::expand(stack, net, &mut out);
+        eks::expand_clusters(stack, net, &mut out);
     }
+    eks::expand_registries_and_logs(stack, &mut out);
     out
 }
 

@@ -559,11 +559,11 @@ fn entry_name(name: &Located<String>, field: &str, stack: &str, max_identifier: 
     }
 }
 
-fn flag(v: &Option<Located<bool>>, default: bool) -> bool {
+pub(super) fn flag(v: &Option<Located<bool>>, default: bool) -> bool {
     v.as_ref().map_or(default, |b| *b.value())
 }
 
-fn int_in(v: &Located<i64>, field: &str, lo: i64, hi: i64, check: &mut Checker) -> Option<i64> {
+pub(super) fn int_in(v: &Located<i64>, field: &str, lo: i64, hi: i64, check: &mut Checker) -> Option<i64> {
     if (lo..=hi).contains(v.value()) {
         return Some(*v.value());
     }
@@ -634,7 +634,7 @@ fn pg_identifier(v: &Located<String>, field: &str, reserved: &[&str], check: &mu
     Some(v.value().clone())
 }
 
-fn kms_key(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
+pub(super) fn kms_key(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
     let ok = v.starts_with("alias/")
         || v.starts_with("arn:aws")
         || (v.len() == 36 && v.chars().filter(|c| *c == '-').count() == 4);

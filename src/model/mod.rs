@@ -6,6 +6,7 @@
 //! checked offline, so `platformctl validate` works without credentials.
 
 mod data;
+mod eks;
 mod naming;
 mod network;
 mod security_groups;
@@ -20,6 +21,9 @@ pub use data::{
     Aurora, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis,
     Secret, SecretValue,
 };
+pub use eks::{
+    Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,
+};
 pub use network::{AvailabilityZone, NatGateways, Network};
 pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
 
@@ -33,6 +37,7 @@ pub struct Stack {
     pub network: Option<Network>,
     pub security_groups: Vec<SecurityGroup>,
     pub data: DataTier,
+    pub compute: ComputeTier,
 }
 
 /// Collects diagnostics for one stack file while sections validate themselves.
@@ -75,10 +80,12 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
     let security_groups = security_groups::validate(&spec.security_groups, network_written, &mut check);
     let data = data::validate(spec, name.as_deref(), network_written, &mut check);
+    let base_dir = loaded.path.parent().unwrap_or(Path::new("."));
+    let compute = eks::validate(spec, name.as_deref(), network_written, base_dir, &mut check);
 
     match (name, region) {
         (Some(name), Some(region)) if diags.is_empty() => {
-            Ok(Stack { name, region, tags, network, security_groups, data })
+            Ok(Stack { name, region, tags, network, security_groups, data, compute })
         }
         _ => Err(diags),
     }

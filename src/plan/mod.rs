@@ -111,6 +111,19 @@ pub struct Plan {
     /// Databases and caches this plan would delete or replace: apply refuses them unless
     /// the user allows data loss, and always while deletion protection is on.
     pub data_loss: Vec<DataLoss>,
+    /// Earlier generations left by create-before-destroy replacements: apply deletes them.
+    pub deposed: Vec<Deposed>,
+    /// Changes AWS cannot make as planned (a Kubernetes upgrade that skips a minor version):
+    /// the plan is shown, then refused.
+    pub refused: Vec<String>,
+}
+
+/// Old ids of one address still to delete (see `ResourceState::deposed`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Deposed {
+    pub address: Address,
+    pub kind: Kind,
+    pub ids: Vec<String>,
 }
 
 /// A change that destroys stored data.
@@ -144,7 +157,11 @@ impl Plan {
     /// Apply has something to do even without changes: record adoptions, forget vanished
     /// resources, wait for resources AWS is still bringing up.
     pub fn has_work(&self) -> bool {
-        self.has_changes() || !self.adopted.is_empty() || !self.forget.is_empty() || !self.wait_for.is_empty()
+        self.has_changes()
+            || !self.adopted.is_empty()
+            || !self.forget.is_empty()
+            || !self.wait_for.is_empty()
+            || !self.deposed.is_empty()
     }
 
     pub fn change(&self, address: &Address) -> Option<&Change> {
@@ -298,7 +315,14 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
         .map(|(a, _)| a.clone())
         .collect();
     let data_loss = data_loss(&changes, &present, !by_address.is_empty());
-    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted, data_loss })
+    let deposed = state
+        .resources
+        .iter()
+        .filter(|(_, r)| !r.deposed.is_empty())
+        .map(|(a, r)| Deposed { address: a.clone(), kind: r.kind, ids: r.deposed.clone() })
+        .collect();
+    let refused = rules::refusals(&changes);
+    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted, data_loss, deposed, refused })
 }
 
 fn data_loss(changes: &[Change], present: &BTreeMap<Address, LiveResource>, keeping_stack: bool) -> Vec<DataLoss> {
@@ -345,5 +369,6 @@ fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMa
     }
 }
 
+mod rules;
 #[cfg(test)]
 mod tests;

@@ -33,6 +33,7 @@ fn converged(desired: &[DesiredResource]) -> (State, Live) {
                 dependencies: d.depends_on.clone(),
                 outputs: Attrs::new(),
                 pending: None,
+                deposed: vec![],
             },
         );
         live.insert(

@@ -49,7 +49,15 @@ impl AwsError {
 
     /// The resource does not exist (any more). Only a real AWS error code says so.
     pub fn is_not_found(&self) -> bool {
-        self.code().is_some_and(|c| c.contains("NotFound") || c == "Gateway.NotAttached")
+        self.code().is_some_and(|c| c.contains("NotFound") || c == "Gateway.NotAttached" || c == "NoSuchEntity")
+    }
+
+    /// The endpoint does not implement the operation: an emulator's HTML 404 (no code) or its
+    /// "No route" answer. Used only where an optional call (DescribeUpdate,
+    /// DescribeAddonVersions) has a safe fallback.
+    pub fn is_unsupported(&self) -> bool {
+        let unreachable = self.message.contains("dispatch failure") || self.message.contains("timeout");
+        (self.code.is_none() && !unreachable && !self.message.is_empty()) || self.message.starts_with("No route")
     }
 
     /// AWS refuses because something still uses the resource; often clears by itself within

@@ -16,8 +16,12 @@
 mod autoscaling;
 mod common;
 mod ec2;
+mod ecr;
+mod eks;
 mod elasticache;
 mod error;
+mod iam;
+mod logs;
 mod rds;
 mod secrets;
 mod ssm;
@@ -40,6 +44,10 @@ pub struct Aws {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub eks: aws_sdk_eks::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub stack: String,
 }
 
@@ -73,6 +81,10 @@ impl Aws {
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            eks: aws_sdk_eks::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             stack: stack.to_owned(),
         }
     }
@@ -104,6 +116,10 @@ enum Service {
     AutoScaling,
     ElastiCache,
     Ssm,
+    Iam,
+    Eks,
+    Ecr,
+    Logs,
 }
 
 fn service(kind: Kind) -> Service {
@@ -115,6 +131,10 @@ fn service(kind: Kind) -> Service {
         Kind::ReaderScaling => Service::AutoScaling,
         Kind::CacheSubnetGroup | Kind::ReplicationGroup => Service::ElastiCache,
         Kind::SsmParameter => Service::Ssm,
+        Kind::IamRole | Kind::OidcProvider => Service::Iam,
+        Kind::EksCluster | Kind::NodeGroup | Kind::EksAddon => Service::Eks,
+        Kind::EcrRepository => Service::Ecr,
+        Kind::LogGroup => Service::Logs,
         _ => Service::Ec2,
     }
 }
@@ -131,6 +151,10 @@ pub async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec
         Service::AutoScaling => autoscaling::read(aws, requests).await,
         Service::ElastiCache => elasticache::read(aws, kind, requests).await,
         Service::Ssm => ssm::read(aws, requests).await,
+        Service::Iam => iam::read(aws, kind, requests).await,
+        Service::Eks => eks::read(aws, kind, requests).await,
+        Service::Ecr => ecr::read(aws, requests).await,
+        Service::Logs => logs::read(aws, requests).await,
     }
 }
 
@@ -143,6 +167,10 @@ pub async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, tok
         Service::AutoScaling => autoscaling::put(aws, attrs).await,
         Service::ElastiCache => elasticache::create(aws, kind, attrs).await,
         Service::Ssm => ssm::create(aws, attrs).await,
+        Service::Iam => iam::create(aws, kind, attrs).await,
+        Service::Eks => eks::create(aws, kind, attrs, token).await,
+        Service::Ecr => ecr::create(aws, attrs).await,
+        Service::Logs => logs::create(aws, attrs).await,
     }
 }
 
@@ -155,6 +183,10 @@ pub async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Att
         Service::AutoScaling => autoscaling::put(aws, after).await.map(drop),
         Service::ElastiCache => elasticache::update(aws, kind, id, before, after).await,
         Service::Ssm => ssm::update(aws, id, before, after).await,
+        Service::Iam => iam::update(aws, kind, id, before, after).await,
+        Service::Eks => eks::update(aws, kind, id, before, after).await,
+        Service::Ecr => ecr::update(aws, id, before, after).await,
+        Service::Logs => logs::update(aws, id, before, after).await,
     }
 }
 
@@ -167,6 +199,10 @@ pub async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<()
         Service::AutoScaling => autoscaling::delete(aws, id).await,
         Service::ElastiCache => elasticache::delete(aws, kind, id, attrs).await,
         Service::Ssm => ssm::delete(aws, id).await,
+        Service::Iam => iam::delete(aws, kind, id).await,
+        Service::Eks => eks::delete(aws, kind, id).await,
+        Service::Ecr => ecr::delete(aws, id, attrs).await,
+        Service::Logs => logs::delete(aws, id).await,
     };
     match result {
         Err(e) if e.is_not_found() => Ok(()),
@@ -181,6 +217,7 @@ pub async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError>
         Service::Ec2 => ec2::status(aws, kind, id).await,
         Service::Rds => rds::status(aws, kind, id).await,
         Service::ElastiCache => elasticache::status(aws, kind, id).await,
+        Service::Eks => eks::status(aws, kind, id).await,
         _ => Ok(Status::Ready),
     }
 }
@@ -195,6 +232,9 @@ pub fn needs_wait(kind: Kind) -> bool {
             | Kind::DbCluster
             | Kind::DbClusterInstance
             | Kind::ReplicationGroup
+            | Kind::EksCluster
+            | Kind::NodeGroup
+            | Kind::EksAddon
     )
 }
 
@@ -209,6 +249,9 @@ pub fn default_wait_timeout(kind: Kind) -> Duration {
     let minutes = match kind {
         Kind::DbInstance | Kind::DbReadReplica | Kind::DbCluster | Kind::DbClusterInstance => 90,
         Kind::ReplicationGroup => 60,
+        // A cluster takes 10–15 minutes to create and as long to delete; a node group's
+        // instances must boot and join.
+        Kind::EksCluster | Kind::NodeGroup => 45,
         _ => 20,
     };
     Duration::from_secs(minutes * 60)

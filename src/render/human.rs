@@ -32,6 +32,15 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
         let _ =
             writeln!(out, "Found in AWS after an interrupted apply, to be recorded in the state: {}", list.join(", "));
     }
+    for d in &plan.deposed {
+        let _ = writeln!(
+            out,
+            "Old generation of {} ({}) left by an interrupted replacement, to be deleted: {}",
+            d.address,
+            d.kind,
+            d.ids.join(", ")
+        );
+    }
     if !plan.has_changes() {
         out.push_str("No changes: AWS matches the stack.\n");
         return out;
@@ -42,6 +51,9 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
         let _ = writeln!(out, "{symbol} {} ({}){id}", c.address, c.kind);
         for reason in &c.reasons {
             let _ = writeln!(out, "      # {reason}");
+        }
+        if c.action == Action::Replace && c.kind.create_before_destroy() {
+            let _ = writeln!(out, "      # the new one is created first; the old one is deleted once it is ready");
         }
         for a in &c.attributes {
             attribute_lines(&mut out, c.action, a);

@@ -1,14 +1,15 @@
 //! The machine-readable plan (`plan --json`), a documented and versioned shape:
 //! `{"format_version": 1, "stack", "region", "changes": [{"address", "kind", "action", "id",
 //! "attributes": [{"name", "before", "after", "forces_replacement", "drift"}], "reasons",
-//! "drift"}], "data_loss": [{"address", "action", "reason", "deletion_protection"}], "summary":
+//! "drift"}], "data_loss": [{"address", "action", "reason", "deletion_protection"}], "deposed":
+//! [{"address", "kind", "ids"}] (only when an interrupted replacement left old ids), "summary":
 //! {"create", "update", "replace", "delete"}}`. A value not known before apply is
 //! `{"known_after_apply": "<address>"}`. Secret values never appear (they are not attributes).
 //! docs/plan-json.md describes it.
 
 use serde::Serialize;
 
-use crate::plan::{Change, DataLoss, Plan, Summary};
+use crate::plan::{Change, DataLoss, Deposed, Plan, Summary};
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -19,6 +20,8 @@ struct PlanDocument<'a> {
     region: &'a str,
     changes: &'a [Change],
     data_loss: &'a [DataLoss],
+    #[serde(skip_serializing_if = "<[Deposed]>::is_empty")]
+    deposed: &'a [Deposed],
     summary: Summary,
 }
 
@@ -29,6 +32,7 @@ pub fn plan_json(plan: &Plan, stack: &str, region: &str) -> String {
         region,
         changes: &plan.changes,
         data_loss: &plan.data_loss,
+        deposed: &plan.deposed,
         summary: plan.summary(),
     };
     serde_json::to_string_pretty(&doc).expect("plan serialises")

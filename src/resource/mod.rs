@@ -58,6 +58,13 @@ pub enum Kind {
     CacheSubnetGroup,
     ReplicationGroup,
     SsmParameter,
+    IamRole,
+    OidcProvider,
+    EksCluster,
+    NodeGroup,
+    EksAddon,
+    EcrRepository,
+    LogGroup,
 }
 
 /// What changing an attribute does.
@@ -72,7 +79,7 @@ pub enum OnChange {
 use OnChange::{InPlace, Replace};
 
 impl Kind {
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 29] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::InternetGateway,
@@ -95,6 +102,13 @@ impl Kind {
         Kind::CacheSubnetGroup,
         Kind::ReplicationGroup,
         Kind::SsmParameter,
+        Kind::IamRole,
+        Kind::OidcProvider,
+        Kind::EksCluster,
+        Kind::NodeGroup,
+        Kind::EksAddon,
+        Kind::EcrRepository,
+        Kind::LogGroup,
     ];
 
     pub fn name(self) -> &'static str {
@@ -121,6 +135,13 @@ impl Kind {
             Kind::CacheSubnetGroup => "cache_subnet_group",
             Kind::ReplicationGroup => "replication_group",
             Kind::SsmParameter => "ssm_parameter",
+            Kind::IamRole => "iam_role",
+            Kind::OidcProvider => "oidc_provider",
+            Kind::EksCluster => "eks_cluster",
+            Kind::NodeGroup => "node_group",
+            Kind::EksAddon => "eks_addon",
+            Kind::EcrRepository => "ecr_repository",
+            Kind::LogGroup => "log_group",
         }
     }
 
@@ -273,13 +294,80 @@ impl Kind {
                 ("value_from_secret", InPlace),
                 ("tags", InPlace),
             ],
+            // Policies are JSON documents compared as values (key order and whitespace never
+            // show); managed policies are a set.
+            Kind::IamRole => &[
+                ("name", Replace),
+                ("assume_role_policy", InPlace),
+                ("managed_policies", InPlace),
+                ("inline_policies", InPlace),
+                ("tags", InPlace),
+            ],
+            Kind::OidcProvider => &[("url", Replace), ("client_ids", InPlace), ("tags", InPlace)],
+            // After aws_eks_cluster: the name, role and encryption config are ForceNew; version
+            // is UpdateClusterVersion; endpoint access and logging are UpdateClusterConfig.
+            // Subnets can change in place on AWS since 2023 only within the same VPC and AZs;
+            // platformctl replaces, as terraform-provider-aws did for years.
+            Kind::EksCluster => &[
+                ("name", Replace),
+                ("role_arn", Replace),
+                ("subnet_ids", Replace),
+                ("secrets_kms_key", Replace),
+                ("version", InPlace),
+                ("endpoint_public_access", InPlace),
+                ("endpoint_private_access", InPlace),
+                ("public_access_cidrs", InPlace),
+                ("logging", InPlace),
+                ("tags", InPlace),
+            ],
+            // After aws_eks_node_group: instance types, capacity type, disk size, subnets and
+            // node role are ForceNew (the AWS name carries a hash of them, so the new group can
+            // exist beside the old one: see `create_before_destroy`). Scaling, labels and taints
+            // are UpdateNodegroupConfig; the version UpdateNodegroupVersion.
+            Kind::NodeGroup => &[
+                ("cluster", Replace),
+                ("name", Replace),
+                ("node_role_arn", Replace),
+                ("subnet_ids", Replace),
+                ("instance_types", Replace),
+                ("capacity_type", Replace),
+                ("disk_size", Replace),
+                ("version", InPlace),
+                ("min_size", InPlace),
+                ("max_size", InPlace),
+                ("desired_size", InPlace),
+                ("manage_desired_size", InPlace),
+                ("labels", InPlace),
+                ("taints", InPlace),
+                ("tags", InPlace),
+            ],
+            // An add-on's configuration is compared as JSON values, never as text.
+            Kind::EksAddon => {
+                &[("cluster", Replace), ("name", Replace), ("version", InPlace), ("configuration", InPlace)]
+            }
+            Kind::EcrRepository => &[
+                ("name", Replace),
+                ("scan_on_push", InPlace),
+                ("tag_mutability", InPlace),
+                ("lifecycle_policy", InPlace),
+                ("force_delete", InPlace),
+                ("tags", InPlace),
+            ],
+            Kind::LogGroup => &[("name", Replace), ("retention_days", InPlace), ("tags", InPlace)],
         }
+    }
+
+    /// Kinds whose replacement is created before the old one is deleted, so capacity never
+    /// drops (node groups). Their AWS names differ between generations.
+    pub fn create_before_destroy(self) -> bool {
+        matches!(self, Kind::NodeGroup)
     }
 
     /// Kinds that hold data a replacement or deletion would lose: plans flag them, apply
     /// refuses without `--allow-data-loss`.
     pub fn holds_data(self) -> bool {
-        matches!(self, Kind::DbInstance | Kind::DbCluster | Kind::ReplicationGroup)
+        // An EKS cluster's etcd holds every Kubernetes object: replacing it loses them.
+        matches!(self, Kind::DbInstance | Kind::DbCluster | Kind::ReplicationGroup | Kind::EksCluster)
     }
 
     pub fn on_change(self, attribute: &str) -> OnChange {
@@ -474,7 +562,7 @@ impl<'de> Deserialize<'de> for Value {
 }
 
 impl Value {
-    fn from_json(json: serde_json::Value) -> Value {
+    pub fn from_json(json: serde_json::Value) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),

@@ -16,8 +16,20 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 
 /// The top-level sections this version of the format knows. A unit test checks that this list
 /// and `StackSpec`'s fields (and so the JSON Schema) are the same.
-pub const SECTIONS: &[&str] =
-    &["stack", "region", "tags", "network", "security_groups", "secrets", "postgres", "aurora", "redis"];
+pub const SECTIONS: &[&str] = &[
+    "stack",
+    "region",
+    "tags",
+    "network",
+    "security_groups",
+    "secrets",
+    "postgres",
+    "aurora",
+    "redis",
+    "eks",
+    "ecr",
+    "log_groups",
+];
 
 /// A parsed stack file: its spec, where it came from and its text (for error excerpts).
 /// Shape errors do not stop here: they travel with the sections that did parse, so that
@@ -121,6 +133,9 @@ fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String
             "postgres" => spec.postgres = named_entries(value, name, diags),
             "aurora" => spec.aurora = named_entries(value, name, diags),
             "redis" => spec.redis = named_entries(value, name, diags),
+            "eks" => spec.eks = named_entries(value, name, diags),
+            "ecr" => spec.ecr = named_entries(value, name, diags),
+            "log_groups" => spec.log_groups = named_entries(value, name, diags),
             _ => diags.push(
                 Diagnostic::new(at, name, format!("unknown field `{name}`"))
                     .with_hint(format!("top-level fields are: {}", quoted_list(SECTIONS))),

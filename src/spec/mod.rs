@@ -7,6 +7,7 @@
 //! `load::SECTIONS`, and its own types beside these.
 
 mod data;
+mod eks;
 mod load;
 mod located;
 
@@ -17,6 +18,7 @@ use serde::Deserialize;
 pub use data::{
     AuroraSpec, GenerateSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaSpec, SecretSpec,
 };
+pub use eks::{AddonSpec, EcrSpec, EksSpec, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, TaintSpec};
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
 pub use located::{Located, location_of};
 
@@ -54,6 +56,15 @@ pub struct StackSpec {
     /// ElastiCache Redis replication groups, by name.
     #[serde(default)]
     pub redis: IndexMap<Located<String>, RedisSpec>,
+    /// EKS clusters, by name, with their node groups, add-ons and service account roles.
+    #[serde(default)]
+    pub eks: IndexMap<Located<String>, EksSpec>,
+    /// ECR repositories, by repository name.
+    #[serde(default)]
+    pub ecr: IndexMap<Located<String>, EcrSpec>,
+    /// CloudWatch Logs log groups, by log group name.
+    #[serde(default)]
+    pub log_groups: IndexMap<Located<String>, LogGroupSpec>,
 }
 
 /// The VPC and its subnets: one public and one private subnet per availability zone.

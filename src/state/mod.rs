@@ -52,6 +52,11 @@ pub struct ResourceState {
     /// An operation that was started and may not have finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
+    /// Ids of earlier generations still to delete: a create-before-destroy replacement (node
+    /// groups) records the old id here before it creates the new one, and removes it once the
+    /// old one is deleted. Whatever an interruption leaves here, the next apply deletes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,262 @@
+//! Managed node groups. Scaling, labels and taints change with UpdateNodegroupConfig, the
+//! Kubernetes version with UpdateNodegroupVersion; the rest forces a replacement, which the
+//! engine creates before it deletes the old group.
+//!
+//! The desired size is the group's initial size (`initial_size`, used only by the create):
+//! afterwards the cluster autoscaler owns it, so it is not compared, unless the stack sets
+//! `manage_desired_size` (then `desired_size` is); updates of min/max keep the current size,
+//! clamped into the new range.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_eks::types::{
+    CapacityTypes, Nodegroup, NodegroupScalingConfig, NodegroupStatus, Taint, TaintEffect, UpdateLabelsPayload,
+    UpdateTaintsPayload,
+};
+
+use super::updates::{Target, settle};
+use super::{child_id, child_of, retag, role_not_assumable_yet, split_id, tag_map, tags_value};
+use crate::providers::common::{
+    bool_attr, changed, eventually, int_attr, opt_int, opt_str, sorted_list, str_attr, str_list,
+};
+use crate::providers::{Aws, AwsError, ReadRequest, Status};
+use crate::resource::{Attrs, LiveResource, Value, attr};
+
+async fn fetch(aws: &Aws, cluster: &str, name: &str) -> Result<Nodegroup, AwsError> {
+    let out = aws
+        .eks
+        .describe_nodegroup()
+        .cluster_name(cluster)
+        .nodegroup_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DescribeNodegroup", e))?;
+    out.nodegroup().cloned().ok_or_else(|| AwsError::local("DescribeNodegroup", format!("no node group {name}")))
+}
+
+pub(super) async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> {
+    let (cluster, name) = child_of(r);
+    let g = fetch(aws, &cluster, &name).await?;
+    let scaling = g.scaling_config();
+    let live_desired = opt_int(scaling.and_then(|s| s.desired_size()));
+    let managed = bool_attr(&r.attrs, "manage_desired_size");
+    let desired_size = if managed { live_desired.clone() } else { Value::Null };
+    let labels = g.labels().into_iter().flatten().map(|(k, v)| (k.clone(), Value::str(v))).collect();
+    let attrs = Attrs::from([
+        ("cluster".into(), Value::str(&cluster)),
+        ("name".into(), opt_str(g.nodegroup_name())),
+        ("node_role_arn".into(), opt_str(g.node_role())),
+        ("subnet_ids".into(), sorted_list(g.subnets().iter().map(String::as_str))),
+        ("instance_types".into(), Value::List(g.instance_types().iter().map(Value::str).collect())),
+        ("capacity_type".into(), opt_str(g.capacity_type().map(CapacityTypes::as_str))),
+        ("disk_size".into(), opt_int(g.disk_size())),
+        ("version".into(), opt_str(g.version())),
+        ("min_size".into(), opt_int(scaling.and_then(|s| s.min_size()))),
+        ("max_size".into(), opt_int(scaling.and_then(|s| s.max_size()))),
+        ("desired_size".into(), desired_size),
+        ("manage_desired_size".into(), Value::Bool(managed)),
+        ("labels".into(), Value::Map(labels)),
+        ("taints".into(), taints_value(g.taints())),
+        ("tags".into(), tags_value(g.tags())),
+        ("arn".into(), opt_str(g.nodegroup_arn())),
+    ]);
+    let outputs = Attrs::from([
+        ("arn".into(), opt_str(g.nodegroup_arn())),
+        ("name".into(), opt_str(g.nodegroup_name())),
+        ("desired_size".into(), live_desired),
+        ("release_version".into(), opt_str(g.release_version())),
+    ]);
+    let ready = g.status() == Some(&NodegroupStatus::Active);
+    Ok(LiveResource { id: child_id(&cluster, &name), attrs, ready, outputs })
+}
+
+/// Taints as `{key, value, effect}` maps in a stable order.
+fn taints_value(taints: &[Taint]) -> Value {
+    let mut items: Vec<(String, Option<String>, String)> = taints
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().filter(|v| !v.is_empty()).map(str::to_owned),
+                t.effect().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    items.sort();
+    Value::List(
+        items
+            .into_iter()
+            .map(|(key, value, effect)| {
+                Value::Map(BTreeMap::from([
+                    ("key".into(), Value::str(key)),
+                    ("value".into(), value.map_or(Value::Null, Value::str)),
+                    ("effect".into(), Value::str(effect)),
+                ]))
+            })
+            .collect(),
+    )
+}
+
+fn taints_of(attrs: &Attrs) -> Vec<Taint> {
+    let Value::List(items) = attr(attrs, "taints") else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(Value::as_map)
+        .map(|m| {
+            let field = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
+            Taint::builder()
+                .set_key(field("key"))
+                .set_value(field("value"))
+                .set_effect(field("effect").map(|e| TaintEffect::from(e.as_str())))
+                .build()
+        })
+        .collect()
+}
+
+fn labels_of(attrs: &Attrs) -> BTreeMap<String, String> {
+    attr(attrs, "labels")
+        .as_map()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+        .unwrap_or_default()
+}
+
+fn scaling(attrs: &Attrs, desired: Option<i32>) -> NodegroupScalingConfig {
+    let (min, max) = (int_attr(attrs, "min_size").unwrap_or(0), int_attr(attrs, "max_size").unwrap_or(1));
+    let desired = desired
+        .or_else(|| int_attr(attrs, "desired_size"))
+        .or_else(|| int_attr(attrs, "initial_size"))
+        .unwrap_or(min)
+        .clamp(min, max.max(min));
+    NodegroupScalingConfig::builder().min_size(min).max_size(max).desired_size(desired).build()
+}
+
+pub(super) async fn create(aws: &Aws, attrs: &Attrs, token: &str) -> Result<String, AwsError> {
+    let cluster = str_attr(attrs, "cluster").unwrap_or_default();
+    let name = str_attr(attrs, "name").unwrap_or_default();
+    eventually(role_not_assumable_yet, || async {
+        aws.eks
+            .create_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(name)
+            .node_role(str_attr(attrs, "node_role_arn").unwrap_or_default())
+            .set_subnets(Some(str_list(attrs, "subnet_ids")))
+            .set_instance_types(Some(str_list(attrs, "instance_types")))
+            .capacity_type(CapacityTypes::from(str_attr(attrs, "capacity_type").unwrap_or("ON_DEMAND")))
+            .set_disk_size(int_attr(attrs, "disk_size"))
+            .version(str_attr(attrs, "version").unwrap_or_default())
+            .scaling_config(scaling(attrs, None))
+            .set_labels(Some(labels_of(attrs).into_iter().collect()))
+            .set_taints(Some(taints_of(attrs)))
+            .set_tags(Some(tag_map(attr(attrs, "tags"))))
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("CreateNodegroup", e))
+    })
+    .await?;
+    Ok(child_id(cluster, name))
+}
+
+pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    let (cluster, name) = split_id(id);
+    let target = Target::NodeGroup(cluster, name);
+    if changed(before, after, "version") {
+        let out = aws
+            .eks
+            .update_nodegroup_version()
+            .cluster_name(cluster)
+            .nodegroup_name(name)
+            .version(str_attr(after, "version").unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("UpdateNodegroupVersion", e))?;
+        settle(aws, "UpdateNodegroupVersion", target, out.update()).await?;
+    }
+    let scaling_changed = ["min_size", "max_size", "desired_size"].iter().any(|a| changed(before, after, a));
+    let (labels_changed, taints_changed) = (changed(before, after, "labels"), changed(before, after, "taints"));
+    if scaling_changed || labels_changed || taints_changed {
+        let mut request = aws.eks.update_nodegroup_config().cluster_name(cluster).nodegroup_name(name);
+        if scaling_changed {
+            // The autoscaler's current size stands unless the stack manages it.
+            let current = if bool_attr(after, "manage_desired_size") {
+                None
+            } else {
+                fetch(aws, cluster, name).await?.scaling_config().and_then(|s| s.desired_size())
+            };
+            request = request.scaling_config(scaling(after, current));
+        }
+        if labels_changed {
+            let (old, new) = (labels_of(before), labels_of(after));
+            let set: std::collections::HashMap<String, String> =
+                new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let removed: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+            request = request.labels(
+                UpdateLabelsPayload::builder()
+                    .set_add_or_update_labels((!set.is_empty()).then_some(set))
+                    .set_remove_labels((!removed.is_empty()).then_some(removed))
+                    .build(),
+            );
+        }
+        if taints_changed {
+            let (old, new) = (taints_of(before), taints_of(after));
+            let added: Vec<Taint> = new.iter().filter(|t| !old.contains(t)).cloned().collect();
+            // A taint whose key and effect stay is updated by the add; only the others go.
+            let removed: Vec<Taint> = old
+                .iter()
+                .filter(|t| !new.iter().any(|n| n.key() == t.key() && n.effect() == t.effect()))
+                .cloned()
+                .collect();
+            request = request.taints(
+                UpdateTaintsPayload::builder()
+                    .set_add_or_update_taints((!added.is_empty()).then_some(added))
+                    .set_remove_taints((!removed.is_empty()).then_some(removed))
+                    .build(),
+            );
+        }
+        let out = request.send().await.map_err(|e| AwsError::from_sdk("UpdateNodegroupConfig", e))?;
+        settle(aws, "UpdateNodegroupConfig", target, out.update()).await?;
+    }
+    if changed(before, after, "tags")
+        && let Some(arn) = str_attr(before, "arn")
+    {
+        retag(aws, arn, before, after).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete(aws: &Aws, id: &str) -> Result<(), AwsError> {
+    let (cluster, name) = split_id(id);
+    aws.eks
+        .delete_nodegroup()
+        .cluster_name(cluster)
+        .nodegroup_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("DeleteNodegroup", e))?;
+    Ok(())
+}
+
+pub(super) async fn status(aws: &Aws, id: &str) -> Result<Status, AwsError> {
+    let (cluster, name) = split_id(id);
+    let g = fetch(aws, cluster, name).await?;
+    Ok(match g.status() {
+        Some(NodegroupStatus::Active) => Status::Ready,
+        Some(s @ (NodegroupStatus::CreateFailed | NodegroupStatus::DeleteFailed | NodegroupStatus::Degraded)) => {
+            let issues: Vec<String> = g
+                .health()
+                .map(|h| h.issues())
+                .unwrap_or_default()
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}: {}",
+                        i.code().map(|c| c.as_str()).unwrap_or("issue"),
+                        i.message().unwrap_or("no message")
+                    )
+                })
+                .collect();
+            Status::Failed(format!("node group is {}: {}", s.as_str(), issues.join("; ")))
+        }
+        _ => Status::Pending,
+    })
+}

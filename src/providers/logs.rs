@@ -1,0 +1,146 @@
+//! CloudWatch Logs log groups with their retention. One DescribeLogGroups call per name prefix
+//! the stack uses; tags per group.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_cloudwatchlogs::types::LogGroup;
+
+use super::common::{TagChanges, opt_int, str_attr, tag_pairs};
+use super::{Aws, AwsError, ReadRequest};
+use crate::resource::{Address, Attrs, LiveResource, Observed, Value, attr};
+
+fn name_of(r: &ReadRequest) -> String {
+    r.id.clone().or(str_attr(&r.attrs, "name").map(str::to_owned)).unwrap_or_default()
+}
+
+pub(super) async fn read(aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+    let mut found: BTreeMap<String, LogGroup> = BTreeMap::new();
+    for r in requests {
+        let name = name_of(r);
+        if found.contains_key(&name) {
+            continue;
+        }
+        // The name is a prefix filter: several groups may come back, ours is the exact match.
+        let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(&name).into_paginator().items().send();
+        while let Some(group) = pages.next().await {
+            let group = group.map_err(|e| AwsError::from_sdk("DescribeLogGroups", e))?;
+            if let Some(n) = group.log_group_name() {
+                found.insert(n.to_owned(), group);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for r in requests {
+        let observed = match found.get(&name_of(r)) {
+            Some(group) => Observed::Present(describe(aws, group).await?),
+            None => Observed::Absent,
+        };
+        out.push((r.address.clone(), observed));
+    }
+    Ok(out)
+}
+
+/// The ARN without the `:*` DescribeLogGroups appends: what the tagging calls take.
+fn arn_of(group: &LogGroup) -> String {
+    group
+        .log_group_arn()
+        .map(str::to_owned)
+        .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+        .unwrap_or_default()
+}
+
+async fn describe(aws: &Aws, group: &LogGroup) -> Result<LiveResource, AwsError> {
+    let name = group.log_group_name().unwrap_or_default();
+    let arn = arn_of(group);
+    let tags = aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
+    let tags = super::common::tags_from_pairs(
+        tags.tags().into_iter().flatten().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))),
+    );
+    let attrs = Attrs::from([
+        ("name".into(), Value::str(name)),
+        ("retention_days".into(), opt_int(group.retention_in_days())),
+        ("tags".into(), tags),
+        ("arn".into(), Value::str(&arn)),
+    ]);
+    let outputs = Attrs::from([("arn".into(), Value::str(&arn))]);
+    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
+}
+
+async fn set_retention(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    match attr(attrs, "retention_days").as_int().and_then(|d| i32::try_from(d).ok()) {
+        Some(days) => {
+            aws.logs
+                .put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(days)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("PutRetentionPolicy", e))?;
+        }
+        None => {
+            aws.logs
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteRetentionPolicy", e))?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn create(aws: &Aws, attrs: &Attrs) -> Result<String, AwsError> {
+    let name = str_attr(attrs, "name").unwrap_or_default();
+    let tags: HashMap<String, String> = tag_pairs(attr(attrs, "tags")).into_iter().collect();
+    let created = aws.logs.create_log_group().log_group_name(name).set_tags(Some(tags)).send().await;
+    if let Err(e) = created {
+        let e = AwsError::from_sdk("CreateLogGroup", e);
+        // EKS creates its cluster's group by itself if logging was on before we got here.
+        if e.code() != Some("ResourceAlreadyExistsException") {
+            return Err(e);
+        }
+        tracing::info!(log_group = name, "the log group already exists; taking it over");
+    }
+    if attr(attrs, "retention_days") != &Value::Null {
+        set_retention(aws, name, attrs).await?;
+    }
+    Ok(name.to_owned())
+}
+
+pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    if super::common::changed(before, after, "retention_days") {
+        set_retention(aws, id, after).await?;
+    }
+    let changes = TagChanges::between(before, after);
+    let arn = str_attr(before, "arn").unwrap_or_default();
+    if !changes.set.is_empty() {
+        aws.logs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(changes.set.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("TagResource", e))?;
+    }
+    if !changes.removed.is_empty() {
+        aws.logs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(changes.removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete(aws: &Aws, id: &str) -> Result<(), AwsError> {
+    aws.logs.delete_log_group().log_group_name(id).send().await.map_err(|e| AwsError::from_sdk("DeleteLogGroup", e))?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Raw types of the compute sections: `eks` (clusters with node groups, add-ons and IAM roles
+//! for service accounts), `ecr` and `log_groups`. Defaults and limits are documented here and
+//! enforced in `model::eks`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::Located;
+
+/// An EKS cluster in the stack's subnets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EksSpec {
+    /// Kubernetes version, e.g. `"1.31"`. Upgrades go one minor version at a time.
+    pub version: Located<String>,
+    /// The API server is reachable from the internet (from `public_access_cidrs`). Default true.
+    pub endpoint_public_access: Option<Located<bool>>,
+    /// The API server is reachable from inside the VPC. Default true.
+    pub endpoint_private_access: Option<Located<bool>>,
+    /// Who may reach the public endpoint. Default `[0.0.0.0/0]`.
+    pub public_access_cidrs: Option<Located<Vec<Located<String>>>>,
+    /// Control plane log types sent to CloudWatch: `api`, `audit`, `authenticator`,
+    /// `controllerManager`, `scheduler`.
+    #[serde(default)]
+    pub logging: Vec<Located<String>>,
+    /// Retention of the `/aws/eks/<cluster>/cluster` log group, in days (a CloudWatch value:
+    /// 1, 3, 5, 7, 14, 30, 60, 90, ...). Default 90.
+    pub log_retention_days: Option<Located<i64>>,
+    /// KMS key (alias or ARN) for envelope encryption of Kubernetes secrets. Changing it
+    /// replaces the cluster.
+    pub secrets_kms_key: Option<Located<String>>,
+    /// EKS add-ons by name: `vpc-cni`, `kube-proxy`, `coredns`, ...
+    #[serde(default)]
+    pub addons: IndexMap<Located<String>, AddonSpec>,
+    /// Managed node groups, in the private subnets.
+    #[serde(default)]
+    pub node_groups: IndexMap<Located<String>, NodeGroupSpec>,
+    /// IAM roles for Kubernetes service accounts (IRSA), by service account name.
+    #[serde(default)]
+    pub service_accounts: IndexMap<Located<String>, ServiceAccountSpec>,
+}
+
+/// An EKS add-on.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddonSpec {
+    /// e.g. `v1.11.3-eksbuild.2`. Default: the newest version for the cluster's Kubernetes
+    /// version, chosen at creation.
+    pub version: Option<Located<String>>,
+    /// The add-on's configuration values (its JSON schema is AWS's); compared as JSON, so key
+    /// order never shows as a change.
+    pub configuration: Option<Located<serde_json::Map<String, serde_json::Value>>>,
+    /// What EKS does with fields changed in the cluster: `overwrite` (default), `preserve`
+    /// (updates only) or `none`.
+    pub resolve_conflicts: Option<Located<String>>,
+}
+
+/// A managed node group.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeGroupSpec {
+    /// EC2 instance types, e.g. `[m6i.large]`. Changing them replaces the group (new one first).
+    pub instance_types: Located<Vec<Located<String>>>,
+    /// `on_demand` (default) or `spot`.
+    pub capacity: Option<Located<String>>,
+    pub min_size: Located<i64>,
+    pub max_size: Located<i64>,
+    /// The initial size. After creation the cluster autoscaler owns it, unless
+    /// `manage_desired_size: true`.
+    pub desired_size: Located<i64>,
+    /// Keep the desired size at `desired_size` on every apply. Default false.
+    pub manage_desired_size: Option<Located<bool>>,
+    /// Root volume size in GiB. Default 20.
+    pub disk_size_gb: Option<Located<i64>>,
+    /// Kubernetes labels on the nodes.
+    #[serde(default)]
+    pub labels: IndexMap<Located<String>, Located<String>>,
+    /// Kubernetes taints on the nodes.
+    #[serde(default)]
+    pub taints: Vec<Located<TaintSpec>>,
+}
+
+/// A Kubernetes taint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaintSpec {
+    pub key: Located<String>,
+    #[serde(default)]
+    pub value: Option<Located<String>>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: Located<String>,
+}
+
+/// The IAM role a Kubernetes service account assumes through the cluster's OIDC provider.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccountSpec {
+    /// The service account's namespace.
+    pub namespace: Located<String>,
+    /// Secrets of this stack it may read (`GetSecretValue`, `DescribeSecret` on exactly them).
+    #[serde(default)]
+    pub read_secrets: Vec<Located<String>>,
+    /// An IAM policy document (JSON), relative to the stack file.
+    pub policy_file: Option<Located<String>>,
+    /// ARNs of managed policies to attach.
+    #[serde(default)]
+    pub managed_policies: Vec<Located<String>>,
+}
+
+/// An ECR repository.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EcrSpec {
+    /// Scan images for vulnerabilities when pushed. Default true.
+    pub scan_on_push: Option<Located<bool>>,
+    /// `mutable` (default) or `immutable` tags.
+    pub tag_mutability: Option<Located<String>>,
+    /// Keep only the newest N images (a lifecycle policy); all when absent.
+    pub keep_images: Option<Located<i64>>,
+    /// Delete the repository on destroy even if it still holds images. Default false.
+    pub force_delete: Option<Located<bool>>,
+}
+
+/// A CloudWatch Logs log group.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroupSpec {
+    /// Days to keep events (a CloudWatch value: 1, 3, 5, 7, 14, 30, 60, 90, ...). Forever when
+    /// absent.
+    pub retention_days: Option<Located<i64>>,
+}
