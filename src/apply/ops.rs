@@ -70,17 +70,8 @@ pub fn operations(plan: &Plan, state: &State) -> Result<Graph<Op>, CycleError> {
             }
         }
     }
-    // Create-before-destroy, where nothing it depends on is deleted first in this plan.
-    let replaced_first: Vec<Address> = deletes.keys().filter(|a| forward.contains_key(*a)).cloned().collect();
-    let create_first: Vec<Address> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Replace && c.kind.create_before_destroy())
-        .filter(|c| {
-            plan.desired.get(&c.address).is_none_or(|d| !d.depends_on.iter().any(|dep| replaced_first.contains(dep)))
-        })
-        .map(|c| c.address.clone())
-        .collect();
+    let create_first: Vec<Address> =
+        plan.changes.iter().filter(|c| plan.creates_before_destroying(&c.address)).map(|c| c.address.clone()).collect();
     for address in &create_first {
         deletes.insert(address.clone(), op(OpKind::DeleteDeposed, address));
     }

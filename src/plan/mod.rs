@@ -164,6 +164,19 @@ impl Plan {
             || !self.deposed.is_empty()
     }
 
+    /// Whether the replacement of `address` creates the new resource before deleting the old:
+    /// kinds that ask for it (node groups), unless something they need is itself replaced
+    /// delete-first in this plan (the old one would have to outlive what it stands on).
+    pub fn creates_before_destroying(&self, address: &Address) -> bool {
+        let Some(change) = self.change(address) else { return false };
+        let replaced_first = |a: &Address| {
+            self.change(a).is_some_and(|c| c.action == Action::Replace && !c.kind.create_before_destroy())
+        };
+        change.action == Action::Replace
+            && change.kind.create_before_destroy()
+            && self.desired.get(address).is_none_or(|d| !d.depends_on.iter().any(replaced_first))
+    }
+
     pub fn change(&self, address: &Address) -> Option<&Change> {
         self.changes.iter().find(|c| &c.address == address)
     }

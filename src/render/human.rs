@@ -52,7 +52,7 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
         for reason in &c.reasons {
             let _ = writeln!(out, "      # {reason}");
         }
-        if c.action == Action::Replace && c.kind.create_before_destroy() {
+        if plan.creates_before_destroying(&c.address) {
             let _ = writeln!(out, "      # the new one is created first; the old one is deleted once it is ready");
         }
         for a in &c.attributes {
