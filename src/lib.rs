@@ -28,6 +28,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod expand;
 pub mod graph;
+pub mod kubeconfig;
 pub mod model;
 pub mod outputs;
 pub mod plan;

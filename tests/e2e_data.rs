@@ -74,6 +74,13 @@ impl Stack {
         std::fs::write(&self.file, yaml.replacen(from, to, 1)).unwrap();
     }
 
+    /// Drops the EKS cluster, repositories and log groups (tests/e2e_eks.rs covers them).
+    fn without_compute(&self) {
+        let yaml = std::fs::read_to_string(&self.file).unwrap();
+        let cut = yaml.find("\neks:\n").expect("the stack has an eks section");
+        std::fs::write(&self.file, &yaml[..=cut]).unwrap();
+    }
+
     /// Drops the Redis group and its token from the stack file.
     fn without_redis(&self) {
         let yaml = std::fs::read_to_string(&self.file).unwrap();
@@ -94,6 +101,7 @@ impl Stack {
 
 async fn data_tier(kind: Kind) {
     let mut s = Stack::new(kind, "stacks/user-service.yaml", "user-service");
+    s.without_compute();
     // moto never finishes deleting a replication group (it stays `deleting`), so a destroy
     // would wait for it until the timeout: on moto the stack runs without Redis, which
     // ministack covers end to end.

@@ -24,6 +24,10 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
         Command::Apply { stack, run, common } => block_on(apply(&stack, false, &run, &common)),
         Command::Destroy { stack, run, common } => block_on(apply(&stack, true, &run, &common)),
         Command::Output { stack, json, state } => output(&stack, json, state),
+        Command::Kubeconfig { stack, cluster, kubeconfig, alias, profile, state } => {
+            let path = kubeconfig.unwrap_or_else(crate::kubeconfig::default_path);
+            write_kubeconfig(&stack, &cluster, &path, alias.as_deref(), profile.as_deref(), state)
+        }
     }
 }
 
@@ -105,10 +109,35 @@ fn data_loss_refusal(plan: &crate::plan::Plan, allow_data_loss: bool) -> Option<
     None
 }
 
-fn output(stack: &Path, json: bool, state_path: Option<std::path::PathBuf>) -> anyhow::Result<u8> {
+/// The stack's state, read without AWS (for `output` and `kubeconfig`).
+fn read_state(stack: &Path, state_path: Option<std::path::PathBuf>) -> anyhow::Result<crate::state::State> {
     let (_, model) = crate::model::load_stack(stack)?;
     let path = state_path.unwrap_or_else(|| crate::state::default_state_path(stack, &model.name));
-    let state = crate::state::LocalStore::new(path).read(&model.name, &model.region)?;
+    Ok(crate::state::LocalStore::new(path).read(&model.name, &model.region)?)
+}
+
+fn write_kubeconfig(
+    stack: &Path,
+    cluster: &str,
+    path: &Path,
+    alias: Option<&str>,
+    profile: Option<&str>,
+    state_path: Option<std::path::PathBuf>,
+) -> anyhow::Result<u8> {
+    let state = read_state(stack, state_path)?;
+    let entry = crate::kubeconfig::entry(&state, cluster, alias, profile)?;
+    crate::kubeconfig::write(path, &entry)?;
+    println_stdout(&format!(
+        "Added context `{}` for cluster {} to {} and made it current.",
+        entry.context,
+        entry.cluster_name,
+        path.display()
+    ))?;
+    Ok(exit::OK)
+}
+
+fn output(stack: &Path, json: bool, state_path: Option<std::path::PathBuf>) -> anyhow::Result<u8> {
+    let state = read_state(stack, state_path)?;
     let outputs = crate::outputs::collect(&state);
     if json {
         println_stdout(&serde_json::to_string_pretty(&outputs)?)?;

@@ -89,6 +89,28 @@ enum Command {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+    /// Write or merge a kubeconfig entry for an EKS cluster of the stack (from the state), which
+    /// authenticates with `aws eks get-token`, and make it the current context.
+    #[command(
+        after_help = "Examples:\n  platformctl kubeconfig stacks/user-service.yaml main\n  platformctl kubeconfig stacks/user-service.yaml main --alias prod --profile platform"
+    )]
+    Kubeconfig {
+        stack: PathBuf,
+        /// The cluster's name in the stack (the key under `eks:`).
+        cluster: String,
+        /// The kubeconfig file (default: the first path of KUBECONFIG, else ~/.kube/config).
+        #[arg(long)]
+        kubeconfig: Option<PathBuf>,
+        /// The context name (default: the cluster's ARN, as `aws eks update-kubeconfig`).
+        #[arg(long)]
+        alias: Option<String>,
+        /// The AWS profile `aws eks get-token` uses.
+        #[arg(long)]
+        profile: Option<String>,
+        /// The state file (default: .platformctl/<stack>.state.json beside the stack file).
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the stack file format.
     #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
     Schema,

@@ -51,9 +51,12 @@ mod tests {
     use crate::model::test_support::{USER_SERVICE, stack_from};
 
     fn listing(src: &str) -> String {
-        let stack = stack_from(src).unwrap();
+        listing_of(&stack_from(src).unwrap())
+    }
+
+    fn listing_of(stack: &crate::model::Stack) -> String {
         let mut out = String::new();
-        for r in expand(&stack) {
+        for r in expand(stack) {
             out.push_str(&format!("{} ({})\n", r.address, r.kind));
             for (k, v) in &r.attrs {
                 out.push_str(&format!("    {k} = {v}\n"));
@@ -83,18 +86,46 @@ mod tests {
 
     #[test]
     fn seed_data_tier() {
-        let src = std::fs::read_to_string("stacks/user-service.yaml").unwrap();
-        let full = listing(&src);
-        let data: String = full
-            .split_inclusive('\n')
-            .scan(false, |in_data, line| {
+        insta::assert_snapshot!(seed_section(&["secret.", "data.", "postgres.", "aurora.", "redis."]));
+    }
+
+    #[test]
+    fn seed_compute_tier() {
+        insta::assert_snapshot!(seed_section(&["eks.", "ecr.", "log_group["]));
+    }
+
+    /// The seed stack's listing, only the resources whose addresses start with `prefixes`.
+    fn seed_section(prefixes: &[&str]) -> String {
+        let full = listing_of(&crate::model::test_support::stack_from_file("stacks/user-service.yaml").unwrap());
+        full.split_inclusive('\n')
+            .scan(false, |keep, line| {
                 if !line.starts_with(' ') {
-                    *in_data = !line.starts_with("network.") && !line.starts_with("security_group.");
+                    *keep = prefixes.iter().any(|p| line.starts_with(p));
                 }
-                Some(if *in_data { line } else { "" })
+                Some(if *keep { line } else { "" })
             })
-            .collect();
-        insta::assert_snapshot!(data);
+            .collect()
+    }
+
+    #[test]
+    fn node_group_names_change_only_with_what_forces_a_replacement() {
+        let stack = crate::model::test_support::stack_from_file("examples/eks-node-groups.yaml").unwrap();
+        let name_of = |stack: &crate::model::Stack| {
+            expand(stack)
+                .into_iter()
+                .find(|r| r.address.as_str() == "eks.main.node_group[apps]")
+                .map(|r| r.attrs["name"].clone())
+                .unwrap()
+        };
+        let original = name_of(&stack);
+        assert!(original.as_str().is_some_and(|n| n.starts_with("apps-") && n.len() == "apps-".len() + 8));
+        let mut scaled = stack.clone();
+        scaled.compute.eks[0].node_groups[0].max_size = 9;
+        scaled.compute.eks[0].node_groups[0].labels.push(("tier".into(), "web".into()));
+        assert_eq!(name_of(&scaled), original, "scaling and labels are updates in place");
+        let mut bigger = stack.clone();
+        bigger.compute.eks[0].node_groups[0].instance_types = vec!["m6i.xlarge".into()];
+        assert_ne!(name_of(&bigger), original, "new instance types need a new group beside the old");
     }
 
     #[test]

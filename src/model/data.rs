@@ -675,7 +675,7 @@ mod tests {
 
     #[test]
     fn the_seed_data_tier_validates() {
-        let stack = stack_from(&std::fs::read_to_string("stacks/user-service.yaml").unwrap()).unwrap();
+        let stack = crate::model::test_support::stack_from_file("stacks/user-service.yaml").unwrap();
         let p = &stack.data.postgres[0];
         assert_eq!((p.core.port, p.read_replicas.len(), p.core.deletion_protection), (5432, 1, true));
         assert_eq!(stack.data.redis[0].auth_token_secret.as_deref(), Some("redis-auth"));

@@ -630,3 +630,62 @@ fn log_group(name: &Located<String>, g: &LogGroupSpec, check: &mut Checker) -> O
     };
     ok.then(|| LogGroup { name: name.value().clone(), retention_days })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_support::{USER_SERVICE, stack_from, stack_from_file};
+
+    #[test]
+    fn the_seed_platform_validates() {
+        let stack = stack_from_file("stacks/user-service.yaml").unwrap();
+        let eks = &stack.compute.eks[0];
+        assert_eq!((eks.version.major, eks.version.minor), (1, 31));
+        assert_eq!(
+            eks.addons.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["vpc-cni", "kube-proxy", "coredns"]
+        );
+        let lbc = eks.service_accounts.iter().find(|s| s.name == "aws-load-balancer-controller").unwrap();
+        assert!(lbc.policy.as_ref().is_some_and(|p| p["Statement"].is_array()));
+        assert_eq!(stack.compute.ecr[0].tag_mutability, "IMMUTABLE");
+        let example = stack_from_file("examples/eks-node-groups.yaml").unwrap();
+        let groups = &example.compute.eks[0].node_groups;
+        assert!(groups.iter().all(|g| g.min_size >= 3), "seed 003: at least 3 nodes per group");
+        assert_eq!(groups[1].taints[0].effect, "NO_SCHEDULE");
+    }
+
+    #[test]
+    fn compute_mistakes_are_reported_together() {
+        let src = format!(
+            "{USER_SERVICE}\
+eks:
+  main:
+    version: 1.31.2
+    public_access_cidrs: [10.0.0.1/8, nope]
+    logging: [api, everything]
+    log_retention_days: 31
+    addons:
+      vpc-cni: {{ version: 1.2, resolve_conflicts: always }}
+    node_groups:
+      apps:
+        instance_types: [large]
+        capacity: reserved
+        min_size: 3
+        max_size: 2
+        desired_size: 5
+        taints: [{{ key: dedicated, effect: Never }}]
+    service_accounts:
+      reader:
+        namespace: Default
+        read_secrets: [missing]
+        policy_file: policies/none.json
+      idle:
+        namespace: default
+ecr:
+  User_Service: {{ tag_mutability: sometimes, keep_images: 0 }}
+log_groups:
+  /platform/app: {{ retention_days: 10 }}
+"
+        );
+        insta::assert_snapshot!(stack_from(&src).unwrap_err());
+    }
+}

@@ -111,6 +111,18 @@ pub(crate) mod test_support {
         validate(&loaded).map_err(|d| d.render())
     }
 
+    /// Parses and validates a stack file of the repository (its policy files are found
+    /// relative to it).
+    pub fn stack_from_file(path: &str) -> Result<Stack, String> {
+        let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let loaded = match crate::spec::parse_str(Path::new(path), &src) {
+            Ok(l) => l,
+            Err(StackFileError::Invalid(d)) => return Err(d.render()),
+            Err(e) => return Err(e.to_string()),
+        };
+        validate(&loaded).map_err(|d| d.render())
+    }
+
     pub const USER_SERVICE: &str = "\
 stack: user-service
 region: eu-west-1

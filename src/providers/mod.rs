@@ -90,6 +90,31 @@ impl Aws {
     }
 }
 
+#[cfg(test)]
+impl Aws {
+    /// Clients for unit tests: `eks` as given (an aws-smithy-mocks client), the others
+    /// configured but never called.
+    pub(crate) fn with_eks(eks: aws_sdk_eks::Client) -> Aws {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .build();
+        Aws {
+            ec2: aws_sdk_ec2::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            elasticache: aws_sdk_elasticache::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            eks,
+            ecr: aws_sdk_ecr::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            stack: "test".into(),
+        }
+    }
+}
+
 /// One address to read: its id if known, and its recorded attributes (for natural keys).
 #[derive(Clone, Debug)]
 pub struct ReadRequest {

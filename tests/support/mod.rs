@@ -146,11 +146,20 @@ pub fn platformctl_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> 
     }
 }
 
-/// A temporary directory holding a copy of one of the repository's stack files.
+/// A temporary directory holding a copy of one of the repository's stack files, and of the
+/// `policies/` directory beside it (policy files are relative to the stack file).
 pub fn workdir_with(stack: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(stack);
     let dest = dir.path().join(src.file_name().unwrap());
     std::fs::copy(&src, &dest).unwrap();
+    let policies = src.parent().unwrap().join("policies");
+    if policies.is_dir() {
+        std::fs::create_dir(dir.path().join("policies")).unwrap();
+        for entry in std::fs::read_dir(&policies).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join("policies").join(path.file_name().unwrap())).unwrap();
+        }
+    }
     (dir, dest)
 }

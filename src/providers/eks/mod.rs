@@ -11,6 +11,9 @@ mod cluster;
 mod node_group;
 mod updates;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 
 use super::common::{TagChanges, tag_pairs};

@@ -1,0 +1,478 @@
+//! End to end, the EKS half of seed 000 (`stacks/user-service.yaml`): the cluster with its
+//! add-ons, node group, OIDC provider and service account roles, the ECR repository and the
+//! log groups, together with the network and data tier they stand on.
+//!
+//! The emulators answer different parts of EKS (../shared/EMULATORS.md), so:
+//! - ministack runs the whole stack, add-ons included: apply, no changes on re-plan, add-on
+//!   configuration changed in place and rewritten in another key order (no change), IAM
+//!   documents checked against the ARNs the emulator returned, destroy in dependency order
+//!   with nothing left. It has no UpdateClusterConfig or UpdateNodegroupConfig ("No route").
+//! - moto has no add-on API (404), so it runs the stack without add-ons: node group scaling,
+//!   labels and taints and cluster logging updated in place, a node group replaced
+//!   create-before-destroy, an interrupted replacement's leftover deleted, a Kubernetes
+//!   upgrade that skips a minor version refused, destroy with nothing left.
+//!
+//! Each test prints what it skips on its emulator and why. Version upgrades, which neither
+//! emulator implements, are tested against aws-smithy-mocks in src/providers/eks/tests.rs.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_json::{Value as Json, json};
+use support::inspect::{addresses, find, read_state, write_state};
+use support::{Emulator, Kind, Run, workdir_with};
+
+const STACK: &str = "user-service";
+const CLUSTER: &str = "user-service-main";
+
+struct Stack {
+    emu: Emulator,
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    file: PathBuf,
+}
+
+impl Stack {
+    fn new(kind: Kind) -> Stack {
+        let (dir, file) = workdir_with("stacks/user-service.yaml");
+        let d = dir.path().to_owned();
+        Stack { emu: Emulator::start(kind), _dir: dir, dir: d, file }
+    }
+
+    fn run(&self, args: &[&str], code: i32, what: &str) -> Run {
+        let mut full = vec![args[0], "user-service.yaml"];
+        full.extend(&args[1..]);
+        self.emu.platformctl(&self.dir, &full).expect(code, what)
+    }
+
+    fn plan_json(&self, code: i32) -> Json {
+        let run = self.run(&["plan", "--json", "--detailed-exitcode"], code, "plan --json");
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("plan --json is not JSON ({e}):\n{}", run.stdout))
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let yaml = std::fs::read_to_string(&self.file).unwrap();
+        assert!(yaml.contains(from), "the stack file has no `{from}`");
+        std::fs::write(&self.file, yaml.replacen(from, to, 1)).unwrap();
+    }
+
+    /// Cuts the lines from the one starting with `from` up to (not including) the next line
+    /// indented no deeper than `until_indent` spaces.
+    fn cut_block(&self, from: &str, until_indent: usize) {
+        let yaml = std::fs::read_to_string(&self.file).unwrap();
+        let mut out = String::new();
+        let mut cutting = false;
+        for line in yaml.lines() {
+            let indent = line.len() - line.trim_start().len();
+            if line.starts_with(from) {
+                cutting = true;
+                continue;
+            }
+            if cutting && !line.trim().is_empty() && indent <= until_indent {
+                cutting = false;
+            }
+            if !cutting {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        std::fs::write(&self.file, out).unwrap();
+    }
+
+    /// Deletion protection off, so that destroy can remove the database.
+    fn unprotect(&self) {
+        self.edit("deletion_protection: true", "deletion_protection: false");
+        self.run(&["apply", "--auto-approve"], 0, "apply deletion_protection: false");
+    }
+}
+
+struct Clients {
+    iam: aws_sdk_iam::Client,
+    eks: aws_sdk_eks::Client,
+    ecr: aws_sdk_ecr::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl Clients {
+    async fn new(emu: &Emulator) -> Clients {
+        let c = emu.sdk_config().await;
+        Clients {
+            iam: aws_sdk_iam::Client::new(&c),
+            eks: aws_sdk_eks::Client::new(&c),
+            ecr: aws_sdk_ecr::Client::new(&c),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&c),
+            secrets: aws_sdk_secretsmanager::Client::new(&c),
+        }
+    }
+
+    /// Everything of the compute tier the account still has.
+    async fn inventory(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let roles = self.iam.list_roles().send().await.unwrap();
+        for r in roles.roles().iter().filter(|r| r.role_name().starts_with(&format!("{STACK}-"))) {
+            found.push(format!("role {}", r.role_name()));
+        }
+        let providers = self.iam.list_open_id_connect_providers().send().await.unwrap();
+        for p in providers.open_id_connect_provider_list() {
+            found.push(format!("oidc {}", p.arn().unwrap()));
+        }
+        for c in self.eks.list_clusters().send().await.unwrap().clusters() {
+            found.push(format!("cluster {c}"));
+        }
+        for r in self.ecr.describe_repositories().send().await.unwrap().repositories() {
+            found.push(format!("repository {}", r.repository_name().unwrap()));
+        }
+        for prefix in ["/platform/", "/aws/eks/"] {
+            let groups = self.logs.describe_log_groups().log_group_name_prefix(prefix).send().await.unwrap();
+            for g in groups.log_groups() {
+                found.push(format!("log group {}", g.log_group_name().unwrap()));
+            }
+        }
+        found
+    }
+
+    /// A policy document as AWS returned it (URL-encoded on AWS), parsed.
+    fn document(text: &str) -> Json {
+        let decoded = percent_encoding::percent_decode_str(text).decode_utf8().unwrap();
+        serde_json::from_str(&decoded).unwrap()
+    }
+
+    async fn role_policies(&self, role: &str) -> (Json, BTreeSet<String>) {
+        let r = self.iam.get_role().role_name(role).send().await.unwrap();
+        let trust = Self::document(r.role().unwrap().assume_role_policy_document().unwrap());
+        let attached = self.iam.list_attached_role_policies().role_name(role).send().await.unwrap();
+        let managed = attached.attached_policies().iter().map(|p| p.policy_arn().unwrap().to_owned()).collect();
+        (trust, managed)
+    }
+
+    async fn inline_policy(&self, role: &str, name: &str) -> Json {
+        let p = self.iam.get_role_policy().role_name(role).policy_name(name).send().await.unwrap();
+        Self::document(p.policy_document())
+    }
+
+    async fn secret_arn(&self, name: &str) -> String {
+        self.secrets.describe_secret().secret_id(name).send().await.unwrap().arn().unwrap().to_owned()
+    }
+}
+
+/// Checks what the stack asked of IAM, EKS, ECR and CloudWatch against what the emulator
+/// holds, using the ARNs and ids the emulator itself returned.
+async fn check_provisioned(aws: &Clients, state: &Json) {
+    let cluster = aws.eks.describe_cluster().name(CLUSTER).send().await.unwrap();
+    let cluster = cluster.cluster().unwrap();
+    let issuer = cluster.identity().unwrap().oidc().unwrap().issuer().unwrap();
+    let issuer_host = issuer.split_once("://").map_or(issuer, |(_, rest)| rest);
+    let providers = aws.iam.list_open_id_connect_providers().send().await.unwrap();
+    let provider_arn = providers.open_id_connect_provider_list()[0].arn().unwrap().to_owned();
+    assert_eq!(provider_arn, state["resources"]["eks.main.oidc_provider"]["id"], "the OIDC provider in the state");
+    assert!(provider_arn.ends_with(&format!("oidc-provider/{issuer_host}")), "{provider_arn} is for {issuer}");
+
+    // IRSA: only this service account, only through this provider, only for STS.
+    let (trust, managed) = aws.role_policies(&format!("{CLUSTER}-sa-user-service")).await;
+    assert_eq!(
+        trust,
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "Federated": provider_arn },
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": { "StringEquals": {
+                    format!("{issuer_host}:sub"): "system:serviceaccount:default:user-service",
+                    format!("{issuer_host}:aud"): "sts.amazonaws.com"
+                }}
+            }]
+        })
+    );
+    assert!(managed.is_empty(), "{managed:?}");
+    let read = aws.inline_policy(&format!("{CLUSTER}-sa-user-service"), "read-secrets").await;
+    let expected_arns =
+        json!([aws.secret_arn("user-service/postgres-master").await, aws.secret_arn("user-service/redis-auth").await]);
+    assert_eq!(
+        read,
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": expected_arns
+            }]
+        })
+    );
+    let lbc = aws.inline_policy(&format!("{CLUSTER}-sa-aws-load-balancer-controller"), "policy-file").await;
+    let file: Json = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/stacks/policies/aws-load-balancer-controller.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(lbc, file, "the policy file went to IAM as written");
+    let (_, autoscaler) = aws.role_policies(&format!("{CLUSTER}-sa-cluster-autoscaler")).await;
+    assert_eq!(autoscaler, BTreeSet::from(["arn:aws:iam::aws:policy/AutoScalingFullAccess".to_owned()]));
+
+    let (cluster_trust, cluster_policies) = aws.role_policies(&format!("{CLUSTER}-cluster")).await;
+    assert_eq!(cluster_trust["Statement"][0]["Principal"]["Service"], "eks.amazonaws.com");
+    assert_eq!(cluster_policies, BTreeSet::from(["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy".to_owned()]));
+    let (node_trust, node_policies) = aws.role_policies(&format!("{CLUSTER}-node")).await;
+    assert_eq!(node_trust["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com");
+    let expected: BTreeSet<String> =
+        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]
+            .iter()
+            .map(|p| format!("arn:aws:iam::aws:policy/{p}"))
+            .collect();
+    assert_eq!(node_policies, expected);
+
+    // The node group lives in the private subnets only, with the node role.
+    let group_id = state["resources"]["eks.main.node_group[apps]"]["id"].as_str().unwrap();
+    let (_, group_name) = group_id.split_once(':').unwrap();
+    let group = aws.eks.describe_nodegroup().cluster_name(CLUSTER).nodegroup_name(group_name).send().await.unwrap();
+    let group = group.nodegroup().unwrap();
+    let mut subnets: Vec<&str> = group.subnets().iter().map(String::as_str).collect();
+    subnets.sort_unstable();
+    let mut private: Vec<&str> = ["eu-west-1a", "eu-west-1b"]
+        .iter()
+        .map(|az| state["resources"][format!("network.subnet.private[{az}]")]["id"].as_str().unwrap())
+        .collect();
+    private.sort_unstable();
+    assert_eq!(subnets, private);
+    assert!(group.node_role().unwrap().ends_with(&format!("role/{CLUSTER}-node")));
+    assert_eq!(group.labels().unwrap().get("workload").map(String::as_str), Some("apps"));
+
+    let repo = aws.ecr.describe_repositories().repository_names("user-service").send().await.unwrap();
+    let repo = &repo.repositories()[0];
+    assert_eq!(repo.image_tag_mutability().unwrap().as_str(), "IMMUTABLE");
+    assert!(repo.image_scanning_configuration().unwrap().scan_on_push());
+    let lifecycle = aws.ecr.get_lifecycle_policy().repository_name("user-service").send().await.unwrap();
+    let lifecycle: Json = serde_json::from_str(lifecycle.lifecycle_policy_text().unwrap()).unwrap();
+    assert_eq!(lifecycle["rules"][0]["selection"]["countNumber"], 30);
+    assert_eq!(lifecycle["rules"][0]["action"]["type"], "expire");
+
+    for (group, days) in [("/platform/user-service", 30), (&format!("/aws/eks/{CLUSTER}/cluster") as &str, 30)] {
+        let found = aws.logs.describe_log_groups().log_group_name_prefix(group).send().await.unwrap();
+        let found = found.log_groups().iter().find(|g| g.log_group_name() == Some(group)).expect(group);
+        assert_eq!(found.retention_in_days(), Some(days), "{group}");
+    }
+}
+
+/// Position of `delete <address>: done` in a destroy's stderr.
+fn deleted_at(stderr: &str, address: &str) -> usize {
+    stderr.find(&format!("delete {address}: done")).unwrap_or_else(|| panic!("{address} was not deleted:\n{stderr}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_platform_with_addons_on_ministack() {
+    eprintln!(
+        "ministack: skipping cluster logging/endpoint and node group scaling updates (UpdateClusterConfig and \
+         UpdateNodegroupConfig answer \"No route\"); seed_platform_updates_on_moto covers them"
+    );
+    let s = Stack::new(Kind::Ministack);
+    let aws = Clients::new(&s.emu).await;
+
+    let first = s.plan_json(2);
+    let creates = addresses(&first, "create");
+    for a in [
+        "eks.main",
+        "eks.main.cluster_role",
+        "eks.main.node_role",
+        "eks.main.log_group",
+        "eks.main.oidc_provider",
+        "eks.main.node_group[apps]",
+        "eks.main.addon[vpc-cni]",
+        "eks.main.addon[kube-proxy]",
+        "eks.main.addon[coredns]",
+        "eks.main.service_account[user-service]",
+        "eks.main.service_account[aws-load-balancer-controller]",
+        "eks.main.service_account[cluster-autoscaler]",
+        "ecr.user-service",
+        "log_group[/platform/user-service]",
+    ] {
+        assert!(creates.contains(a), "{a} missing from the first plan: {creates:?}");
+    }
+    s.run(&["apply", "--auto-approve"], 0, "apply");
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after apply");
+    let state = read_state(&s.dir, STACK);
+    check_provisioned(&aws, &state).await;
+
+    let cni = aws.eks.describe_addon().cluster_name(CLUSTER).addon_name("vpc-cni").send().await.unwrap();
+    let config: Json = serde_json::from_str(cni.addon().unwrap().configuration_values().unwrap()).unwrap();
+    assert_eq!(config, json!({ "env": { "ENABLE_PREFIX_DELEGATION": "true" } }));
+
+    // Configuration changed in place (UpdateAddon), then rewritten in another key order and
+    // layout in the stack, and by someone else in AWS: never a change.
+    s.edit(
+        r#"vpc-cni:    { configuration: { env: { ENABLE_PREFIX_DELEGATION: "true" } } }"#,
+        r#"vpc-cni:    { configuration: { env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } } }"#,
+    );
+    let plan = s.plan_json(2);
+    assert_eq!(addresses(&plan, "update"), BTreeSet::from(["eks.main.addon[vpc-cni]".to_owned()]));
+    assert!(addresses(&plan, "replace").is_empty());
+    s.run(&["apply", "--auto-approve"], 0, "apply add-on configuration");
+    let cni = aws.eks.describe_addon().cluster_name(CLUSTER).addon_name("vpc-cni").send().await.unwrap();
+    let config: Json = serde_json::from_str(cni.addon().unwrap().configuration_values().unwrap()).unwrap();
+    assert_eq!(config["env"]["WARM_PREFIX_TARGET"], "1");
+    s.edit(
+        r#"{ configuration: { env: { ENABLE_PREFIX_DELEGATION: "true", WARM_PREFIX_TARGET: "1" } } }"#,
+        "\n        configuration:\n          env:\n            WARM_PREFIX_TARGET: \"1\"\n            ENABLE_PREFIX_DELEGATION: \"true\"",
+    );
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after rewriting the configuration in another order");
+    aws.eks
+        .update_addon()
+        .cluster_name(CLUSTER)
+        .addon_name("vpc-cni")
+        .configuration_values(
+            "{\n  \"env\" : {\"WARM_PREFIX_TARGET\":\"1\",   \"ENABLE_PREFIX_DELEGATION\": \"true\"}\n}",
+        )
+        .send()
+        .await
+        .unwrap();
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after AWS reformatted the configuration");
+
+    let outputs: Json =
+        serde_json::from_str(&s.run(&["output", "--json"], 0, "output --json").stdout).expect("output is JSON");
+    assert!(outputs["eks.main"]["endpoint"].is_string(), "{outputs}");
+    assert!(outputs["eks.main"]["oidc_issuer"].is_string(), "{outputs}");
+    assert!(
+        outputs["eks.main.service_account[user-service]"]["role_arn"]
+            .as_str()
+            .is_some_and(|a| a.ends_with(&format!("role/{CLUSTER}-sa-user-service"))),
+        "{outputs}"
+    );
+    assert!(outputs["ecr.user-service"]["uri"].as_str().is_some_and(|u| u.ends_with("/user-service")), "{outputs}");
+
+    s.unprotect();
+    let destroy = s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
+    let at = |a: &str| deleted_at(&destroy.stderr, a);
+    let group = at("eks.main.node_group[apps]");
+    for addon in ["coredns", "kube-proxy"] {
+        assert!(at(&format!("eks.main.addon[{addon}]")) < group, "{addon} before the nodes");
+    }
+    // The CNI stays until the nodes are gone, as AWS advises; every add-on before the cluster.
+    assert!(group < at("eks.main.addon[vpc-cni]"));
+    assert!(at("eks.main.addon[vpc-cni]") < at("eks.main"));
+    assert!(group < at("eks.main") && group < at("eks.main.node_role"));
+    for sa in ["user-service", "aws-load-balancer-controller", "cluster-autoscaler"] {
+        assert!(at(&format!("eks.main.service_account[{sa}]")) < at("eks.main.oidc_provider"), "{sa} role first");
+    }
+    assert!(at("eks.main") < at("eks.main.cluster_role") && at("eks.main") < at("eks.main.log_group"));
+    assert_eq!(aws.inventory().await, Vec::<String>::new(), "nothing of the compute tier is left");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_platform_updates_on_moto() {
+    eprintln!(
+        "moto: skipping EKS add-ons (CreateAddon/DescribeAddon answer 404) and Redis (moto never finishes deleting \
+         a replication group); seed_platform_with_addons_on_ministack covers them"
+    );
+    let s = Stack::new(Kind::Moto);
+    s.cut_block("    addons:", 4);
+    s.cut_block("redis:", 0);
+    let aws = Clients::new(&s.emu).await;
+
+    s.run(&["apply", "--auto-approve"], 0, "apply");
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after apply");
+
+    // Scaling, labels, taints (UpdateNodegroupConfig) and logging (UpdateClusterConfig) are
+    // updates in place, never replacements.
+    s.edit("min_size: 2", "min_size: 3");
+    s.edit("max_size: 6", "max_size: 8");
+    s.edit("desired_size: 2", "desired_size: 3");
+    s.edit(
+        "labels: { workload: apps }",
+        "labels: { workload: apps, tier: web }\n        taints: [{ key: dedicated, value: apps, effect: NoSchedule }]",
+    );
+    s.edit("logging: [api, audit, authenticator]", "logging: [api, audit, scheduler]");
+    let plan = s.plan_json(2);
+    assert_eq!(
+        addresses(&plan, "update"),
+        BTreeSet::from(["eks.main".to_owned(), "eks.main.node_group[apps]".to_owned()])
+    );
+    assert!(addresses(&plan, "replace").is_empty(), "{plan}");
+    let group_change = find(&plan, "eks.main.node_group[apps]").unwrap();
+    let changed: BTreeSet<&str> =
+        group_change["attributes"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    // The desired size belongs to the cluster autoscaler after creation: not compared.
+    assert_eq!(changed, BTreeSet::from(["labels", "max_size", "min_size", "taints"]));
+    s.run(&["apply", "--auto-approve"], 0, "apply the updates");
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after the updates");
+    let state = read_state(&s.dir, STACK);
+    let group_id = state["resources"]["eks.main.node_group[apps]"]["id"].as_str().unwrap().to_owned();
+    let (_, group_name) = group_id.split_once(':').unwrap();
+    let g = aws.eks.describe_nodegroup().cluster_name(CLUSTER).nodegroup_name(group_name).send().await.unwrap();
+    let g = g.nodegroup().unwrap();
+    let scaling = g.scaling_config().unwrap();
+    assert_eq!((scaling.min_size(), scaling.max_size()), (Some(3), Some(8)));
+    assert_eq!(g.labels().unwrap().get("tier").map(String::as_str), Some("web"));
+    assert_eq!(g.taints()[0].key(), Some("dedicated"));
+    let c = aws.eks.describe_cluster().name(CLUSTER).send().await.unwrap();
+    let enabled: BTreeSet<&str> = c
+        .cluster()
+        .unwrap()
+        .logging()
+        .unwrap()
+        .cluster_logging()
+        .iter()
+        .filter(|l| l.enabled() == Some(true))
+        .flat_map(|l| l.types().iter().map(|t| t.as_str()))
+        .collect();
+    assert_eq!(enabled, BTreeSet::from(["api", "audit", "scheduler"]));
+
+    // A Kubernetes upgrade that skips a minor version is refused before anything is touched.
+    s.edit("version: \"1.31\"", "version: \"1.33\"");
+    let refused = s.run(&["plan"], 1, "plan skipping a Kubernetes minor version");
+    assert!(refused.stderr.contains("skips 1.32"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("version: \"1.32\""), "{}", refused.stderr);
+    s.edit("version: \"1.33\"", "version: \"1.31\"");
+
+    // New instance types replace the node group, the new one first: capacity never drops.
+    s.edit("instance_types: [m6i.large]", "instance_types: [m7i.large]");
+    let plan = s.plan_json(2);
+    assert_eq!(addresses(&plan, "replace"), BTreeSet::from(["eks.main.node_group[apps]".to_owned()]));
+    let human = s.run(&["plan"], 0, "human plan of the replacement");
+    assert!(human.stdout.contains("the new one is created first"), "{}", human.stdout);
+    let apply = s.run(&["apply", "--auto-approve"], 0, "apply the replacement");
+    let created = apply.stderr.find("create eks.main.node_group[apps]: done").expect("created");
+    let deleted = apply.stderr.find("delete the old generation of eks.main.node_group[apps]: done").expect("deleted");
+    assert!(created < deleted, "{}", apply.stderr);
+    let groups = aws.eks.list_nodegroups().cluster_name(CLUSTER).send().await.unwrap();
+    let state = read_state(&s.dir, STACK);
+    let new_id = state["resources"]["eks.main.node_group[apps]"]["id"].as_str().unwrap();
+    assert_ne!(new_id, group_id);
+    assert_eq!(groups.nodegroups(), [new_id.split_once(':').unwrap().1.to_owned()]);
+    assert!(state["resources"]["eks.main.node_group[apps]"].get("deposed").is_none());
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after the replacement");
+
+    // An apply killed between the new group's creation and the old one's deletion leaves the
+    // old id as deposed in the state: the next apply deletes it.
+    let node_role = aws.iam.get_role().role_name(format!("{CLUSTER}-node")).send().await.unwrap();
+    let private: Vec<String> = ["eu-west-1a", "eu-west-1b"]
+        .iter()
+        .map(|az| state["resources"][format!("network.subnet.private[{az}]")]["id"].as_str().unwrap().to_owned())
+        .collect();
+    aws.eks
+        .create_nodegroup()
+        .cluster_name(CLUSTER)
+        .nodegroup_name("apps-leftover")
+        .node_role(node_role.role().unwrap().arn())
+        .set_subnets(Some(private))
+        .send()
+        .await
+        .unwrap();
+    let mut state = read_state(&s.dir, STACK);
+    state["resources"]["eks.main.node_group[apps]"]["deposed"] = json!([format!("{CLUSTER}:apps-leftover")]);
+    write_state(&s.dir, STACK, &state);
+    let human = s.run(&["plan"], 0, "plan with a deposed node group");
+    assert!(human.stdout.contains("left by an interrupted replacement"), "{}", human.stdout);
+    s.run(&["apply", "--auto-approve"], 0, "apply deletes the leftover");
+    let groups = aws.eks.list_nodegroups().cluster_name(CLUSTER).send().await.unwrap();
+    assert_eq!(groups.nodegroups().len(), 1, "{:?}", groups.nodegroups());
+    assert!(read_state(&s.dir, STACK)["resources"]["eks.main.node_group[apps]"].get("deposed").is_none());
+
+    s.unprotect();
+    s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
+    assert_eq!(aws.inventory().await, Vec::<String>::new(), "nothing of the compute tier is left");
+}
