@@ -87,6 +87,22 @@ impl TagChanges {
         let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
         TagChanges { set, removed }
     }
+
+    /// Sends the changes with the service's own calls — `set` with the tags to add or change,
+    /// `remove` with the keys to drop — each only when it has something to send.
+    pub(crate) async fn send(
+        self,
+        set: impl AsyncFnOnce(BTreeMap<String, String>) -> Result<(), AwsError>,
+        remove: impl AsyncFnOnce(Vec<String>) -> Result<(), AwsError>,
+    ) -> Result<(), AwsError> {
+        if !self.set.is_empty() {
+            set(self.set).await?;
+        }
+        if !self.removed.is_empty() {
+            remove(self.removed).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Whether the attribute differs between `before` and `after`.

@@ -76,8 +76,8 @@ async fn describe(aws: &Aws, repo: &Repository, r: &ReadRequest) -> Result<LiveR
     Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
 }
 
-fn ecr_tags(value: &Value) -> Vec<Tag> {
-    tag_pairs(value).into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
+fn ecr_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
+    pairs.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
 }
 
 fn scanning(attrs: &Attrs) -> ImageScanningConfiguration {
@@ -117,7 +117,7 @@ pub(super) async fn create(aws: &Aws, attrs: &Attrs) -> Result<String, AwsError>
         .repository_name(name)
         .image_scanning_configuration(scanning(attrs))
         .image_tag_mutability(mutability(attrs))
-        .set_tags(Some(ecr_tags(attr(attrs, "tags"))))
+        .set_tags(Some(ecr_tags(tag_pairs(attr(attrs, "tags")))))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("CreateRepository", e))?;
@@ -149,28 +149,19 @@ pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
     if changed(before, after, "lifecycle_policy") {
         put_lifecycle(aws, id, after).await?;
     }
-    let changes = TagChanges::between(before, after);
     let arn = str_attr(before, "arn").unwrap_or_default();
-    if !changes.set.is_empty() {
-        let set = ecr_tags(&Value::Map(changes.set.into_iter().map(|(k, v)| (k, Value::Str(v))).collect()));
-        aws.ecr
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("TagResource", e))?;
-    }
-    if !changes.removed.is_empty() {
-        aws.ecr
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let request = aws.ecr.tag_resource().resource_arn(arn).set_tags(Some(ecr_tags(set)));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("TagResource", e))
+            },
+            async |keys| {
+                let request = aws.ecr.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("UntagResource", e))
+            },
+        )
+        .await
 }
 
 /// Refused by ECR while images remain, unless the stack says `force_delete: true`.

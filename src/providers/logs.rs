@@ -117,27 +117,19 @@ pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
     if super::common::changed(before, after, "retention_days") {
         set_retention(aws, id, after).await?;
     }
-    let changes = TagChanges::between(before, after);
     let arn = str_attr(before, "arn").unwrap_or_default();
-    if !changes.set.is_empty() {
-        aws.logs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(changes.set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("TagResource", e))?;
-    }
-    if !changes.removed.is_empty() {
-        aws.logs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let request = aws.logs.tag_resource().resource_arn(arn).set_tags(Some(set.into_iter().collect()));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("TagResource", e))
+            },
+            async |keys| {
+                let request = aws.logs.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("UntagResource", e))
+            },
+        )
+        .await
 }
 
 pub(super) async fn delete(aws: &Aws, id: &str) -> Result<(), AwsError> {

@@ -74,17 +74,21 @@ impl Aws {
             .with_max_attempts(options.max_attempts.unwrap_or(5))
             .with_initial_backoff(Duration::from_millis(200));
         let config = loader.retry_config(retry).load().await;
+        Aws::from_config(&config, stack)
+    }
+
+    fn from_config(config: &aws_config::SdkConfig, stack: &str) -> Aws {
         Aws {
-            ec2: aws_sdk_ec2::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            elasticache: aws_sdk_elasticache::Client::new(&config),
-            secrets: aws_sdk_secretsmanager::Client::new(&config),
-            ssm: aws_sdk_ssm::Client::new(&config),
-            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            eks: aws_sdk_eks::Client::new(&config),
-            ecr: aws_sdk_ecr::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            rds: aws_sdk_rds::Client::new(config),
+            elasticache: aws_sdk_elasticache::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            eks: aws_sdk_eks::Client::new(config),
+            ecr: aws_sdk_ecr::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
             stack: stack.to_owned(),
         }
     }
@@ -99,19 +103,7 @@ impl Aws {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("eu-west-1"))
             .build();
-        Aws {
-            ec2: aws_sdk_ec2::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            elasticache: aws_sdk_elasticache::Client::new(&config),
-            secrets: aws_sdk_secretsmanager::Client::new(&config),
-            ssm: aws_sdk_ssm::Client::new(&config),
-            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            eks,
-            ecr: aws_sdk_ecr::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            stack: "test".into(),
-        }
+        Aws { eks, ..Aws::from_config(&config, "test") }
     }
 }
 

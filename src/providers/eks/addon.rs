@@ -6,7 +6,7 @@
 use aws_sdk_eks::types::{AddonStatus, ResolveConflicts};
 
 use super::updates::{Target, settle};
-use super::{child_id, child_of, split_id};
+use super::{child_id, child_of, health, split_id};
 use crate::providers::common::{changed, opt_str, str_attr};
 use crate::providers::{Aws, AwsError, ReadRequest, Status};
 use crate::resource::{Attrs, LiveResource, Value, attr};
@@ -165,20 +165,9 @@ pub(super) async fn status(aws: &Aws, id: &str) -> Result<Status, AwsError> {
             | AddonStatus::UpdateFailed
             | AddonStatus::DeleteFailed),
         ) => {
-            let issues: Vec<String> = a
-                .health()
-                .map(|h| h.issues())
-                .unwrap_or_default()
-                .iter()
-                .map(|i| {
-                    format!(
-                        "{}: {}",
-                        i.code().map(|c| c.as_str()).unwrap_or("issue"),
-                        i.message().unwrap_or("no message")
-                    )
-                })
-                .collect();
-            Status::Failed(format!("add-on is {}: {}", s.as_str(), issues.join("; ")))
+            let issues = a.health().map(|h| h.issues()).unwrap_or_default();
+            let issues = health(issues.iter().map(|i| (i.code().map(|c| c.as_str()), i.message())));
+            Status::Failed(format!("add-on is {}: {issues}", s.as_str()))
         }
         _ => Status::Pending,
     })

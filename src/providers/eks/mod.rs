@@ -112,26 +112,26 @@ fn tag_map(value: &Value) -> HashMap<String, String> {
 
 /// Tags an EKS resource by ARN (clusters, node groups, add-ons share TagResource).
 async fn retag(aws: &Aws, arn: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-    let changes = TagChanges::between(before, after);
-    if !changes.set.is_empty() {
-        aws.eks
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(changes.set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("TagResource", e))?;
-    }
-    if !changes.removed.is_empty() {
-        aws.eks
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let request = aws.eks.tag_resource().resource_arn(arn).set_tags(Some(set.into_iter().collect()));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("TagResource", e))
+            },
+            async |keys| {
+                let request = aws.eks.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("UntagResource", e))
+            },
+        )
+        .await
+}
+
+/// EKS's health issues of a node group or add-on, as one line: `code: message; ...`.
+fn health<'a>(issues: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) -> String {
+    let issues: Vec<String> = issues
+        .map(|(code, message)| format!("{}: {}", code.unwrap_or("issue"), message.unwrap_or("no message")))
+        .collect();
+    if issues.is_empty() { "EKS reports no health issue".to_owned() } else { issues.join("; ") }
 }
 
 /// A refusal that clears once IAM has propagated a role created a moment ago: EKS cannot

@@ -15,7 +15,7 @@ use aws_sdk_eks::types::{
 };
 
 use super::updates::{Target, settle};
-use super::{child_id, child_of, retag, role_not_assumable_yet, split_id, tag_map, tags_value};
+use super::{child_id, child_of, health, retag, role_not_assumable_yet, split_id, tag_map, tags_value};
 use crate::providers::common::{
     bool_attr, changed, eventually, int_attr, opt_int, opt_str, sorted_list, str_attr, str_list,
 };
@@ -242,20 +242,9 @@ pub(super) async fn status(aws: &Aws, id: &str) -> Result<Status, AwsError> {
     Ok(match g.status() {
         Some(NodegroupStatus::Active) => Status::Ready,
         Some(s @ (NodegroupStatus::CreateFailed | NodegroupStatus::DeleteFailed | NodegroupStatus::Degraded)) => {
-            let issues: Vec<String> = g
-                .health()
-                .map(|h| h.issues())
-                .unwrap_or_default()
-                .iter()
-                .map(|i| {
-                    format!(
-                        "{}: {}",
-                        i.code().map(|c| c.as_str()).unwrap_or("issue"),
-                        i.message().unwrap_or("no message")
-                    )
-                })
-                .collect();
-            Status::Failed(format!("node group is {}: {}", s.as_str(), issues.join("; ")))
+            let issues = g.health().map(|h| h.issues()).unwrap_or_default();
+            let issues = health(issues.iter().map(|i| (i.code().map(|c| c.as_str()), i.message())));
+            Status::Failed(format!("node group is {}: {issues}", s.as_str()))
         }
         _ => Status::Pending,
     })

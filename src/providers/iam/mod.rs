@@ -47,5 +47,9 @@ pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str) -> Result<(), AwsErr
 
 /// IAM's tags for a `tags` value.
 fn tags(value: &Value) -> Vec<Tag> {
-    tag_pairs(value).into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
+    tags_of(tag_pairs(value))
+}
+
+fn tags_of(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
+    pairs.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
 }

@@ -3,7 +3,9 @@
 //! thumbprint itself (and for EKS issuers trusts its own CA library), which is what
 //! `aws eks` tooling does today; the thumbprints IAM recorded are an output.
 
-use super::tags;
+use aws_sdk_iam::operation::get_open_id_connect_provider::GetOpenIdConnectProviderOutput;
+
+use super::{tags, tags_of};
 use crate::providers::common::{TagChanges, sorted_list, str_attr, str_list, tags_from_pairs};
 use crate::providers::{Aws, AwsError, ReadRequest};
 use crate::resource::{Address, Attrs, LiveResource, Observed, Value, attr};
@@ -53,13 +55,7 @@ async fn list(aws: &Aws) -> Result<Vec<String>, AwsError> {
 async fn find_by_url(aws: &Aws, arns: &[String], url: Option<&str>) -> Result<Option<String>, AwsError> {
     let Some(url) = url else { return Ok(None) };
     for arn in arns {
-        let found = aws
-            .iam
-            .get_open_id_connect_provider()
-            .open_id_connect_provider_arn(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("GetOpenIDConnectProvider", e))?;
+        let found = get(aws, arn).await?;
         if found.url().map(without_scheme) == Some(without_scheme(url)) {
             return Ok(Some(arn.clone()));
         }
@@ -67,14 +63,13 @@ async fn find_by_url(aws: &Aws, arns: &[String], url: Option<&str>) -> Result<Op
     Ok(None)
 }
 
+async fn get(aws: &Aws, arn: &str) -> Result<GetOpenIdConnectProviderOutput, AwsError> {
+    let request = aws.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn);
+    request.send().await.map_err(|e| AwsError::from_sdk("GetOpenIDConnectProvider", e))
+}
+
 async fn describe(aws: &Aws, arn: &str, request: &ReadRequest) -> Result<LiveResource, AwsError> {
-    let found = aws
-        .iam
-        .get_open_id_connect_provider()
-        .open_id_connect_provider_arn(arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("GetOpenIDConnectProvider", e))?;
+    let found = get(aws, arn).await?;
     let live_url = found.url().unwrap_or_default();
     // The scheme is not stored: the URL as applied stands when the rest matches.
     let url = match str_attr(&request.attrs, "url") {
@@ -126,27 +121,23 @@ pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
             .await
             .map_err(|e| AwsError::from_sdk("RemoveClientIDFromOpenIDConnectProvider", e))?;
     }
-    let changes = TagChanges::between(before, after);
-    if !changes.set.is_empty() {
-        let set = tags(&Value::Map(changes.set.into_iter().map(|(k, v)| (k, Value::Str(v))).collect()));
-        aws.iam
-            .tag_open_id_connect_provider()
-            .open_id_connect_provider_arn(id)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("TagOpenIDConnectProvider", e))?;
-    }
-    if !changes.removed.is_empty() {
-        aws.iam
-            .untag_open_id_connect_provider()
-            .open_id_connect_provider_arn(id)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("UntagOpenIDConnectProvider", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let request = aws
+                    .iam
+                    .tag_open_id_connect_provider()
+                    .open_id_connect_provider_arn(id)
+                    .set_tags(Some(tags_of(set)));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("TagOpenIDConnectProvider", e))
+            },
+            async |keys| {
+                let request =
+                    aws.iam.untag_open_id_connect_provider().open_id_connect_provider_arn(id).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("UntagOpenIDConnectProvider", e))
+            },
+        )
+        .await
 }
 
 pub(super) async fn delete(aws: &Aws, id: &str) -> Result<(), AwsError> {

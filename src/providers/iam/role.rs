@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::policy::{from_text, to_text};
-use super::tags;
+use super::{tags, tags_of};
 use crate::providers::common::{TagChanges, changed, eventually, sorted_list, str_attr, str_list, tags_from_pairs};
 use crate::providers::{Aws, AwsError, ReadRequest};
 use crate::resource::{Address, Attrs, LiveResource, Observed, Value, attr};
@@ -175,27 +175,18 @@ pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
     for policy in old.keys().filter(|p| !new.contains_key(*p)) {
         delete_inline(aws, id, policy).await?;
     }
-    let changes = TagChanges::between(before, after);
-    if !changes.set.is_empty() {
-        let set = tags(&Value::Map(changes.set.into_iter().map(|(k, v)| (k, Value::Str(v))).collect()));
-        aws.iam
-            .tag_role()
-            .role_name(id)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("TagRole", e))?;
-    }
-    if !changes.removed.is_empty() {
-        aws.iam
-            .untag_role()
-            .role_name(id)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("UntagRole", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let request = aws.iam.tag_role().role_name(id).set_tags(Some(tags_of(set)));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("TagRole", e))
+            },
+            async |keys| {
+                let request = aws.iam.untag_role().role_name(id).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("UntagRole", e))
+            },
+        )
+        .await
 }
 
 /// Detaches and deletes every policy first (including ones added outside platformctl: IAM
