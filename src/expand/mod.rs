@@ -41,8 +41,25 @@ pub(crate) fn tags(stack: &Stack, address: &Address, name: &str) -> Value {
     let mut tags: BTreeMap<String, Value> = stack.tags.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect();
     tags.insert("Name".into(), Value::str(name));
     tags.insert(STACK_TAG.into(), Value::str(&stack.name));
-    tags.insert(ADDRESS_TAG.into(), Value::str(address.as_str()));
+    tags.insert(ADDRESS_TAG.into(), Value::str(address_tag(address)));
     Value::Map(tags)
+}
+
+/// An address as a tag value. RDS, ElastiCache, IAM, EKS, CloudWatch Logs and others accept
+/// only letters, digits, spaces and `_ . : / = + - @` in tag values (EC2 accepts anything), so
+/// `eks.main.node_group[apps]` is tagged `eks.main.node_group:apps`. Addresses have no `:`
+/// outside their brackets, so the value still names one address.
+pub fn address_tag(address: &Address) -> String {
+    address
+        .as_str()
+        .chars()
+        .filter(|c| *c != ']')
+        .map(|c| match c {
+            '[' => ':',
+            c if c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c) => c,
+            _ => '_',
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -126,6 +143,17 @@ mod tests {
         let mut bigger = stack.clone();
         bigger.compute.eks[0].node_groups[0].instance_types = vec!["m6i.xlarge".into()];
         assert_ne!(name_of(&bigger), original, "new instance types need a new group beside the old");
+    }
+
+    #[test]
+    fn address_tags_use_only_what_every_service_accepts() {
+        let allowed = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
+        let stack = crate::model::test_support::stack_from_file("stacks/user-service.yaml").unwrap();
+        let values: std::collections::BTreeSet<String> =
+            expand(&stack).iter().map(|r| address_tag(&r.address)).collect();
+        assert_eq!(values.len(), expand(&stack).len(), "one tag value per address");
+        assert!(values.iter().all(|v| v.chars().all(allowed)), "{values:?}");
+        assert_eq!(address_tag(&Address::new("log_group[/platform/app#1]")), "log_group:/platform/app_1");
     }
 
     #[test]

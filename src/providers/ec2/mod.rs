@@ -40,7 +40,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use super::common::{TagChanges, eventually, tag_pairs, tags_from_pairs};
 pub(super) use super::common::{opt_str, str_attr};
 use super::{Aws, AwsError, ReadRequest, Status};
-use crate::expand::{ADDRESS_TAG, STACK_TAG};
+use crate::expand::{ADDRESS_TAG, STACK_TAG, address_tag};
 use crate::resource::{Address, Attrs, Kind, LiveResource, Observed, Value, attr};
 
 pub(super) async fn read(
@@ -174,20 +174,23 @@ where
             }
         }
     }
-    let pending: Vec<&str> = requests.iter().filter(|r| r.id.is_none()).map(|r| r.address.as_str()).collect();
+    // Pending creates by the tag value of their address.
+    let pending: HashMap<String, &Address> =
+        requests.iter().filter(|r| r.id.is_none()).map(|r| (address_tag(&r.address), &r.address)).collect();
     let mut by_address: HashMap<String, LiveResource> = HashMap::new();
     if !pending.is_empty() {
         let filters = vec![
             filter(&format!("tag:{STACK_TAG}"), [aws.stack.clone()]),
-            filter(&format!("tag:{ADDRESS_TAG}"), pending.iter().copied()),
+            filter(&format!("tag:{ADDRESS_TAG}"), pending.keys().cloned()),
         ];
         for r in describe(filters).await? {
             let tags = attr(&r.attrs, "tags").as_map();
             let tag = |k: &str| tags.and_then(|t| t.get(k)).and_then(Value::as_str).map(str::to_owned);
-            if let (Some(stack), Some(address)) = (tag(STACK_TAG), tag(ADDRESS_TAG))
+            if let (Some(stack), Some(value)) = (tag(STACK_TAG), tag(ADDRESS_TAG))
                 && stack == aws.stack
-                && pending.contains(&address.as_str())
+                && let Some(address) = pending.get(&value)
             {
+                let address = address.to_string();
                 if let Some(twin) = by_address.get(&address) {
                     tracing::warn!(%address, first = %twin.id, second = %r.id, "two resources carry the same address tag; adopting the first");
                     continue;
