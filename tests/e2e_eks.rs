@@ -259,6 +259,62 @@ async fn check_provisioned(aws: &Clients, state: &Json) {
     }
 }
 
+/// An apply killed right after AWS took a create leaves a pending entry without an id: the
+/// next run finds each kind by its name (or, for the OIDC provider, its issuer URL) and adopts
+/// it, never creating a twin.
+async fn adopts_interrupted_creates(s: &Stack, aws: &Clients) {
+    let interrupted = [
+        "eks.main",
+        "eks.main.cluster_role",
+        "eks.main.oidc_provider",
+        "eks.main.node_group[apps]",
+        "eks.main.addon[coredns]",
+        "eks.main.service_account[user-service]",
+        "ecr.user-service",
+        "log_group[/platform/user-service]",
+    ];
+    let before = read_state(&s.dir, STACK);
+    let inventory = aws.inventory().await;
+    let mut state = before.clone();
+    for address in interrupted {
+        let entry = &mut state["resources"][address];
+        entry["id"] = Json::Null;
+        entry["pending"] = json!({"operation": "create", "token": "t", "started_at": "2026-01-01T00:00:00Z"});
+    }
+    write_state(&s.dir, STACK, &state);
+    let plan = s.run(&["plan", "--detailed-exitcode"], 0, "plan with pending creates");
+    assert!(plan.stdout.contains("Found in AWS after an interrupted apply"), "{}", plan.stdout);
+    s.run(&["apply", "--auto-approve"], 0, "apply adopts");
+    let after = read_state(&s.dir, STACK);
+    for address in interrupted {
+        assert_eq!(after["resources"][address]["id"], before["resources"][address]["id"], "{address} not adopted");
+        assert!(after["resources"][address].get("pending").is_none(), "{address} still pending");
+    }
+    assert_eq!(aws.inventory().await, inventory, "adoption created twins");
+}
+
+/// `platformctl kubeconfig` merges an entry from the state: the cluster's endpoint and CA,
+/// a user that runs `aws eks get-token`, a current context.
+fn writes_a_kubeconfig(s: &Stack) {
+    let path = s.dir.join("kubeconfig");
+    std::fs::write(&path, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n").unwrap();
+    let path_arg = path.to_str().unwrap();
+    s.run(&["kubeconfig", "main", "--kubeconfig", path_arg, "--alias", "seed"], 0, "kubeconfig");
+    let config: Json = serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let state = read_state(&s.dir, STACK);
+    let outputs = &state["resources"]["eks.main"]["outputs"];
+    assert_eq!(config["current-context"], "seed");
+    assert_eq!(config["clusters"][0]["name"], outputs["arn"]);
+    assert_eq!(config["clusters"][0]["cluster"]["server"], outputs["endpoint"]);
+    let args = &config["users"][0]["user"]["exec"]["args"];
+    assert_eq!(
+        args,
+        &json!(["--region", "eu-west-1", "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"])
+    );
+    let unknown = s.run(&["kubeconfig", "nope", "--kubeconfig", path_arg], 1, "kubeconfig of an unknown cluster");
+    assert!(unknown.stderr.contains("no EKS cluster `nope`") && unknown.stderr.contains("main"), "{}", unknown.stderr);
+}
+
 /// Position of `delete <address>: done` in a destroy's stderr.
 fn deleted_at(stderr: &str, address: &str) -> usize {
     stderr.find(&format!("delete {address}: done")).unwrap_or_else(|| panic!("{address} was not deleted:\n{stderr}"))
@@ -297,6 +353,8 @@ async fn seed_platform_with_addons_on_ministack() {
     s.run(&["plan", "--detailed-exitcode"], 0, "plan after apply");
     let state = read_state(&s.dir, STACK);
     check_provisioned(&aws, &state).await;
+    adopts_interrupted_creates(&s, &aws).await;
+    writes_a_kubeconfig(&s);
 
     let cni = aws.eks.describe_addon().cluster_name(CLUSTER).addon_name("vpc-cni").send().await.unwrap();
     let config: Json = serde_json::from_str(cni.addon().unwrap().configuration_values().unwrap()).unwrap();
