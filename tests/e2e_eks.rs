@@ -36,13 +36,18 @@ struct Stack {
 
 impl Stack {
     fn new(kind: Kind) -> Stack {
-        let (dir, file) = workdir_with("stacks/user-service.yaml");
+        Stack::of(kind, "stacks/user-service.yaml")
+    }
+
+    fn of(kind: Kind, path: &str) -> Stack {
+        let (dir, file) = workdir_with(path);
         let d = dir.path().to_owned();
         Stack { emu: Emulator::start(kind), _dir: dir, dir: d, file }
     }
 
     fn run(&self, args: &[&str], code: i32, what: &str) -> Run {
-        let mut full = vec![args[0], "user-service.yaml"];
+        let file = self.file.file_name().unwrap().to_str().unwrap();
+        let mut full = vec![args[0], file];
         full.extend(&args[1..]);
         self.emu.platformctl(&self.dir, &full).expect(code, what)
     }
@@ -110,9 +115,13 @@ impl Clients {
 
     /// Everything of the compute tier the account still has.
     async fn inventory(&self) -> Vec<String> {
+        self.inventory_of(STACK).await
+    }
+
+    async fn inventory_of(&self, stack: &str) -> Vec<String> {
         let mut found = Vec::new();
         let roles = self.iam.list_roles().send().await.unwrap();
-        for r in roles.roles().iter().filter(|r| r.role_name().starts_with(&format!("{STACK}-"))) {
+        for r in roles.roles().iter().filter(|r| r.role_name().starts_with(&format!("{stack}-"))) {
             found.push(format!("role {}", r.role_name()));
         }
         let providers = self.iam.list_open_id_connect_providers().send().await.unwrap();
@@ -533,4 +542,32 @@ async fn seed_platform_updates_on_moto() {
     s.unprotect();
     s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
     assert_eq!(aws.inventory().await, Vec::<String>::new(), "nothing of the compute tier is left");
+}
+
+/// Seed 003's cluster (examples/eks-node-groups.yaml): two node groups of at least three
+/// nodes over three AZs, the infrastructure one tainted so that only pods tolerating it land
+/// there.
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_003_two_node_groups_on_ministack() {
+    let s = Stack::of(Kind::Ministack, "examples/eks-node-groups.yaml");
+    let aws = Clients::new(&s.emu).await;
+    s.run(&["apply", "--auto-approve"], 0, "apply");
+    s.run(&["plan", "--detailed-exitcode"], 0, "plan after apply");
+    let state = read_state(&s.dir, "platform");
+    let cluster = "platform-main";
+    for (group, tainted) in [("apps", false), ("infrastructure", true)] {
+        let id = state["resources"][format!("eks.main.node_group[{group}]")]["id"].as_str().unwrap().to_owned();
+        let name = id.split_once(':').unwrap().1;
+        let g = aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(name).send().await.unwrap();
+        let g = g.nodegroup().unwrap();
+        assert!(g.scaling_config().unwrap().min_size().unwrap() >= 3, "{group}");
+        assert_eq!(g.subnets().len(), 3, "{group}: one private subnet per AZ");
+        assert_eq!(g.labels().unwrap().get("workload").map(String::as_str), Some(group));
+        let taints: Vec<(Option<&str>, Option<&str>)> =
+            g.taints().iter().map(|t| (t.key(), t.effect().map(|e| e.as_str()))).collect();
+        let expected = if tainted { vec![(Some("dedicated"), Some("NO_SCHEDULE"))] } else { vec![] };
+        assert_eq!(taints, expected, "{group}");
+    }
+    s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
+    assert_eq!(aws.inventory_of("platform").await, Vec::<String>::new(), "nothing left");
 }
