@@ -3,6 +3,7 @@
 //! stages; each stage is its own module.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -13,33 +14,56 @@ use crate::plan::{self, Plan};
 use crate::providers::{Aws, ConnectOptions};
 use crate::refresh::read_live;
 use crate::resource::DesiredResource;
-use crate::state::{LocalStore, State, StateLock, default_state_path};
+use crate::state::{Lock, State, Store};
 
 /// A stack opened for a plan, apply or destroy: validated, its state locked and read.
 pub struct Session {
     pub stack: Stack,
-    pub store: LocalStore,
+    pub store: Store,
     pub state: State,
     pub aws: Aws,
-    _lock: StateLock,
+    lock: Option<Lock>,
 }
 
 /// Where to find the state and how to reach AWS.
 #[derive(Clone, Debug, Default)]
 pub struct SessionOptions {
     pub state_path: Option<PathBuf>,
+    /// `--backend-config KEY=VALUE` pairs, over the stack file's `state:` section.
+    pub backend_config: Vec<(String, String)>,
+    /// How long to wait for another run's lock (`--lock-timeout`); zero fails at once.
+    pub lock_timeout: Duration,
     pub connect: ConnectOptions,
+}
+
+/// The state store a stack file's settings name, without locking it.
+pub async fn open_store(stack_file: &Path, stack: &Stack, options: &SessionOptions) -> anyhow::Result<Store> {
+    let backend = stack.backend.with_overrides(&options.backend_config).map_err(anyhow::Error::msg)?;
+    Ok(Store::open(&backend, stack_file, &stack.name, &stack.region, options.state_path.clone(), &options.connect)
+        .await)
 }
 
 impl Session {
     pub async fn open(stack_file: &Path, operation: &str, options: &SessionOptions) -> anyhow::Result<Session> {
         let (_, stack) = load_stack(stack_file)?;
-        let path = options.state_path.clone().unwrap_or_else(|| default_state_path(stack_file, &stack.name));
-        let lock = StateLock::acquire(&path, operation)?;
-        let store = LocalStore::new(path);
-        let state = store.read(&stack.name, &stack.region)?;
+        let store = open_store(stack_file, &stack, options).await?;
+        let lock = store.lock(operation, options.lock_timeout).await?;
+        let state = match store.read(&stack.name, &stack.region).await {
+            Ok(state) => state,
+            Err(e) => {
+                lock.release().await;
+                return Err(e.into());
+            }
+        };
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
-        Ok(Session { stack, store, state, aws, _lock: lock })
+        Ok(Session { stack, store, state, aws, lock: Some(lock) })
+    }
+
+    /// Releases the state lock. Every command calls it, whatever its outcome.
+    pub async fn close(mut self) {
+        if let Some(lock) = self.lock.take() {
+            lock.release().await;
+        }
     }
 
     /// The resources the stack wants, or none for a destroy.

@@ -22,9 +22,11 @@
 //! an expand module, a `Kind` with its attribute schema, and a provider module. The planner,
 //! graph, state and apply engine do not change.
 
+pub mod adopt;
 pub mod apply;
 pub mod cli;
 pub mod diagnostics;
+pub mod drift;
 pub mod engine;
 pub mod expand;
 pub mod graph;
@@ -36,5 +38,6 @@ pub mod providers;
 pub mod refresh;
 pub mod render;
 pub mod resource;
+pub mod saved_plan;
 pub mod spec;
 pub mod state;

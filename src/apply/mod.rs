@@ -26,7 +26,7 @@ use crate::graph::CycleError;
 use crate::plan::Plan;
 use crate::providers::{self, Aws, AwsError, Status};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Lookup, Observed};
-use crate::state::{LocalStore, Pending, PendingOperation, ResourceState, State, StateError, now_rfc3339};
+use crate::state::{Pending, PendingOperation, ResourceState, State, StateError, Store, now_rfc3339};
 
 #[derive(Clone, Debug)]
 pub struct ApplyOptions {
@@ -91,14 +91,14 @@ type StepResult = Result<Result<(), AwsError>, StateError>;
 /// Shared by the operations running at once: the state and where it is saved.
 struct Ledger {
     state: Mutex<State>,
-    store: LocalStore,
+    store: Store,
 }
 
 impl Ledger {
     async fn record(&self, change: impl FnOnce(&mut State)) -> Result<(), StateError> {
         let mut state = self.state.lock().await;
         change(&mut state);
-        self.store.write(&mut state)
+        self.store.write(&mut state).await
     }
 
     async fn id_of(&self, address: &Address) -> Option<String> {
@@ -111,13 +111,13 @@ pub async fn apply(
     aws: &Aws,
     plan: &Plan,
     mut state: State,
-    store: &LocalStore,
+    store: &Store,
     options: &ApplyOptions,
     progress: &Progress,
 ) -> Result<(State, ApplyReport), ApplyError> {
     let graph = operations(plan, &state)?;
     adopt_what_the_read_found(plan, &mut state);
-    store.write(&mut state)?;
+    store.write(&mut state).await?;
 
     let ledger = Arc::new(Ledger { state: Mutex::new(state), store: store.clone() });
     let plan = Arc::new(plan.clone());

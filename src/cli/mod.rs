@@ -46,12 +46,60 @@ enum Command {
     )]
     Plan {
         stack: PathBuf,
-        /// Print the plan as JSON (docs/plan-json.md) instead of text.
+        /// Print the plan as JSON (docs/plan-json.md) instead of text; same as `--format json`.
         #[arg(long)]
         json: bool,
+        /// `text` (default), `json`, or `markdown` (for a pull request comment).
+        #[arg(long, value_enum)]
+        format: Option<PlanFormat>,
         /// Exit 2 when there are changes, 0 when there are none, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Save the plan to this file; `platformctl apply FILE` then carries out exactly it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Plan the destruction of every resource (for `--out`, then `apply FILE`).
+        #[arg(long)]
+        destroy: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Report every change made in AWS outside platformctl since the last apply (attribute,
+    /// expected, actual; deleted resources), from the state and a live read. Plans nothing.
+    #[command(
+        after_help = "Examples:\n  platformctl drift stacks/user-service.yaml\n  platformctl drift stacks/user-service.yaml --json --detailed-exitcode   # 2 when drifted"
+    )]
+    Drift {
+        stack: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Exit 2 when something drifted, 0 when nothing did, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Bring an existing AWS resource under management as ADDRESS; the next plan shows how it
+    /// differs from the stack file.
+    #[command(after_help = "Example:\n  platformctl import stacks/user-service.yaml ecr.user-service user-service")]
+    Import {
+        stack: PathBuf,
+        /// The resource's address in the stack (as `plan` shows it).
+        address: String,
+        /// The AWS id (as the state records it: a vpc-..., a name, an ARN).
+        aws_id: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Inspect and repair the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Clear a lock a killed run left on an S3 state (local locks go with their process).
+    #[command(after_help = "Example:\n  platformctl force-unlock stacks/user-service.yaml 6f1c...-lock-id")]
+    ForceUnlock {
+        stack: PathBuf,
+        /// The lock id the error of the blocked run printed.
+        lock_id: String,
         #[command(flatten)]
         common: Common,
     },
@@ -60,6 +108,7 @@ enum Command {
         after_help = "Examples:\n  platformctl apply stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve --parallelism 4"
     )]
     Apply {
+        /// The stack file, or a plan file saved with `plan --out`.
         stack: PathBuf,
         #[command(flatten)]
         run: RunOptions,
@@ -85,9 +134,8 @@ enum Command {
         /// Print JSON: `{"<address>": {"endpoint": ..., "port": ..., "secret_arn": ...}}`.
         #[arg(long)]
         json: bool,
-        /// The state file (default: .platformctl/<stack>.state.json beside the stack file).
-        #[arg(long)]
-        state: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
     },
     /// Write or merge a kubeconfig entry for an EKS cluster of the stack (from the state), which
     /// authenticates with `aws eks get-token`, and make it the current context.
@@ -104,12 +152,9 @@ enum Command {
         /// The context name (default: the cluster's ARN, as `aws eks update-kubeconfig`).
         #[arg(long)]
         alias: Option<String>,
-        /// The AWS profile `aws eks get-token` uses.
-        #[arg(long)]
-        profile: Option<String>,
-        /// The state file (default: .platformctl/<stack>.state.json beside the stack file).
-        #[arg(long)]
-        state: Option<PathBuf>,
+        /// `--profile` (or AWS_PROFILE) also goes into the entry, for `aws eks get-token`.
+        #[command(flatten)]
+        common: Common,
     },
     /// Print the JSON Schema of the stack file format.
     #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
@@ -117,6 +162,61 @@ enum Command {
 }
 
 /// How apply and destroy carry out their plan.
+/// How `plan` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Subcommand, Debug)]
+enum StateCommand {
+    /// The addresses the state knows, with kind and AWS id.
+    List {
+        stack: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// One resource's entry, as JSON.
+    Show {
+        stack: PathBuf,
+        address: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Forget a resource: it stays in AWS, platformctl no longer manages it.
+    Rm {
+        stack: PathBuf,
+        address: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Rebuild a lost state from AWS: resources found by their `platformctl:stack` and
+    /// `platformctl:address` tags, or by the names the stack gives them.
+    Recover {
+        stack: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the state (JSON) from its backend, e.g. to move it elsewhere.
+    Pull {
+        stack: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Replace the backend's state with FILE (a state of this stack), e.g. a local state into
+    /// S3. Refuses another history or going back in serial unless --force.
+    Push {
+        stack: PathBuf,
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
 #[derive(Args, Debug, Clone)]
 struct RunOptions {
     /// Do not ask for confirmation (required without a terminal).
@@ -161,6 +261,21 @@ struct Common {
     /// How many times the SDK tries a request that failed with a retryable error.
     #[arg(long, default_value_t = 5)]
     max_attempts: u32,
+    /// Override the stack file's `state:` settings, e.g. `bucket=acme-state` (repeatable;
+    /// keys: backend, bucket, key, region, path).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_backend_config)]
+    backend_config: Vec<(String, String)>,
+    /// Wait this long for another run's state lock instead of failing at once, e.g. `5m`.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
+    lock_timeout: std::time::Duration,
+}
+
+fn parse_backend_config(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or("expected KEY=VALUE, e.g. bucket=acme-platform-state")?;
+    if !crate::model::BACKEND_KEYS.contains(&k) {
+        return Err(format!("unknown key `{k}`; keys are: {}", crate::model::BACKEND_KEYS.join(", ")));
+    }
+    Ok((k.to_owned(), v.to_owned()))
 }
 
 /// Runs the CLI and maps the outcome to an exit code.
@@ -212,6 +327,8 @@ impl Common {
     fn session_options(&self) -> crate::engine::SessionOptions {
         crate::engine::SessionOptions {
             state_path: self.state.clone(),
+            backend_config: self.backend_config.clone(),
+            lock_timeout: self.lock_timeout,
             connect: crate::providers::ConnectOptions {
                 profile: self.profile.clone(),
                 endpoint_url: self.endpoint_url.clone(),

@@ -5,6 +5,7 @@
 //! sections. Nothing here touches AWS: AZ membership, CIDR containment and name rules are
 //! checked offline, so `platformctl validate` works without credentials.
 
+mod backend;
 mod data;
 mod eks;
 mod naming;
@@ -17,6 +18,7 @@ use std::path::Path;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::spec::{LoadedSpec, StackFileError};
 
+pub use backend::{BACKEND_KEYS, Backend};
 pub use data::{
     Aurora, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis,
     Secret, SecretValue,
@@ -38,6 +40,8 @@ pub struct Stack {
     pub security_groups: Vec<SecurityGroup>,
     pub data: DataTier,
     pub compute: ComputeTier,
+    /// Where the state lives.
+    pub backend: Backend,
 }
 
 /// Collects diagnostics for one stack file while sections validate themselves.
@@ -82,10 +86,11 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let data = data::validate(spec, name.as_deref(), network_written, &mut check);
     let base_dir = loaded.path.parent().unwrap_or(Path::new("."));
     let compute = eks::validate(spec, name.as_deref(), network_written, base_dir, &mut check);
+    let backend = backend::validate(spec.state.as_ref(), &mut check);
 
     match (name, region) {
         (Some(name), Some(region)) if diags.is_empty() => {
-            Ok(Stack { name, region, tags, network, security_groups, data, compute })
+            Ok(Stack { name, region, tags, network, security_groups, data, compute, backend })
         }
         _ => Err(diags),
     }

@@ -8,13 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::graph::{CycleError, Graph};
 use crate::resource::{Address, DesiredResource, Kind, Live, LiveResource, Lookup, Observed, OnChange, Value, attr};
 use crate::state::State;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -44,6 +44,19 @@ pub enum Planned {
     KnownAfterApply(Address),
 }
 
+impl<'de> Deserialize<'de> for Planned {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = serde_json::Value::deserialize(d)?;
+        if let serde_json::Value::Object(m) = &json
+            && m.len() == 1
+            && let Some(serde_json::Value::String(a)) = m.get("known_after_apply")
+        {
+            return Ok(Planned::KnownAfterApply(Address::new(a.clone())));
+        }
+        Ok(Planned::Known(Value::from_json(json)))
+    }
+}
+
 fn serialize_unknown<S: serde::Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
     let mut m = s.serialize_map(Some(1))?;
@@ -51,7 +64,7 @@ fn serialize_unknown<S: serde::Serializer>(a: &Address, s: S) -> Result<S::Ok, S
     m.end()
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttrChange {
     pub name: String,
     /// The value in AWS now (`None` for a create).
@@ -62,7 +75,7 @@ pub struct AttrChange {
     pub drift: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub address: Address,
     pub kind: Kind,
@@ -93,8 +106,9 @@ impl Summary {
     }
 }
 
-/// Everything apply needs, decided here.
-#[derive(Clone, Debug, PartialEq)]
+/// Everything apply needs, decided here. Serialisable as a whole for saved plans
+/// (`plan --out`), which hold no secret values because no attribute ever is one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// Sorted by address; resources without changes are not listed.
     pub changes: Vec<Change>,
@@ -119,7 +133,7 @@ pub struct Plan {
 }
 
 /// Old ids of one address still to delete (see `ResourceState::deposed`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Deposed {
     pub address: Address,
     pub kind: Kind,
@@ -127,7 +141,7 @@ pub struct Deposed {
 }
 
 /// A change that destroys stored data.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DataLoss {
     pub address: Address,
     pub action: Action,

@@ -63,18 +63,7 @@ impl Aws {
     /// Credentials and endpoint come the standard SDK way (environment, profiles, SSO,
     /// `AWS_ENDPOINT_URL`); the region comes from the stack.
     pub async fn connect(stack: &str, region: &str, options: &ConnectOptions) -> Aws {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &options.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let retry = RetryConfig::standard()
-            .with_max_attempts(options.max_attempts.unwrap_or(5))
-            .with_initial_backoff(Duration::from_millis(200));
-        let config = loader.retry_config(retry).load().await;
-        Aws::from_config(&config, stack)
+        Aws::from_config(&sdk_config(region, options).await, stack)
     }
 
     fn from_config(config: &aws_config::SdkConfig, stack: &str) -> Aws {
@@ -105,6 +94,30 @@ impl Aws {
             .build();
         Aws { eks, ..Aws::from_config(&config, "test") }
     }
+}
+
+/// The SDK settings for `region`: credentials and endpoint the standard way, the user's
+/// overrides, standard retries.
+pub async fn sdk_config(region: &str, options: &ConnectOptions) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let retry = RetryConfig::standard()
+        .with_max_attempts(options.max_attempts.unwrap_or(5))
+        .with_initial_backoff(Duration::from_millis(200));
+    loader.retry_config(retry).load().await
+}
+
+/// An S3 client for the state bucket. Path-style addressing where the endpoint is overridden
+/// (an emulator, a VPC endpoint by IP), since bucket host names would not resolve there.
+pub async fn s3_client(region: &str, options: &ConnectOptions) -> aws_sdk_s3::Client {
+    let config = sdk_config(region, options).await;
+    let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build();
+    aws_sdk_s3::Client::from_conf(s3)
 }
 
 /// One address to read: its id if known, and its recorded attributes (for natural keys).

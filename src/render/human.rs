@@ -87,14 +87,14 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
     out
 }
 
-fn planned(p: &Planned) -> String {
+pub(super) fn planned(p: &Planned) -> String {
     match p {
         Planned::Known(v) => v.to_string(),
         Planned::KnownAfterApply(a) => format!("(known after apply: from {a})"),
     }
 }
 
-fn attribute_lines(out: &mut String, action: Action, a: &AttrChange) {
+pub(super) fn attribute_lines(out: &mut String, action: Action, a: &AttrChange) {
     let mut notes = Vec::new();
     if a.forces_replacement {
         notes.push("forces replacement");

@@ -4,6 +4,7 @@
 
 pub mod human;
 pub mod json;
+pub mod markdown;
 
 /// Whether stdout should get colour: a terminal, and `NO_COLOR` unset.
 pub fn colour_on_stdout() -> bool {

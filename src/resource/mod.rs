@@ -586,7 +586,7 @@ impl Value {
 }
 
 /// A resource the stack wants to exist.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DesiredResource {
     pub address: Address,
     pub kind: Kind,
@@ -610,7 +610,7 @@ impl DesiredResource {
 }
 
 /// A resource as read from AWS.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiveResource {
     pub id: String,
     /// The managed attributes, in the same shape as the desired ones (ids, not references).

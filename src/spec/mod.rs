@@ -65,6 +65,25 @@ pub struct StackSpec {
     /// CloudWatch Logs log groups, by log group name.
     #[serde(default)]
     pub log_groups: IndexMap<Located<String>, LogGroupSpec>,
+    /// Where the state lives: a local file (default) or S3 with locking.
+    pub state: Option<StateSpec>,
+}
+
+/// Where the stack's state lives. `--backend-config KEY=VALUE` overrides any field.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateSpec {
+    /// `local` (default) or `s3`.
+    pub backend: Located<String>,
+    /// S3: the bucket (turn on versioning: every write is a new version to go back to).
+    pub bucket: Option<Located<String>>,
+    /// S3: the object key, e.g. `prod/user-service.json`; the lock is `<key>.lock`.
+    pub key: Option<Located<String>>,
+    /// S3: the bucket's region; the stack's by default.
+    pub region: Option<Located<String>>,
+    /// local: the state file, relative to the stack file; `.platformctl/<stack>.state.json` by
+    /// default.
+    pub path: Option<Located<String>>,
 }
 
 /// The VPC and its subnets: one public and one private subnet per availability zone.

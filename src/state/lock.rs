@@ -27,6 +27,28 @@ pub enum LockError {
     HeldUnknown { state: PathBuf },
     #[error("cannot lock the state `{state}`: {source}")]
     Io { state: PathBuf, source: std::io::Error },
+    #[error("the state `{state}` is locked by {who}@{host} (pid {pid}, `{operation}`) since {since}, lock id {id}\n  hint: wait for that run (or pass --lock-timeout 5m); if it was killed, `platformctl force-unlock <stack file> {id}`", who = .holder.who, host = .holder.host, pid = .holder.pid, operation = .holder.operation, since = .holder.since, id = .holder.id)]
+    HeldRemote { state: String, holder: Box<LockHolder> },
+    #[error("cannot lock the state `{state}`: {message}")]
+    Remote { state: String, message: String },
+    #[error("the lock of `{state}` has id {actual}, not {given}; nothing was unlocked\n  hint: it is held by {who}@{host} (`{operation}`) since {since}", actual = .holder.id, who = .holder.who, host = .holder.host, operation = .holder.operation, since = .holder.since)]
+    NotYours { state: String, given: String, holder: Box<LockHolder> },
+    #[error("the state `{state}` is not locked")]
+    NotLocked { state: String },
+}
+
+impl LockHolder {
+    /// This process, about to run `operation`.
+    pub fn new(operation: &str) -> LockHolder {
+        LockHolder {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.to_owned(),
+            who: std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()),
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            pid: std::process::id(),
+            since: super::now_rfc3339(),
+        }
+    }
 }
 
 /// Holds the lock until dropped.
@@ -37,6 +59,23 @@ pub struct StateLock {
 }
 
 impl StateLock {
+    /// Takes the lock, retrying until `timeout` while another process holds it.
+    pub async fn acquire_within(
+        state_path: &Path,
+        operation: &str,
+        timeout: std::time::Duration,
+    ) -> Result<StateLock, LockError> {
+        let started = std::time::Instant::now();
+        loop {
+            match StateLock::acquire(state_path, operation) {
+                Err(LockError::Held { .. } | LockError::HeldUnknown { .. }) if started.elapsed() < timeout => {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub fn acquire(state_path: &Path, operation: &str) -> Result<StateLock, LockError> {
         let io = |source| LockError::Io { state: state_path.to_path_buf(), source };
         let mut lock_name = state_path.file_name().unwrap_or_default().to_os_string();
@@ -59,14 +98,7 @@ impl StateLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let holder = LockHolder {
-            id: uuid::Uuid::new_v4().to_string(),
-            operation: operation.to_owned(),
-            who: std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()),
-            host: gethostname::gethostname().to_string_lossy().into_owned(),
-            pid: std::process::id(),
-            since: super::now_rfc3339(),
-        };
+        let holder = LockHolder::new(operation);
         file.set_len(0).map_err(io)?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         file.write_all(serde_json::to_string(&holder).expect("holder serialises").as_bytes()).map_err(io)?;

@@ -7,7 +7,9 @@
 //! token, before the AWS call, and its id is recorded as soon as the call returns. A state
 //! file therefore always knows everything platformctl may have created.
 
+mod backend;
 mod lock;
+mod s3;
 mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::resource::{Address, Attrs, Kind, Value};
 
+pub use backend::{Lock, Store};
 pub use lock::{LockError, LockHolder, StateLock};
 pub use store::{LocalStore, StateError, default_state_path};
 

@@ -13,21 +13,56 @@ pub enum StateError {
     #[error("cannot read state file `{path}`: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error(
-        "state file `{path}` is not valid ({detail})\n  hint: nothing was changed; the previous version is `{backup}` — inspect it and copy it over if it is right"
+        "state `{location}` is not valid ({detail})\n  hint: nothing was changed; the previous version is {backup} — inspect it and put it back if it is right"
     )]
-    Corrupt { path: PathBuf, detail: String, backup: PathBuf },
+    Corrupt { location: String, detail: String, backup: String },
     #[error(
-        "state file `{path}` has format version {found}; this platformctl understands up to {FORMAT_VERSION}\n  hint: upgrade platformctl; nothing was changed"
+        "state `{location}` has format version {found}; this platformctl understands up to {FORMAT_VERSION}\n  hint: upgrade platformctl; nothing was changed"
     )]
-    NewerFormat { path: PathBuf, found: u32 },
+    NewerFormat { location: String, found: u32 },
     #[error(
-        "state file `{path}` belongs to stack `{found}` in {found_region}, not `{expected}` in {expected_region}\n  hint: pass the right `--state`, or the stack file that matches it"
+        "state `{location}` belongs to stack `{found}` in {found_region}, not `{expected}` in {expected_region}\n  hint: pass the right `--state` or backend settings, or the stack file that matches it"
     )]
-    OtherStack { path: PathBuf, found: String, found_region: String, expected: String, expected_region: String },
+    OtherStack { location: String, found: String, found_region: String, expected: String, expected_region: String },
+    #[error("state `{location}`: {message}")]
+    Remote { location: String, message: String },
+    #[error(
+        "state `{location}` was changed by someone else since this run read it; nothing was overwritten\n  hint: another platformctl wrote it without the lock (or the lock was forced); run the command again"
+    )]
+    Conflict { location: String },
     #[error(
         "cannot write state file `{path}`: {source}\n  hint: the resources created so far are listed in the previous state write and in AWS (tag `platformctl:stack`)"
     )]
     Write { path: PathBuf, source: std::io::Error },
+}
+
+/// Checks and parses a state document: format version, shape, and that it is this stack's.
+pub(super) fn parse_state(
+    text: &[u8],
+    stack: &str,
+    region: &str,
+    location: &str,
+    backup: &str,
+) -> Result<State, StateError> {
+    let corrupt =
+        |detail: String| StateError::Corrupt { location: location.to_owned(), detail, backup: backup.to_owned() };
+    let raw: serde_json::Value = serde_json::from_slice(text).map_err(|e| corrupt(e.to_string()))?;
+    let version =
+        raw.get("format_version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no `format_version`".into()))?;
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(StateError::NewerFormat { location: location.to_owned(), found: version as u32 });
+    }
+    let state: State = serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))?;
+    if state.stack != stack || state.region != region {
+        return Err(StateError::OtherStack {
+            location: location.to_owned(),
+            found: state.stack,
+            found_region: state.region,
+            expected: stack.to_owned(),
+            expected_region: region.to_owned(),
+        });
+    }
+    Ok(state)
 }
 
 /// `.platformctl/<stack>.state.json` beside the stack file.
@@ -64,25 +99,8 @@ impl LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::new(stack, region)),
             Err(source) => return Err(StateError::Read { path: self.path.clone(), source }),
         };
-        let corrupt =
-            |detail: String| StateError::Corrupt { path: self.path.clone(), detail, backup: self.backup_path() };
-        let raw: serde_json::Value = serde_json::from_slice(&text).map_err(|e| corrupt(e.to_string()))?;
-        let version =
-            raw.get("format_version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no `format_version`".into()))?;
-        if version > u64::from(FORMAT_VERSION) {
-            return Err(StateError::NewerFormat { path: self.path.clone(), found: version as u32 });
-        }
-        let state: State = serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))?;
-        if state.stack != stack || state.region != region {
-            return Err(StateError::OtherStack {
-                path: self.path.clone(),
-                found: state.stack,
-                found_region: state.region,
-                expected: stack.to_owned(),
-                expected_region: region.to_owned(),
-            });
-        }
-        Ok(state)
+        let location = self.path.display().to_string();
+        parse_state(&text, stack, region, &location, &format!("`{}`", self.backup_path().display()))
     }
 
     /// Writes the state with the next serial: temp file, fsync, keep the old file as the

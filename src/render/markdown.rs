@@ -1,0 +1,76 @@
+//! The plan as a pull request comment (`plan --format markdown`): the counts in the first line,
+//! destructive changes (replace, delete) first and marked, one collapsible block per resource
+//! with its attribute changes, the data-loss warnings. No secret values: none is an attribute.
+
+use std::fmt::Write;
+
+use super::human::attribute_lines;
+use crate::plan::{Action, Change, Plan};
+
+fn heading(plan: &Plan, stack: &str) -> String {
+    let s = plan.summary();
+    if !plan.has_changes() {
+        return format!("**platformctl plan `{stack}`: no changes.** AWS matches the stack.");
+    }
+    format!(
+        "**platformctl plan `{stack}`: {} to create, {} to update, {} to replace, {} to delete.**",
+        s.create, s.update, s.replace, s.delete
+    )
+}
+
+fn block(out: &mut String, plan: &Plan, c: &Change) {
+    let (mark, verb) = match c.action {
+        Action::Create => ("🟢", "create"),
+        Action::Update => ("🟡", "update in place"),
+        Action::Replace => ("🟣", "**replace**"),
+        Action::Delete => ("🔴", "**delete**"),
+    };
+    let id = c.id.as_deref().map(|i| format!(" <code>{i}</code>")).unwrap_or_default();
+    let _ = writeln!(out, "<details><summary>{mark} {verb} <code>{}</code> ({}){id}</summary>\n", c.address, c.kind);
+    for reason in &c.reasons {
+        let _ = writeln!(out, "- {reason}");
+    }
+    if plan.creates_before_destroying(&c.address) {
+        let _ = writeln!(out, "- the new one is created first; the old one is deleted once it is ready");
+    }
+    if let Some(loss) = plan.data_loss.iter().find(|l| l.address == c.address) {
+        let _ = writeln!(out, "- ⚠️ **data loss**: {}", loss.reason);
+    }
+    let mut lines = String::new();
+    for a in &c.attributes {
+        attribute_lines(&mut lines, c.action, a);
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(out, "\n```\n{}```", lines);
+    }
+    let _ = writeln!(out, "\n</details>");
+}
+
+pub fn plan_markdown(plan: &Plan, stack: &str) -> String {
+    let mut out = heading(plan, stack);
+    out.push('\n');
+    if !plan.has_changes() {
+        return out;
+    }
+    if !plan.data_loss.is_empty() {
+        let list: Vec<String> = plan.data_loss.iter().map(|l| format!("`{}`", l.address)).collect();
+        let _ = writeln!(
+            out,
+            "\n> [!WARNING]\n> This plan destroys the data of {}: apply refuses it without `--allow-data-loss`.",
+            list.join(", ")
+        );
+    }
+    let destructive: Vec<&Change> =
+        plan.changes.iter().filter(|c| matches!(c.action, Action::Replace | Action::Delete)).collect();
+    let others: Vec<&Change> =
+        plan.changes.iter().filter(|c| !matches!(c.action, Action::Replace | Action::Delete)).collect();
+    if !destructive.is_empty() {
+        let _ = writeln!(out, "\n#### Destructive changes\n");
+        destructive.iter().for_each(|c| block(&mut out, plan, c));
+    }
+    if !others.is_empty() {
+        let _ = writeln!(out, "\n#### Other changes\n");
+        others.iter().for_each(|c| block(&mut out, plan, c));
+    }
+    out
+}

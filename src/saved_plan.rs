@@ -1,0 +1,146 @@
+//! Saved plans: `plan --out FILE` writes the plan with what it was made from (the stack file's
+//! digest, the state's lineage and serial); `apply FILE` carries out exactly those actions, and
+//! refuses when the state or the stack file moved since. A plan file holds no secret values:
+//! none is ever an attribute.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::plan::Plan;
+use crate::state::State;
+
+/// The marker (and format version) that tells a plan file from a stack file.
+pub const PLAN_FILE_FORMAT: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub platformctl_plan: u32,
+    pub stack: String,
+    pub region: String,
+    /// The stack file, as a path relative to the plan file's directory where possible.
+    pub stack_file: PathBuf,
+    pub stack_sha256: String,
+    /// Where the state lives (a path or `s3://bucket/key`), for messages.
+    pub state: String,
+    pub lineage: String,
+    pub serial: u64,
+    /// Made by `destroy --out`? Then apply destroys.
+    pub destroy: bool,
+    pub plan: Plan,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("cannot read plan file `{}`: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("`{}` is not a platformctl plan file ({detail})", path.display())]
+    Invalid { path: PathBuf, detail: String },
+    #[error(
+        "the plan file was made by a newer platformctl (format {0})\n  hint: apply it with that version, or plan again"
+    )]
+    Newer(u32),
+    #[error("the stack file `{}` changed since the plan was made\n  hint: run `platformctl plan {} --out <file>` again and review the new plan", file.display(), file.display())]
+    StackChanged { file: PathBuf },
+    #[error(
+        "the state `{state}` is another history (lineage {found}, the plan was made against {expected})\n  hint: plan again against this state"
+    )]
+    OtherLineage { state: String, found: String, expected: String },
+    #[error(
+        "the state `{state}` moved since the plan was made (serial {found}, the plan saw {expected}): something was applied in between\n  hint: run `platformctl plan <stack file> --out <file>` again and review the new plan"
+    )]
+    Stale { state: String, found: u64, expected: u64 },
+}
+
+pub fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl SavedPlan {
+    pub fn new(
+        plan: &Plan,
+        state: &State,
+        stack_file: &Path,
+        stack_text: &[u8],
+        location: String,
+        destroy: bool,
+    ) -> Self {
+        SavedPlan {
+            platformctl_plan: PLAN_FILE_FORMAT,
+            stack: state.stack.clone(),
+            region: state.region.clone(),
+            stack_file: stack_file.to_owned(),
+            stack_sha256: digest(stack_text),
+            state: location,
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            destroy,
+            plan: plan.clone(),
+        }
+    }
+
+    /// Writes the plan file; the stack file is recorded relative to the plan file's folder
+    /// when it can be, so a CI artifact keeps working in another checkout path.
+    pub fn write(mut self, out: &Path) -> std::io::Result<()> {
+        if let Some(relative) = relative_to(&self.stack_file, out.parent().unwrap_or(Path::new("."))) {
+            self.stack_file = relative;
+        }
+        let mut text = serde_json::to_vec_pretty(&self).expect("plan serialises");
+        text.push(b'\n');
+        std::fs::write(out, text)
+    }
+
+    /// Reads a plan file, or `None` when `path` is not one (a stack file).
+    pub fn read_if_plan(path: &Path) -> Result<Option<SavedPlan>, SavedPlanError> {
+        let bytes = std::fs::read(path).map_err(|source| SavedPlanError::Read { path: path.to_owned(), source })?;
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Ok(None) };
+        let Some(format) = json.get("platformctl_plan").and_then(|v| v.as_u64()) else { return Ok(None) };
+        if format > u64::from(PLAN_FILE_FORMAT) {
+            return Err(SavedPlanError::Newer(format as u32));
+        }
+        let mut saved: SavedPlan = serde_json::from_value(json)
+            .map_err(|e| SavedPlanError::Invalid { path: path.to_owned(), detail: e.to_string() })?;
+        if saved.stack_file.is_relative() {
+            saved.stack_file = path.parent().unwrap_or(Path::new(".")).join(&saved.stack_file);
+        }
+        Ok(Some(saved))
+    }
+
+    /// Refuses a plan whose stack file or state moved since it was made.
+    pub fn check(&self, stack_text: &[u8], state: &State, location: &str) -> Result<(), SavedPlanError> {
+        if digest(stack_text) != self.stack_sha256 {
+            return Err(SavedPlanError::StackChanged { file: self.stack_file.clone() });
+        }
+        if state.lineage != self.lineage && state.serial > 0 {
+            return Err(SavedPlanError::OtherLineage {
+                state: location.to_owned(),
+                found: state.lineage.clone(),
+                expected: self.lineage.clone(),
+            });
+        }
+        if state.serial != self.serial {
+            return Err(SavedPlanError::Stale {
+                state: location.to_owned(),
+                found: state.serial,
+                expected: self.serial,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `path` relative to `base` when `path` lies under it.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let base = std::fs::canonicalize(if base.as_os_str().is_empty() { Path::new(".") } else { base }).ok()?;
+    let mut up = PathBuf::new();
+    let mut ancestor = base.as_path();
+    loop {
+        if let Ok(rest) = path.strip_prefix(ancestor) {
+            return Some(up.join(rest));
+        }
+        ancestor = ancestor.parent()?;
+        up.push("..");
+    }
+}
