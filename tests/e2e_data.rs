@@ -231,6 +231,13 @@ async fn data_tier(kind: Kind) {
     assert!(refused.stderr.contains("postgres.users"), "{}", refused.stderr);
     let json_plans = s.transcript.clone();
     let state_before_destroy = s.state_text();
+    // Saved plans (`plan --out`) of an apply and of a destroy hold every attribute and every
+    // live read: searched below too.
+    s.run(&["plan", "--out", "apply.plan"], 0, "plan --out");
+    s.run(&["plan", "--destroy", "--out", "destroy.plan"], 0, "plan --destroy --out");
+    let saved_plans =
+        ["apply.plan", "destroy.plan"].map(|f| std::fs::read_to_string(s.dir.join(f)).unwrap()).join("\n");
+    assert!(saved_plans.contains("postgres.users"), "the saved plans cover the database");
     s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
     let snapshots = rds.describe_db_snapshots().db_instance_identifier("user-service-users").send().await.unwrap();
     assert!(
@@ -255,7 +262,12 @@ async fn data_tier(kind: Kind) {
     assert!(s.state()["resources"].as_object().unwrap().is_empty());
 
     // Nowhere but AWS: not in the state (at any point), plans, stdout or stderr.
-    for (what, text) in [("state", &state_before_destroy), ("output", &json_plans), ("transcript", &s.transcript)] {
+    for (what, text) in [
+        ("state", &state_before_destroy),
+        ("output", &json_plans),
+        ("saved plans", &saved_plans),
+        ("transcript", &s.transcript),
+    ] {
         assert!(!text.contains(&password), "the generated password leaked into the {what}");
         assert!(!text.contains(&token), "the generated auth token leaked into the {what}");
     }

@@ -81,12 +81,12 @@ pub struct Change {
     pub kind: Kind,
     pub action: Action,
     /// The AWS id of the existing resource (update, replace, delete).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttrChange>,
     /// Why, in words: "deleted outside platformctl", "`cidr_block` forces replacement".
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     /// The change repairs drift.
     pub drift: bool,

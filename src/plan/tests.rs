@@ -191,3 +191,22 @@ fn unready_resources_are_waited_for() {
     assert!(!p.has_changes());
     assert_eq!(p.wait_for, vec![Address::new("network.nat[eu-west-1a]")]);
 }
+
+#[test]
+fn markdown_for_a_pull_request_puts_destructive_changes_first() {
+    let (state, live) = converged(&desired(USER_SERVICE));
+    let edited = USER_SERVICE
+        .replace("tags: { team: platform }", "tags: { team: payments }")
+        .replace("private_subnets: [10.0.128.0/18, 10.0.192.0/18]", "private_subnets: [10.0.128.0/18, 10.0.192.0/19]")
+        .replace("      - { protocol: tcp, ports: 8000-8100, from: sg:bastion }\n", "")
+        .replace(
+            "  postgres:\n",
+            "  web:\n    description: HTTPS\n    ingress:\n      - { protocol: tcp, port: 443, from: 0.0.0.0/0 }\n  postgres:\n",
+        );
+    let p = plan(&desired(&edited), &state, &live).unwrap();
+    let md = crate::render::markdown::plan_markdown(&p, "user-service");
+    let first = md.lines().next().unwrap();
+    assert!(first.starts_with("**platformctl plan `user-service`: ") && first.contains("to replace"), "{first}");
+    assert!(md.find("#### Destructive changes").unwrap() < md.find("#### Other changes").unwrap());
+    insta::assert_snapshot!(md);
+}

@@ -22,8 +22,8 @@ fn block(out: &mut String, plan: &Plan, c: &Change) {
     let (mark, verb) = match c.action {
         Action::Create => ("🟢", "create"),
         Action::Update => ("🟡", "update in place"),
-        Action::Replace => ("🟣", "**replace**"),
-        Action::Delete => ("🔴", "**delete**"),
+        Action::Replace => ("🟣", "<b>replace</b>"),
+        Action::Delete => ("🔴", "<b>delete</b>"),
     };
     let id = c.id.as_deref().map(|i| format!(" <code>{i}</code>")).unwrap_or_default();
     let _ = writeln!(out, "<details><summary>{mark} {verb} <code>{}</code> ({}){id}</summary>\n", c.address, c.kind);

@@ -1,0 +1,247 @@
+//! End to end, on both emulators' S3: how teams and CI run platformctl. A stack whose state
+//! lives in S3 (`state: { backend: s3 }`):
+//! - a local state pushed to S3, then a plan from S3 has no changes;
+//! - drift made through the AWS SDK is reported (exit 2) and apply repairs it;
+//! - a saved plan applies; one made stale by another apply, or by an edit of the stack file,
+//!   is refused;
+//! - two applies at once: the one holding the lock runs, the other exits 1 naming the holder;
+//! - an apply killed with SIGKILL leaves its lock: the next run names it, `force-unlock` clears
+//!   it, and the next apply converges;
+//! - the state deleted, `state recover` rebuilds it from AWS and the plan has no changes.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::inspect::id;
+use support::{Emulator, Kind, Run};
+
+const BUCKET: &str = "platformctl-team-state";
+const KEY: &str = "team/app.json";
+
+const STACK_FILE: &str = "\
+stack: app
+region: eu-west-1
+tags: { team: platform }
+state:
+  backend: s3
+  bucket: platformctl-team-state
+  key: team/app.json
+network:
+  cidr: 10.40.0.0/16
+  azs: [eu-west-1a, eu-west-1b]
+  public_subnets:  [10.40.0.0/20, 10.40.16.0/20]
+  private_subnets: [10.40.128.0/18, 10.40.192.0/18]
+  nat_gateways: single
+security_groups:
+  web:
+    description: HTTPS from anywhere
+    ingress:
+      - { protocol: tcp, port: 443, from: 0.0.0.0/0 }
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn teams_on_moto() {
+    teams(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn teams_on_ministack() {
+    teams(Kind::Ministack).await;
+}
+
+struct Team {
+    emu: Emulator,
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    s3: aws_sdk_s3::Client,
+}
+
+impl Team {
+    fn run(&self, args: &[&str], code: i32, what: &str) -> Run {
+        self.emu.platformctl(&self.dir, args).expect(code, what)
+    }
+
+    /// Starts `platformctl` without waiting for it.
+    fn spawn(&self, args: &[&str]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_platformctl"))
+            .current_dir(&self.dir)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_ENDPOINT_URL", &self.emu.endpoint)
+            .env_remove("AWS_PROFILE")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start platformctl")
+    }
+
+    async fn lock_exists(&self) -> bool {
+        self.s3.head_object().bucket(BUCKET).key(format!("{KEY}.lock")).send().await.is_ok()
+    }
+
+    /// Waits until a run holds the S3 lock.
+    async fn wait_for_lock(&self, child: &mut Child) {
+        let started = Instant::now();
+        while !self.lock_exists().await {
+            assert!(child.try_wait().unwrap().is_none(), "the run ended before it was seen holding the lock");
+            assert!(started.elapsed() < Duration::from_secs(30), "no lock appeared");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let path = self.dir.join("app.yaml");
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        assert!(yaml.contains(from), "the stack file has no `{from}`");
+        std::fs::write(&path, yaml.replacen(from, to, 1)).unwrap();
+    }
+
+    async fn s3_state(&self) -> serde_json::Value {
+        let out = self.s3.get_object().bucket(BUCKET).key(KEY).send().await.unwrap();
+        serde_json::from_slice(&out.body.collect().await.unwrap().into_bytes()).unwrap()
+    }
+}
+
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill {signal}");
+}
+
+fn finish(child: Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+async fn teams(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let config = emu.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    s3.create_bucket()
+        .bucket(BUCKET)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.yaml"), STACK_FILE).unwrap();
+    let t = Team { emu, dir: dir.path().to_owned(), _dir: dir, s3 };
+
+    // A state made locally moves to S3; S3 then answers the plan.
+    t.run(&["apply", "app.yaml", "--auto-approve", "--backend-config", "backend=local"], 0, "local apply");
+    let local = Path::new(".platformctl").join("app.state.json");
+    t.run(&["state", "push", "app.yaml", local.to_str().unwrap()], 0, "state push");
+    assert_eq!(t.s3_state().await["stack"], "app");
+    t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "plan from S3 after the push");
+    // Pushing it again would take S3 back a serial: refused without --force.
+    let again = t.run(&["state", "push", "app.yaml", local.to_str().unwrap()], 1, "the same push again");
+    assert!(again.stderr.contains("is older"), "{}", again.stderr);
+    let listed = t.run(&["state", "list", "app.yaml"], 0, "state list");
+    assert!(listed.stdout.contains("network.vpc\tvpc\tvpc-"), "{}", listed.stdout);
+
+    // Drift made behind platformctl's back is reported, then repaired by apply.
+    let state = t.s3_state().await;
+    let subnet = id(&state, "network.subnet.public[eu-west-1a]");
+    let ec2 = t.emu.ec2().await;
+    ec2.modify_subnet_attribute()
+        .subnet_id(&subnet)
+        .map_public_ip_on_launch(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build())
+        .send()
+        .await
+        .unwrap();
+    let drift = t.run(&["drift", "app.yaml", "--detailed-exitcode"], 2, "drift");
+    assert!(drift.stdout.contains("network.subnet.public[eu-west-1a]"), "{}", drift.stdout);
+    assert!(drift.stdout.contains("map_public_ip_on_launch: expected true, actual false"), "{}", drift.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&t.run(&["drift", "app.yaml", "--json"], 0, "drift --json").stdout).unwrap();
+    assert_eq!(json["drift"][0]["attributes"][0]["name"], "map_public_ip_on_launch");
+    t.run(&["apply", "app.yaml", "--auto-approve"], 0, "apply repairs the drift");
+    t.run(&["drift", "app.yaml", "--detailed-exitcode"], 0, "no drift after the repair");
+
+    // Saved plans: applied as saved; refused once stale or once the stack file changed.
+    t.edit("team: platform", "team: payments");
+    t.run(&["plan", "app.yaml", "--out", "tags.plan"], 0, "plan --out");
+    let applied = t.run(&["apply", "tags.plan"], 0, "apply the saved plan");
+    assert!(applied.stderr.contains("Apply complete"), "{}", applied.stderr);
+    t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "nothing left after the saved plan");
+    t.edit("team: payments", "team: platform");
+    t.run(&["plan", "app.yaml", "--out", "stale.plan"], 0, "plan --out");
+    t.run(&["apply", "app.yaml", "--auto-approve"], 0, "another apply first");
+    let stale = t.run(&["apply", "stale.plan"], 1, "apply a stale plan");
+    assert!(stale.stderr.contains("moved since the plan was made"), "{}", stale.stderr);
+    t.edit("port: 443", "port: 8443");
+    t.run(&["plan", "app.yaml", "--out", "edited.plan"], 0, "plan --out");
+    t.edit("port: 8443", "port: 9443");
+    let edited = t.run(&["apply", "edited.plan"], 1, "apply a plan whose stack file changed");
+    assert!(edited.stderr.contains("stack file") && edited.stderr.contains("changed"), "{}", edited.stderr);
+    t.edit("port: 9443", "port: 443");
+
+    // Two applies at once: the first holds the lock (frozen with SIGSTOP while it does), the
+    // second exits 1 naming it; the first then finishes.
+    t.edit("team: platform", "team: web");
+    let mut first = t.spawn(&["apply", "app.yaml", "--auto-approve", "--parallelism", "1"]);
+    t.wait_for_lock(&mut first).await;
+    signal(&first, "-STOP");
+    let second = t.run(&["apply", "app.yaml", "--auto-approve"], 1, "second apply");
+    assert!(second.stderr.contains("is locked by"), "{}", second.stderr);
+    assert!(second.stderr.contains(&format!("pid {}", first.id())), "{}", second.stderr);
+    signal(&first, "-CONT");
+    let first = finish(first);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(!t.lock_exists().await, "the lock is released at the end");
+    t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "converged");
+
+    // SIGKILL leaves the lock behind; force-unlock with the id the next run names clears it.
+    t.edit("team: web", "team: api");
+    let mut killed = t.spawn(&["apply", "app.yaml", "--auto-approve", "--parallelism", "1"]);
+    t.wait_for_lock(&mut killed).await;
+    killed.kill().unwrap();
+    let _ = killed.wait();
+    assert!(t.lock_exists().await, "a killed run cannot release its lock");
+    let blocked = t.run(&["plan", "app.yaml"], 1, "plan while a dead run holds the lock");
+    let lock_id = blocked
+        .stderr
+        .split("lock id ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no lock id in:\n{}", blocked.stderr))
+        .to_owned();
+    let wrong = t.run(&["force-unlock", "app.yaml", "not-the-id"], 1, "force-unlock with a wrong id");
+    assert!(wrong.stderr.contains("nothing was unlocked"), "{}", wrong.stderr);
+    t.run(&["force-unlock", "app.yaml", &lock_id], 0, "force-unlock");
+    t.run(&["apply", "app.yaml", "--auto-approve"], 0, "apply after the unlock");
+    t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "converged after the kill");
+
+    // The state lost: recovered from AWS's tags and names, the plan has no changes.
+    let before = t.s3_state().await;
+    t.s3.delete_object().bucket(BUCKET).key(KEY).send().await.unwrap();
+    let recovered = t.run(&["state", "recover", "app.yaml"], 0, "state recover");
+    assert!(recovered.stdout.contains("Recovered"), "{}", recovered.stdout);
+    t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "plan after recover");
+    let after = t.s3_state().await;
+    for address in ["network.vpc", "network.nat[eu-west-1a]", "security_group.web.ingress[tcp:443:0.0.0.0/0]"] {
+        assert_eq!(after["resources"][address]["id"], before["resources"][address]["id"], "{address}");
+    }
+    let refused = t.run(&["state", "recover", "app.yaml"], 1, "recover over a live state");
+    assert!(refused.stderr.contains("is not lost"), "{}", refused.stderr);
+
+    t.run(&["destroy", "app.yaml", "--auto-approve"], 0, "destroy");
+    assert!(read_state_is_empty(&t.s3_state().await));
+}
+
+fn read_state_is_empty(state: &serde_json::Value) -> bool {
+    state["resources"].as_object().is_some_and(|r| r.is_empty())
+}
