@@ -238,6 +238,18 @@ async fn teams(kind: Kind) {
     let refused = t.run(&["state", "recover", "app.yaml"], 1, "recover over a live state");
     assert!(refused.stderr.contains("is not lost"), "{}", refused.stderr);
 
+    // Forgotten, then imported by its id: managed again, and nothing differs from the stack.
+    let group = id(&after, "security_group.web");
+    t.run(&["state", "rm", "app.yaml", "security_group.web"], 0, "state rm");
+    let plan = t.run(&["plan", "app.yaml", "--detailed-exitcode"], 2, "plan after state rm");
+    assert!(plan.stdout.contains("+ security_group.web (security_group)"), "{}", plan.stdout);
+    let unknown = t.run(&["import", "app.yaml", "security_group.nope", &group], 1, "import to an unknown address");
+    assert!(unknown.stderr.contains("not a resource of this stack"), "{}", unknown.stderr);
+    t.run(&["import", "app.yaml", "security_group.web", &group], 0, "import");
+    t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "plan after import");
+    let shown = t.run(&["state", "show", "app.yaml", "security_group.web"], 0, "state show");
+    assert!(shown.stdout.contains(&group), "{}", shown.stdout);
+
     t.run(&["destroy", "app.yaml", "--auto-approve"], 0, "destroy");
     assert!(read_state_is_empty(&t.s3_state().await));
 }
