@@ -2,6 +2,7 @@
 //! the state, read live AWS, plan, apply. Holds no logic of its own beyond the order of the
 //! stages; each stage is its own module.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use crate::model::{Stack, load_stack};
 use crate::plan::{self, Plan};
 use crate::providers::{Aws, ConnectOptions};
 use crate::refresh::read_live;
-use crate::resource::DesiredResource;
+use crate::resource::{Address, DesiredResource, LiveResource};
 use crate::state::{Lock, State, Store};
 
 /// A stack opened for a plan, apply or destroy: validated, its state locked and read.
@@ -22,6 +23,8 @@ pub struct Session {
     pub store: Store,
     pub state: State,
     pub aws: Aws,
+    /// Resources another stack lends this one (`network: { from_stack }`), by address.
+    pub lent: BTreeMap<Address, LiveResource>,
     lock: Option<Lock>,
 }
 
@@ -56,7 +59,47 @@ impl Session {
             }
         };
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
-        Ok(Session { stack, store, state, aws, lock: Some(lock) })
+        let mut session = Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock) };
+        if let Err(e) = session.borrow_network().await {
+            session.close().await;
+            return Err(e);
+        }
+        Ok(session)
+    }
+
+    /// With `network: { from_stack }`, reads the other stack's state: its network becomes this
+    /// stack's (for expansion) and its resources are lent to plans.
+    async fn borrow_network(&mut self) -> anyhow::Result<()> {
+        let Some(from) = self.stack.network_from.clone() else { return Ok(()) };
+        let other = self.store.sibling(&from);
+        let state = other.read(&from, &self.stack.region).await?;
+        let network = crate::cross_stack::network_of(&state).with_context(|| {
+            format!(
+                "stack `{from}` has no applied network in {}\n  hint: apply `{from}` first (its state sits beside this stack's: same backend settings)",
+                other.location()
+            )
+        })?;
+        self.stack.network = Some(network);
+        self.lent = crate::cross_stack::lent_resources(&state);
+        if !self.state.uses_stacks.contains(&from) {
+            self.state.uses_stacks = vec![from];
+        }
+        Ok(())
+    }
+
+    /// Refuses to destroy a stack whose outputs other stacks on the same backend still use.
+    pub async fn check_no_users(&self) -> anyhow::Result<()> {
+        let users = self.store.users_of(&self.stack.name).await?;
+        if !users.is_empty() {
+            anyhow::bail!(
+                "refusing to destroy `{}`: {} still use{} its network\n  hint: destroy {} first, or pass --force; nothing was changed",
+                self.stack.name,
+                users.join(", "),
+                if users.len() == 1 { "s" } else { "" },
+                users.join(", ")
+            );
+        }
+        Ok(())
     }
 
     /// Releases the state lock. Every command calls it, whatever its outcome.
@@ -73,7 +116,10 @@ impl Session {
 
     /// Reads live AWS for everything in the state and plans against it.
     pub async fn plan(&self, destroy: bool) -> anyhow::Result<Plan> {
-        let live = read_live(&self.aws, &self.state).await?;
+        let mut live = read_live(&self.aws, &self.state).await?;
+        for (address, lent) in &self.lent {
+            live.insert(address.clone(), crate::resource::Observed::Present(lent.clone()));
+        }
         let plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
         if !plan.refused.is_empty() {
             anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));

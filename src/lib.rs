@@ -25,6 +25,7 @@
 pub mod adopt;
 pub mod apply;
 pub mod cli;
+pub mod cross_stack;
 pub mod diagnostics;
 pub mod drift;
 pub mod engine;

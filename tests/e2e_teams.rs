@@ -257,3 +257,88 @@ async fn teams(kind: Kind) {
 fn read_state_is_empty(state: &serde_json::Value) -> bool {
     state["resources"].as_object().is_some_and(|r| r.is_empty())
 }
+
+const NETWORKING: &str = "\
+stack: networking
+region: eu-west-1
+state: { backend: s3, bucket: platformctl-team-state, key: team/networking.json }
+network:
+  cidr: 10.50.0.0/16
+  azs: [eu-west-1a, eu-west-1b]
+  public_subnets:  [10.50.0.0/20, 10.50.16.0/20]
+  private_subnets: [10.50.128.0/18, 10.50.192.0/18]
+  nat_gateways: single
+";
+
+const USES_NETWORKING: &str = "\
+stack: orders
+region: eu-west-1
+state: { backend: s3, bucket: platformctl-team-state, key: team/orders.json }
+network: { from_stack: networking }
+security_groups:
+  api:
+    description: API from the private subnets
+    ingress:
+      - { protocol: tcp, port: 8080, from: private_subnets }
+";
+
+/// Seed 003's split states: `orders` uses the network `networking` created, through its state
+/// beside its own (S3 on moto, local files on ministack), and `networking` cannot be destroyed
+/// while `orders` still uses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_stack_network_on_moto() {
+    cross_stack(Kind::Moto, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_stack_network_on_ministack() {
+    cross_stack(Kind::Ministack, false).await;
+}
+
+async fn cross_stack(kind: Kind, s3_backend: bool) {
+    let emu = Emulator::start(kind);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let local = |yaml: &str| yaml.lines().filter(|l| !l.starts_with("state:")).collect::<Vec<_>>().join("\n") + "\n";
+    if s3_backend {
+        let config = emu.sdk_config().await;
+        let s3 =
+            aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+        let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+            .build();
+        s3.create_bucket().bucket(BUCKET).create_bucket_configuration(location).send().await.unwrap();
+        std::fs::write(d.join("networking.yaml"), NETWORKING).unwrap();
+        std::fs::write(d.join("orders.yaml"), USES_NETWORKING).unwrap();
+    } else {
+        std::fs::write(d.join("networking.yaml"), local(NETWORKING)).unwrap();
+        std::fs::write(d.join("orders.yaml"), local(USES_NETWORKING)).unwrap();
+    }
+    let run = |args: &[&str], code: i32, what: &str| emu.platformctl(d, args).expect(code, what);
+
+    let early = run(&["plan", "orders.yaml"], 1, "plan before the network exists");
+    assert!(early.stderr.contains("stack `networking` has no applied network"), "{}", early.stderr);
+    run(&["apply", "networking.yaml", "--auto-approve"], 0, "apply networking");
+    let plan = run(&["plan", "orders.yaml", "--detailed-exitcode"], 2, "plan orders");
+    assert!(!plan.stdout.contains("network.vpc ("), "orders must not plan the network:\n{}", plan.stdout);
+    assert!(plan.stdout.contains("10.50.128.0/18"), "rules from the other stack's private subnets:\n{}", plan.stdout);
+    run(&["apply", "orders.yaml", "--auto-approve"], 0, "apply orders");
+    run(&["plan", "orders.yaml", "--detailed-exitcode"], 0, "orders converged");
+
+    let ec2 = emu.ec2().await;
+    let groups = ec2.describe_security_groups().send().await.unwrap();
+    let api = groups.security_groups().iter().find(|g| g.group_name() == Some("orders-api")).expect("orders-api");
+    let vpcs = ec2.describe_vpcs().send().await.unwrap();
+    let networking_vpc = vpcs
+        .vpcs()
+        .iter()
+        .find(|v| v.cidr_block() == Some("10.50.0.0/16"))
+        .and_then(|v| v.vpc_id())
+        .expect("networking's VPC");
+    assert_eq!(api.vpc_id(), Some(networking_vpc), "the group lives in the other stack's VPC");
+
+    let refused = run(&["destroy", "networking.yaml", "--auto-approve"], 1, "destroy networking first");
+    assert!(refused.stderr.contains("orders still uses its network"), "{}", refused.stderr);
+    run(&["destroy", "orders.yaml", "--auto-approve"], 0, "destroy orders");
+    run(&["destroy", "networking.yaml", "--auto-approve"], 0, "destroy networking");
+}

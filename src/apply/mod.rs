@@ -234,7 +234,12 @@ async fn run(
 /// Outputs referred to are read again first: an endpoint can change after the resource was
 /// created (an Aurora cluster's, once it has instances).
 /// A state that fails to save is fatal (outer error), as in every step.
-async fn resolved(aws: &Aws, ledger: &Ledger, d: &DesiredResource) -> Result<Result<Attrs, AwsError>, StateError> {
+async fn resolved(
+    aws: &Aws,
+    plan: &Plan,
+    ledger: &Ledger,
+    d: &DesiredResource,
+) -> Result<Result<Attrs, AwsError>, StateError> {
     let mut referenced = BTreeSet::new();
     d.attrs.values().for_each(|v| v.output_refs(&mut referenced));
     for address in referenced {
@@ -246,8 +251,13 @@ async fn resolved(aws: &Aws, ledger: &Ledger, d: &DesiredResource) -> Result<Res
         }
     }
     let state = ledger.state.lock().await;
-    let id = |a: &Address| state.id_of(a).map(str::to_owned);
-    let output = |a: &Address, name: &str| state.output_of(a, name).cloned();
+    // What this stack's state does not know is lent by another stack (its network): the plan's
+    // live read carries those.
+    let lent = |a: &Address| plan.live.get(a).filter(|_| !state.resources.contains_key(a));
+    let id = |a: &Address| state.id_of(a).map(str::to_owned).or_else(|| lent(a).map(|l| l.id.clone()));
+    let output = |a: &Address, name: &str| {
+        state.output_of(a, name).cloned().or_else(|| lent(a).and_then(|l| l.outputs.get(name).cloned()))
+    };
     let lookup = Lookup { id: &id, output: &output };
     Ok(d.attrs
         .iter()
@@ -294,7 +304,7 @@ async fn create(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = match resolved(aws, ledger, d).await? {
+    let attrs = match resolved(aws, plan, ledger, d).await? {
         Ok(attrs) => attrs,
         Err(e) => return Ok(Err(e)),
     };
@@ -371,7 +381,7 @@ async fn update(
     options: &ApplyOptions,
 ) -> StepResult {
     let d = &plan.desired[address];
-    let attrs = match resolved(aws, ledger, d).await? {
+    let attrs = match resolved(aws, plan, ledger, d).await? {
         Ok(attrs) => attrs,
         Err(e) => return Ok(Err(e)),
     };

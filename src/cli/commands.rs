@@ -125,6 +125,9 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
     let destroy = destroy || saved.as_ref().is_some_and(|s| s.destroy);
     let operation = if destroy { "destroy" } else { "apply" };
     with_session(&stack, operation, common, false, async |session| {
+        if destroy && !run.force {
+            session.check_no_users().await?;
+        }
         let plan = match &saved {
             Some(saved) => {
                 let source = std::fs::read(&stack).with_context(|| format!("reading {}", stack.display()))?;

@@ -229,6 +229,9 @@ struct RunOptions {
     /// are still taken unless the stack says `final_snapshot: false`).
     #[arg(long)]
     allow_data_loss: bool,
+    /// Destroy even while other stacks use this stack's network (`network: { from_stack }`).
+    #[arg(long)]
+    force: bool,
     /// How long to wait for one kind of resource, e.g. `db_instance=2h` (repeatable). Defaults:
     /// 90m for RDS, 60m for ElastiCache, 20m for the rest.
     #[arg(long, value_name = "KIND=DURATION", value_parser = parse_wait_timeout)]

@@ -27,7 +27,10 @@ pub const ADDRESS_TAG: &str = "platformctl:address";
 pub fn expand(stack: &Stack) -> Vec<DesiredResource> {
     let mut out = Vec::new();
     if let Some(net) = &stack.network {
-        network::expand(stack, net, &mut out);
+        // Another stack's network is referred to, never declared here.
+        if stack.network_from.is_none() {
+            network::expand(stack, net, &mut out);
+        }
         security_groups::expand(stack, net, &mut out);
         data::expand(stack, net, &mut out);
         eks::expand_clusters(stack, net, &mut out);

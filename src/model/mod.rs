@@ -36,7 +36,11 @@ pub struct Stack {
     pub region: String,
     /// User tags, applied to every taggable resource.
     pub tags: BTreeMap<String, String>,
+    /// The stack's own network, or (with `network_from`) the other stack's, filled in from its
+    /// state when a session opens (`engine`).
     pub network: Option<Network>,
+    /// `network: { from_stack: ... }`: the stack whose network this one uses.
+    pub network_from: Option<String>,
     pub security_groups: Vec<SecurityGroup>,
     pub data: DataTier,
     pub compute: ComputeTier,
@@ -87,10 +91,22 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let base_dir = loaded.path.parent().unwrap_or(Path::new("."));
     let compute = eks::validate(spec, name.as_deref(), network_written, base_dir, &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
+    let network_from = spec.network_from.as_ref().and_then(|from| {
+        if !naming::is_identifier_part(from) || Some(from.as_str()) == name.as_deref() {
+            check.error(
+                from.location(),
+                "network.from_stack",
+                format!("`{}` is not another stack's name", from.value()),
+                "name the stack that declares the network, e.g. `from_stack: networking`",
+            );
+            return None;
+        }
+        Some(from.value().clone())
+    });
 
     match (name, region) {
         (Some(name), Some(region)) if diags.is_empty() => {
-            Ok(Stack { name, region, tags, network, security_groups, data, compute, backend })
+            Ok(Stack { name, region, tags, network, network_from, security_groups, data, compute, backend })
         }
         _ => Err(diags),
     }
@@ -99,7 +115,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
 /// The file has a network section, even one too broken to read (whose errors are already
 /// reported): sections that refer to it should not add "no network" on top.
 fn spec_has_network(loaded: &LoadedSpec) -> bool {
-    loaded.spec.network.is_some() || loaded.unreadable_sections.iter().any(|s| s == "network")
+    loaded.spec.network.is_some()
+        || loaded.spec.network_from.is_some()
+        || loaded.unreadable_sections.iter().any(|s| s == "network")
 }
 
 #[cfg(test)]

@@ -203,7 +203,8 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
     let mut graph = Graph::new();
     for d in desired {
         graph.add_node(d.address.clone());
-        for dep in &d.depends_on {
+        // Resources of another stack (its network) are referred to, not planned.
+        for dep in d.depends_on.iter().filter(|dep| by_address.contains_key(*dep)) {
             graph.add_edge(d.address.clone(), dep.clone());
         }
     }

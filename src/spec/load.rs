@@ -128,6 +128,9 @@ fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String
             "stack" => spec.stack = section(value, name, diags),
             "region" => spec.region = section(value, name, diags),
             "tags" => spec.tags = section(value, name, diags).unwrap_or_default(),
+            "network" if value.as_mapping().is_some_and(|m| m.get_node("from_stack").is_some()) => {
+                spec.network_from = section::<super::NetworkFromSpec>(value, name, diags).map(|n| n.from_stack)
+            }
             "network" => spec.network = section(value, name, diags),
             "security_groups" => spec.security_groups = named_entries(value, name, diags),
             "secrets" => spec.secrets = named_entries(value, name, diags),

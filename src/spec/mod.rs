@@ -39,8 +39,14 @@ pub struct StackSpec {
     /// Tags added to every taggable resource of the stack.
     #[serde(default)]
     pub tags: IndexMap<Located<String>, Located<String>>,
-    /// The stack's VPC: subnets, gateways and routes.
+    /// The stack's VPC: subnets, gateways and routes — or `{ from_stack: <name> }` to use the
+    /// network another stack of the same state backend created (seed 003's split states).
+    #[schemars(with = "Option<NetworkSection>")]
     pub network: Option<NetworkSpec>,
+    /// `network: { from_stack: ... }`, read into its own field (see `load`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub network_from: Option<Located<String>>,
     /// Security groups in the stack's VPC, by name.
     #[serde(default)]
     pub security_groups: IndexMap<Located<String>, SecurityGroupSpec>,
@@ -101,6 +107,24 @@ pub struct NetworkSpec {
     /// NAT gateways for the private subnets' internet access.
     #[serde(default)]
     pub nat_gateways: Option<Located<NatGatewaysSpec>>,
+}
+
+/// What the schema shows for `network`: a network of the stack's own, or another stack's.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NetworkSection {
+    Own(Box<NetworkSpec>),
+    FromStack(NetworkFromSpec),
+}
+
+/// Another stack's network, used through its state: its VPC and subnets are referred to, never
+/// changed; destroying that stack is refused while this one uses it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFromSpec {
+    /// The other stack's name (its state is found through this stack's backend settings).
+    pub from_stack: Located<String>,
 }
 
 /// How many NAT gateways the private subnets use.

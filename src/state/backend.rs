@@ -67,6 +67,47 @@ impl Store {
         }
     }
 
+    /// The store of another stack on the same backend: `<dir>/<stack>.state.json` beside a
+    /// local state, `<key prefix>/<stack>.json` beside an S3 one.
+    pub fn sibling(&self, stack: &str) -> Store {
+        match self {
+            Store::Local(l) => Store::Local(LocalStore::new(l.path().with_file_name(format!("{stack}.state.json")))),
+            Store::S3(s) => {
+                let key = match s.key.rsplit_once('/') {
+                    Some((dir, _)) => format!("{dir}/{stack}.json"),
+                    None => format!("{stack}.json"),
+                };
+                Store::S3(s.with_key(key))
+            }
+        }
+    }
+
+    /// The stacks beside this one whose states still have resources and say they use `stack`.
+    pub async fn users_of(&self, stack: &str) -> Result<Vec<String>, StateError> {
+        let documents: Vec<Vec<u8>> = match self {
+            Store::Local(l) => {
+                let dir = l.path().parent().unwrap_or(Path::new("."));
+                let entries = std::fs::read_dir(dir).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
+                entries
+                    .iter()
+                    .map(|e| e.path())
+                    .filter(|p| p != l.path() && p.to_string_lossy().ends_with(".state.json"))
+                    .filter_map(|p| std::fs::read(p).ok())
+                    .collect()
+            }
+            Store::S3(s) => s.siblings().await?,
+        };
+        let mut users = Vec::new();
+        for doc in documents {
+            let Ok(other) = serde_json::from_slice::<State>(&doc) else { continue };
+            if other.stack != stack && !other.resources.is_empty() && other.uses_stacks.iter().any(|u| u == stack) {
+                users.push(other.stack);
+            }
+        }
+        users.sort();
+        Ok(users)
+    }
+
     /// Takes the state's lock for `operation`, waiting up to `timeout` for another holder.
     pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<Lock, LockError> {
         match self {

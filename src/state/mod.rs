@@ -35,6 +35,10 @@ pub struct State {
     /// Grows by one on every write.
     pub serial: u64,
     pub resources: BTreeMap<Address, ResourceState>,
+    /// Stacks whose outputs this one uses (`network: { from_stack }`): their destroy is refused
+    /// while this state still has resources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses_stacks: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +90,7 @@ impl State {
             lineage: uuid::Uuid::new_v4().to_string(),
             serial: 0,
             resources: BTreeMap::new(),
+            uses_stacks: Vec::new(),
         }
     }
 

@@ -48,6 +48,35 @@ impl S3Store {
         S3Store { client, bucket, key, etag: Arc::new(Mutex::new(None)) }
     }
 
+    /// The same bucket and client, another key.
+    pub fn with_key(&self, key: String) -> S3Store {
+        S3Store::new(self.client.clone(), self.bucket.clone(), key)
+    }
+
+    /// The state documents beside this one (same key prefix), for `users_of`.
+    pub async fn siblings(&self) -> Result<Vec<Vec<u8>>, StateError> {
+        let prefix = self.key.rsplit_once('/').map(|(dir, _)| format!("{dir}/")).unwrap_or_default();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(&prefix).into_paginator().send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| s3_error("ListObjectsV2", &self.location(), e))?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                let nested = key[prefix.len()..].contains('/');
+                if key != self.key && key.ends_with(".json") && !nested {
+                    keys.push(key.to_owned());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for key in keys {
+            if let Some(doc) = self.with_key(key).read_raw().await? {
+                out.push(doc);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
