@@ -102,3 +102,39 @@ fn shipped_schema_is_current() {
         "docs/stack.schema.json is stale: run `cargo run -- schema > docs/stack.schema.json`"
     );
 }
+
+/// Team and CI commands facing bad input: clear errors with hints, never a panic, nothing
+/// touched. None of these reach AWS.
+#[test]
+fn state_and_plan_file_mistakes_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("s3.yaml"),
+        "stack: app\nregion: eu-west-1\nstate:\n  backend: s3\n  key: /absolute.json\n  path: here.json\n",
+    )
+    .unwrap();
+    let bad_state = platformctl(d, &["validate", "s3.yaml"]).expect(1, "s3 backend without a bucket");
+    assert!(bad_state.stderr.contains("the s3 backend needs `bucket`"), "{}", bad_state.stderr);
+    assert!(bad_state.stderr.contains("is not an object key"), "{}", bad_state.stderr);
+    assert!(bad_state.stderr.contains("`path` is for the local backend"), "{}", bad_state.stderr);
+
+    std::fs::write(d.join("app.yaml"), "stack: app\nregion: eu-west-1\n").unwrap();
+    let key = platformctl(d, &["plan", "app.yaml", "--backend-config", "colour=red"]).expect(1, "unknown key");
+    assert!(key.stderr.contains("unknown key `colour`"), "{}", key.stderr);
+    let unlock = platformctl(d, &["force-unlock", "app.yaml", "some-id"]).expect(1, "force-unlock a local state");
+    assert!(unlock.stderr.contains("is not locked"), "{}", unlock.stderr);
+    let show = platformctl(d, &["state", "show", "app.yaml", "network.vpc"]).expect(1, "state show of nothing");
+    assert!(show.stderr.contains("`network.vpc` is not in the state"), "{}", show.stderr);
+
+    std::fs::write(d.join("broken.plan"), "{\"platformctl_plan\": 1, \"stack\": \"app\"}").unwrap();
+    let broken = platformctl(d, &["apply", "broken.plan"]).expect(1, "a broken plan file");
+    assert!(broken.stderr.contains("is not a platformctl plan file"), "{}", broken.stderr);
+    std::fs::write(d.join("future.plan"), "{\"platformctl_plan\": 99}").unwrap();
+    let future = platformctl(d, &["apply", "future.plan"]).expect(1, "a plan file from the future");
+    assert!(future.stderr.contains("newer platformctl"), "{}", future.stderr);
+
+    std::fs::write(d.join("self.yaml"), "stack: app\nregion: eu-west-1\nnetwork: { from_stack: app }\n").unwrap();
+    let own = platformctl(d, &["validate", "self.yaml"]).expect(1, "a stack using its own network");
+    assert!(own.stderr.contains("is not another stack's name"), "{}", own.stderr);
+}

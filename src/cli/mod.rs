@@ -283,7 +283,14 @@ fn parse_backend_config(s: &str) -> Result<(String, String), String> {
 
 /// Runs the CLI and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1, not clap's 2: 2 means "changes present" for `--detailed-exitcode`.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::ERROR } else { exit::OK });
+        }
+    };
     init_logging(cli.verbose);
     match commands::run(cli.command) {
         Ok(code) => ExitCode::from(code),
