@@ -108,6 +108,17 @@ impl Team {
     }
 }
 
+/// The team's state bucket, and a client for it (path-style: the emulator is an IP).
+async fn state_bucket(emu: &Emulator) -> aws_sdk_s3::Client {
+    let config = emu.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    s3.create_bucket().bucket(BUCKET).create_bucket_configuration(location).send().await.unwrap();
+    s3
+}
+
 fn signal(child: &Child, signal: &str) {
     let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success(), "kill {signal}");
@@ -124,18 +135,7 @@ fn finish(child: Child) -> Run {
 
 async fn teams(kind: Kind) {
     let emu = Emulator::start(kind);
-    let config = emu.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-    s3.create_bucket()
-        .bucket(BUCKET)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let s3 = state_bucket(&emu).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("app.yaml"), STACK_FILE).unwrap();
     let t = Team { emu, dir: dir.path().to_owned(), _dir: dir, s3 };
@@ -301,13 +301,7 @@ async fn cross_stack(kind: Kind, s3_backend: bool) {
     let d = dir.path();
     let local = |yaml: &str| yaml.lines().filter(|l| !l.starts_with("state:")).collect::<Vec<_>>().join("\n") + "\n";
     if s3_backend {
-        let config = emu.sdk_config().await;
-        let s3 =
-            aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-        let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-            .build();
-        s3.create_bucket().bucket(BUCKET).create_bucket_configuration(location).send().await.unwrap();
+        state_bucket(&emu).await;
         std::fs::write(d.join("networking.yaml"), NETWORKING).unwrap();
         std::fs::write(d.join("orders.yaml"), USES_NETWORKING).unwrap();
     } else {
