@@ -225,6 +225,20 @@ async fn teams(kind: Kind) {
     t.run(&["apply", "app.yaml", "--auto-approve"], 0, "apply after the unlock");
     t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "converged after the kill");
 
+    // Ctrl-C (SIGINT) while a run holds the lock: the run stops and releases it.
+    let mut interrupted = t.spawn(&["plan", "app.yaml"]);
+    t.wait_for_lock(&mut interrupted).await;
+    signal(&interrupted, "-STOP");
+    signal(&interrupted, "-INT");
+    signal(&interrupted, "-CONT");
+    let interrupted = finish(interrupted);
+    assert!(
+        interrupted.code == 0 || interrupted.stderr.contains("interrupted; nothing was changed"),
+        "{}",
+        interrupted.stderr
+    );
+    assert!(!t.lock_exists().await, "Ctrl-C released the lock");
+
     // The state lost: recovered from AWS's tags and names, the plan has no changes.
     let before = t.s3_state().await;
     t.s3.delete_object().bucket(BUCKET).key(KEY).send().await.unwrap();

@@ -126,7 +126,7 @@ pub async fn apply(
     let mut running: JoinSet<(Op, StepResult)> = JoinSet::new();
     let mut stopping = false;
     let mut state_error: Option<StateError> = None;
-    let interrupt = tokio::signal::ctrl_c();
+    let interrupt = crate::interrupt::wait();
     tokio::pin!(interrupt);
 
     loop {

@@ -42,7 +42,12 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
 }
 
 fn block_on<F: std::future::Future<Output = anyhow::Result<u8>>>(f: F) -> anyhow::Result<u8> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?.block_on(f)
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async {
+        crate::interrupt::install();
+        f.await
+    })
 }
 
 fn println_stdout(text: &str) -> anyhow::Result<()> {
@@ -73,10 +78,12 @@ async fn with_session<T>(
     work: impl AsyncFnOnce(&mut Session) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let mut session = Session::open(stack, operation, &common.session_options()).await?;
-    let result = if interruptible {
+    let result = if crate::interrupt::happened() {
+        Err(anyhow::anyhow!("interrupted; nothing was changed"))
+    } else if interruptible {
         tokio::select! {
             r = work(&mut session) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted; nothing was changed")),
+            _ = crate::interrupt::wait() => Err(anyhow::anyhow!("interrupted; nothing was changed")),
         }
     } else {
         work(&mut session).await
@@ -134,7 +141,11 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
                 saved.check(&source, &session.state, &session.store.location())?;
                 saved.plan.clone()
             }
-            None => session.plan(destroy).await?,
+            // Ctrl-C before anything changes: stop, release the lock, change nothing.
+            None => tokio::select! {
+                plan = session.plan(destroy) => plan?,
+                _ = crate::interrupt::wait() => anyhow::bail!("interrupted; nothing was changed"),
+            },
         };
         println_stdout(&render::human::plan_text(&plan, render::colour_on_stdout()))?;
         if !plan.has_work() {
@@ -146,7 +157,13 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
         // A saved plan was reviewed when it was made: applying the file is the approval.
         if saved.is_none() && plan.has_changes() && !run.auto_approve {
             let question = if destroy { "Destroy every resource listed above?" } else { "Apply the changes above?" };
-            if !confirm(question)? {
+            // The answer is read on a blocking thread so that Ctrl-C still ends the run (and
+            // releases the lock) while the question waits.
+            let answer = tokio::select! {
+                answer = tokio::task::spawn_blocking(move || confirm(question)) => answer??,
+                _ = crate::interrupt::wait() => anyhow::bail!("interrupted; nothing was changed"),
+            };
+            if !answer {
                 eprintln!("Nothing was changed.");
                 return Ok(exit::ERROR);
             }

@@ -35,6 +35,8 @@ pub enum LockError {
     NotYours { state: String, given: String, holder: Box<LockHolder> },
     #[error("the state `{state}` is not locked")]
     NotLocked { state: String },
+    #[error("interrupted while waiting for the lock of `{state}`; nothing was changed")]
+    Interrupted { state: String },
 }
 
 impl LockHolder {
@@ -69,6 +71,9 @@ impl StateLock {
         loop {
             match StateLock::acquire(state_path, operation) {
                 Err(LockError::Held { .. } | LockError::HeldUnknown { .. }) if started.elapsed() < timeout => {
+                    if crate::interrupt::happened() {
+                        return Err(LockError::Interrupted { state: state_path.display().to_string() });
+                    }
                     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 }
                 other => return other,

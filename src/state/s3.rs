@@ -188,6 +188,9 @@ impl S3Store {
                             None => LockError::HeldUnknown { state: self.location().into() },
                         });
                     }
+                    if crate::interrupt::happened() {
+                        return Err(LockError::Interrupted { state: self.location() });
+                    }
                     tokio::time::sleep(delay.min(timeout.saturating_sub(started.elapsed()))).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
                 }
