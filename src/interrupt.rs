@@ -3,6 +3,11 @@
 //! stage checks (`happened`) or waits for (`wait`). So a Ctrl-C that lands while a state lock is
 //! being taken still ends in a released lock, and one that lands before an apply starts is not
 //! missed by it.
+//!
+//! A second Ctrl-C exits at once (status 130). That loses nothing: the state is written after
+//! every step, each write atomic, and a create in flight is recorded as pending with the token
+//! that lets the next run find it. Only an S3 lock cannot be released that fast: the message
+//! says how to clear it.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +16,13 @@ use tokio::sync::Notify;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static NOTIFY: OnceLock<Notify> = OnceLock::new();
+/// `force-unlock` hint for the S3 lock this process holds, if any.
+static HELD_LOCK: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Remembers (or forgets) the S3 lock this process holds, for the second Ctrl-C's message.
+pub fn holding_remote_lock(hint: Option<String>) {
+    *HELD_LOCK.lock().unwrap_or_else(|e| e.into_inner()) = hint;
+}
 
 fn notify() -> &'static Notify {
     NOTIFY.get_or_init(Notify::new)
@@ -39,7 +51,20 @@ pub fn install() {
 }
 
 fn raise() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        let lock = HELD_LOCK.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut message = String::from(
+            "\ninterrupted again: exiting now. The state records every step that finished (creates in flight as pending, found again by the next run); run the command again to continue.",
+        );
+        if let Some(hint) = lock {
+            message.push_str(&format!("\nThe S3 state lock stays held: {hint}"));
+        }
+        eprintln!("{message}");
+        std::process::exit(130);
+    }
+    eprintln!(
+        "\ninterrupted: starting nothing new, finishing what is in flight, then saving the state (Ctrl-C again to exit at once)"
+    );
     notify().notify_waiters();
 }
 

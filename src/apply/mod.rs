@@ -163,7 +163,6 @@ pub async fn apply(
                 }
             }
             _ = &mut interrupt, if !stopping => {
-                progress.line("interrupted: starting nothing new; waiting for the operations in flight, then saving the state");
                 report.interrupted = true;
                 stopping = true;
             }

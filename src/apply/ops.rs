@@ -209,3 +209,83 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::plan::plan;
+    use crate::resource::{Attrs, DesiredResource, Kind, Live, LiveResource, Observed};
+    use crate::state::ResourceState;
+
+    /// A random DAG over `n` resources: each may depend on any with a smaller index.
+    fn dag() -> impl Strategy<Value = Vec<Vec<usize>>> {
+        (1usize..30).prop_flat_map(|n| {
+            (0..n)
+                .map(|i| {
+                    proptest::collection::vec(0..i.max(1), 0..=i.min(4))
+                        .prop_map(move |d| if i == 0 { vec![] } else { d })
+                })
+                .collect::<Vec<_>>()
+        })
+    }
+
+    fn address(i: usize) -> Address {
+        Address::new(format!("r{i:02}"))
+    }
+
+    fn position(order: &[Op], kind: OpKind, a: &Address) -> usize {
+        order.iter().position(|o| o.kind == kind && &o.address == a).unwrap()
+    }
+
+    proptest! {
+        /// Creates always come after what they depend on; a destroy deletes in the reverse.
+        #[test]
+        fn creates_follow_dependencies_and_deletes_reverse_them(deps in dag()) {
+            let desired: Vec<DesiredResource> = deps
+                .iter()
+                .enumerate()
+                .map(|(i, ds)| {
+                    let mut d = DesiredResource::new(address(i), Kind::Vpc, Attrs::new());
+                    for j in ds {
+                        d = d.after(&address(*j));
+                    }
+                    d
+                })
+                .collect();
+            let empty = State::new("s", "eu-west-1");
+            let p = plan(&desired, &empty, &Live::new()).unwrap();
+            let creates = operations(&p, &empty).unwrap().order().unwrap();
+            for d in &desired {
+                for dep in &d.depends_on {
+                    prop_assert!(position(&creates, OpKind::Create, dep) < position(&creates, OpKind::Create, &d.address));
+                }
+            }
+
+            let mut state = State::new("s", "eu-west-1");
+            let mut live = Live::new();
+            for d in &desired {
+                let id = format!("id-{}", d.address);
+                state.resources.insert(d.address.clone(), ResourceState {
+                    kind: d.kind,
+                    id: Some(id.clone()),
+                    attributes: Attrs::new(),
+                    dependencies: d.depends_on.clone(),
+                    outputs: Attrs::new(),
+                    pending: None,
+                    deposed: vec![],
+                });
+                live.insert(d.address.clone(), Observed::Present(LiveResource { id, attrs: Attrs::new(), ready: true, outputs: Attrs::new() }));
+            }
+            let destroy = plan(&[], &state, &live).unwrap();
+            let deletes = operations(&destroy, &state).unwrap().order().unwrap();
+            prop_assert_eq!(deletes.len(), desired.len());
+            for d in &desired {
+                for dep in &d.depends_on {
+                    prop_assert!(position(&deletes, OpKind::Delete, &d.address) < position(&deletes, OpKind::Delete, dep));
+                }
+            }
+        }
+    }
+}

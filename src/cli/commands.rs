@@ -395,8 +395,14 @@ async fn output(stack: &Path, json: bool, common: &Common) -> anyhow::Result<u8>
 
 fn summarise(report: &ApplyReport, destroy: bool, state: &str) -> u8 {
     let verb = if destroy { "Destroy" } else { "Apply" };
+    let retries = crate::providers::retries();
+    let retried = if retries > 0 {
+        format!(", {retries} AWS requests retried (throttling or server errors)")
+    } else {
+        String::new()
+    };
     if report.succeeded() {
-        eprintln!("{verb} complete: {} operations. State: {state}", report.completed.len());
+        eprintln!("{verb} complete: {} operations{retried}. State: {state}", report.completed.len());
         return exit::OK;
     }
     for f in &report.failed {

@@ -162,6 +162,13 @@ enum Command {
 }
 
 /// How apply and destroy carry out their plan.
+/// The SDK's retry modes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RetryMode {
+    Standard,
+    Adaptive,
+}
+
 /// How `plan` prints.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum PlanFormat {
@@ -261,9 +268,14 @@ struct Common {
     /// Send AWS requests to this endpoint (an emulator, a VPC endpoint).
     #[arg(long)]
     endpoint_url: Option<String>,
-    /// How many times the SDK tries a request that failed with a retryable error.
+    /// How many times the SDK tries a request that failed with a retryable error (throttling,
+    /// 5xx, timeouts), backing off exponentially with jitter.
     #[arg(long, default_value_t = 5)]
     max_attempts: u32,
+    /// `standard` (default) or `adaptive`: adaptive also slows the request rate down on
+    /// throttling, for accounts near their API limits.
+    #[arg(long, value_enum, default_value = "standard")]
+    retry_mode: RetryMode,
     /// Override the stack file's `state:` settings, e.g. `bucket=acme-state` (repeatable;
     /// keys: backend, bucket, key, region, path).
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_backend_config)]
@@ -343,6 +355,7 @@ impl Common {
                 profile: self.profile.clone(),
                 endpoint_url: self.endpoint_url.clone(),
                 max_attempts: Some(self.max_attempts),
+                adaptive_retries: self.retry_mode == RetryMode::Adaptive,
             },
         }
     }

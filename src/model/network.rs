@@ -234,3 +234,45 @@ mod tests {
         assert!(out.contains("`nonsense` is not an IPv4 CIDR block"), "{out}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::test_support::stack_from;
+    use super::*;
+
+    fn block() -> impl Strategy<Value = Ipv4Net> {
+        // Blocks inside 10.0.0.0/8, /16 to /28, of any alignment the prefix allows.
+        (16u8..=28, any::<u32>()).prop_map(|(prefix, bits)| {
+            Ipv4Net::new(std::net::Ipv4Addr::from(0x0A00_0000 | (bits & 0x00FF_FFFF)), prefix).unwrap().trunc()
+        })
+    }
+
+    proptest! {
+        /// Overlap is symmetric, and exactly "some address is in both".
+        #[test]
+        fn overlap_matches_address_sets(a in block(), b in block()) {
+            prop_assert_eq!(overlaps(a, b), overlaps(b, a));
+            let shared = a.contains(&b.network()) || a.contains(&b.broadcast()) || b.contains(&a.network());
+            prop_assert_eq!(overlaps(a, b), shared);
+        }
+
+        /// Validation accepts a network exactly when every subnet lies in the VPC and no two
+        /// subnets share an address.
+        #[test]
+        fn subnets_are_accepted_exactly_when_inside_and_disjoint(
+            vpc_bits in any::<u32>(),
+            subnets in proptest::collection::vec(block(), 4),
+        ) {
+            let vpc = Ipv4Net::new(std::net::Ipv4Addr::from(0x0A00_0000 | (vpc_bits & 0x00FF_0000)), 16).unwrap();
+            let inside = subnets.iter().all(|s| vpc.contains(s));
+            let disjoint = (0..4).all(|i| (0..i).all(|j| !overlaps(subnets[i], subnets[j])));
+            let src = format!(
+                "stack: s\nregion: eu-west-1\nnetwork:\n  cidr: {vpc}\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [{}, {}]\n  private_subnets: [{}, {}]\n",
+                subnets[0], subnets[1], subnets[2], subnets[3]
+            );
+            prop_assert_eq!(stack_from(&src).is_ok(), inside && disjoint, "{}", src);
+        }
+    }
+}

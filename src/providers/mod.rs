@@ -23,6 +23,7 @@ mod error;
 mod iam;
 mod logs;
 mod rds;
+mod retries;
 mod secrets;
 mod ssm;
 
@@ -34,6 +35,7 @@ use aws_config::{BehaviorVersion, Region};
 use crate::resource::{Address, Attrs, Kind, Observed};
 
 pub use error::AwsError;
+pub use retries::retries;
 
 /// SDK clients for one region.
 #[derive(Clone, Debug)]
@@ -57,6 +59,8 @@ pub struct ConnectOptions {
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
     pub max_attempts: Option<u32>,
+    /// The SDK's `adaptive` retry mode (client-side rate limiting) instead of `standard`.
+    pub adaptive_retries: bool,
 }
 
 impl Aws {
@@ -67,17 +71,25 @@ impl Aws {
     }
 
     fn from_config(config: &aws_config::SdkConfig, stack: &str) -> Aws {
+        // Every client counts its retries (`retries::retries`) for the apply summary.
+        macro_rules! client {
+            ($service:ident) => {
+                $service::Client::from_conf(
+                    $service::config::Builder::from(config).interceptor(retries::RetryCounter).build(),
+                )
+            };
+        }
         Aws {
-            ec2: aws_sdk_ec2::Client::new(config),
-            rds: aws_sdk_rds::Client::new(config),
-            elasticache: aws_sdk_elasticache::Client::new(config),
-            secrets: aws_sdk_secretsmanager::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
-            autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            eks: aws_sdk_eks::Client::new(config),
-            ecr: aws_sdk_ecr::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            ec2: client!(aws_sdk_ec2),
+            rds: client!(aws_sdk_rds),
+            elasticache: client!(aws_sdk_elasticache),
+            secrets: client!(aws_sdk_secretsmanager),
+            ssm: client!(aws_sdk_ssm),
+            autoscaling: client!(aws_sdk_applicationautoscaling),
+            iam: client!(aws_sdk_iam),
+            eks: client!(aws_sdk_eks),
+            ecr: client!(aws_sdk_ecr),
+            logs: client!(aws_sdk_cloudwatchlogs),
             stack: stack.to_owned(),
         }
     }
@@ -106,9 +118,9 @@ pub async fn sdk_config(region: &str, options: &ConnectOptions) -> aws_config::S
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let retry = RetryConfig::standard()
-        .with_max_attempts(options.max_attempts.unwrap_or(5))
-        .with_initial_backoff(Duration::from_millis(200));
+    let retry = if options.adaptive_retries { RetryConfig::adaptive() } else { RetryConfig::standard() };
+    let retry =
+        retry.with_max_attempts(options.max_attempts.unwrap_or(5)).with_initial_backoff(Duration::from_millis(200));
     loader.retry_config(retry).load().await
 }
 
@@ -116,7 +128,10 @@ pub async fn sdk_config(region: &str, options: &ConnectOptions) -> aws_config::S
 /// (an emulator, a VPC endpoint by IP), since bucket host names would not resolve there.
 pub async fn s3_client(region: &str, options: &ConnectOptions) -> aws_sdk_s3::Client {
     let config = sdk_config(region, options).await;
-    let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build();
+    let s3 = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(config.endpoint_url().is_some())
+        .interceptor(retries::RetryCounter)
+        .build();
     aws_sdk_s3::Client::from_conf(s3)
 }
 

@@ -180,7 +180,13 @@ impl S3Store {
                 .send()
                 .await;
             match put {
-                Ok(_) => return Ok(S3Lock { store: self.clone(), holder }),
+                Ok(_) => {
+                    crate::interrupt::holding_remote_lock(Some(format!(
+                        "clear it with `platformctl force-unlock <stack file> {}`",
+                        holder.id
+                    )));
+                    return Ok(S3Lock { store: self.clone(), holder });
+                }
                 Err(e) if precondition_failed(&e) => {
                     if started.elapsed() >= timeout {
                         return Err(match self.lock_holder().await? {
@@ -232,6 +238,8 @@ pub struct S3Lock {
 
 impl S3Lock {
     pub async fn release(self) -> Result<(), LockError> {
-        self.store.unlock(&self.holder.id).await
+        let released = self.store.unlock(&self.holder.id).await;
+        crate::interrupt::holding_remote_lock(None);
+        released
     }
 }

@@ -1,0 +1,242 @@
+//! A fault-injecting HTTP proxy between platformctl and an emulator, on loopback. It can:
+//! - add a fixed latency to every request (what a real AWS call costs, ~50 ms);
+//! - answer a fraction of requests with AWS throttling (HTTP 400 `ThrottlingException` /
+//!   `Throttling` / EC2's `RequestLimitExceeded`) or HTTP 503, instead of forwarding them;
+//! - count requests per AWS operation (`X-Amz-Target`, the query `Action`, or the REST path);
+//! - tell the test when the k-th request has been forwarded and answered by the emulator, and
+//!   hold that answer back, so the test can kill platformctl between a create reaching AWS and
+//!   platformctl learning of it.
+//!
+//! Shared by the tests and the benchmark (`benches/platform.rs`).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// What the proxy does besides forwarding.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    pub latency: Duration,
+    /// Fraction of requests answered with an error instead of being forwarded (0.0 to 1.0):
+    /// half throttling, half HTTP 503.
+    pub error_rate: f64,
+}
+
+struct Shared {
+    upstream: String,
+    faults: Mutex<Faults>,
+    counts: Mutex<BTreeMap<String, u64>>,
+    /// Operations in the order they were forwarded.
+    log: Mutex<Vec<String>>,
+    forwarded: AtomicU64,
+    injected: AtomicU64,
+    seed: AtomicU64,
+    /// (k, tell the test): fired once the k-th forwarded request has its answer.
+    watch: Mutex<Option<(u64, oneshot::Sender<()>)>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+pub struct Proxy {
+    pub endpoint: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Starts a proxy in front of `upstream` (e.g. `http://127.0.0.1:4566`).
+    pub async fn start(upstream: &str, faults: Faults) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+        let address: SocketAddr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            faults: Mutex::new(faults),
+            counts: Mutex::new(BTreeMap::new()),
+            log: Mutex::new(Vec::new()),
+            forwarded: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+            seed: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
+            watch: Mutex::new(None),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        });
+        let accept = shared.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let shared = accept.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Proxy { endpoint: format!("http://{address}"), shared, task }
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock().unwrap() = faults;
+    }
+
+    /// Requests per operation so far.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.shared.counts.lock().unwrap().clone()
+    }
+
+    /// The operations forwarded so far, in order (1-based position = `when_forwarded`'s k).
+    pub fn log(&self) -> Vec<String> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    pub fn reset_counts(&self) {
+        self.shared.counts.lock().unwrap().clear();
+        self.shared.log.lock().unwrap().clear();
+        self.shared.forwarded.store(0, Ordering::SeqCst);
+        self.shared.injected.store(0, Ordering::SeqCst);
+    }
+
+    /// Requests forwarded to the emulator so far.
+    pub fn forwarded(&self) -> u64 {
+        self.shared.forwarded.load(Ordering::SeqCst)
+    }
+
+    /// Errors answered instead of forwarding.
+    pub fn injected(&self) -> u64 {
+        self.shared.injected.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when the k-th request (counting from now, 1-based) has been forwarded and the
+    /// emulator answered; that answer is then held back for a few seconds.
+    pub fn when_forwarded(&self, k: u64) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let target = self.forwarded() + k;
+        *self.shared.watch.lock().unwrap() = Some((target, tx));
+        rx
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The AWS operation a request calls, for the per-operation counts: `X-Amz-Target`, the query
+/// `Action`, or for REST services (EKS, S3) the method and the path's first segment.
+fn operation(req: &Request<()>, body: &[u8]) -> String {
+    if let Some(target) = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
+    let text = String::from_utf8_lossy(body);
+    if let Some(action) = text.split('&').find_map(|p| p.strip_prefix("Action=")) {
+        return action.to_owned();
+    }
+    let first = req.uri().path().split('/').find(|s| !s.is_empty()).unwrap_or("");
+    format!("{} /{first}", req.method())
+}
+
+fn full(body: impl Into<Bytes>) -> Full<Bytes> {
+    Full::new(body.into())
+}
+
+fn unavailable() -> Response<Full<Bytes>> {
+    Response::builder().status(503).body(full("Service Unavailable")).unwrap()
+}
+
+/// A cheap deterministic pseudo-random number in [0, 1): the same run injects the same faults.
+fn next_random(shared: &Shared) -> f64 {
+    let mut x = shared.seed.load(Ordering::SeqCst);
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    shared.seed.store(x, Ordering::SeqCst);
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, incoming) = req.into_parts();
+    let body = incoming.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let shape = Request::from_parts(parts.clone(), ());
+    let faults = shared.faults.lock().unwrap().clone();
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let op = operation(&shape, &body);
+    *shared.counts.lock().unwrap().entry(op.clone()).or_default() += 1;
+
+    if faults.error_rate > 0.0 && next_random(&shared) < faults.error_rate {
+        shared.injected.fetch_add(1, Ordering::SeqCst);
+        let answer = if next_random(&shared) < 0.5 { error_for(&shape, &body) } else { unavailable() };
+        return Ok(answer);
+    }
+
+    let uri = format!("{}{}", shared.upstream, parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+    let mut upstream = Request::builder().method(parts.method.clone()).uri(uri);
+    for (name, value) in parts.headers.iter() {
+        upstream = upstream.header(name, value);
+    }
+    let upstream = upstream.body(full(body)).unwrap();
+    let answer = match shared.client.request(upstream).await {
+        Ok(resp) => {
+            let (parts, incoming) = resp.into_parts();
+            let body = incoming.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            Response::from_parts(parts, full(body))
+        }
+        Err(_) => unavailable(),
+    };
+    let n = {
+        let mut log = shared.log.lock().unwrap();
+        log.push(op.clone());
+        shared.forwarded.fetch_add(1, Ordering::SeqCst) + 1
+    };
+    let fire = {
+        let mut watch = shared.watch.lock().unwrap();
+        match watch.as_ref() {
+            Some((k, _)) if *k == n => watch.take().map(|(_, tx)| tx),
+            _ => None,
+        }
+    };
+    if let Some(tx) = fire {
+        let _ = tx.send(());
+        // The emulator has done it; platformctl has not heard yet. The test kills it now.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    Ok(answer)
+}
+
+/// A throttling answer in the protocol the request used (REST services get a 503, which every
+/// SDK client retries).
+fn error_for(req: &Request<()>, body: &[u8]) -> Response<Full<Bytes>> {
+    let builder = Response::builder().status(400);
+    if req.headers().contains_key("x-amz-target") {
+        return builder
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(full(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#))
+            .unwrap();
+    }
+    let text = String::from_utf8_lossy(body);
+    if text.contains("Version=2016-11-15") {
+        let xml = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>";
+        return builder.header("content-type", "text/xml").body(full(xml)).unwrap();
+    }
+    if text.contains("Action=") {
+        let xml = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>";
+        return builder.header("content-type", "text/xml").body(full(xml)).unwrap();
+    }
+    unavailable()
+}
