@@ -27,21 +27,26 @@ pub(super) async fn read(aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Add
             repositories.insert(name.to_owned(), repo);
         }
     }
-    let mut out = Vec::new();
-    for r in requests {
-        let observed = match repositories.get(&name_of(r)) {
-            Some(repo) => Observed::Present(describe(aws, repo, r).await?),
-            None => Observed::Absent,
-        };
-        out.push((r.address.clone(), observed));
-    }
-    Ok(out)
+    let reads = requests.iter().map(|r| {
+        let repositories = &repositories;
+        async move {
+            Ok::<_, AwsError>(match repositories.get(&name_of(r)) {
+                Some(repo) => (r.address.clone(), Observed::Present(describe(aws, repo, r).await?)),
+                None => (r.address.clone(), Observed::Absent),
+            })
+        }
+    });
+    futures::future::try_join_all(reads).await
 }
 
 async fn describe(aws: &Aws, repo: &Repository, r: &ReadRequest) -> Result<LiveResource, AwsError> {
     let name = repo.repository_name().unwrap_or_default();
     let arn = repo.repository_arn().unwrap_or_default();
-    let lifecycle = match aws.ecr.get_lifecycle_policy().repository_name(name).send().await {
+    let (lifecycle, tags) = futures::join!(
+        aws.ecr.get_lifecycle_policy().repository_name(name).send(),
+        aws.ecr.list_tags_for_resource().resource_arn(arn).send(),
+    );
+    let lifecycle = match lifecycle {
         Ok(out) => out.lifecycle_policy_text().map_or(Value::Null, |text| {
             serde_json::from_str::<serde_json::Value>(text).map_or_else(|_| Value::str(text), Value::from_json)
         }),
@@ -50,13 +55,7 @@ async fn describe(aws: &Aws, repo: &Repository, r: &ReadRequest) -> Result<LiveR
             e => return Err(e),
         },
     };
-    let tags = aws
-        .ecr
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
+    let tags = tags.map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
     let mut attrs = Attrs::from([
         ("name".into(), Value::str(name)),
         ("scan_on_push".into(), Value::Bool(repo.image_scanning_configuration().is_some_and(|c| c.scan_on_push()))),

@@ -14,30 +14,35 @@ fn name_of(r: &ReadRequest) -> String {
 }
 
 pub(super) async fn read(aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-    let mut found: BTreeMap<String, LogGroup> = BTreeMap::new();
-    for r in requests {
-        let name = name_of(r);
-        if found.contains_key(&name) {
-            continue;
-        }
-        // The name is a prefix filter: several groups may come back, ours is the exact match.
-        let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(&name).into_paginator().items().send();
+    // One DescribeLogGroups per name (the filter is a prefix), all at once; ours is the exact
+    // match among what comes back.
+    let mut names: Vec<String> = requests.iter().map(name_of).collect();
+    names.sort();
+    names.dedup();
+    let pages = names.iter().map(|name| async move {
+        let mut groups = Vec::new();
+        let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(name).into_paginator().items().send();
         while let Some(group) = pages.next().await {
-            let group = group.map_err(|e| AwsError::from_sdk("DescribeLogGroups", e))?;
-            if let Some(n) = group.log_group_name() {
-                found.insert(n.to_owned(), group);
-            }
+            groups.push(group.map_err(|e| AwsError::from_sdk("DescribeLogGroups", e))?);
         }
-    }
-    let mut out = Vec::new();
-    for r in requests {
-        let observed = match found.get(&name_of(r)) {
-            Some(group) => Observed::Present(describe(aws, group).await?),
-            None => Observed::Absent,
-        };
-        out.push((r.address.clone(), observed));
-    }
-    Ok(out)
+        Ok::<_, AwsError>(groups)
+    });
+    let found: BTreeMap<String, LogGroup> = futures::future::try_join_all(pages)
+        .await?
+        .into_iter()
+        .flatten()
+        .filter_map(|g| Some((g.log_group_name()?.to_owned(), g)))
+        .collect();
+    let reads = requests.iter().map(|r| {
+        let found = &found;
+        async move {
+            Ok::<_, AwsError>(match found.get(&name_of(r)) {
+                Some(group) => (r.address.clone(), Observed::Present(describe(aws, group).await?)),
+                None => (r.address.clone(), Observed::Absent),
+            })
+        }
+    });
+    futures::future::try_join_all(reads).await
 }
 
 /// The ARN without the `:*` DescribeLogGroups appends: what the tagging calls take.

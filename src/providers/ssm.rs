@@ -27,35 +27,37 @@ pub(super) async fn read(aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Add
             .map_err(|e| AwsError::from_sdk("GetParameters", e))?;
         found.extend(out.parameters().to_vec());
     }
-    let mut results = Vec::new();
-    for r in requests {
-        let name = name_of(r);
-        let Some(p) = found.iter().find(|p| p.name().map(str::to_owned) == name) else {
-            results.push((r.address.clone(), Observed::Absent));
-            continue;
-        };
-        let name = p.name().unwrap_or_default();
-        let secure = p.r#type() == Some(&ParameterType::SecureString);
-        let tags = aws
-            .ssm
-            .list_tags_for_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
-        let mut attrs = Attrs::from([
-            ("name".into(), Value::str(name)),
-            ("type".into(), opt_str(p.r#type().map(ParameterType::as_str))),
-            ("value".into(), if secure { Value::Null } else { opt_str(p.value()) }),
-            ("tags".into(), tags_from_pairs(tags.tag_list().iter().map(|t| (Some(t.key()), Some(t.value()))))),
-        ]);
-        carry_over(r, &mut attrs, &["value_from_secret"]);
-        let outputs = Attrs::from([("version".into(), Value::Int(p.version()))]);
-        let live = LiveResource { id: name.to_owned(), attrs, ready: true, outputs };
-        results.push((r.address.clone(), Observed::Present(live)));
-    }
-    Ok(results)
+    // SSM has no batch tag listing: one call per parameter, all at once.
+    let reads = requests.iter().map(|r| {
+        let found = &found;
+        async move {
+            let name = name_of(r);
+            let Some(p) = found.iter().find(|p| p.name().map(str::to_owned) == name) else {
+                return Ok((r.address.clone(), Observed::Absent));
+            };
+            let name = p.name().unwrap_or_default();
+            let secure = p.r#type() == Some(&ParameterType::SecureString);
+            let tags = aws
+                .ssm
+                .list_tags_for_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListTagsForResource", e))?;
+            let mut attrs = Attrs::from([
+                ("name".into(), Value::str(name)),
+                ("type".into(), opt_str(p.r#type().map(ParameterType::as_str))),
+                ("value".into(), if secure { Value::Null } else { opt_str(p.value()) }),
+                ("tags".into(), tags_from_pairs(tags.tag_list().iter().map(|t| (Some(t.key()), Some(t.value()))))),
+            ]);
+            carry_over(r, &mut attrs, &["value_from_secret"]);
+            let outputs = Attrs::from([("version".into(), Value::Int(p.version()))]);
+            let live = LiveResource { id: name.to_owned(), attrs, ready: true, outputs };
+            Ok((r.address.clone(), Observed::Present(live)))
+        }
+    });
+    futures::future::try_join_all(reads).await
 }
 
 /// The value to store: the stack's, or a field of a secret read for this call only.

@@ -12,9 +12,10 @@ use crate::resource::{Attrs, LiveResource, Value, attr};
 pub(super) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
     let vpcs: Vec<_> = super::all_pages!(ec2.describe_vpcs().set_filters(Some(filters)), "DescribeVpcs")?;
     let reads = vpcs.iter().filter_map(|v| v.vpc_id()).map(|id| async move {
-        let support = dns_attribute(ec2, id, VpcAttributeName::EnableDnsSupport).await?;
-        let hostnames = dns_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames).await?;
-        Ok::<_, AwsError>((support, hostnames))
+        futures::try_join!(
+            dns_attribute(ec2, id, VpcAttributeName::EnableDnsSupport),
+            dns_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames),
+        )
     });
     let dns = futures::future::try_join_all(reads).await?;
     Ok(vpcs

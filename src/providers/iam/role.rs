@@ -27,26 +27,20 @@ pub(super) async fn read(aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Add
 }
 
 async fn describe(aws: &Aws, name: &str) -> Result<LiveResource, AwsError> {
-    let out = aws.iam.get_role().role_name(name).send().await.map_err(|e| AwsError::from_sdk("GetRole", e))?;
+    // The role and its two policy listings at once, then every inline document at once.
+    let (out, attached, inline_names) = futures::try_join!(
+        async { aws.iam.get_role().role_name(name).send().await.map_err(|e| AwsError::from_sdk("GetRole", e)) },
+        async {
+            let request = aws.iam.list_attached_role_policies().role_name(name).max_items(PAGE);
+            request.send().await.map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", e))
+        },
+        async {
+            let request = aws.iam.list_role_policies().role_name(name).max_items(PAGE);
+            request.send().await.map_err(|e| AwsError::from_sdk("ListRolePolicies", e))
+        },
+    )?;
     let role = out.role().ok_or_else(|| AwsError::local("GetRole", format!("no role in the answer for {name}")))?;
-    let attached = aws
-        .iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .max_items(PAGE)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", e))?;
-    let inline_names = aws
-        .iam
-        .list_role_policies()
-        .role_name(name)
-        .max_items(PAGE)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("ListRolePolicies", e))?;
-    let mut inline = BTreeMap::new();
-    for policy in inline_names.policy_names() {
+    let documents = inline_names.policy_names().iter().map(|policy| async move {
         let doc = aws
             .iam
             .get_role_policy()
@@ -55,8 +49,9 @@ async fn describe(aws: &Aws, name: &str) -> Result<LiveResource, AwsError> {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("GetRolePolicy", e))?;
-        inline.insert(policy.clone(), from_text(doc.policy_document()));
-    }
+        Ok::<_, AwsError>((policy.clone(), from_text(doc.policy_document())))
+    });
+    let inline: BTreeMap<String, Value> = futures::future::try_join_all(documents).await?.into_iter().collect();
     let attrs = Attrs::from([
         ("name".into(), Value::str(role.role_name())),
         ("assume_role_policy".into(), role.assume_role_policy_document().map_or(Value::Null, from_text)),

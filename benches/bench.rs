@@ -1,0 +1,220 @@
+//! The benchmark: how fast platformctl plans and applies seed 000's whole platform, and how that
+//! grows with the number of stacks. Starts ministack and the fault-injecting proxy with a fixed
+//! latency per request (default 50 ms, what a real AWS call costs), applies N copies of
+//! `stacks/user-service.yaml` (distinct stack names) from nothing, then plans them with no
+//! changes, and prints for each: wall time, AWS requests (total and per operation) and peak
+//! memory (RSS) of the platformctl processes.
+//!
+//! Run it with `scripts/bench` (builds the release binary first). Options:
+//! `--platformctl PATH`, `--latency-ms 50`, `--copies 1,10`.
+
+#[path = "../tests/support/proxy.rs"]
+mod proxy;
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use proxy::{Faults, Proxy};
+
+struct Emulator {
+    endpoint: String,
+    child: Child,
+}
+
+impl Emulator {
+    fn start(venv: &Path) -> Emulator {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(venv.join("bin").join("python"))
+            .args(["-m", "ministack"])
+            .env("BIND_HOST", "127.0.0.1")
+            .env("GATEWAY_PORT", port.to_string())
+            .env("MINISTACK_REGION", "eu-west-1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ministack (run scripts/setup-emulators first)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "ministack did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Emulator { endpoint: format!("http://127.0.0.1:{port}"), child }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One measured step over all copies.
+struct Figures {
+    wall: Duration,
+    requests: u64,
+    per_operation: BTreeMap<String, u64>,
+    peak_rss_kb: u64,
+}
+
+/// Peak resident memory of a running process so far (Linux `VmHWM`).
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// Runs `platformctl <args> <file>` for every file at once; wall time until the last ends.
+async fn run_all(
+    platformctl: &Path,
+    proxy: &Proxy,
+    dir: &Path,
+    files: &[String],
+    args: &[&str],
+    ok: &[i32],
+) -> Figures {
+    proxy.reset_counts();
+    let started = Instant::now();
+    let mut children: Vec<Child> = files
+        .iter()
+        .map(|file| {
+            Command::new(platformctl)
+                .current_dir(dir)
+                .arg(args[0])
+                .arg(file)
+                .args(&args[1..])
+                .env("AWS_ACCESS_KEY_ID", "bench")
+                .env("AWS_SECRET_ACCESS_KEY", "bench")
+                .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+                .env_remove("AWS_PROFILE")
+                .env("NO_COLOR", "1")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start platformctl")
+        })
+        .collect();
+    let mut peak = vec![0u64; children.len()];
+    loop {
+        let mut running = false;
+        for (i, child) in children.iter_mut().enumerate() {
+            if child.try_wait().unwrap().is_none() {
+                running = true;
+                if let Some(kb) = peak_rss_kb(child.id()) {
+                    peak[i] = peak[i].max(kb);
+                }
+            }
+        }
+        if !running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let wall = started.elapsed();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(ok.contains(&code), "platformctl {args:?} exited {code}:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    Figures {
+        wall,
+        requests: proxy.forwarded(),
+        per_operation: proxy.counts(),
+        peak_rss_kb: peak.into_iter().max().unwrap_or(0),
+    }
+}
+
+/// N copies of the seed platform with distinct names (and the account-wide names they fix).
+fn write_copies(root: &Path, dir: &Path, n: usize) -> Vec<String> {
+    let seed = std::fs::read_to_string(root.join("stacks/user-service.yaml")).unwrap();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::copy(
+        root.join("stacks/policies/aws-load-balancer-controller.json"),
+        dir.join("policies/aws-load-balancer-controller.json"),
+    )
+    .unwrap();
+    (1..=n)
+        .map(|i| {
+            let name = format!("svc{i:02}");
+            let yaml = seed
+                .replace("stack: user-service", &format!("stack: {name}"))
+                .replace("publish_ssm: /user-service/db", &format!("publish_ssm: /{name}/db"))
+                .replace("  user-service: { scan_on_push", &format!("  {name}: {{ scan_on_push"))
+                .replace("/platform/user-service:", &format!("/platform/{name}:"));
+            let file = format!("{name}.yaml");
+            std::fs::write(dir.join(&file), yaml).unwrap();
+            file
+        })
+        .collect()
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"))
+        .join("platformctl");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| cache.join("target"));
+    let platformctl =
+        arg(&args, "--platformctl").map(PathBuf::from).unwrap_or_else(|| target.join("release/platformctl"));
+    assert!(platformctl.exists(), "no {}: run scripts/bench (it builds the release binary)", platformctl.display());
+    let venv = std::env::var_os("PLATFORMCTL_VENV").map(PathBuf::from).unwrap_or_else(|| cache.join("venv"));
+    let latency = Duration::from_millis(arg(&args, "--latency-ms").map_or(50, |v| v.parse().unwrap()));
+    let copies: Vec<usize> =
+        arg(&args, "--copies").unwrap_or_else(|| "1,10".into()).split(',').map(|n| n.parse().unwrap()).collect();
+
+    println!(
+        "platformctl benchmark: seed 000's platform (53 resources, 29 kinds), ministack behind a proxy adding {} ms per request",
+        latency.as_millis()
+    );
+    println!("binary: {}\n", platformctl.display());
+    println!("| stacks | step | wall time | requests | requests per stack | peak RSS (largest process) |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    let mut results: Vec<(usize, Figures, Figures)> = Vec::new();
+    for n in copies {
+        let emulator = Emulator::start(&venv);
+        let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0 }).await;
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_copies(&root, dir.path(), n);
+        let apply = run_all(&platformctl, &proxy, dir.path(), &files, &["apply", "--auto-approve"], &[0]).await;
+        let plan = run_all(&platformctl, &proxy, dir.path(), &files, &["plan", "--detailed-exitcode"], &[0]).await;
+        for (step, f) in [("apply from nothing", &apply), ("plan, no changes", &plan)] {
+            println!(
+                "| {n} | {step} | {:.2} s | {} | {} | {:.1} MB |",
+                f.wall.as_secs_f64(),
+                f.requests,
+                f.requests / n as u64,
+                f.peak_rss_kb as f64 / 1024.0
+            );
+        }
+        results.push((n, apply, plan));
+    }
+    if let (Some(first), Some(last)) = (results.first(), results.last())
+        && first.0 != last.0
+    {
+        println!(
+            "\nGrowth from {} to {} stacks: apply x{:.2} wall time, plan x{:.2} wall time (target: plan under x2).",
+            first.0,
+            last.0,
+            last.1.wall.as_secs_f64() / first.1.wall.as_secs_f64(),
+            last.2.wall.as_secs_f64() / first.2.wall.as_secs_f64()
+        );
+    }
+    if let Some((n, _, plan)) = results.first() {
+        println!("\nRequests of a no-change plan of {n} stack(s), per operation:\n");
+        println!("| operation | requests |");
+        println!("|---|---:|");
+        for (op, count) in &plan.per_operation {
+            println!("| {op} | {count} |");
+        }
+    }
+}
