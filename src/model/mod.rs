@@ -174,6 +174,17 @@ mod tests {
     use super::test_support::*;
     use super::*;
 
+    /// Inputs the fuzzer (scripts/fuzz) once crashed on: a stack or diagnostics, never a panic.
+    #[test]
+    fn fuzz_regressions_never_panic() {
+        let Ok(entries) = std::fs::read_dir("fuzz/regressions") else { return };
+        for entry in entries.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "yaml")) {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = stack_from(&text);
+        }
+    }
+
     #[test]
     fn the_seed_network_validates() {
         let stack = stack_from(USER_SERVICE).unwrap();
