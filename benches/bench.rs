@@ -173,13 +173,14 @@ async fn main() {
         arg(&args, "--copies").unwrap_or_else(|| "1,10".into()).split(',').map(|n| n.parse().unwrap()).collect();
 
     println!(
-        "platformctl benchmark: seed 000's platform (53 resources, 29 kinds), ministack behind a proxy adding {} ms per request",
+        "platformctl benchmark: seed 000's platform (stacks/user-service.yaml), ministack behind a proxy adding {} ms per request",
         latency.as_millis()
     );
     println!("binary: {}\n", platformctl.display());
     println!("| stacks | step | wall time | requests | requests per stack | peak RSS (largest process) |");
     println!("|---:|---|---:|---:|---:|---:|");
     let mut results: Vec<(usize, Figures, Figures)> = Vec::new();
+    let mut shape = String::new();
     for n in copies {
         let emulator = Emulator::start(&venv);
         let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0 }).await;
@@ -187,6 +188,14 @@ async fn main() {
         let files = write_copies(&root, dir.path(), n);
         let apply = run_all(&platformctl, &proxy, dir.path(), &files, &["apply", "--auto-approve"], &[0]).await;
         let plan = run_all(&platformctl, &proxy, dir.path(), &files, &["plan", "--detailed-exitcode"], &[0]).await;
+        if shape.is_empty() {
+            let path = dir.path().join(".platformctl/svc01.state.json");
+            let state: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            let resources = state["resources"].as_object().unwrap();
+            let kinds: std::collections::BTreeSet<&str> =
+                resources.values().filter_map(|r| r["kind"].as_str()).collect();
+            shape = format!("One platform is {} resources of {} kinds.", resources.len(), kinds.len());
+        }
         for (step, f) in [("apply from nothing", &apply), ("plan, no changes", &plan)] {
             println!(
                 "| {n} | {step} | {:.2} s | {} | {} | {:.1} MB |",
@@ -198,6 +207,7 @@ async fn main() {
         }
         results.push((n, apply, plan));
     }
+    println!("\n{shape}");
     if let (Some(first), Some(last)) = (results.first(), results.last())
         && first.0 != last.0
     {
