@@ -31,6 +31,7 @@ pub mod drift;
 pub mod engine;
 pub mod expand;
 pub mod graph;
+pub mod graph_export;
 pub mod interrupt;
 pub mod kubeconfig;
 pub mod model;

@@ -16,6 +16,7 @@ use crate::saved_plan::SavedPlan;
 pub(super) fn run(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Validate { stack } => validate(&stack),
+        Command::Graph { paths, format } => graph(&paths, format),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::StackSpec);
             println_stdout(&serde_json::to_string_pretty(&schema)?)?;
@@ -58,6 +59,36 @@ fn println_stdout(text: &str) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+fn graph(paths: &[std::path::PathBuf], format: super::GraphFormat) -> anyhow::Result<u8> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut stacks = Vec::new();
+    for file in &files {
+        stacks.push(crate::model::load_stack(file)?.1);
+    }
+    crate::graph_export::lend_networks(&mut stacks);
+    let graphs: Vec<crate::graph_export::StackGraph> =
+        stacks.into_iter().map(crate::graph_export::StackGraph::of).collect();
+    println_stdout(&match format {
+        super::GraphFormat::Dot => crate::graph_export::dot(&graphs),
+        super::GraphFormat::Mermaid => crate::graph_export::mermaid(&graphs),
+    })?;
+    Ok(exit::OK)
 }
 
 fn validate(stack: &Path) -> anyhow::Result<u8> {

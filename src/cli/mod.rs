@@ -156,12 +156,32 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Print the resources of stacks and their dependencies, and the dependencies between
+    /// stacks, as Graphviz DOT or Mermaid. Offline: reads stack files only.
+    #[command(
+        after_help = "Examples:\n  platformctl graph stacks/ > platform.dot && dot -Tsvg platform.dot > platform.svg\n  platformctl graph stacks/user-service.yaml --format mermaid"
+    )]
+    Graph {
+        /// Stack files, or directories whose `*.yaml` files are all stacks.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// `dot` (default) or `mermaid`.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
     /// Print the JSON Schema of the stack file format.
     #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
     Schema,
 }
 
 /// How apply and destroy carry out their plan.
+/// How `graph` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
 /// The SDK's retry modes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum RetryMode {

@@ -269,7 +269,12 @@ fn node_group(
     address: &Address,
     group: &NodeGroup,
 ) -> DesiredResource {
-    let private: Vec<Address> = net.azs.iter().map(|az| subnet("private", &az.name)).collect();
+    let private: Vec<Address> = net
+        .azs
+        .iter()
+        .filter(|az| group.azs.as_ref().is_none_or(|pinned| pinned.contains(&az.name)))
+        .map(|az| subnet("private", &az.name))
+        .collect();
     let name = node_group_name(group, &private, node_role);
     let labels = group.labels.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect();
     let taints = group

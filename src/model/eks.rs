@@ -80,6 +80,8 @@ pub struct NodeGroup {
     pub disk_size_gb: i64,
     pub labels: Vec<(String, String)>,
     pub taints: Vec<Taint>,
+    /// The AZs whose private subnets hold the nodes; `None`: all the stack's.
+    pub azs: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -200,7 +202,19 @@ fn cluster(
         e.secrets_kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.secrets_kms_key"), check));
 
     let addons = e.addons.iter().filter_map(|(n, a)| addon(n, a, &field, check)).collect();
-    let node_groups = e.node_groups.iter().filter_map(|(n, g)| node_group(n, g, &field, check)).collect();
+    let stack_azs: Option<Vec<&str>> = spec.network.as_ref().map(|n| n.azs.iter().map(|a| a.as_str()).collect());
+    if let Some(azs) = &stack_azs
+        && azs.len() < 2
+    {
+        check.error(
+            name.location(),
+            &field,
+            "an EKS control plane needs subnets in at least two availability zones",
+            "list two AZs or more under `network.azs` (node groups can still use one, with `azs:`)",
+        );
+    }
+    let node_groups =
+        e.node_groups.iter().filter_map(|(n, g)| node_group(n, g, &field, stack_azs.as_deref(), check)).collect();
     let service_accounts = e
         .service_accounts
         .iter()
@@ -298,7 +312,13 @@ fn addon(name: &Located<String>, a: &AddonSpec, cluster: &str, check: &mut Check
     })
 }
 
-fn node_group(name: &Located<String>, g: &NodeGroupSpec, cluster: &str, check: &mut Checker) -> Option<NodeGroup> {
+fn node_group(
+    name: &Located<String>,
+    g: &NodeGroupSpec,
+    cluster: &str,
+    stack_azs: Option<&[&str]>,
+    check: &mut Checker,
+) -> Option<NodeGroup> {
     let field = format!("{cluster}.node_groups.{}", name.value());
     // The AWS name adds `-` and 8 hex digits (see expand::eks); EKS allows 63 characters.
     if !super::naming::is_identifier_part(name) || name.len() > 54 {
@@ -403,6 +423,25 @@ fn node_group(name: &Located<String>, g: &NodeGroupSpec, cluster: &str, check: &
         });
     }
     taints.sort();
+    if let Some(azs) = &g.azs {
+        if azs.is_empty() {
+            check.error(
+                azs.location(),
+                format!("{field}.azs"),
+                "a node group needs at least one availability zone",
+                "list one or more of the stack's AZs, or leave `azs` out for all",
+            );
+        }
+        // A borrowed network (`from_stack`) is checked when its state is read.
+        for az in azs.iter().filter(|az| stack_azs.is_some_and(|known| !known.contains(&az.as_str()))) {
+            check.error(
+                az.location(),
+                format!("{field}.azs"),
+                format!("`{}` is not one of the stack's AZs", az.value()),
+                format!("the stack's AZs are: {}", stack_azs.unwrap_or_default().join(", ")),
+            );
+        }
+    }
     Some(NodeGroup {
         name: name.value().clone(),
         instance_types: g.instance_types.iter().map(|t| t.value().clone()).collect(),
@@ -414,6 +453,7 @@ fn node_group(name: &Located<String>, g: &NodeGroupSpec, cluster: &str, check: &
         disk_size_gb: disk_size_gb?,
         labels: g.labels.iter().map(|(k, v)| (k.value().clone(), v.value().clone())).collect(),
         taints,
+        azs: g.azs.as_ref().map(|azs| azs.iter().map(|a| a.value().clone()).collect()),
     })
 }
 
@@ -687,5 +727,42 @@ log_groups:
 "
         );
         insta::assert_snapshot!(stack_from(&src).unwrap_err());
+    }
+}
+
+#[cfg(test)]
+mod pinned_node_groups {
+    use crate::model::test_support::stack_from_file;
+
+    fn with_azs(azs: &str) -> String {
+        std::fs::read_to_string("examples/eks-node-groups.yaml").unwrap().replace(
+            "        labels: { workload: apps }",
+            &format!("        labels: {{ workload: apps }}\n        azs: {azs}"),
+        )
+    }
+
+    fn check(src: &str) -> Result<crate::model::Stack, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.yaml");
+        std::fs::write(&path, src).unwrap();
+        stack_from_file(path.to_str().unwrap())
+    }
+
+    #[test]
+    fn a_node_group_can_live_in_one_az_of_the_stack() {
+        let stack = check(&with_azs("[eu-west-1b]")).unwrap();
+        let apps = crate::expand::expand(&stack)
+            .into_iter()
+            .find(|r| r.address.as_str() == "eks.main.node_group[apps]")
+            .unwrap();
+        assert_eq!(apps.attrs["subnet_ids"].to_string(), "[(id of network.subnet.private[eu-west-1b])]");
+        let err = check(&with_azs("[eu-central-1a]")).unwrap_err();
+        assert!(err.contains("`eu-central-1a` is not one of the stack's AZs"), "{err}");
+        let one_az = with_azs("[eu-west-1a]")
+            .replace("azs: [eu-west-1a, eu-west-1b, eu-west-1c]", "azs: [eu-west-1a]")
+            .replace("[10.30.0.0/20, 10.30.16.0/20, 10.30.32.0/20]", "[10.30.0.0/20]")
+            .replace("[10.30.64.0/18, 10.30.128.0/18, 10.30.192.0/18]", "[10.30.64.0/18]");
+        let err = check(&one_az).unwrap_err();
+        assert!(err.contains("at least two availability zones"), "{err}");
     }
 }

@@ -79,6 +79,9 @@ pub struct NodeGroupSpec {
     /// Kubernetes taints on the nodes.
     #[serde(default)]
     pub taints: Vec<Located<TaintSpec>>,
+    /// Pin the nodes to some of the stack's AZs (their private subnets), e.g. one AZ for a
+    /// cheap failover cluster; all of them by default. The control plane keeps them all.
+    pub azs: Option<Located<Vec<Located<String>>>>,
 }
 
 /// A Kubernetes taint.
