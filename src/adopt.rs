@@ -28,11 +28,16 @@ pub enum AdoptError {
     Aws(#[from] AwsError),
 }
 
-/// The desired attributes with references resolved from `state` where it can (natural keys of
-/// routes and associations need the ids of what they attach to).
-fn resolved(d: &DesiredResource, state: &State) -> Attrs {
-    let id = |a: &Address| state.id_of(a).map(str::to_owned);
-    let output = |a: &Address, name: &str| state.output_of(a, name).cloned();
+/// Resources another stack lends this one (`network: { from_stack }`), by address.
+pub type Lent = BTreeMap<Address, LiveResource>;
+
+/// The desired attributes with references resolved from `state` (or what another stack lends)
+/// where it can: natural keys of routes and associations need the ids of what they attach to.
+fn resolved(d: &DesiredResource, state: &State, lent: &Lent) -> Attrs {
+    let id = |a: &Address| state.id_of(a).map(str::to_owned).or_else(|| lent.get(a).map(|l| l.id.clone()));
+    let output = |a: &Address, name: &str| {
+        state.output_of(a, name).cloned().or_else(|| lent.get(a).and_then(|l| l.outputs.get(name).cloned()))
+    };
     let lookup = Lookup { id: &id, output: &output };
     d.attrs.iter().filter_map(|(k, v)| Some((k.clone(), v.resolve(&lookup)?))).collect()
 }
@@ -56,6 +61,7 @@ fn record(state: &mut State, d: &DesiredResource, found: LiveResource) {
 pub async fn import(
     aws: &Aws,
     desired: &[DesiredResource],
+    lent: &Lent,
     state: &mut State,
     address: &str,
     id: &str,
@@ -72,7 +78,7 @@ pub async fn import(
     if let Some(existing) = state.id_of(&d.address) {
         return Err(AdoptError::AlreadyManaged { address: address.to_owned(), id: existing.to_owned() });
     }
-    let request = ReadRequest { address: d.address.clone(), id: Some(id.to_owned()), attrs: resolved(d, state) };
+    let request = ReadRequest { address: d.address.clone(), id: Some(id.to_owned()), attrs: resolved(d, state, lent) };
     match providers::read(aws, d.kind, std::slice::from_ref(&request)).await?.pop() {
         Some((_, Observed::Present(found))) => {
             record(state, d, found);
@@ -91,7 +97,12 @@ pub struct Recovered {
 
 /// Looks every desired resource up in AWS, in dependency order (so references resolve to the
 /// ids found before), and records what exists.
-pub async fn recover(aws: &Aws, desired: &[DesiredResource], state: &mut State) -> Result<Recovered, AwsError> {
+pub async fn recover(
+    aws: &Aws,
+    desired: &[DesiredResource],
+    lent: &Lent,
+    state: &mut State,
+) -> Result<Recovered, AwsError> {
     let by_address: BTreeMap<&Address, &DesiredResource> = desired.iter().map(|d| (&d.address, d)).collect();
     let mut graph = crate::graph::Graph::new();
     for d in desired {
@@ -104,7 +115,7 @@ pub async fn recover(aws: &Aws, desired: &[DesiredResource], state: &mut State) 
     let mut report = Recovered::default();
     for address in order {
         let d = by_address[&address];
-        let request = ReadRequest { address: address.clone(), id: None, attrs: resolved(d, state) };
+        let request = ReadRequest { address: address.clone(), id: None, attrs: resolved(d, state, lent) };
         match providers::read(aws, d.kind, std::slice::from_ref(&request)).await?.pop() {
             Some((_, Observed::Present(found))) => {
                 record(state, d, found);

@@ -108,10 +108,15 @@ impl Team {
     }
 }
 
-/// The team's state bucket, and a client for it (path-style: the emulator is an IP).
-async fn state_bucket(emu: &Emulator) -> aws_sdk_s3::Client {
+/// An S3 client for the emulator (path-style: the emulator is an IP).
+async fn state_client(emu: &Emulator) -> aws_sdk_s3::Client {
     let config = emu.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
+}
+
+/// The team's state bucket, and a client for it.
+async fn state_bucket(emu: &Emulator) -> aws_sdk_s3::Client {
+    let s3 = state_client(emu).await;
     let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
         .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
         .build();
@@ -344,6 +349,15 @@ async fn cross_stack(kind: Kind, s3_backend: bool) {
         .and_then(|v| v.vpc_id())
         .expect("networking's VPC");
     assert_eq!(api.vpc_id(), Some(networking_vpc), "the group lives in the other stack's VPC");
+
+    // The using stack's state lost: recovered with the lent network's ids, no changes after.
+    if s3_backend {
+        state_client(&emu).await.delete_object().bucket(BUCKET).key("team/orders.json").send().await.unwrap();
+    } else {
+        std::fs::remove_file(d.join(".platformctl/orders.state.json")).unwrap();
+    }
+    run(&["state", "recover", "orders.yaml"], 0, "recover orders");
+    run(&["plan", "orders.yaml", "--detailed-exitcode"], 0, "orders after recover");
 
     let refused = run(&["destroy", "networking.yaml", "--auto-approve"], 1, "destroy networking first");
     assert!(refused.stderr.contains("orders still uses its network"), "{}", refused.stderr);

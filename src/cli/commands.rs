@@ -250,7 +250,7 @@ async fn drift(stack: &Path, json: bool, detailed_exitcode: bool, common: &Commo
 async fn import(stack: &Path, address: &str, aws_id: &str, common: &Common) -> anyhow::Result<u8> {
     with_session(stack, "import", common, true, async |session| {
         let desired = session.desired(false);
-        crate::adopt::import(&session.aws, &desired, &mut session.state, address, aws_id).await?;
+        crate::adopt::import(&session.aws, &desired, &session.lent, &mut session.state, address, aws_id).await?;
         session.store.write(&mut session.state).await?;
         println_stdout(&format!(
             "Imported {aws_id} as {address}. `platformctl plan` shows how it differs from the stack file."
@@ -308,7 +308,7 @@ async fn state(command: StateCommand) -> anyhow::Result<u8> {
                     );
                 }
                 let desired = session.desired(false);
-                let report = crate::adopt::recover(&session.aws, &desired, &mut session.state).await?;
+                let report = crate::adopt::recover(&session.aws, &desired, &session.lent, &mut session.state).await?;
                 session.store.write(&mut session.state).await?;
                 let mut text = format!(
                     "Recovered {} of {} resources into {}.",
