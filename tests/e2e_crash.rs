@@ -16,12 +16,12 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use support::inspect::{inventory, read_state};
 use support::proxy::{Faults, Proxy};
-use support::{Emulator, Kind, Run, workdir_with};
+use support::{Emulator, Kind, Run, finish, signal, workdir_with};
 
 const STACK: &str = "user-service";
 
@@ -42,23 +42,8 @@ impl Rig {
         Rig { emu, proxy, _dir: dir, dir: d }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_platformctl"));
-        cmd.current_dir(&self.dir)
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_ENDPOINT_URL", &self.proxy.endpoint)
-            .env_remove("AWS_PROFILE")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
-    }
-
     fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).spawn().expect("start platformctl")
+        support::spawn(&self.dir, &self.proxy.endpoint, args)
     }
 
     fn run(&self, args: &[&str], code: i32, what: &str) -> Run {
@@ -127,19 +112,6 @@ impl Rig {
             assert!(r.get("pending").is_none(), "{what}: {address} still pending");
         }
     }
-}
-
-fn finish(child: Child) -> Run {
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn signal(child: &Child, signal: &str) {
-    assert!(Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap().success());
 }
 
 /// A clean apply: the census to expect, the number of state entries, and the requests made, in

@@ -12,11 +12,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use support::inspect::id;
-use support::{Emulator, Kind, Run};
+use support::{Emulator, Kind, Run, finish, signal};
 
 const BUCKET: &str = "platformctl-team-state";
 const KEY: &str = "team/app.json";
@@ -66,19 +66,7 @@ impl Team {
 
     /// Starts `platformctl` without waiting for it.
     fn spawn(&self, args: &[&str]) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_platformctl"))
-            .current_dir(&self.dir)
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_ENDPOINT_URL", &self.emu.endpoint)
-            .env_remove("AWS_PROFILE")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start platformctl")
+        support::spawn(&self.dir, &self.emu.endpoint, args)
     }
 
     async fn lock_exists(&self) -> bool {
@@ -122,20 +110,6 @@ async fn state_bucket(emu: &Emulator) -> aws_sdk_s3::Client {
         .build();
     s3.create_bucket().bucket(BUCKET).create_bucket_configuration(location).send().await.unwrap();
     s3
-}
-
-fn signal(child: &Child, signal: &str) {
-    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
-    assert!(status.success(), "kill {signal}");
-}
-
-fn finish(child: Child) -> Run {
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 async fn teams(kind: Kind) {

@@ -147,6 +147,39 @@ pub fn platformctl_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> 
     }
 }
 
+/// Starts platformctl in `dir` against `endpoint` without waiting for it (to signal or kill it).
+pub fn spawn(dir: &Path, endpoint: &str, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_platformctl"))
+        .current_dir(dir)
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env_remove("AWS_PROFILE")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start platformctl")
+}
+
+/// Waits for a spawned run and collects its output.
+pub fn finish(child: Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Sends a signal (`-STOP`, `-INT`, ...) to a spawned run.
+pub fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill {signal}");
+}
+
 /// A temporary directory holding a copy of one of the repository's stack files, and of the
 /// `policies/` directory beside it (policy files are relative to the stack file).
 pub fn workdir_with(stack: &str) -> (tempfile::TempDir, PathBuf) {
