@@ -45,10 +45,14 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
 fn block_on<F: std::future::Future<Output = anyhow::Result<u8>>>(f: F) -> anyhow::Result<u8> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         crate::interrupt::install();
         f.await
-    })
+    });
+    // Everything that matters was awaited above. A confirmation prompt abandoned with Ctrl-C
+    // still blocks a thread on stdin: do not wait for it.
+    runtime.shutdown_background();
+    result
 }
 
 fn println_stdout(text: &str) -> anyhow::Result<()> {
