@@ -60,7 +60,11 @@ impl Session {
         };
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
         let mut session = Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock) };
-        if let Err(e) = session.borrow_network().await {
+        let prepared = match session.borrow_network().await {
+            Ok(()) => session.meet_peers().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = prepared {
             session.close().await;
             return Err(e);
         }
@@ -81,8 +85,57 @@ impl Session {
         })?;
         self.stack.network = Some(network);
         self.lent = crate::cross_stack::lent_resources(&state);
-        if !self.state.uses_stacks.contains(&from) {
-            self.state.uses_stacks = vec![from];
+        self.record_use(&from);
+        Ok(())
+    }
+
+    /// The stacks this one relies on are recorded in its state: their destroy is refused
+    /// while this state has resources.
+    fn record_use(&mut self, stack: &str) {
+        if !self.state.uses_stacks.iter().any(|s| s == stack) {
+            self.state.uses_stacks.push(stack.to_owned());
+        }
+    }
+
+    /// Reads each peer's state for what the peering needs (VPC, CIDR, region, private route
+    /// tables) and refuses overlapping CIDRs.
+    async fn meet_peers(&mut self) -> anyhow::Result<()> {
+        let own = self.stack.network.as_ref().map(|n| n.cidr);
+        for (peering, peer) in self.stack.peerings.clone() {
+            let store = self.store.sibling(&peer);
+            let hint = || format!("apply `{peer}` first (its state sits beside this stack's: same backend settings)");
+            let state = store.read_existing(&peer).await?.with_context(|| {
+                format!("peering `{peering}`: stack `{peer}` has no state in {}\n  hint: {}", store.location(), hint())
+            })?;
+            let network = crate::cross_stack::network_of(&state).with_context(|| {
+                format!("peering `{peering}`: stack `{peer}` has no applied network\n  hint: {}", hint())
+            })?;
+            if let Some(own) = own
+                && crate::model::overlaps(own, network.cidr)
+            {
+                anyhow::bail!(
+                    "peering `{peering}`: this stack's CIDR {own} overlaps `{peer}`'s {}\n  hint: peered VPCs need disjoint address ranges; pick another `network.cidr`",
+                    network.cidr
+                );
+            }
+            let vpc_id = state.id_of(&Address::new("network.vpc")).unwrap_or_default().to_owned();
+            let private_route_tables = network
+                .azs
+                .iter()
+                .filter_map(|az| {
+                    let address = Address::new(format!("network.route_table.private[{}]", az.name));
+                    Some((az.name.clone(), state.id_of(&address)?.to_owned()))
+                })
+                .collect();
+            self.stack.peer_networks.push(crate::model::PeerNetwork {
+                peering,
+                stack: peer.clone(),
+                region: state.region.clone(),
+                vpc_id,
+                cidr: network.cidr,
+                private_route_tables,
+            });
+            self.record_use(&peer);
         }
         Ok(())
     }

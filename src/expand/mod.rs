@@ -9,6 +9,7 @@
 mod data;
 mod eks;
 mod network;
+mod peering;
 mod security_groups;
 
 pub use data::{CACHE_SUBNET_GROUP, DB_SUBNET_GROUP, secret_address};
@@ -30,6 +31,7 @@ pub fn expand(stack: &Stack) -> Vec<DesiredResource> {
         // Another stack's network is referred to, never declared here.
         if stack.network_from.is_none() {
             network::expand(stack, net, &mut out);
+            peering::expand(stack, net, &mut out);
         }
         security_groups::expand(stack, net, &mut out);
         data::expand(stack, net, &mut out);

@@ -26,7 +26,7 @@ pub use data::{
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,
 };
-pub use network::{AvailabilityZone, NatGateways, Network};
+pub use network::{AvailabilityZone, NatGateways, Network, overlaps};
 pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
 
 /// A stack that passed validation.
@@ -46,6 +46,22 @@ pub struct Stack {
     pub compute: ComputeTier,
     /// Where the state lives.
     pub backend: Backend,
+    /// Peerings with other stacks' networks: (peering name, other stack).
+    pub peerings: Vec<(String, String)>,
+    /// The peers' networks, read from their states when a session opens (`engine`).
+    pub peer_networks: Vec<PeerNetwork>,
+}
+
+/// What a peering needs of the other stack, from its state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeerNetwork {
+    pub peering: String,
+    pub stack: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub cidr: ipnet::Ipv4Net,
+    /// (AZ, route table id) of its private route tables.
+    pub private_route_tables: Vec<(String, String)>,
 }
 
 /// Collects diagnostics for one stack file while sections validate themselves.
@@ -91,6 +107,35 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let base_dir = loaded.path.parent().unwrap_or(Path::new("."));
     let compute = eks::validate(spec, name.as_deref(), network_written, base_dir, &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
+    let mut peerings = Vec::new();
+    for (peering, p) in &spec.peering {
+        let field = format!("peering.{}", peering.value());
+        if !naming::is_identifier_part(peering) {
+            check.error(
+                peering.location(),
+                &field,
+                format!("invalid name `{}`", peering.value()),
+                "use lowercase letters, digits and dashes",
+            );
+        }
+        if !naming::is_identifier_part(&p.stack) || Some(p.stack.as_str()) == name.as_deref() {
+            check.error(
+                p.stack.location(),
+                format!("{field}.stack"),
+                format!("`{}` is not another stack's name", p.stack.value()),
+                "name the stack whose VPC to peer with, e.g. `stack: user-service`",
+            );
+        }
+        if !network_written || spec.network_from.is_some() {
+            check.error(
+                peering.location(),
+                &field,
+                "a peering needs this stack's own network",
+                "declare `network:` with its CIDR and subnets",
+            );
+        }
+        peerings.push((peering.value().clone(), p.stack.value().clone()));
+    }
     let network_from = spec.network_from.as_ref().and_then(|from| {
         if !naming::is_identifier_part(from) || Some(from.as_str()) == name.as_deref() {
             check.error(
@@ -105,9 +150,19 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     });
 
     match (name, region) {
-        (Some(name), Some(region)) if diags.is_empty() => {
-            Ok(Stack { name, region, tags, network, network_from, security_groups, data, compute, backend })
-        }
+        (Some(name), Some(region)) if diags.is_empty() => Ok(Stack {
+            name,
+            region,
+            tags,
+            network,
+            network_from,
+            security_groups,
+            data,
+            compute,
+            backend,
+            peerings,
+            peer_networks: Vec::new(),
+        }),
         _ => Err(diags),
     }
 }

@@ -51,6 +51,9 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub stack: String,
+    /// The settings the clients were made from, for clients of another region (the accepter
+    /// side of a cross-region peering, routes in a peer's route tables).
+    config: aws_config::SdkConfig,
 }
 
 /// Connection settings the user can override on the command line.
@@ -91,6 +94,20 @@ impl Aws {
             ecr: client!(aws_sdk_ecr),
             logs: client!(aws_sdk_cloudwatchlogs),
             stack: stack.to_owned(),
+            config: config.clone(),
+        }
+    }
+
+    /// An EC2 client for `region`, or this stack's when `None` or the same.
+    pub fn ec2_in(&self, region: Option<&str>) -> aws_sdk_ec2::Client {
+        match region {
+            Some(r) if Some(r) != self.config.region().map(|own| own.as_ref()) => aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&self.config)
+                    .region(Region::new(r.to_owned()))
+                    .interceptor(retries::RetryCounter)
+                    .build(),
+            ),
+            _ => self.ec2.clone(),
         }
     }
 }
@@ -280,6 +297,7 @@ pub fn needs_wait(kind: Kind) -> bool {
             | Kind::EksCluster
             | Kind::NodeGroup
             | Kind::EksAddon
+            | Kind::VpcPeering
     )
 }
 

@@ -65,6 +65,7 @@ pub enum Kind {
     EksAddon,
     EcrRepository,
     LogGroup,
+    VpcPeering,
 }
 
 /// What changing an attribute does.
@@ -79,7 +80,7 @@ pub enum OnChange {
 use OnChange::{InPlace, Replace};
 
 impl Kind {
-    pub const ALL: [Kind; 29] = [
+    pub const ALL: [Kind; 30] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::InternetGateway,
@@ -109,6 +110,7 @@ impl Kind {
         Kind::EksAddon,
         Kind::EcrRepository,
         Kind::LogGroup,
+        Kind::VpcPeering,
     ];
 
     pub fn name(self) -> &'static str {
@@ -142,6 +144,7 @@ impl Kind {
             Kind::EksAddon => "eks_addon",
             Kind::EcrRepository => "ecr_repository",
             Kind::LogGroup => "log_group",
+            Kind::VpcPeering => "vpc_peering_connection",
         }
     }
 
@@ -165,12 +168,15 @@ impl Kind {
             Kind::InternetGatewayAttachment => &[("internet_gateway_id", Replace), ("vpc_id", Replace)],
             Kind::NatGateway => &[("subnet_id", Replace), ("allocation_id", Replace), ("tags", InPlace)],
             Kind::RouteTable => &[("vpc_id", Replace), ("tags", InPlace)],
-            // ReplaceRoute changes the target of an existing route.
+            // ReplaceRoute changes the target of an existing route. `region` is set only for
+            // routes this stack owns in a peer's route table, in the peer's region.
             Kind::Route => &[
                 ("route_table_id", Replace),
                 ("destination_cidr_block", Replace),
+                ("region", Replace),
                 ("gateway_id", InPlace),
                 ("nat_gateway_id", InPlace),
+                ("vpc_peering_connection_id", InPlace),
             ],
             Kind::RouteTableAssociation => &[("subnet_id", Replace), ("route_table_id", Replace)],
             // EC2 cannot rename a group or edit its description.
@@ -354,6 +360,10 @@ impl Kind {
                 ("tags", InPlace),
             ],
             Kind::LogGroup => &[("name", Replace), ("retention_days", InPlace), ("tags", InPlace)],
+            // Requester side in this region, accepted in the peer's.
+            Kind::VpcPeering => {
+                &[("vpc_id", Replace), ("peer_vpc_id", Replace), ("peer_region", Replace), ("tags", InPlace)]
+            }
         }
     }
 

@@ -30,6 +30,7 @@ pub const SECTIONS: &[&str] = &[
     "ecr",
     "log_groups",
     "state",
+    "peering",
 ];
 
 /// A parsed stack file: its spec, where it came from and its text (for error excerpts).
@@ -141,6 +142,7 @@ fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String
             "ecr" => spec.ecr = named_entries(value, name, diags),
             "log_groups" => spec.log_groups = named_entries(value, name, diags),
             "state" => spec.state = section(value, name, diags),
+            "peering" => spec.peering = named_entries(value, name, diags),
             _ => diags.push(
                 Diagnostic::new(at, name, format!("unknown field `{name}`"))
                     .with_hint(format!("top-level fields are: {}", quoted_list(SECTIONS))),

@@ -73,6 +73,18 @@ pub struct StackSpec {
     pub log_groups: IndexMap<Located<String>, LogGroupSpec>,
     /// Where the state lives: a local file (default) or S3 with locking.
     pub state: Option<StateSpec>,
+    /// VPC peerings with other stacks' networks (another region too), by name.
+    #[serde(default)]
+    pub peering: IndexMap<Located<String>, PeeringSpec>,
+}
+
+/// A peering with another stack's VPC: requested here, accepted in the other stack's region,
+/// routes to each other's CIDR in both sides' private route tables (all owned by this stack).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeeringSpec {
+    /// The other stack's name; its state sits beside this one on the same backend.
+    pub stack: Located<String>,
 }
 
 /// Where the stack's state lives. `--backend-config KEY=VALUE` overrides any field.

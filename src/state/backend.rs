@@ -60,6 +60,14 @@ impl Store {
         }
     }
 
+    /// Another stack's state, whatever its region (a peer's); `None` when it has none yet.
+    pub async fn read_existing(&self, stack: &str) -> Result<Option<State>, StateError> {
+        match self {
+            Store::Local(l) => l.read_existing(stack),
+            Store::S3(s) => s.read_existing(stack, None).await,
+        }
+    }
+
     pub async fn write(&self, state: &mut State) -> Result<(), StateError> {
         match self {
             Store::Local(l) => l.write(state),

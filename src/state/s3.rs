@@ -102,12 +102,14 @@ impl S3Store {
     }
 
     pub async fn read(&self, stack: &str, region: &str) -> Result<State, StateError> {
-        match self.read_raw().await? {
-            None => Ok(State::new(stack, region)),
-            Some(bytes) => {
-                parse_state(&bytes, stack, region, &self.location(), "the previous object version (bucket versioning)")
-            }
-        }
+        Ok(self.read_existing(stack, Some(region)).await?.unwrap_or_else(|| State::new(stack, region)))
+    }
+
+    /// The state if the object exists, of `stack` in `region` (any region when `None`).
+    pub async fn read_existing(&self, stack: &str, region: Option<&str>) -> Result<Option<State>, StateError> {
+        let Some(bytes) = self.read_raw().await? else { return Ok(None) };
+        let backup = "the previous object version (bucket versioning)";
+        parse_state(&bytes, stack, region, &self.location(), backup).map(Some)
     }
 
     /// Writes the state with the next serial, only over the version this process knows.

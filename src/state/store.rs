@@ -40,7 +40,7 @@ pub enum StateError {
 pub(super) fn parse_state(
     text: &[u8],
     stack: &str,
-    region: &str,
+    region: Option<&str>,
     location: &str,
     backup: &str,
 ) -> Result<State, StateError> {
@@ -53,13 +53,13 @@ pub(super) fn parse_state(
         return Err(StateError::NewerFormat { location: location.to_owned(), found: version as u32 });
     }
     let state: State = serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))?;
-    if state.stack != stack || state.region != region {
+    if state.stack != stack || region.is_some_and(|r| r != state.region) {
         return Err(StateError::OtherStack {
             location: location.to_owned(),
             found: state.stack,
             found_region: state.region,
             expected: stack.to_owned(),
-            expected_region: region.to_owned(),
+            expected_region: region.unwrap_or("any region").to_owned(),
         });
     }
     Ok(state)
@@ -100,7 +100,19 @@ impl LocalStore {
             Err(source) => return Err(StateError::Read { path: self.path.clone(), source }),
         };
         let location = self.path.display().to_string();
-        parse_state(&text, stack, region, &location, &format!("`{}`", self.backup_path().display()))
+        parse_state(&text, stack, Some(region), &location, &format!("`{}`", self.backup_path().display()))
+    }
+
+    /// The state if the file exists, of `stack` in any region (a peer's, for peering).
+    pub fn read_existing(&self, stack: &str) -> Result<Option<State>, StateError> {
+        match fs::read(&self.path) {
+            Ok(text) => {
+                let backup = format!("`{}`", self.backup_path().display());
+                parse_state(&text, stack, None, &self.path.display().to_string(), &backup).map(Some)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Read { path: self.path.clone(), source }),
+        }
     }
 
     /// Writes the state with the next serial: temp file, fsync, keep the old file as the

@@ -24,6 +24,7 @@ mod attachment;
 mod elastic_ip;
 mod internet_gateway;
 mod nat_gateway;
+mod peering;
 mod route;
 mod route_table;
 mod route_table_association;
@@ -63,7 +64,21 @@ pub(super) async fn read(
         Kind::RouteTable => read_tagged(aws, requests, "route-table-id", |f| route_table::describe(ec2, f)).await,
         Kind::SecurityGroup => read_tagged(aws, requests, "group-id", |f| security_group::describe(ec2, f)).await,
         Kind::InternetGatewayAttachment => attachment::read(ec2, requests).await,
-        Kind::Route => route::read(ec2, requests).await,
+        Kind::Route => {
+            // Routes in a peer's route tables are read with that region's client.
+            let mut by_region: std::collections::BTreeMap<Option<String>, Vec<ReadRequest>> = Default::default();
+            for r in requests {
+                by_region.entry(str_attr(&r.attrs, "region").map(str::to_owned)).or_default().push(r.clone());
+            }
+            let mut out = Vec::new();
+            for (region, group) in by_region {
+                out.extend(route::read(&aws.ec2_in(region.as_deref()), &group).await?);
+            }
+            Ok(out)
+        }
+        Kind::VpcPeering => {
+            read_tagged(aws, requests, "vpc-peering-connection-id", |f| peering::describe(ec2, f)).await
+        }
         Kind::RouteTableAssociation => route_table_association::read(ec2, requests).await,
         Kind::SecurityGroupRule => security_group_rule::read(ec2, requests).await,
         other => Err(not_ec2(other)),
@@ -89,7 +104,8 @@ pub(super) async fn create(
             Kind::ElasticIp => elastic_ip::create(ec2, attrs).await,
             Kind::NatGateway => nat_gateway::create(ec2, attrs, token).await,
             Kind::RouteTable => route_table::create(ec2, attrs, token).await,
-            Kind::Route => route::create(ec2, attrs).await,
+            Kind::Route => route::create(&aws.ec2_in(str_attr(attrs, "region")), attrs).await,
+            Kind::VpcPeering => peering::create(aws, attrs).await,
             Kind::RouteTableAssociation => route_table_association::create(ec2, attrs).await,
             Kind::SecurityGroup => security_group::create(ec2, attrs).await,
             Kind::SecurityGroupRule => security_group_rule::create(ec2, address, attrs).await,
@@ -104,7 +120,7 @@ pub(super) async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, afte
     match kind {
         Kind::Vpc => vpc::update(ec2, id, before, after).await?,
         Kind::Subnet => subnet::update(ec2, id, before, after).await?,
-        Kind::Route => route::update(ec2, after).await?,
+        Kind::Route => route::update(&aws.ec2_in(str_attr(after, "region")), after).await?,
         Kind::SecurityGroupRule => security_group_rule::update(ec2, id, before, after).await?,
         _ => {}
     }
@@ -127,7 +143,8 @@ pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Re
             Kind::ElasticIp => elastic_ip::delete(ec2, id).await,
             Kind::NatGateway => nat_gateway::delete(ec2, id).await,
             Kind::RouteTable => route_table::delete(ec2, id).await,
-            Kind::Route => route::delete(ec2, attrs).await,
+            Kind::Route => route::delete(&aws.ec2_in(str_attr(attrs, "region")), attrs).await,
+            Kind::VpcPeering => peering::delete(ec2, id).await,
             Kind::RouteTableAssociation => route_table_association::delete(ec2, id).await,
             Kind::SecurityGroup => security_group::delete(ec2, id).await,
             Kind::SecurityGroupRule => security_group_rule::delete(ec2, id, attrs).await,
@@ -149,6 +166,7 @@ fn not_ec2(kind: Kind) -> AwsError {
 pub(super) async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError> {
     match kind {
         Kind::NatGateway => nat_gateway::status(&aws.ec2, id).await,
+        Kind::VpcPeering => peering::status(&aws.ec2, id).await,
         _ => Ok(Status::Ready),
     }
 }

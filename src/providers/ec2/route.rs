@@ -1,6 +1,7 @@
-//! Routes: a destination in a route table, to an internet gateway or a NAT gateway. AWS gives
-//! routes no id: here it is `<rtb-id>|<destination>`, unique within AWS too, which also makes
-//! a pending create easy to find again.
+//! Routes: a destination in a route table, to an internet gateway, a NAT gateway or a VPC
+//! peering connection. AWS gives routes no id: here it is `<rtb-id>|<destination>`, unique
+//! within AWS too, which also makes a pending create easy to find again. A route in a peer's
+//! route table carries that peer's `region`: the caller hands in that region's client.
 
 use aws_sdk_ec2::Client;
 
@@ -33,6 +34,8 @@ pub(super) async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(
                         ("destination_cidr_block".into(), Value::str(destination)),
                         ("gateway_id".into(), opt_str(r.gateway_id())),
                         ("nat_gateway_id".into(), opt_str(r.nat_gateway_id())),
+                        ("vpc_peering_connection_id".into(), opt_str(r.vpc_peering_connection_id())),
+                        ("region".into(), opt_str(str_attr(&req.attrs, "region"))),
                     ]),
                     ready: true,
                     outputs: Attrs::new(),
@@ -53,6 +56,7 @@ pub(super) async fn create(ec2: &Client, attrs: &Attrs) -> Result<String, AwsErr
         .destination_cidr_block(destination)
         .set_gateway_id(str_attr(attrs, "gateway_id").map(str::to_owned))
         .set_nat_gateway_id(str_attr(attrs, "nat_gateway_id").map(str::to_owned))
+        .set_vpc_peering_connection_id(str_attr(attrs, "vpc_peering_connection_id").map(str::to_owned))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("CreateRoute", e));
@@ -72,6 +76,7 @@ pub(super) async fn update(ec2: &Client, attrs: &Attrs) -> Result<(), AwsError> 
         .destination_cidr_block(str_attr(attrs, "destination_cidr_block").unwrap_or_default())
         .set_gateway_id(str_attr(attrs, "gateway_id").map(str::to_owned))
         .set_nat_gateway_id(str_attr(attrs, "nat_gateway_id").map(str::to_owned))
+        .set_vpc_peering_connection_id(str_attr(attrs, "vpc_peering_connection_id").map(str::to_owned))
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("ReplaceRoute", e))?;
