@@ -64,6 +64,15 @@ impl Session {
             Ok(()) => session.meet_peers().await,
             Err(e) => Err(e),
         };
+        // A destroy plans no desired resources: it needs nothing of the other stacks, and must
+        // work even after one of them is gone (destroyed with --force).
+        let prepared = match prepared {
+            Err(e) if operation == "destroy" => {
+                tracing::warn!(error = %e, "other stacks' states are not readable; destroying from this stack's state alone");
+                Ok(())
+            }
+            other => other,
+        };
         if let Err(e) = prepared {
             session.close().await;
             return Err(e);

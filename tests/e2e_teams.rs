@@ -335,6 +335,16 @@ async fn cross_stack(kind: Kind, s3_backend: bool) {
 
     let refused = run(&["destroy", "networking.yaml", "--auto-approve"], 1, "destroy networking first");
     assert!(refused.stderr.contains("orders still uses its network"), "{}", refused.stderr);
-    run(&["destroy", "orders.yaml", "--auto-approve"], 0, "destroy orders");
+    // With networking's state gone, orders is still destroyed from its own state; networking's
+    // state is then put back (state pull/push) and destroyed.
+    let saved = run(&["state", "pull", "networking.yaml"], 0, "state pull networking").stdout;
+    std::fs::write(d.join("networking.saved.json"), saved).unwrap();
+    if s3_backend {
+        state_client(&emu).await.delete_object().bucket(BUCKET).key("team/networking.json").send().await.unwrap();
+    } else {
+        std::fs::remove_file(d.join(".platformctl/networking.state.json")).unwrap();
+    }
+    run(&["destroy", "orders.yaml", "--auto-approve"], 0, "destroy orders without networking's state");
+    run(&["state", "push", "networking.yaml", "networking.saved.json"], 0, "put networking's state back");
     run(&["destroy", "networking.yaml", "--auto-approve"], 0, "destroy networking");
 }
