@@ -106,30 +106,30 @@ pub(super) async fn update(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
             .await
             .map_err(|e| AwsError::from_sdk("PutParameter", e))?;
     }
-    let changes = TagChanges::between(before, after);
-    if !changes.set.is_empty() {
-        let set: Result<Vec<Tag>, _> =
-            changes.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-        aws.ssm
-            .add_tags_to_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(id)
-            .set_tags(set.ok())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("AddTagsToResource", e))?;
-    }
-    if !changes.removed.is_empty() {
-        aws.ssm
-            .remove_tags_from_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(id)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let set: Result<Vec<Tag>, _> =
+                    set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+                let request = aws
+                    .ssm
+                    .add_tags_to_resource()
+                    .resource_type(ResourceTypeForTagging::Parameter)
+                    .resource_id(id)
+                    .set_tags(set.ok());
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("AddTagsToResource", e))
+            },
+            async |keys| {
+                let request = aws
+                    .ssm
+                    .remove_tags_from_resource()
+                    .resource_type(ResourceTypeForTagging::Parameter)
+                    .resource_id(id)
+                    .set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))
+            },
+        )
+        .await
 }
 
 pub(super) async fn delete(aws: &Aws, id: &str) -> Result<(), AwsError> {

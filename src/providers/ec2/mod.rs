@@ -249,25 +249,20 @@ pub(super) fn tags_value(tags: &[Tag]) -> Value {
 }
 
 async fn update_tags(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-    let TagChanges { set, removed } = TagChanges::between(before, after);
-    let removed: Vec<Tag> = removed.iter().map(|k| Tag::builder().key(k).build()).collect();
-    if !set.is_empty() {
-        ec2.create_tags()
-            .resources(id)
-            .set_tags(Some(set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("CreateTags", e))?;
-    }
-    if !removed.is_empty() {
-        ec2.delete_tags()
-            .resources(id)
-            .set_tags(Some(removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DeleteTags", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let set = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+                let request = ec2.create_tags().resources(id).set_tags(Some(set));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("CreateTags", e))
+            },
+            async |keys| {
+                let keys = keys.into_iter().map(|k| Tag::builder().key(k).build()).collect();
+                let request = ec2.delete_tags().resources(id).set_tags(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("DeleteTags", e))
+            },
+        )
+        .await
 }
 
 /// Resolves the ids a natural-key kind needs from its requests' recorded attributes.

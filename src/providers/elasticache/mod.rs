@@ -74,25 +74,17 @@ async fn update_tags(
     before: &Attrs,
     after: &Attrs,
 ) -> Result<(), AwsError> {
-    let changes = TagChanges::between(before, after);
-    if !changes.set.is_empty() {
-        let set = changes.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-        client
-            .add_tags_to_resource()
-            .resource_name(arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("AddTagsToResource", e))?;
-    }
-    if !changes.removed.is_empty() {
-        client
-            .remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let set = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+                let request = client.add_tags_to_resource().resource_name(arn).set_tags(Some(set));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("AddTagsToResource", e))
+            },
+            async |keys| {
+                let request = client.remove_tags_from_resource().resource_name(arn).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))
+            },
+        )
+        .await
 }

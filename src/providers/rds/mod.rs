@@ -132,25 +132,19 @@ fn rds_tags(attrs: &Attrs) -> Vec<Tag> {
 }
 
 async fn update_tags(rds: &aws_sdk_rds::Client, arn: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-    let changes = TagChanges::between(before, after);
-    if !changes.set.is_empty() {
-        let set = changes.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-        rds.add_tags_to_resource()
-            .resource_name(arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("AddTagsToResource", e))?;
-    }
-    if !changes.removed.is_empty() {
-        rds.remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let set = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+                let request = rds.add_tags_to_resource().resource_name(arn).set_tags(Some(set));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("AddTagsToResource", e))
+            },
+            async |keys| {
+                let request = rds.remove_tags_from_resource().resource_name(arn).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("RemoveTagsFromResource", e))
+            },
+        )
+        .await
 }
 
 /// The engine version to report: the one the stack asked for while AWS runs it or a newer

@@ -104,27 +104,19 @@ pub(super) async fn update(client: &Client, id: &str, before: &Attrs, after: &At
             .await
             .map_err(|e| AwsError::from_sdk("UpdateSecret", e))?;
     }
-    let tags = TagChanges::between(before, after);
-    if !tags.set.is_empty() {
-        let set = tags.set.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-        client
-            .tag_resource()
-            .secret_id(id)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("TagResource", e))?;
-    }
-    if !tags.removed.is_empty() {
-        client
-            .untag_resource()
-            .secret_id(id)
-            .set_tag_keys(Some(tags.removed))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("UntagResource", e))?;
-    }
-    Ok(())
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let set = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+                let request = client.tag_resource().secret_id(id).set_tags(Some(set));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("TagResource", e))
+            },
+            async |keys| {
+                let request = client.untag_resource().secret_id(id).set_tag_keys(Some(keys));
+                request.send().await.map(drop).map_err(|e| AwsError::from_sdk("UntagResource", e))
+            },
+        )
+        .await
 }
 
 /// Deletes with a recovery window (7 to 30 days; AWS's default is 30), or at once with
