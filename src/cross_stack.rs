@@ -66,3 +66,37 @@ pub fn lent_resources(state: &State) -> BTreeMap<Address, LiveResource> {
         })
         .collect()
 }
+
+/// What a replica in another stack needs of `postgres.<entry>` in this state: identifier, ARN,
+/// region, encryption, endpoint and the password secret's ARN. An error says what is missing.
+pub fn replica_source(state: &State, replica: &str, entry: &str) -> Result<crate::model::ReplicaSource, String> {
+    let address = Address::new(format!("postgres.{entry}"));
+    let Some(r) = state.resources.get(&address).filter(|r| r.kind == crate::resource::Kind::DbInstance) else {
+        let known: Vec<&str> = state
+            .resources
+            .iter()
+            .filter(|(_, r)| r.kind == crate::resource::Kind::DbInstance)
+            .filter_map(|(a, _)| a.as_str().strip_prefix("postgres."))
+            .collect();
+        return Err(format!(
+            "stack `{}` has no applied `postgres.{entry}`{}",
+            state.stack,
+            if known.is_empty() { String::new() } else { format!(" (it has: {})", known.join(", ")) }
+        ));
+    };
+    let text = |name: &str| attr(&r.attributes, name).as_str().map(str::to_owned);
+    let output = |name: &str| state.output_of(&address, name).and_then(|v| v.as_str()).map(str::to_owned);
+    let missing = |what: &str| format!("stack `{}` records no {what} for `postgres.{entry}`", state.stack);
+    Ok(crate::model::ReplicaSource {
+        replica: replica.to_owned(),
+        identifier: r.id.clone().ok_or_else(|| missing("identifier (its create is unfinished)"))?,
+        arn: output("arn").ok_or_else(|| missing("ARN"))?,
+        region: state.region.clone(),
+        storage_encrypted: attr(&r.attributes, "storage_encrypted").as_bool().unwrap_or(false),
+        address: output("address").ok_or_else(|| missing("endpoint"))?,
+        port: attr(&r.attributes, "port").as_int().unwrap_or(5432),
+        database: text("db_name").ok_or_else(|| missing("database name"))?,
+        username: text("username").ok_or_else(|| missing("master username"))?,
+        password_secret_arn: text("password_secret").ok_or_else(|| missing("password secret"))?,
+    })
+}

@@ -61,7 +61,10 @@ impl Session {
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
         let mut session = Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock) };
         let prepared = match session.borrow_network().await {
-            Ok(()) => session.meet_peers().await,
+            Ok(()) => match session.meet_peers().await {
+                Ok(()) => session.meet_replica_sources().await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         // A destroy plans no desired resources: it needs nothing of the other stacks, and must
@@ -149,12 +152,46 @@ impl Session {
         Ok(())
     }
 
+    /// Reads the source of each `replica_of` entry from its stack's state. A replica's KMS key
+    /// is refused for an unencrypted source (RDS would make an unencrypted replica anyway). A
+    /// promoted replica needs nothing of its old source, which may be gone with its region.
+    async fn meet_replica_sources(&mut self) -> anyhow::Result<()> {
+        for replica in self.stack.data.replicas_of_others.clone() {
+            if replica.promoted {
+                continue;
+            }
+            let (name, source) = (&replica.name, &replica.source_stack);
+            let store = self.store.sibling(source);
+            let hint = format!("apply `{source}` first (its state sits beside this stack's: same backend settings)");
+            let state = store.read_existing(source).await?.with_context(|| {
+                format!("postgres.{name}: stack `{source}` has no state in {}\n  hint: {hint}", store.location())
+            })?;
+            let found = crate::cross_stack::replica_source(&state, name, &replica.source_postgres)
+                .map_err(|e| anyhow::anyhow!("postgres.{name}.replica_of: {e}\n  hint: {hint}"))?;
+            if replica.kms_key.is_some() && !found.storage_encrypted {
+                anyhow::bail!(
+                    "postgres.{name}.kms_key: the source `{source}`/postgres.{} is not encrypted, so its replica cannot be\n  hint: remove `kms_key` (the replica is unencrypted like its source), or encrypt the source first (a new instance from an encrypted snapshot copy)",
+                    replica.source_postgres
+                );
+            }
+            let presigned_only = |r: &str| r.starts_with("us-gov-") || r.starts_with("cn-");
+            if found.region != self.stack.region && (presigned_only(&found.region) || presigned_only(&self.stack.region)) {
+                anyhow::bail!(
+                    "postgres.{name}: cross-region replicas in GovCloud and China need a presigned request, which platformctl does not make\n  hint: create the replica with the AWS CLI (`--source-region`) and `platformctl import` it"
+                );
+            }
+            self.stack.replica_sources.push(found);
+            self.record_use(source);
+        }
+        Ok(())
+    }
+
     /// Refuses to destroy a stack whose outputs other stacks on the same backend still use.
     pub async fn check_no_users(&self) -> anyhow::Result<()> {
         let users = self.store.users_of(&self.stack.name).await?;
         if !users.is_empty() {
             anyhow::bail!(
-                "refusing to destroy `{}`: {} still use{} its network\n  hint: destroy {} first, or pass --force; nothing was changed",
+                "refusing to destroy `{}`: {} still use{} its outputs (network, peering or replica source)\n  hint: destroy {} first, or pass --force; nothing was changed",
                 self.stack.name,
                 users.join(", "),
                 if users.len() == 1 { "s" } else { "" },

@@ -1,5 +1,5 @@
 //! `platformctl graph`: the resources of one or more stacks and their dependencies, and the
-//! dependencies between stacks (`network: { from_stack }`), as Graphviz DOT or Mermaid — to draw
+//! dependencies between stacks (`network: { from_stack }`, peerings, `replica_of`), as Graphviz DOT or Mermaid — to draw
 //! a platform split over several states or regions. Offline: it reads stack files only.
 
 use std::collections::BTreeSet;
@@ -34,7 +34,11 @@ impl StackGraph {
 
     /// The stacks this one uses the outputs of.
     fn uses(&self) -> Vec<&str> {
-        self.stack.network_from.as_deref().into_iter().collect()
+        let mut used: Vec<&str> = self.stack.network_from.as_deref().into_iter().collect();
+        used.extend(self.stack.peerings.iter().map(|(_, peer)| peer.as_str()));
+        used.extend(self.stack.data.replicas_of_others.iter().map(|r| r.source_stack.as_str()));
+        used.dedup();
+        used
     }
 }
 
@@ -62,6 +66,14 @@ fn edges(g: &StackGraph) -> Vec<(String, String)> {
             };
             out.push((node_id(name, r.address.as_str()), target));
         }
+    }
+    // Across stacks: a replica needs its source, a peering the peer's VPC.
+    for r in g.stack.data.replicas_of_others.iter().filter(|r| !r.promoted) {
+        let source = format!("postgres.{}", r.source_postgres);
+        out.push((node_id(name, &format!("postgres.{}", r.name)), node_id(&r.source_stack, &source)));
+    }
+    for (peering, peer) in g.stack.peerings.iter().filter(|(p, _)| own.contains(format!("peering.{p}").as_str())) {
+        out.push((node_id(name, &format!("peering.{peering}")), node_id(peer, "network.vpc")));
     }
     out
 }

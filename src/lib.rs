@@ -37,6 +37,7 @@ pub mod kubeconfig;
 pub mod model;
 pub mod outputs;
 pub mod plan;
+pub mod promote;
 pub mod providers;
 pub mod refresh;
 pub mod render;

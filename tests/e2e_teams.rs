@@ -334,7 +334,7 @@ async fn cross_stack(kind: Kind, s3_backend: bool) {
     run(&["plan", "orders.yaml", "--detailed-exitcode"], 0, "orders after recover");
 
     let refused = run(&["destroy", "networking.yaml", "--auto-approve"], 1, "destroy networking first");
-    assert!(refused.stderr.contains("orders still uses its network"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("orders still uses its outputs"), "{}", refused.stderr);
     // With networking's state gone, orders is still destroyed from its own state; networking's
     // state is then put back (state pull/push) and destroyed.
     let saved = run(&["state", "pull", "networking.yaml"], 0, "state pull networking").stdout;

@@ -32,6 +32,9 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             block_on(drift(&stack, json, detailed_exitcode, &common))
         }
         Command::Import { stack, address, aws_id, common } => block_on(import(&stack, &address, &aws_id, &common)),
+        Command::Promote { stack, address, auto_approve, wait_timeout, common } => {
+            block_on(promote(&stack, &address, auto_approve, wait_timeout, &common))
+        }
         Command::State(command) => block_on(state(command)),
         Command::ForceUnlock { stack, lock_id, common } => block_on(force_unlock(&stack, &lock_id, &common)),
         Command::Output { stack, json, common } => block_on(output(&stack, json, &common)),
@@ -259,6 +262,49 @@ async fn import(stack: &Path, address: &str, aws_id: &str, common: &Common) -> a
         println_stdout(&format!(
             "Imported {aws_id} as {address}. `platformctl plan` shows how it differs from the stack file."
         ))?;
+        Ok(exit::OK)
+    })
+    .await
+}
+
+async fn promote(
+    stack: &Path,
+    address: &str,
+    auto_approve: bool,
+    wait_timeout: Option<std::time::Duration>,
+    common: &Common,
+) -> anyhow::Result<u8> {
+    with_session(stack, "promote", common, false, async |session| {
+        let replica = crate::promote::replica_entry(session, address)?;
+        let question = format!(
+            "Promote {address} of {} ({}) to a standalone primary? Replication from {}/postgres.{} stops for good; \
+             the instance takes writes, and its secret's `host` will name it.",
+            session.stack.name, session.stack.region, replica.source_stack, replica.source_postgres
+        );
+        if !auto_approve && !confirm(&question)? {
+            eprintln!("Promotion cancelled; nothing was changed.");
+            return Ok(exit::ERROR);
+        }
+        let timeout = wait_timeout
+            .unwrap_or_else(|| crate::providers::default_wait_timeout(crate::resource::Kind::DbReadReplica));
+        let done = crate::promote::promote(session, address, timeout).await?;
+        let mut text = format!(
+            "{} {} {}.\n",
+            if done.sent { "Promoted" } else { "Already promoted:" },
+            address,
+            done.identifier
+        );
+        if let Some(endpoint) = &done.endpoint {
+            text.push_str(&format!("  Endpoint: {endpoint}\n"));
+        }
+        if let Some(secret) = &done.secret {
+            text.push_str(&format!("  Secret {secret}: `host` now names it.\n"));
+        }
+        text.push_str(&format!(
+            "Next: add `promoted: true` under `{address}`'s `replica_of` in {}; until then plans offer to replace it with a new replica (refused without --allow-data-loss).",
+            stack.display()
+        ));
+        println_stdout(&text)?;
         Ok(exit::OK)
     })
     .await

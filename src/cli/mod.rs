@@ -91,6 +91,25 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Promote a cross-region read replica (`replica_of`) to a standalone primary: stops its
+    /// replication for good, waits until it is available, records it and points its secret's
+    /// `host` at it. The runbook step for an outage of the primary's region.
+    #[command(
+        after_help = "Example:\n  platformctl promote stacks/user-service-dr.yaml postgres.users-replica\n\nThen add `promoted: true` under the entry's `replica_of`, so that plans keep it as it is."
+    )]
+    Promote {
+        stack: PathBuf,
+        /// The replica's address, e.g. `postgres.users-replica`.
+        address: String,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// How long to wait for the promoted instance to be available (default 90m).
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        wait_timeout: Option<std::time::Duration>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Inspect and repair the state.
     #[command(subcommand)]
     State(StateCommand),

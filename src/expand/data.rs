@@ -10,7 +10,7 @@ use crate::expand::network::subnet;
 use crate::expand::security_groups::group;
 use crate::expand::tags;
 use crate::model::{
-    Aurora, DatabaseCore, ELASTICACHE_PUNCTUATION, Network, Postgres, RDS_PUNCTUATION, Redis, Secret, SecretValue,
+    Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, Network, Postgres, RDS_PUNCTUATION, Redis, Secret, SecretValue,
     Stack,
 };
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
@@ -46,7 +46,8 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
         secret(stack, s, &shape, out);
     }
     let private_subnets = || Value::List(net.azs.iter().map(|az| Value::Ref(subnet("private", &az.name))).collect());
-    if !data.postgres.is_empty() || !data.aurora.is_empty() {
+    // A replica of another region's instance needs a subnet group of its own region.
+    if !data.postgres.is_empty() || !data.replicas_of_others.is_empty() || !data.aurora.is_empty() {
         let address = Address::new(DB_SUBNET_GROUP);
         out.push(DesiredResource::new(
             address.clone(),
@@ -72,6 +73,9 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
     }
     for p in &data.postgres {
         postgres(stack, p, out);
+    }
+    for r in &data.replicas_of_others {
+        replica_of_other(stack, r, out);
     }
     for a in &data.aurora {
         aurora(stack, net, a, out);
@@ -247,6 +251,97 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
             out.push(resource.after(&address));
         }
     }
+}
+
+/// A replica of another stack's instance, and its secret in this region: the source's master
+/// password (copied once, AWS to AWS, when the secret is created) with the connection fields —
+/// `host` is the source's endpoint (where writes go) until the replica is promoted, then its own;
+/// `reader_host` is always the replica's.
+fn replica_of_other(stack: &Stack, r: &CrossRegionReplica, out: &mut Vec<DesiredResource>) {
+    let address = Address::new(format!("postgres.{}", r.name));
+    let identifier = format!("{}-{}", stack.name, r.name);
+    // Known when a session opened with the source's state; absent for a promoted replica and
+    // for commands that read no state (`validate`, `graph`).
+    let source = stack.replica_sources.iter().find(|s| s.replica == r.name).filter(|_| !r.promoted);
+    let cross_region = source.is_some_and(|s| s.region != stack.region);
+    // An encrypted source across regions needs a key of this region; `aws/rds` unless named.
+    let kms_key = match source {
+        Some(s) if s.storage_encrypted && (cross_region || r.kms_key.is_some()) => {
+            Value::str(r.kms_key.as_deref().unwrap_or("alias/aws/rds"))
+        }
+        _ => Value::Null,
+    };
+    let source_identifier =
+        if r.promoted { Value::Null } else { Value::str(format!("{}-{}", r.source_stack, r.source_postgres)) };
+    out.push(DesiredResource::new(
+        address.clone(),
+        Kind::DbReadReplica,
+        Attrs::from([
+            ("identifier".into(), Value::str(&identifier)),
+            ("source".into(), source_identifier),
+            // Create-time settings, not compared: how to reach the source from this region.
+            ("source_arn".into(), source.map_or(Value::Null, |s| Value::str(&s.arn))),
+            ("source_region".into(), if cross_region { source.map_or(Value::Null, |s| Value::str(&s.region)) } else { Value::Null }),
+            ("kms_key".into(), kms_key),
+            ("db_subnet_group".into(), Value::Ref(Address::new(DB_SUBNET_GROUP))),
+            ("backup_retention_days".into(), Value::Int(r.backup_retention_days)),
+            ("instance_class".into(), Value::str(&r.instance_class)),
+            ("vpc_security_group_ids".into(), security_groups(&r.security_groups)),
+            ("deletion_protection".into(), Value::Bool(r.deletion_protection)),
+            ("tags".into(), tags(stack, &address, &identifier)),
+        ]),
+    ));
+
+    let secret = Address::new(format!("{address}.secret"));
+    let secret_name = format!("{}/{}", stack.name, r.name);
+    let copy_from = source.map_or(Value::Null, |s| {
+        Value::Map(
+            [
+                ("secret".to_owned(), Value::str(&s.password_secret_arn)),
+                ("region".to_owned(), Value::str(&s.region)),
+                ("key".to_owned(), Value::str("password")),
+            ]
+            .into(),
+        )
+    });
+    out.push(DesiredResource::new(
+        secret.clone(),
+        Kind::Secret,
+        Attrs::from([
+            ("name".into(), Value::str(&secret_name)),
+            (
+                "description".into(),
+                Value::str(format!("Connection to {identifier}, a replica of {}/{}", r.source_stack, r.source_postgres)),
+            ),
+            ("generate".into(), Value::Null),
+            ("copy_from".into(), copy_from),
+            ("value_key".into(), Value::str("password")),
+            ("recovery_window_days".into(), Value::Int(7)),
+            ("force_delete".into(), Value::Bool(false)),
+            ("tags".into(), tags(stack, &secret, &secret_name)),
+        ]),
+    ));
+    let own_endpoint = Value::Output(address.clone(), "address".into());
+    let mut fields = vec![("reader_host", own_endpoint.clone()), ("port", Value::Output(address.clone(), "port".into()))];
+    match source {
+        Some(s) => fields.extend([
+            ("engine", Value::str("postgres")),
+            ("host", Value::str(&s.address)),
+            ("username", Value::str(&s.username)),
+            ("dbname", Value::str(&s.database)),
+        ]),
+        // Promoted: writes go here now. (Username and database stay as the secret has them.)
+        None if r.promoted => fields.push(("host", own_endpoint)),
+        None => {}
+    }
+    out.push(DesiredResource::new(
+        Address::new(format!("{secret}.fields")),
+        Kind::SecretFields,
+        Attrs::from([
+            ("secret_id".into(), Value::Ref(secret)),
+            ("fields".into(), Value::Map(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]),
+    ));
 }
 
 fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResource>) {

@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 
 use super::Checker;
-use crate::spec::{AuroraSpec, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec};
+use crate::spec::{AuroraSpec, CrossRegionReplicaSpec, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec};
 
 /// Characters RDS accepts in master passwords besides letters and digits (not `/ ' " @`,
 /// not spaces).
@@ -60,6 +60,23 @@ pub struct Postgres {
     pub publish_ssm: Option<String>,
 }
 
+/// A read replica of another stack's PostgreSQL instance (`postgres: { x: { replica_of } }`),
+/// usually in another region. Its master password is the source's: platformctl copies it into a
+/// secret of this stack and region, `<stack>/<name>`, with the connection fields beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossRegionReplica {
+    pub name: String,
+    pub source_stack: String,
+    pub source_postgres: String,
+    /// `platformctl promote` made it a standalone primary and the stack file says so.
+    pub promoted: bool,
+    pub instance_class: String,
+    pub security_groups: Vec<String>,
+    pub kms_key: Option<String>,
+    pub deletion_protection: bool,
+    pub backup_retention_days: i64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Aurora {
     pub name: String,
@@ -98,13 +115,18 @@ pub struct Redis {
 pub struct DataTier {
     pub secrets: Vec<Secret>,
     pub postgres: Vec<Postgres>,
+    pub replicas_of_others: Vec<CrossRegionReplica>,
     pub aurora: Vec<Aurora>,
     pub redis: Vec<Redis>,
 }
 
 impl DataTier {
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty() && self.postgres.is_empty() && self.aurora.is_empty() && self.redis.is_empty()
+        self.secrets.is_empty()
+            && self.postgres.is_empty()
+            && self.replicas_of_others.is_empty()
+            && self.aurora.is_empty()
+            && self.redis.is_empty()
     }
 }
 
@@ -168,6 +190,13 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
             });
         }
     }
+    for (name, r) in &spec.postgres_replicas {
+        let field = format!("postgres.{}", name.value());
+        entry_name(name, &field, stack, 63, check);
+        if let Some(replica) = replica_of_other(name, r, &field, stack, &refs, check) {
+            tier.replicas_of_others.push(replica);
+        }
+    }
     for (name, a) in &spec.aurora {
         let field = format!("aurora.{}", name.value());
         entry_name(name, &field, stack, 60, check);
@@ -218,10 +247,19 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
         }
     }
     check_secret_uses(spec, &uses, check);
-    let wants_network = !spec.postgres.is_empty() || !spec.aurora.is_empty() || !spec.redis.is_empty();
+    let wants_network = !spec.postgres.is_empty()
+        || !spec.postgres_replicas.is_empty()
+        || !spec.aurora.is_empty()
+        || !spec.redis.is_empty();
     if wants_network && !has_network {
-        let at =
-            spec.postgres.keys().chain(spec.aurora.keys()).chain(spec.redis.keys()).next().and_then(|k| k.location());
+        let at = spec
+            .postgres
+            .keys()
+            .chain(spec.postgres_replicas.keys())
+            .chain(spec.aurora.keys())
+            .chain(spec.redis.keys())
+            .next()
+            .and_then(|k| k.location());
         check.error(
             at,
             "network",
@@ -321,6 +359,62 @@ fn core(field: &str, f: CoreFields, refs: &References, check: &mut Checker) -> O
         password_secret: f.password_secret.value().clone(),
         port: port?,
         security_groups,
+    })
+}
+
+/// A replica of another stack's instance. What needs that stack's state (that it exists, its
+/// region, its encryption) is checked when a session opens (`engine`).
+fn replica_of_other(
+    name: &Located<String>,
+    r: &CrossRegionReplicaSpec,
+    field: &str,
+    stack: &str,
+    refs: &References,
+    check: &mut Checker,
+) -> Option<CrossRegionReplica> {
+    let of = &r.replica_of;
+    let source_stack = &of.stack;
+    if !super::naming::is_identifier_part(source_stack) || source_stack.as_str() == stack {
+        check.error(
+            source_stack.location(),
+            format!("{field}.replica_of.stack"),
+            format!("`{}` is not another stack's name", source_stack.value()),
+            "name the stack that declares the source instance (its `stack:` field)",
+        );
+    }
+    if !super::naming::is_identifier_part(&of.postgres) {
+        check.error(
+            of.postgres.location(),
+            format!("{field}.replica_of.postgres"),
+            format!("`{}` is not a `postgres:` entry name", of.postgres.value()),
+            "name the source instance as the other stack's file does, e.g. `users`",
+        );
+    }
+    if refs.spec.secrets.contains_key(name.as_str()) {
+        check.error(
+            name.location(),
+            field,
+            format!("the replica's secret `{stack}/{}` would be the secret of `secrets.{}` too", name.value(), name.value()),
+            "rename the replica or the secret",
+        );
+    }
+    let instance_class = class(&r.instance_class, &format!("{field}.instance_class"), "db.", "db.t4g.medium", check);
+    let kms_key = r.kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.kms_key"), check));
+    let backup_retention_days = match &r.backup_retention_days {
+        Some(b) => int_in(b, &format!("{field}.backup_retention_days"), 0, 35, check),
+        None => Some(7),
+    };
+    let security_groups = refs.groups(&r.security_groups, &format!("{field}.security_groups"), check);
+    Some(CrossRegionReplica {
+        name: name.value().clone(),
+        source_stack: source_stack.value().clone(),
+        source_postgres: of.postgres.value().clone(),
+        promoted: flag(&of.promoted, false),
+        instance_class: instance_class?,
+        security_groups,
+        kms_key,
+        deletion_protection: flag(&r.deletion_protection, false),
+        backup_retention_days: backup_retention_days?,
     })
 }
 

@@ -20,7 +20,7 @@ use crate::spec::{LoadedSpec, StackFileError};
 
 pub use backend::{BACKEND_KEYS, Backend};
 pub use data::{
-    Aurora, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis,
+    Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis,
     Secret, SecretValue,
 };
 pub use eks::{
@@ -50,6 +50,27 @@ pub struct Stack {
     pub peerings: Vec<(String, String)>,
     /// The peers' networks, read from their states when a session opens (`engine`).
     pub peer_networks: Vec<PeerNetwork>,
+    /// What cross-stack replicas need of their sources, read from the sources' states when a
+    /// session opens (`engine`); none for promoted replicas.
+    pub replica_sources: Vec<ReplicaSource>,
+}
+
+/// The source of a `replica_of` entry, from its stack's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaSource {
+    /// The replica's entry name in this stack.
+    pub replica: String,
+    pub identifier: String,
+    pub arn: String,
+    pub region: String,
+    pub storage_encrypted: bool,
+    /// The source's endpoint: the `host` applications write to until the replica is promoted.
+    pub address: String,
+    pub port: i64,
+    pub database: String,
+    pub username: String,
+    /// The ARN of the secret holding the source's master password (in the source's region).
+    pub password_secret_arn: String,
 }
 
 /// What a peering needs of the other stack, from its state.
@@ -162,6 +183,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             backend,
             peerings,
             peer_networks: Vec::new(),
+            replica_sources: Vec::new(),
         }),
         _ => Err(diags),
     }

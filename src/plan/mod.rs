@@ -356,9 +356,20 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
 fn data_loss(changes: &[Change], present: &BTreeMap<Address, LiveResource>, keeping_stack: bool) -> Vec<DataLoss> {
     changes
         .iter()
-        .filter(|c| c.kind.holds_data() && matches!(c.action, Action::Replace | Action::Delete))
+        .filter(|c| holds_data(c, present) && matches!(c.action, Action::Replace | Action::Delete))
         .map(|c| {
             let reason = match c.action {
+                Action::Replace if c.kind == Kind::DbReadReplica => format!(
+                    "promoted to a standalone primary (`platformctl promote`), but the stack file still says it replicates {}: replacing it with a new replica loses every write since the promotion; to keep it, add `promoted: true` under its `replica_of`",
+                    c.attributes
+                        .iter()
+                        .find(|a| a.name == "source")
+                        .and_then(|a| match &a.after {
+                            Planned::Known(v) => v.as_str().map(str::to_owned),
+                            Planned::KnownAfterApply(_) => None,
+                        })
+                        .unwrap_or_else(|| "another instance".to_owned())
+                ),
                 Action::Replace => format!("replaced ({}): its data is lost", c.reasons.join("; ")),
                 _ if keeping_stack => "removed from the stack: deleted with its data".to_owned(),
                 _ => "destroyed with the stack: deleted with its data".to_owned(),
@@ -368,6 +379,14 @@ fn data_loss(changes: &[Change], present: &BTreeMap<Address, LiveResource>, keep
             DataLoss { address: c.address.clone(), action: c.action, reason, deletion_protection }
         })
         .collect()
+}
+
+/// The kind holds data, or the resource is a promoted read replica (no source any more): it
+/// takes writes of its own.
+fn holds_data(change: &Change, present: &BTreeMap<Address, LiveResource>) -> bool {
+    change.kind.holds_data()
+        || (change.kind == Kind::DbReadReplica
+            && present.get(&change.address).is_some_and(|l| attr(&l.attrs, "source") == &Value::Null))
 }
 
 fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMap<Address, LiveResource>) -> Planned {

@@ -1,13 +1,33 @@
 //! Changes AWS would refuse or that cannot be done in one step, found while planning so the
 //! user learns it before anything is touched: EKS upgrades one Kubernetes minor version at a
-//! time and never downgrades.
+//! time and never downgrades; a replica marked `promoted: true` must really have been promoted.
 
-use super::{Change, Planned};
+use super::{Action, Change, Planned};
 use crate::model::KubernetesVersion;
 use crate::resource::{Kind, Value};
 
 pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
-    changes.iter().filter(|c| c.kind == Kind::EksCluster).filter_map(kubernetes_upgrade).collect()
+    let upgrades = changes.iter().filter(|c| c.kind == Kind::EksCluster).filter_map(kubernetes_upgrade);
+    let promotions = changes.iter().filter(|c| c.kind == Kind::DbReadReplica).filter_map(unpromoted_replica);
+    upgrades.chain(promotions).collect()
+}
+
+/// `promoted: true` in the stack file (no source wanted) while the instance still replicates,
+/// or no longer exists: no API call turns the one into the other.
+fn unpromoted_replica(change: &Change) -> Option<String> {
+    let address = &change.address;
+    match change.action {
+        Action::Create if !change.attributes.iter().any(|a| a.name == "source") => Some(format!(
+            "{address}: the stack file says the replica was promoted, but it does not exist\n  hint: remove `promoted: true` to create a new replica, or remove the entry"
+        )),
+        _ => {
+            let a = change.attributes.iter().find(|a| a.name == "source")?;
+            let (Some(Value::Str(source)), Planned::Known(Value::Null)) = (&a.before, &a.after) else { return None };
+            Some(format!(
+                "{address}: the stack file says the replica was promoted, but it still replicates {source}\n  hint: run `platformctl promote <stack file> {address}` first"
+            ))
+        }
+    }
 }
 
 fn kubernetes_upgrade(change: &Change) -> Option<String> {
@@ -40,7 +60,7 @@ fn skipped(from: KubernetesVersion, to: KubernetesVersion) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Action, AttrChange};
+    use crate::plan::AttrChange;
     use crate::resource::Address;
 
     fn upgrade(from: &str, to: &str) -> Vec<String> {

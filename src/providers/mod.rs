@@ -35,6 +35,7 @@ use aws_config::{BehaviorVersion, Region};
 use crate::resource::{Address, Attrs, Kind, Observed};
 
 pub use error::AwsError;
+pub use rds::promote_read_replica;
 pub use retries::retries;
 
 /// SDK clients for one region.
@@ -64,6 +65,22 @@ pub struct ConnectOptions {
     pub max_attempts: Option<u32>,
     /// The SDK's `adaptive` retry mode (client-side rate limiting) instead of `standard`.
     pub adaptive_retries: bool,
+}
+
+/// A client of `$sdk` for another region, made from the same settings as this stack's; this
+/// stack's own client when the region is the same. (Each SDK has its own config types.)
+macro_rules! client_in_region {
+    ($aws:expr, $sdk:ident, $own:ident, $region:expr) => {
+        match $region {
+            Some(r) if Some(r) != $aws.config.region().map(|own| own.as_ref()) => $sdk::Client::from_conf(
+                $sdk::config::Builder::from(&$aws.config)
+                    .region(Region::new(r.to_owned()))
+                    .interceptor(retries::RetryCounter)
+                    .build(),
+            ),
+            _ => $aws.$own.clone(),
+        }
+    };
 }
 
 impl Aws {
@@ -100,28 +117,35 @@ impl Aws {
 
     /// An EC2 client for `region`, or this stack's when `None` or the same.
     pub fn ec2_in(&self, region: Option<&str>) -> aws_sdk_ec2::Client {
-        match region {
-            Some(r) if Some(r) != self.config.region().map(|own| own.as_ref()) => aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&self.config)
-                    .region(Region::new(r.to_owned()))
-                    .interceptor(retries::RetryCounter)
-                    .build(),
-            ),
-            _ => self.ec2.clone(),
-        }
+        client_in_region!(self, aws_sdk_ec2, ec2, region)
+    }
+
+    /// A Secrets Manager client for `region` (a replica's source secret in another region).
+    pub fn secrets_in(&self, region: Option<&str>) -> aws_sdk_secretsmanager::Client {
+        client_in_region!(self, aws_sdk_secretsmanager, secrets, region)
     }
 }
 
 #[cfg(test)]
 impl Aws {
-    /// Clients for unit tests: `eks` as given (an aws-smithy-mocks client), the others
-    /// configured but never called.
-    pub(crate) fn with_eks(eks: aws_sdk_eks::Client) -> Aws {
+    /// Clients for unit tests, configured but never called; tests replace one with an
+    /// aws-smithy-mocks client.
+    fn for_tests() -> Aws {
         let config = aws_config::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("eu-west-1"))
             .build();
-        Aws { eks, ..Aws::from_config(&config, "test") }
+        Aws::from_config(&config, "test")
+    }
+
+    /// `eks` as given (an aws-smithy-mocks client).
+    pub(crate) fn with_eks(eks: aws_sdk_eks::Client) -> Aws {
+        Aws { eks, ..Aws::for_tests() }
+    }
+
+    /// `rds` as given (an aws-smithy-mocks client).
+    pub(crate) fn with_rds(rds: aws_sdk_rds::Client) -> Aws {
+        Aws { rds, ..Aws::for_tests() }
     }
 }
 

@@ -59,7 +59,13 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
             attribute_lines(&mut out, c.action, a);
         }
         if c.kind == Kind::Secret && c.action != Action::Delete {
-            let _ = writeln!(out, "      value = (sensitive: generated in AWS at creation, never shown or stored)");
+            let desired = plan.desired.get(&c.address).map(|d| &d.attrs);
+            let copied = desired.and_then(|a| crate::resource::attr(a, "copy_from").as_map()?.get("secret")?.as_str());
+            let origin = match copied {
+                Some(from) => format!("copied from {from} at creation, AWS to AWS"),
+                None => "generated in AWS at creation".to_owned(),
+            };
+            let _ = writeln!(out, "      value = (sensitive: {origin}, never shown or stored)");
         }
         if let Some(loss) = plan.data_loss.iter().find(|l| l.address == c.address) {
             let warning = format!("      ! DATA LOSS: {}", loss.reason);

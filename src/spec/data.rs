@@ -77,6 +77,52 @@ pub struct PostgresSpec {
     pub publish_ssm: Option<Located<String>>,
 }
 
+/// A read replica of another stack's PostgreSQL instance, usually in another region: seed 001's
+/// disaster-recovery replica. Written as a `postgres:` entry with `replica_of`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrossRegionReplicaSpec {
+    /// The instance this one replicates: `{ stack: <other stack>, postgres: <its entry> }`.
+    pub replica_of: ReplicaOfSpec,
+    /// An RDS instance class, e.g. `db.t4g.medium`.
+    pub instance_class: Located<String>,
+    /// Security groups of this stack.
+    #[serde(default)]
+    pub security_groups: Vec<Located<String>>,
+    /// KMS key (alias or ARN) of this region for the replica's storage. Only for an encrypted
+    /// source (a replica is encrypted exactly when its source is); AWS's `alias/aws/rds` of this
+    /// region when absent.
+    pub kms_key: Option<Located<String>>,
+    /// RDS refuses to delete the replica. Default false.
+    pub deletion_protection: Option<Located<bool>>,
+    /// Automated backups the instance keeps once promoted (`platformctl promote`), 0 to 35 days.
+    /// Default 7.
+    pub backup_retention_days: Option<Located<i64>>,
+}
+
+/// Which instance a replica copies.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaOfSpec {
+    /// The other stack's name; its state sits beside this one on the same backend.
+    pub stack: Located<String>,
+    /// The `postgres:` entry of that stack.
+    pub postgres: Located<String>,
+    /// Set once `platformctl promote` made this instance a standalone primary: platformctl then
+    /// manages it as one and no longer needs the other stack. Default false.
+    pub promoted: Option<Located<bool>>,
+}
+
+/// What the schema shows for a `postgres:` entry: an instance of the stack's own, or a replica
+/// of another stack's.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(super) enum PostgresEntry {
+    Own(Box<PostgresSpec>),
+    ReplicaOf(Box<CrossRegionReplicaSpec>),
+}
+
 /// `read_replicas: 2`, or `read_replicas: [{ instance_class: db.t4g.large }, {}]`.
 #[derive(Debug, JsonSchema)]
 #[serde(untagged)]

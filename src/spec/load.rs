@@ -135,7 +135,14 @@ fn parse_into(source: &str, diags: &mut Diagnostics, unreadable: &mut Vec<String
             "network" => spec.network = section(value, name, diags),
             "security_groups" => spec.security_groups = named_entries(value, name, diags),
             "secrets" => spec.secrets = named_entries(value, name, diags),
-            "postgres" => spec.postgres = named_entries(value, name, diags),
+            "postgres" => {
+                // An entry with `replica_of` is a replica of another stack's instance: its own type.
+                let is_replica = |v: &Node| v.as_mapping().is_some_and(|m| m.get_node("replica_of").is_some());
+                spec.postgres = named_entries_where(value, name, diags, |v| !is_replica(v));
+                if value.as_mapping().is_some() {
+                    spec.postgres_replicas = named_entries_where(value, name, diags, is_replica);
+                }
+            }
             "aurora" => spec.aurora = named_entries(value, name, diags),
             "redis" => spec.redis = named_entries(value, name, diags),
             "eks" => spec.eks = named_entries(value, name, diags),
@@ -172,6 +179,16 @@ fn named_entries<T: DeserializeOwned>(
     path: &str,
     diags: &mut Diagnostics,
 ) -> indexmap::IndexMap<Located<String>, T> {
+    named_entries_where(node, path, diags, |_| true)
+}
+
+/// `named_entries` for the entries whose settings `wanted` picks (sections with two shapes).
+fn named_entries_where<T: DeserializeOwned>(
+    node: &Node,
+    path: &str,
+    diags: &mut Diagnostics,
+    wanted: impl Fn(&Node) -> bool,
+) -> indexmap::IndexMap<Located<String>, T> {
     let mut out = indexmap::IndexMap::new();
     let Some(mapping) = node.as_mapping() else {
         diags.push(
@@ -180,7 +197,7 @@ fn named_entries<T: DeserializeOwned>(
         );
         return out;
     };
-    for (key, value) in mapping.iter() {
+    for (key, value) in mapping.iter().filter(|(_, v)| wanted(v)) {
         let entry_path = format!("{path}.{}", key.as_str());
         if let Some(v) = section::<T>(value, &entry_path, diags) {
             out.insert(Located::from_span(key.as_str().to_owned(), key.span()), v);

@@ -16,7 +16,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use data::{
-    AuroraSpec, GenerateSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaSpec, SecretSpec,
+    AuroraSpec, CrossRegionReplicaSpec, GenerateSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec, ReplicaSpec,
+    SecretSpec,
 };
 pub use eks::{AddonSpec, EcrSpec, EksSpec, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, TaintSpec};
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
@@ -53,9 +54,15 @@ pub struct StackSpec {
     /// Secrets Manager secrets, by name: generated passwords and tokens, or external values.
     #[serde(default)]
     pub secrets: IndexMap<Located<String>, SecretSpec>,
-    /// RDS for PostgreSQL instances, by name.
+    /// RDS for PostgreSQL instances, by name — or, with `replica_of`, read replicas of another
+    /// stack's instance (seed 001's cross-region disaster-recovery replica).
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, data::PostgresEntry>")]
     pub postgres: IndexMap<Located<String>, PostgresSpec>,
+    /// `postgres:` entries with `replica_of`, read into their own field (see `load`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub postgres_replicas: IndexMap<Located<String>, CrossRegionReplicaSpec>,
     /// Aurora PostgreSQL clusters, by name.
     #[serde(default)]
     pub aurora: IndexMap<Located<String>, AuroraSpec>,

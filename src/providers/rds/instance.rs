@@ -142,11 +142,19 @@ pub(super) async fn create_primary(aws: &Aws, attrs: &Attrs) -> Result<String, A
     Ok(id.to_owned())
 }
 
+/// A replica of an instance of this stack (`source` is its identifier), or of another stack's,
+/// possibly in another region (`source_arn`, with a subnet group and KMS key of this region).
+///
+/// No `PreSignedUrl`: RDS ignores it outside GovCloud and China (where the model refuses
+/// cross-region replicas), and the Rust SDK has no `SourceRegion` presigning (smithy-rs#124).
 pub(super) async fn create_replica(rds: &Client, attrs: &Attrs) -> Result<String, AwsError> {
     let id = str_attr(attrs, "identifier").unwrap_or_default();
+    let source = str_attr(attrs, "source_arn").or(str_attr(attrs, "source")).unwrap_or_default();
     rds.create_db_instance_read_replica()
         .db_instance_identifier(id)
-        .source_db_instance_identifier(str_attr(attrs, "source").unwrap_or_default())
+        .source_db_instance_identifier(source)
+        .set_db_subnet_group_name(str_attr(attrs, "db_subnet_group").map(str::to_owned))
+        .set_kms_key_id(str_attr(attrs, "kms_key").map(str::to_owned))
         .set_db_instance_class(str_attr(attrs, "instance_class").map(str::to_owned))
         .set_vpc_security_group_ids(Some(str_list(attrs, "vpc_security_group_ids")))
         .publicly_accessible(false)
@@ -236,6 +244,23 @@ pub(super) async fn delete(rds: &Client, kind: Kind, id: &str, attrs: &Attrs) ->
         Err(e) => {
             let e = AwsError::from_sdk("DeleteDBInstance", e);
             if e.message.contains("already being deleted") { Ok(()) } else { Err(e) }
+        }
+    }
+}
+
+/// One instance as a read replica (source, endpoint) with its raw status, or `None` if gone.
+pub(super) async fn describe_replica(
+    rds: &Client,
+    request: &ReadRequest,
+) -> Result<Option<(String, LiveResource)>, AwsError> {
+    let id = request.id.as_deref().unwrap_or_default();
+    match rds.describe_db_instances().db_instance_identifier(id).send().await {
+        Ok(out) => Ok(out.db_instances().first().map(|db| {
+            (db.db_instance_status().unwrap_or_default().to_owned(), live(Kind::DbReadReplica, db, request))
+        })),
+        Err(e) => {
+            let e = AwsError::from_sdk("DescribeDBInstances", e);
+            if e.is_not_found() { Ok(None) } else { Err(e) }
         }
     }
 }

@@ -37,6 +37,8 @@ use modify_shared;
 mod cluster;
 mod instance;
 mod subnet_group;
+#[cfg(test)]
+mod promote_tests;
 
 use aws_sdk_rds::types::Tag;
 
@@ -163,6 +165,56 @@ fn engine_version(live: Option<&str>, recorded: Option<&str>) -> crate::resource
 /// A replica's source as RDS reports it may be an identifier or an ARN: compare identifiers.
 fn identifier_of(source: &str) -> &str {
     if source.starts_with("arn:") { source.rsplit(':').next().unwrap_or(source) } else { source }
+}
+
+/// PromoteReadReplica, unless the instance is already standalone (a promote run again after an
+/// interruption), then a wait until it is available and reports no source — what AWS shows
+/// once the promotion is complete. Automated backups are set as it is promoted. Returns whether
+/// the request was sent, and the instance as it now is.
+pub async fn promote_read_replica(
+    aws: &Aws,
+    address: &Address,
+    id: &str,
+    backup_retention_days: i64,
+    timeout: std::time::Duration,
+) -> Result<(bool, LiveResource), AwsError> {
+    let request = ReadRequest { address: address.clone(), id: Some(id.to_owned()), attrs: Attrs::new() };
+    let describe = async || {
+        let found = instance::describe_replica(&aws.rds, &request).await?;
+        found.ok_or_else(|| AwsError::local("DescribeDBInstances", format!("{id} does not exist")))
+    };
+    let standalone = |live: &LiveResource| attr(&live.attrs, "source") == &crate::resource::Value::Null;
+    let sent = !standalone(&describe().await?.1);
+    if sent {
+        aws.rds
+            .promote_read_replica()
+            .db_instance_identifier(id)
+            .backup_retention_period(i32::try_from(backup_retention_days).unwrap_or(7))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("PromoteReadReplica", e))?;
+    }
+    let started = std::time::Instant::now();
+    let mut delay = std::time::Duration::from_millis(500);
+    loop {
+        // Strictly `available`: a promotion passes through `modifying` and `backing-up`.
+        let (status, live) = describe().await?;
+        if status == "available" && standalone(&live) {
+            return Ok((sent, live));
+        }
+        if started.elapsed() > timeout {
+            return Err(AwsError::local(
+                "wait",
+                format!(
+                    "{id} was not an available instance without a replication source within {}; run `platformctl promote` again to keep waiting (it does not promote twice), or raise `--wait-timeout`",
+                    humantime::format_duration(timeout)
+                ),
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        // As apply's waits: quick to notice, capped near AWS's own RDS waiter (15 s).
+        delay = (delay * 3 / 2).min(std::time::Duration::from_secs(15));
+    }
 }
 
 #[cfg(test)]

@@ -35,8 +35,14 @@ async fn current_object(
 pub(super) async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
     let Some(secret_id) = request.id.as_deref().or(str_attr(&request.attrs, "secret_id")) else { return Ok(None) };
     let Some(object) = current_object(client, secret_id).await? else { return Ok(None) };
-    let fields: serde_json::Map<String, serde_json::Value> =
-        object.into_iter().filter(|(k, _)| !SECRET_KEYS.contains(&k.as_str())).collect();
+    // Only the fields this stack writes are compared: others (a promoted replica's username,
+    // whatever people added) are not platformctl's.
+    let managed = attr(&request.attrs, "fields").as_map();
+    let fields: serde_json::Map<String, serde_json::Value> = object
+        .into_iter()
+        .filter(|(k, _)| !SECRET_KEYS.contains(&k.as_str()))
+        .filter(|(k, _)| managed.is_none_or(|m| m.contains_key(k)))
+        .collect();
     if request.id.is_none() && fields.is_empty() {
         return Ok(None);
     }

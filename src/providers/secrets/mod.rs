@@ -13,7 +13,7 @@ mod secret;
 use secrecy::SecretString;
 
 use super::{Aws, AwsError, ReadRequest};
-use crate::resource::{Address, Attrs, Kind, Observed};
+use crate::resource::{Address, Attrs, Kind, Observed, Value};
 
 pub(super) async fn read(
     aws: &Aws,
@@ -33,8 +33,17 @@ pub(super) async fn read(
 pub(super) async fn create(aws: &Aws, kind: Kind, attrs: &Attrs) -> Result<String, AwsError> {
     match kind {
         Kind::SecretFields => fields::put(&aws.secrets, attrs).await,
-        _ => secret::create(&aws.secrets, attrs).await,
+        _ => secret::create(&aws.secrets, attrs, copied_value(aws, attrs).await?).await,
     }
+}
+
+/// With `copy_from: { secret, region, key }` (a cross-region replica's password), the value to
+/// copy, read from the other secret for this one call: it goes from AWS to AWS only.
+async fn copied_value(aws: &Aws, attrs: &Attrs) -> Result<Option<SecretString>, AwsError> {
+    let Some(from) = crate::resource::attr(attrs, "copy_from").as_map() else { return Ok(None) };
+    let Some(secret_id) = from.get("secret").and_then(Value::as_str) else { return Ok(None) };
+    let client = aws.secrets_in(from.get("region").and_then(Value::as_str));
+    value_in(&client, secret_id, from.get("key").and_then(Value::as_str)).await.map(Some)
 }
 
 pub(super) async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
@@ -55,8 +64,15 @@ pub(super) async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Re
 /// The secret's value, or one field of its JSON: what a provider call sends to AWS. Errors
 /// never include the value.
 pub(crate) async fn value_of(aws: &Aws, secret_id: &str, key: Option<&str>) -> Result<SecretString, AwsError> {
-    let out = aws
-        .secrets
+    value_in(&aws.secrets, secret_id, key).await
+}
+
+async fn value_in(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    key: Option<&str>,
+) -> Result<SecretString, AwsError> {
+    let out = client
         .get_secret_value()
         .secret_id(secret_id)
         .send()

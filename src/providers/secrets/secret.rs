@@ -11,8 +11,8 @@ use crate::providers::common::{TagChanges, carry_over, changed, opt_str, str_att
 use crate::providers::{AwsError, ReadRequest};
 use crate::resource::{Attrs, LiveResource, Value, attr};
 
-/// Attributes only platformctl knows: they act on delete.
-const LOCAL: &[&str] = &["recovery_window_days", "force_delete"];
+/// Attributes only platformctl knows: they act on delete (or, `copy_from`, on create).
+const LOCAL: &[&str] = &["recovery_window_days", "force_delete", "copy_from"];
 
 pub(super) async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
     // A pending create is found by its name, which the stack fixes.
@@ -41,14 +41,19 @@ pub(super) async fn read(client: &Client, request: &ReadRequest) -> Result<Optio
     Ok(Some(LiveResource { id: out.arn().unwrap_or_default().to_owned(), attrs, ready: true, outputs }))
 }
 
-/// The first value of the secret: generated, shaped as its consumer expects (`{"password": ..}`
-/// for a database, `{"auth_token": ..}` for Redis, the bare value otherwise); none for an
-/// external secret.
-fn initial_value(attrs: &Attrs) -> Option<SecretString> {
-    let generate_spec = attr(attrs, "generate").as_map()?;
-    let length = generate_spec.get("length").and_then(Value::as_int).unwrap_or(32);
-    let punctuation = generate_spec.get("punctuation").and_then(Value::as_str).unwrap_or_default();
-    let value = generate(usize::try_from(length).unwrap_or(32), punctuation);
+/// The first value of the secret: `copied` from another secret, or generated; shaped as its
+/// consumer expects (`{"password": ..}` for a database, `{"auth_token": ..}` for Redis, the bare
+/// value otherwise); none for an external secret.
+fn initial_value(attrs: &Attrs, copied: Option<SecretString>) -> Option<SecretString> {
+    let value = match copied {
+        Some(value) => value,
+        None => {
+            let generate_spec = attr(attrs, "generate").as_map()?;
+            let length = generate_spec.get("length").and_then(Value::as_int).unwrap_or(32);
+            let punctuation = generate_spec.get("punctuation").and_then(Value::as_str).unwrap_or_default();
+            generate(usize::try_from(length).unwrap_or(32), punctuation)
+        }
+    };
     Some(match str_attr(attrs, "value_key") {
         Some(key) => SecretString::from(serde_json::json!({ key: value.expose_secret() }).to_string()),
         None => value,
@@ -59,9 +64,9 @@ fn tags(attrs: &Attrs) -> Vec<Tag> {
     tag_pairs(attr(attrs, "tags")).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-pub(super) async fn create(client: &Client, attrs: &Attrs) -> Result<String, AwsError> {
+pub(super) async fn create(client: &Client, attrs: &Attrs, copied: Option<SecretString>) -> Result<String, AwsError> {
     let name = str_attr(attrs, "name").unwrap_or_default();
-    let value = initial_value(attrs);
+    let value = initial_value(attrs, copied);
     let result = client
         .create_secret()
         .name(name)
