@@ -175,7 +175,9 @@ impl Session {
                 );
             }
             let presigned_only = |r: &str| r.starts_with("us-gov-") || r.starts_with("cn-");
-            if found.region != self.stack.region && (presigned_only(&found.region) || presigned_only(&self.stack.region)) {
+            if found.region != self.stack.region
+                && (presigned_only(&found.region) || presigned_only(&self.stack.region))
+            {
                 anyhow::bail!(
                     "postgres.{name}: cross-region replicas in GovCloud and China need a presigned request, which platformctl does not make\n  hint: create the replica with the AWS CLI (`--source-region`) and `platformctl import` it"
                 );

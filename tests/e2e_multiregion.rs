@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::inspect::id;
+use support::inspect::{id, peering_route};
 use support::{Emulator, Kind};
 
 const PRIMARY: &str = "\
@@ -46,19 +46,7 @@ async fn two_regions_peered_on_ministack() {
 }
 
 async fn ec2_in(emu: &Emulator, region: &str) -> aws_sdk_ec2::Client {
-    let config = emu.sdk_config().await;
-    aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&config).region(aws_sdk_ec2::config::Region::new(region.to_owned())).build(),
-    )
-}
-
-/// The peering target of the route to `destination` in a route table, if there is one.
-async fn peering_route(ec2: &aws_sdk_ec2::Client, table: &str, destination: &str) -> Option<String> {
-    let tables = ec2.describe_route_tables().route_table_ids(table).send().await.unwrap();
-    tables.route_tables().iter().flat_map(|t| t.routes()).find_map(|r| {
-        (r.destination_cidr_block() == Some(destination))
-            .then(|| r.vpc_peering_connection_id().unwrap_or_default().to_owned())
-    })
+    aws_sdk_ec2::Client::new(&emu.sdk_config_in(region).await)
 }
 
 async fn two_regions(kind: Kind) {

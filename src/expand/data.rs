@@ -10,8 +10,8 @@ use crate::expand::network::subnet;
 use crate::expand::security_groups::group;
 use crate::expand::tags;
 use crate::model::{
-    Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, Network, Postgres, RDS_PUNCTUATION, Redis, Secret, SecretValue,
-    Stack,
+    Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, Network, Postgres, RDS_PUNCTUATION, Redis,
+    Secret, SecretValue, Stack,
 };
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -281,7 +281,10 @@ fn replica_of_other(stack: &Stack, r: &CrossRegionReplica, out: &mut Vec<Desired
             ("source".into(), source_identifier),
             // Create-time settings, not compared: how to reach the source from this region.
             ("source_arn".into(), source.map_or(Value::Null, |s| Value::str(&s.arn))),
-            ("source_region".into(), if cross_region { source.map_or(Value::Null, |s| Value::str(&s.region)) } else { Value::Null }),
+            (
+                "source_region".into(),
+                if cross_region { source.map_or(Value::Null, |s| Value::str(&s.region)) } else { Value::Null },
+            ),
             ("kms_key".into(), kms_key),
             ("db_subnet_group".into(), Value::Ref(Address::new(DB_SUBNET_GROUP))),
             ("backup_retention_days".into(), Value::Int(r.backup_retention_days)),
@@ -311,7 +314,10 @@ fn replica_of_other(stack: &Stack, r: &CrossRegionReplica, out: &mut Vec<Desired
             ("name".into(), Value::str(&secret_name)),
             (
                 "description".into(),
-                Value::str(format!("Connection to {identifier}, a replica of {}/{}", r.source_stack, r.source_postgres)),
+                Value::str(format!(
+                    "Connection to {identifier}, a replica of {}/{}",
+                    r.source_stack, r.source_postgres
+                )),
             ),
             ("generate".into(), Value::Null),
             ("copy_from".into(), copy_from),
@@ -322,7 +328,8 @@ fn replica_of_other(stack: &Stack, r: &CrossRegionReplica, out: &mut Vec<Desired
         ]),
     ));
     let own_endpoint = Value::Output(address.clone(), "address".into());
-    let mut fields = vec![("reader_host", own_endpoint.clone()), ("port", Value::Output(address.clone(), "port".into()))];
+    let mut fields =
+        vec![("reader_host", own_endpoint.clone()), ("port", Value::Output(address.clone(), "port".into()))];
     match source {
         Some(s) => fields.extend([
             ("engine", Value::str("postgres")),

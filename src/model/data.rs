@@ -7,7 +7,9 @@
 use indexmap::IndexMap;
 
 use super::Checker;
-use crate::spec::{AuroraSpec, CrossRegionReplicaSpec, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec};
+use crate::spec::{
+    AuroraSpec, CrossRegionReplicaSpec, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec,
+};
 
 /// Characters RDS accepts in master passwords besides letters and digits (not `/ ' " @`,
 /// not spaces).
@@ -394,7 +396,11 @@ fn replica_of_other(
         check.error(
             name.location(),
             field,
-            format!("the replica's secret `{stack}/{}` would be the secret of `secrets.{}` too", name.value(), name.value()),
+            format!(
+                "the replica's secret `{stack}/{}` would be the secret of `secrets.{}` too",
+                name.value(),
+                name.value()
+            ),
             "rename the replica or the secret",
         );
     }

@@ -210,3 +210,71 @@ fn markdown_for_a_pull_request_puts_destructive_changes_first() {
     assert!(md.find("#### Destructive changes").unwrap() < md.find("#### Other changes").unwrap());
     insta::assert_snapshot!(md);
 }
+
+/// A DR stack with a `replica_of` entry, its source known (as a session opens with it).
+fn dr_stack(promoted: bool) -> Vec<DesiredResource> {
+    let flag = if promoted { ", promoted: true" } else { "" };
+    let src = format!(
+        "stack: user-service-dr\nregion: eu-central-1\nnetwork:\n  cidr: 10.1.0.0/16\n  azs: [eu-central-1a, eu-central-1b]\n  public_subnets: [10.1.0.0/21, 10.1.8.0/21]\n  private_subnets: [10.1.64.0/18, 10.1.128.0/18]\npostgres:\n  users-replica:\n    replica_of: {{ stack: user-service, postgres: users{flag} }}\n    instance_class: db.t4g.medium\n"
+    );
+    let mut stack = stack_from(&src).unwrap();
+    stack.replica_sources.push(crate::model::ReplicaSource {
+        replica: "users-replica".into(),
+        identifier: "user-service-users".into(),
+        arn: "arn:aws:rds:eu-west-1:123456789012:db:user-service-users".into(),
+        region: "eu-west-1".into(),
+        storage_encrypted: true,
+        address: "user-service-users.abc.eu-west-1.rds.amazonaws.com".into(),
+        port: 5432,
+        database: "users".into(),
+        username: "app".into(),
+        password_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:user-service/postgres-master".into(),
+    });
+    expand(&stack)
+}
+
+/// `converged`, with the replica's endpoint reported as AWS reports it (the secret refers to it).
+fn converged_with_replica_outputs(d: &[DesiredResource]) -> (State, Live) {
+    let (state, mut live) = converged(d);
+    if let Some(Observed::Present(r)) = live.get_mut(&Address::new("postgres.users-replica")) {
+        r.outputs.insert("address".into(), Value::str("address-of-postgres.users-replica"));
+        r.outputs.insert("port".into(), Value::str("port-of-postgres.users-replica"));
+    }
+    (state, live)
+}
+
+#[test]
+fn a_promoted_replica_is_flagged_until_the_stack_file_says_so() {
+    let replica = Address::new("postgres.users-replica");
+    let d = dr_stack(false);
+    let r = d.iter().find(|r| r.address == replica).unwrap();
+    assert_eq!(attr(&r.attrs, "kms_key"), &Value::str("alias/aws/rds"), "encrypted source, another region");
+    assert_eq!(attr(&r.attrs, "source_region"), &Value::str("eu-west-1"));
+    let (mut state, mut live) = converged_with_replica_outputs(&d);
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{:?}", p.changes);
+
+    // `platformctl promote` ran: AWS reports no source, and the state records it so.
+    live_attrs(&mut live, "postgres.users-replica").insert("source".into(), Value::Null);
+    state.resources.get_mut(&replica).unwrap().attributes.insert("source".into(), Value::Null);
+    let p = plan(&d, &state, &live).unwrap();
+    let change = p.changes.iter().find(|c| c.address == replica).unwrap();
+    assert_eq!(change.action, Action::Replace);
+    let loss = p.data_loss.iter().find(|l| l.address == replica).expect("flagged as data loss");
+    assert!(loss.reason.contains("add `promoted: true`"), "{}", loss.reason);
+    assert!(loss.reason.contains("user-service-users"), "{}", loss.reason);
+
+    // With `promoted: true` the instance is kept as it is; the secret's `host` follows it.
+    let kept = dr_stack(true);
+    let p = plan(&kept, &state, &live).unwrap();
+    assert!(p.changes.iter().all(|c| c.address != replica), "{:?}", p.changes);
+    let fields = kept.iter().find(|r| r.address.as_str() == "postgres.users-replica.secret.fields").unwrap();
+    let host = attr(&fields.attrs, "fields").as_map().unwrap()["host"].clone();
+    assert_eq!(host, Value::Output(replica.clone(), "address".into()));
+    assert!(p.refused.is_empty());
+
+    // `promoted: true` while AWS still replicates is refused, naming the command to run.
+    let (state, live) = converged_with_replica_outputs(&d);
+    let refused = plan(&kept, &state, &live).unwrap().refused;
+    assert!(refused.iter().any(|r| r.contains("platformctl promote")), "{refused:?}");
+}

@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use data::{
-    AuroraSpec, CrossRegionReplicaSpec, GenerateSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec, ReplicaSpec,
-    SecretSpec,
+    AuroraSpec, CrossRegionReplicaSpec, GenerateSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec,
+    ReplicaOfSpec, ReplicaSpec, SecretSpec,
 };
 pub use eks::{AddonSpec, EcrSpec, EksSpec, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, TaintSpec};
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};

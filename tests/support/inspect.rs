@@ -54,7 +54,12 @@ pub fn id(state: &Json, address: &str) -> String {
 /// checked on the client too (some emulators ignore filters). Deleted NAT gateways linger in
 /// AWS's listing for a while and do not count.
 pub async fn inventory(emu: &Emulator, stack: &str) -> Vec<String> {
-    let ec2 = emu.ec2().await;
+    inventory_in(emu, stack, "eu-west-1").await
+}
+
+/// `inventory` in another region.
+pub async fn inventory_in(emu: &Emulator, stack: &str, region: &str) -> Vec<String> {
+    let ec2 = aws_sdk_ec2::Client::new(&emu.sdk_config_in(region).await);
     let tag = Filter::builder().name("tag:platformctl:stack").values(stack).build();
     let ours = |tags: &[aws_sdk_ec2::types::Tag]| {
         tags.iter().any(|t| t.key() == Some("platformctl:stack") && t.value() == Some(stack))
@@ -97,4 +102,13 @@ pub async fn inventory(emu: &Emulator, stack: &str) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+/// The peering target of the route to `destination` in a route table, if there is one.
+pub async fn peering_route(ec2: &aws_sdk_ec2::Client, table: &str, destination: &str) -> Option<String> {
+    let tables = ec2.describe_route_tables().route_table_ids(table).send().await.unwrap();
+    tables.route_tables().iter().flat_map(|t| t.routes()).find_map(|r| {
+        (r.destination_cidr_block() == Some(destination))
+            .then(|| r.vpc_peering_connection_id().unwrap_or_default().to_owned())
+    })
 }

@@ -87,8 +87,13 @@ impl Emulator {
 
     /// SDK settings for clients that look at, or change, the account behind platformctl's back.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.sdk_config_in("eu-west-1").await
+    }
+
+    /// The same for another region (both emulators serve every region on one endpoint).
+    pub async fn sdk_config_in(&self, region: &str) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("eu-west-1"))
+            .region(aws_config::Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "tests"))
             .load()

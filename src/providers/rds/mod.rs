@@ -36,9 +36,9 @@ use modify_shared;
 
 mod cluster;
 mod instance;
-mod subnet_group;
 #[cfg(test)]
 mod promote_tests;
+mod subnet_group;
 
 use aws_sdk_rds::types::Tag;
 

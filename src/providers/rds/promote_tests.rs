@@ -49,7 +49,9 @@ async fn promote(rds: Client) -> Result<(bool, crate::resource::LiveResource), c
 
 #[tokio::test]
 async fn promote_waits_until_available_without_a_source() {
-    let before = mock!(Client::describe_db_instances).match_requests(|r| r.db_instance_identifier() == Some(ID)).then_output(|| instance("available", Some(SOURCE)));
+    let before = mock!(Client::describe_db_instances)
+        .match_requests(|r| r.db_instance_identifier() == Some(ID))
+        .then_output(|| instance("available", Some(SOURCE)));
     let request = mock!(Client::promote_read_replica)
         .match_requests(|r| r.db_instance_identifier() == Some(ID) && r.backup_retention_period() == Some(7))
         .then_output(|| PromoteReadReplicaOutput::builder().build());
