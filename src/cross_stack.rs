@@ -67,9 +67,18 @@ pub fn lent_resources(state: &State) -> BTreeMap<Address, LiveResource> {
         .collect()
 }
 
-/// What a replica in another stack needs of `postgres.<entry>` in this state: identifier, ARN,
-/// region, encryption, endpoint and the password secret's ARN. An error says what is missing.
-pub fn replica_source(state: &State, replica: &str, entry: &str) -> Result<crate::model::ReplicaSource, String> {
+/// What `replica` (an entry of a stack in `own_region`) needs of its source `postgres.<entry>`
+/// in that stack's `state`: identifier, ARN, region, encryption, endpoint, the password secret's
+/// ARN. Refused: a source not applied (yet), a KMS key for an unencrypted source (RDS cannot
+/// encrypt a replica of one), a cross-region replica in GovCloud or China (RDS needs a presigned
+/// request there, which the Rust SDK cannot make). Errors say what to do.
+pub fn replica_source(
+    state: &State,
+    replica: &crate::model::CrossRegionReplica,
+    own_region: &str,
+) -> Result<crate::model::ReplicaSource, String> {
+    let entry = &replica.source_postgres;
+    let hint = format!("apply `{}` first (its state sits beside this stack's: same backend settings)", state.stack);
     let address = Address::new(format!("postgres.{entry}"));
     let Some(r) = state.resources.get(&address).filter(|r| r.kind == crate::resource::Kind::DbInstance) else {
         let known: Vec<&str> = state
@@ -79,16 +88,17 @@ pub fn replica_source(state: &State, replica: &str, entry: &str) -> Result<crate
             .filter_map(|(a, _)| a.as_str().strip_prefix("postgres."))
             .collect();
         return Err(format!(
-            "stack `{}` has no applied `postgres.{entry}`{}",
+            "stack `{}` has no applied `postgres.{entry}`\n  hint: {}",
             state.stack,
-            if known.is_empty() { String::new() } else { format!(" (it has: {})", known.join(", ")) }
+            if known.is_empty() { hint } else { format!("its instances: {}", known.join(", ")) }
         ));
     };
     let text = |name: &str| attr(&r.attributes, name).as_str().map(str::to_owned);
     let output = |name: &str| state.output_of(&address, name).and_then(|v| v.as_str()).map(str::to_owned);
-    let missing = |what: &str| format!("stack `{}` records no {what} for `postgres.{entry}`", state.stack);
-    Ok(crate::model::ReplicaSource {
-        replica: replica.to_owned(),
+    let missing =
+        |what: &str| format!("stack `{}` records no {what} for `postgres.{entry}`\n  hint: {hint}", state.stack);
+    let source = crate::model::ReplicaSource {
+        replica: replica.name.clone(),
         identifier: r.id.clone().ok_or_else(|| missing("identifier (its create is unfinished)"))?,
         arn: output("arn").ok_or_else(|| missing("ARN"))?,
         region: state.region.clone(),
@@ -98,5 +108,89 @@ pub fn replica_source(state: &State, replica: &str, entry: &str) -> Result<crate
         database: text("db_name").ok_or_else(|| missing("database name"))?,
         username: text("username").ok_or_else(|| missing("master username"))?,
         password_secret_arn: text("password_secret").ok_or_else(|| missing("password secret"))?,
-    })
+    };
+    if replica.kms_key.is_some() && !source.storage_encrypted {
+        return Err(format!(
+            "`kms_key` is set, but the source `{}`/postgres.{entry} is not encrypted, so its replica cannot be\n  hint: remove `kms_key` (the replica is unencrypted like its source), or encrypt the source first (a new instance from an encrypted snapshot copy)",
+            state.stack
+        ));
+    }
+    let presigned_only = |r: &str| r.starts_with("us-gov-") || r.starts_with("cn-");
+    if source.region != own_region && (presigned_only(&source.region) || presigned_only(own_region)) {
+        return Err(
+            "cross-region replicas in GovCloud and China need a presigned request, which platformctl does not make\n  hint: create the replica with the AWS CLI (`--source-region`) and `platformctl import` it".to_owned(),
+        );
+    }
+    Ok(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{Attrs, Kind, Value};
+    use crate::state::ResourceState;
+
+    fn primary_state(encrypted: bool) -> State {
+        let mut state = State::new("user-service", "eu-west-1");
+        state.resources.insert(
+            Address::new("postgres.users"),
+            ResourceState {
+                kind: Kind::DbInstance,
+                id: Some("user-service-users".into()),
+                attributes: Attrs::from([
+                    ("storage_encrypted".into(), Value::Bool(encrypted)),
+                    ("port".into(), Value::Int(5432)),
+                    ("db_name".into(), Value::str("users")),
+                    ("username".into(), Value::str("app")),
+                    ("password_secret".into(), Value::str("arn:aws:secretsmanager:eu-west-1:1:secret:pw")),
+                ]),
+                dependencies: Default::default(),
+                outputs: Attrs::from([
+                    ("arn".into(), Value::str("arn:aws:rds:eu-west-1:1:db:user-service-users")),
+                    ("address".into(), Value::str("user-service-users.x.eu-west-1.rds.amazonaws.com")),
+                ]),
+                pending: None,
+                deposed: vec![],
+            },
+        );
+        state
+    }
+
+    fn replica(entry: &str, kms_key: Option<&str>) -> crate::model::CrossRegionReplica {
+        crate::model::CrossRegionReplica {
+            name: "users-replica".into(),
+            source_stack: "user-service".into(),
+            source_postgres: entry.into(),
+            promoted: false,
+            instance_class: "db.t4g.medium".into(),
+            security_groups: vec![],
+            kms_key: kms_key.map(str::to_owned),
+            deletion_protection: false,
+            backup_retention_days: 7,
+        }
+    }
+
+    #[test]
+    fn a_replica_finds_its_source_in_the_other_state() {
+        let found = replica_source(&primary_state(true), &replica("users", None), "eu-central-1").unwrap();
+        assert_eq!(found.arn, "arn:aws:rds:eu-west-1:1:db:user-service-users");
+        assert_eq!((found.region.as_str(), found.storage_encrypted, found.port), ("eu-west-1", true, 5432));
+        assert_eq!(found.password_secret_arn, "arn:aws:secretsmanager:eu-west-1:1:secret:pw");
+    }
+
+    #[test]
+    fn what_cannot_be_replicated_is_refused_with_a_hint() {
+        let state = primary_state(false);
+        let unknown = replica_source(&state, &replica("orders", None), "eu-central-1").unwrap_err();
+        assert!(
+            unknown.contains("no applied `postgres.orders`") && unknown.contains("its instances: users"),
+            "{unknown}"
+        );
+        let kms = replica_source(&state, &replica("users", Some("alias/dr")), "eu-central-1").unwrap_err();
+        assert!(kms.contains("is not encrypted") && kms.contains("hint: remove `kms_key`"), "{kms}");
+        let mut gov = primary_state(true);
+        gov.region = "us-gov-west-1".into();
+        let presigned = replica_source(&gov, &replica("users", None), "us-gov-east-1").unwrap_err();
+        assert!(presigned.contains("GovCloud"), "{presigned}");
+    }
 }

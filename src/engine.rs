@@ -152,9 +152,9 @@ impl Session {
         Ok(())
     }
 
-    /// Reads the source of each `replica_of` entry from its stack's state. A replica's KMS key
-    /// is refused for an unencrypted source (RDS would make an unencrypted replica anyway). A
-    /// promoted replica needs nothing of its old source, which may be gone with its region.
+    /// Reads the source of each `replica_of` entry from its stack's state (checked there, see
+    /// `cross_stack::replica_source`). A promoted replica needs nothing of its old source,
+    /// which may be gone with its region.
     async fn meet_replica_sources(&mut self) -> anyhow::Result<()> {
         for replica in self.stack.data.replicas_of_others.clone() {
             if replica.promoted {
@@ -162,26 +162,14 @@ impl Session {
             }
             let (name, source) = (&replica.name, &replica.source_stack);
             let store = self.store.sibling(source);
-            let hint = format!("apply `{source}` first (its state sits beside this stack's: same backend settings)");
             let state = store.read_existing(source).await?.with_context(|| {
-                format!("postgres.{name}: stack `{source}` has no state in {}\n  hint: {hint}", store.location())
+                format!(
+                    "postgres.{name}: stack `{source}` has no state in {}\n  hint: apply `{source}` first (its state sits beside this stack's: same backend settings)",
+                    store.location()
+                )
             })?;
-            let found = crate::cross_stack::replica_source(&state, name, &replica.source_postgres)
-                .map_err(|e| anyhow::anyhow!("postgres.{name}.replica_of: {e}\n  hint: {hint}"))?;
-            if replica.kms_key.is_some() && !found.storage_encrypted {
-                anyhow::bail!(
-                    "postgres.{name}.kms_key: the source `{source}`/postgres.{} is not encrypted, so its replica cannot be\n  hint: remove `kms_key` (the replica is unencrypted like its source), or encrypt the source first (a new instance from an encrypted snapshot copy)",
-                    replica.source_postgres
-                );
-            }
-            let presigned_only = |r: &str| r.starts_with("us-gov-") || r.starts_with("cn-");
-            if found.region != self.stack.region
-                && (presigned_only(&found.region) || presigned_only(&self.stack.region))
-            {
-                anyhow::bail!(
-                    "postgres.{name}: cross-region replicas in GovCloud and China need a presigned request, which platformctl does not make\n  hint: create the replica with the AWS CLI (`--source-region`) and `platformctl import` it"
-                );
-            }
+            let found = crate::cross_stack::replica_source(&state, &replica, &self.stack.region)
+                .map_err(|e| anyhow::anyhow!("postgres.{name}: {e}"))?;
             self.stack.replica_sources.push(found);
             self.record_use(source);
         }

@@ -138,3 +138,48 @@ fn state_and_plan_file_mistakes_are_clear_errors() {
     let own = platformctl(d, &["validate", "self.yaml"]).expect(1, "a stack using its own network");
     assert!(own.stderr.contains("is not another stack's name"), "{}", own.stderr);
 }
+
+/// `platformctl graph` over the repository's stacks directory draws seed 001's two regions: the
+/// DR stack uses the primary (peering, replica) and its replica points at the primary's
+/// instance, in DOT and in Mermaid.
+#[test]
+fn graph_draws_the_two_region_design() {
+    let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dot = platformctl(here, &["graph", stacks.to_str().unwrap()]).expect(0, "graph as DOT");
+    for expected in [
+        "label=\"user-service (eu-west-1)\"",
+        "label=\"user-service-dr (eu-central-1)\"",
+        "user_service_dr__postgres_users_replica -> user_service__postgres_users;",
+        "user_service_dr__stack -> user_service__stack [style=dashed, label=\"uses\"];",
+        "user_service_dr__eks_dr_node_group_apps_ -> user_service_dr__eks_dr;",
+    ] {
+        assert!(dot.stdout.contains(expected), "no `{expected}` in:\n{}", dot.stdout);
+    }
+    let mermaid = platformctl(here, &["graph", "--format", "mermaid", stacks.to_str().unwrap()]).expect(0, "Mermaid");
+    assert!(mermaid.stdout.starts_with("flowchart LR\n"), "{}", mermaid.stdout);
+    assert!(mermaid.stdout.contains("user_service_dr__postgres_users_replica --> user_service__postgres_users"));
+    assert!(mermaid.stdout.contains("user_service_dr__ -. uses .-> user_service__"), "{}", mermaid.stdout);
+}
+
+/// A `replica_of` entry's mistakes are reported like any other field's: file, line, hint.
+#[test]
+fn replica_of_errors_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dr.yaml"),
+        "stack: dr\nregion: eu-central-1\nnetwork:\n  cidr: 10.1.0.0/16\n  azs: [eu-central-1a, eu-central-1b]\n  public_subnets: [10.1.0.0/21, 10.1.8.0/21]\n  private_subnets: [10.1.64.0/18, 10.1.128.0/18]\npostgres:\n  users-replica:\n    replica_of: { stack: dr, postgres: users }\n    instance_class: m6i.large\n    security_groups: [nope]\n  other:\n    replica_of: { stack: primary, postgres: users, region: eu-west-1 }\n    instance_class: db.t4g.medium\n",
+    )
+    .unwrap();
+    let run = platformctl(dir.path(), &["validate", "dr.yaml"]).expect(1, "validate");
+    for expected in [
+        "error: `dr` is not another stack's name\n  --> dr.yaml:10:26 (postgres.users-replica.replica_of.stack)",
+        "--> dr.yaml:11:21 (postgres.users-replica.instance_class)",
+        "error: no security group `nope` in this stack\n  --> dr.yaml:12:23 (postgres.users-replica.security_groups)",
+        "error: unknown field `region`\n  --> dr.yaml:14:52 (postgres.other.replica_of.region)",
+        "hint: expected one of: `stack`, `postgres`, `promoted`",
+        "4 errors in dr.yaml",
+    ] {
+        assert!(run.stderr.contains(expected), "no `{expected}` in:\n{}", run.stderr);
+    }
+}
