@@ -58,32 +58,11 @@ impl Stack {
     }
 
     fn edit(&self, from: &str, to: &str) {
-        let yaml = std::fs::read_to_string(&self.file).unwrap();
-        assert!(yaml.contains(from), "the stack file has no `{from}`");
-        std::fs::write(&self.file, yaml.replacen(from, to, 1)).unwrap();
+        support::edit_file(&self.file, from, to);
     }
 
-    /// Cuts the lines from the one starting with `from` up to (not including) the next line
-    /// indented no deeper than `until_indent` spaces.
     fn cut_block(&self, from: &str, until_indent: usize) {
-        let yaml = std::fs::read_to_string(&self.file).unwrap();
-        let mut out = String::new();
-        let mut cutting = false;
-        for line in yaml.lines() {
-            let indent = line.len() - line.trim_start().len();
-            if line.starts_with(from) {
-                cutting = true;
-                continue;
-            }
-            if cutting && !line.trim().is_empty() && indent <= until_indent {
-                cutting = false;
-            }
-            if !cutting {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        std::fs::write(&self.file, out).unwrap();
+        support::cut_block(&self.file, from, until_indent);
     }
 
     /// Deletion protection off, so that destroy can remove the database.

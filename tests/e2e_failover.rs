@@ -53,35 +53,11 @@ impl TwoStacks {
     }
 
     fn edit(&self, file: &str, from: &str, to: &str) {
-        let path = self.dir.join(file);
-        let yaml = std::fs::read_to_string(&path).unwrap();
-        assert!(yaml.contains(from), "{file} has no `{from}`");
-        std::fs::write(&path, yaml.replacen(from, to, 1)).unwrap();
+        support::edit_file(&self.dir.join(file), from, to);
     }
 
-    /// Cuts the lines from the one starting with `from` up to the next line indented no deeper
-    /// than `until_indent` spaces.
     fn cut_block(&self, file: &str, from: &str, until_indent: usize) {
-        let path = self.dir.join(file);
-        let yaml = std::fs::read_to_string(&path).unwrap();
-        assert!(yaml.lines().any(|l| l.starts_with(from)), "{file} has no `{from}`");
-        let mut out = String::new();
-        let mut cutting = false;
-        for line in yaml.lines() {
-            let indent = line.len() - line.trim_start().len();
-            if line.starts_with(from) {
-                cutting = true;
-                continue;
-            }
-            if cutting && !line.trim().is_empty() && indent <= until_indent {
-                cutting = false;
-            }
-            if !cutting {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        std::fs::write(&path, out).unwrap();
+        support::cut_block(&self.dir.join(file), from, until_indent);
     }
 
     async fn client_config(&self, region: &str) -> aws_config::SdkConfig {

@@ -475,7 +475,7 @@ async fn wait_until(
         _ => format!("{address}: waiting for {id} to become available"),
     };
     let mut waiting = progress.waiting(what);
-    let mut delay = Duration::from_millis(500);
+    let mut delay = providers::PollDelay::default();
     loop {
         let status = providers::status(aws, kind, id).await?;
         if status == target {
@@ -495,8 +495,6 @@ async fn wait_until(
             ));
         }
         waiting.tick();
-        tokio::time::sleep(delay).await;
-        // Capped near AWS's own waiters (15 s for RDS): quick to notice, gentle on rate limits.
-        delay = (delay * 3 / 2).min(Duration::from_secs(15));
+        delay.sleep().await;
     }
 }

@@ -139,3 +139,20 @@ pub(crate) fn final_snapshot_name(id: &str) -> String {
     let digits: String = stamp.chars().filter(char::is_ascii_digit).collect();
     format!("{id}-final-{digits}")
 }
+
+/// The pause between polls of a wait: from half a second, growing by half each time, capped
+/// near AWS's own waiters (15 s for RDS) — quick to notice, gentle on rate limits.
+pub struct PollDelay(Duration);
+
+impl Default for PollDelay {
+    fn default() -> Self {
+        PollDelay(Duration::from_millis(500))
+    }
+}
+
+impl PollDelay {
+    pub async fn sleep(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 3 / 2).min(Duration::from_secs(15));
+    }
+}

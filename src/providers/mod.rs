@@ -34,6 +34,7 @@ use aws_config::{BehaviorVersion, Region};
 
 use crate::resource::{Address, Attrs, Kind, Observed};
 
+pub use common::PollDelay;
 pub use error::AwsError;
 pub use rds::promote_read_replica;
 pub use retries::retries;

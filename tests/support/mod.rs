@@ -202,3 +202,34 @@ pub fn workdir_with(stack: &str) -> (tempfile::TempDir, PathBuf) {
     }
     (dir, dest)
 }
+
+/// Replaces the first `from` in a stack file with `to` (the file must contain it).
+pub fn edit_file(path: &Path, from: &str, to: &str) {
+    let yaml = std::fs::read_to_string(path).unwrap();
+    assert!(yaml.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, yaml.replacen(from, to, 1)).unwrap();
+}
+
+/// Cuts the lines of a stack file from the one starting with `from` up to (not including) the
+/// next line indented no deeper than `until_indent` spaces: a section or entry taken out.
+pub fn cut_block(path: &Path, from: &str, until_indent: usize) {
+    let yaml = std::fs::read_to_string(path).unwrap();
+    assert!(yaml.lines().any(|l| l.starts_with(from)), "{} has no `{from}`", path.display());
+    let mut out = String::new();
+    let mut cutting = false;
+    for line in yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if line.starts_with(from) {
+            cutting = true;
+            continue;
+        }
+        if cutting && !line.trim().is_empty() && indent <= until_indent {
+            cutting = false;
+        }
+        if !cutting {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    std::fs::write(path, out).unwrap();
+}

@@ -195,7 +195,7 @@ pub async fn promote_read_replica(
             .map_err(|e| AwsError::from_sdk("PromoteReadReplica", e))?;
     }
     let started = std::time::Instant::now();
-    let mut delay = std::time::Duration::from_millis(500);
+    let mut delay = super::PollDelay::default();
     loop {
         // Strictly `available`: a promotion passes through `modifying` and `backing-up`.
         let (status, live) = describe().await?;
@@ -211,9 +211,7 @@ pub async fn promote_read_replica(
                 ),
             ));
         }
-        tokio::time::sleep(delay).await;
-        // As apply's waits: quick to notice, capped near AWS's own RDS waiter (15 s).
-        delay = (delay * 3 / 2).min(std::time::Duration::from_secs(15));
+        delay.sleep().await;
     }
 }
 
