@@ -26,6 +26,8 @@ pub struct Session {
     /// Resources another stack lends this one (`network: { from_stack }`), by address.
     pub lent: BTreeMap<Address, LiveResource>,
     lock: Option<Lock>,
+    /// `uses_stacks` differs from the state as read: an apply with nothing to do still saves it.
+    uses_changed: bool,
 }
 
 /// Where to find the state and how to reach AWS.
@@ -59,7 +61,7 @@ impl Session {
             }
         };
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
-        let mut session = Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock) };
+        let mut session = Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock), uses_changed: false };
         let prepared = match session.borrow_network().await {
             Ok(()) => match session.meet_peers().await {
                 Ok(()) => session.meet_replica_sources().await,
@@ -106,6 +108,7 @@ impl Session {
     fn record_use(&mut self, stack: &str) {
         if !self.state.uses_stacks.iter().any(|s| s == stack) {
             self.state.uses_stacks.push(stack.to_owned());
+            self.uses_changed = true;
         }
     }
 
@@ -158,6 +161,7 @@ impl Session {
     async fn meet_replica_sources(&mut self) -> anyhow::Result<()> {
         for replica in self.stack.data.replicas_of_others.clone() {
             if replica.promoted {
+                self.forget_use_of_promoted_source(&replica.source_stack);
                 continue;
             }
             let (name, source) = (&replica.name, &replica.source_stack);
@@ -174,6 +178,19 @@ impl Session {
             self.record_use(source);
         }
         Ok(())
+    }
+
+    /// A promoted replica has no link to its old source any more: unless something else of this
+    /// stack uses that stack, its destroy is no longer refused (from the next state write on).
+    fn forget_use_of_promoted_source(&mut self, source: &str) {
+        let data = &self.stack.data;
+        let still_used = self.stack.network_from.as_deref() == Some(source)
+            || self.stack.peerings.iter().any(|(_, peer)| peer == source)
+            || data.replicas_of_others.iter().any(|r| !r.promoted && r.source_stack == source);
+        if !still_used && self.state.uses_stacks.iter().any(|s| s == source) {
+            self.state.uses_stacks.retain(|s| s != source);
+            self.uses_changed = true;
+        }
     }
 
     /// Refuses to destroy a stack whose outputs other stacks on the same backend still use.
@@ -217,6 +234,15 @@ impl Session {
     }
 
     /// Applies a plan made by this session; the state is saved after every step.
+    /// Saves the state when only the stacks it uses changed (an apply with nothing to do).
+    pub async fn save_uses(&mut self) -> anyhow::Result<()> {
+        if self.uses_changed {
+            self.store.write(&mut self.state).await?;
+            self.uses_changed = false;
+        }
+        Ok(())
+    }
+
     pub async fn apply(&mut self, plan: &Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
         let progress = Progress::new();
         let (state, report) = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress)

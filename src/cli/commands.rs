@@ -187,6 +187,9 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
         };
         println_stdout(&render::human::plan_text(&plan, render::colour_on_stdout()))?;
         if !plan.has_work() {
+            if !destroy {
+                session.save_uses().await?;
+            }
             return Ok(exit::OK);
         }
         if let Some(refusal) = data_loss_refusal(&plan, run.allow_data_loss) {
