@@ -61,7 +61,8 @@ impl Session {
             }
         };
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
-        let mut session = Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock), uses_changed: false };
+        let mut session =
+            Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock), uses_changed: false };
         let prepared = match session.borrow_network().await {
             Ok(()) => match session.meet_peers().await {
                 Ok(()) => session.meet_replica_sources().await,

@@ -16,7 +16,8 @@ use anyhow::Context;
 use crate::engine::Session;
 use crate::model::CrossRegionReplica;
 use crate::providers;
-use crate::resource::{Address, Attrs, Kind, Value, attr};
+use crate::resource::{Address, Attrs, Kind, LiveResource, Value, attr};
+use crate::state::State;
 
 /// What a promotion did.
 pub struct Promotion {
@@ -56,27 +57,95 @@ pub async fn promote(session: &mut Session, address: &str, timeout: Duration) ->
     let endpoint = found.outputs.get("address").and_then(Value::as_str).map(str::to_owned);
 
     // The state tells the truth at once, before anything else can fail.
-    if let Some(entry) = session.state.resources.get_mut(&key) {
-        entry.attributes.extend(found.attrs);
-        entry.outputs = found.outputs;
-    }
+    record_instance(&mut session.state, &key, found);
     session.store.write(&mut session.state).await?;
 
-    let secret = Address::new(format!("{address}.secret"));
-    let secret_id = session.state.id_of(&secret).map(str::to_owned);
+    let secret_id = session.state.id_of(&secret_address(address)).map(str::to_owned);
     if let (Some(secret_id), Some(host)) = (&secret_id, &endpoint) {
         let fields = Value::Map([("host".to_owned(), Value::str(host))].into());
         let after = Attrs::from([("secret_id".into(), Value::str(secret_id)), ("fields".into(), fields)]);
         providers::update(&session.aws, Kind::SecretFields, secret_id, &Attrs::new(), &after).await?;
-        let recorded = Address::new(format!("{secret}.fields"));
-        if let Some(entry) = session.state.resources.get_mut(&recorded)
-            && let Value::Map(fields) = attr(&entry.attributes, "fields").clone()
-        {
-            let mut fields = fields;
-            fields.insert("host".to_owned(), Value::str(host));
-            entry.attributes.insert("fields".into(), Value::Map(fields));
-        }
+        record_secret_host(&mut session.state, address, host);
         session.store.write(&mut session.state).await?;
     }
     Ok(Promotion { identifier, sent, endpoint, secret: secret_id })
+}
+
+fn secret_address(replica: &str) -> Address {
+    Address::new(format!("{replica}.secret"))
+}
+
+/// The instance as AWS now reports it (no source), over what was applied.
+fn record_instance(state: &mut State, key: &Address, found: LiveResource) {
+    if let Some(entry) = state.resources.get_mut(key) {
+        entry.attributes.extend(found.attrs);
+        entry.outputs = found.outputs;
+    }
+}
+
+/// The secret's fields as now written: `host` is the promoted instance.
+fn record_secret_host(state: &mut State, replica: &str, host: &str) {
+    let recorded = Address::new(format!("{}.fields", secret_address(replica)));
+    if let Some(entry) = state.resources.get_mut(&recorded)
+        && let Value::Map(mut fields) = attr(&entry.attributes, "fields").clone()
+    {
+        fields.insert("host".to_owned(), Value::str(host));
+        entry.attributes.insert("fields".into(), Value::Map(fields));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::ResourceState;
+
+    fn entry(kind: Kind, attributes: Attrs) -> ResourceState {
+        ResourceState {
+            kind,
+            id: Some("id".into()),
+            attributes,
+            dependencies: Default::default(),
+            outputs: Attrs::new(),
+            pending: None,
+            deposed: vec![],
+        }
+    }
+
+    #[test]
+    fn the_state_records_the_promoted_instance_and_its_secrets_host() {
+        let mut state = State::new("user-service-dr", "eu-central-1");
+        let replica = Address::new("postgres.users-replica");
+        let applied = Attrs::from([
+            ("source".into(), Value::str("user-service-users")),
+            ("source_arn".into(), Value::str("arn:aws:rds:eu-west-1:1:db:user-service-users")),
+        ]);
+        state.resources.insert(replica.clone(), entry(Kind::DbReadReplica, applied));
+        let fields = Value::Map(
+            [("host".to_owned(), Value::str("primary.example")), ("reader_host".to_owned(), Value::str("dr.example"))]
+                .into(),
+        );
+        let fields_address = Address::new("postgres.users-replica.secret.fields");
+        state
+            .resources
+            .insert(fields_address.clone(), entry(Kind::SecretFields, Attrs::from([("fields".into(), fields)])));
+
+        let found = LiveResource {
+            id: "user-service-dr-users-replica".into(),
+            attrs: Attrs::from([("source".into(), Value::Null)]),
+            ready: true,
+            outputs: Attrs::from([("address".into(), Value::str("dr.example"))]),
+        };
+        record_instance(&mut state, &replica, found);
+        record_secret_host(&mut state, "postgres.users-replica", "dr.example");
+
+        let recorded = &state.resources[&replica];
+        assert_eq!(attr(&recorded.attributes, "source"), &Value::Null, "no source any more");
+        assert_eq!(
+            attr(&recorded.attributes, "source_arn").as_str(),
+            Some("arn:aws:rds:eu-west-1:1:db:user-service-users")
+        );
+        assert_eq!(recorded.outputs["address"], Value::str("dr.example"));
+        let fields = attr(&state.resources[&fields_address].attributes, "fields").as_map().unwrap().clone();
+        assert_eq!((fields["host"].as_str(), fields["reader_host"].as_str()), (Some("dr.example"), Some("dr.example")));
+    }
 }
