@@ -63,13 +63,13 @@ impl Session {
         let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
         let mut session =
             Session { stack, store, state, aws, lent: BTreeMap::new(), lock: Some(lock), uses_changed: false };
-        let prepared = match session.borrow_network().await {
-            Ok(()) => match session.meet_peers().await {
-                Ok(()) => session.meet_replica_sources().await,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
+        // What this stack needs of other stacks, from their states.
+        let prepared = async {
+            session.borrow_network().await?;
+            session.meet_peers().await?;
+            session.meet_replica_sources().await
+        }
+        .await;
         // A destroy plans no desired resources: it needs nothing of the other stacks, and must
         // work even after one of them is gone (destroyed with --force).
         let prepared = match prepared {
@@ -234,7 +234,6 @@ impl Session {
         Ok(plan)
     }
 
-    /// Applies a plan made by this session; the state is saved after every step.
     /// Saves the state when only the stacks it uses changed (an apply with nothing to do).
     pub async fn save_uses(&mut self) -> anyhow::Result<()> {
         if self.uses_changed {
@@ -244,6 +243,7 @@ impl Session {
         Ok(())
     }
 
+    /// Applies a plan made by this session; the state is saved after every step.
     pub async fn apply(&mut self, plan: &Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
         let progress = Progress::new();
         let (state, report) = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress)

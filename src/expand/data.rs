@@ -271,8 +271,13 @@ fn replica_of_other(stack: &Stack, r: &CrossRegionReplica, out: &mut Vec<Desired
         }
         _ => Value::Null,
     };
-    let source_identifier =
-        if r.promoted { Value::Null } else { Value::str(format!("{}-{}", r.source_stack, r.source_postgres)) };
+    // The source's identifier as its state records it; by naming convention where no state was
+    // read (`validate`, `graph`).
+    let source_identifier = match source {
+        _ if r.promoted => Value::Null,
+        Some(s) => Value::str(&s.identifier),
+        None => Value::str(format!("{}-{}", r.source_stack, r.source_postgres)),
+    };
     out.push(DesiredResource::new(
         address.clone(),
         Kind::DbReadReplica,
