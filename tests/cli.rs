@@ -67,7 +67,7 @@ fn a_second_run_fails_cleanly_while_the_state_is_locked() {
     let (dir, _) = workdir_with("stacks/user-service.yaml");
     let state = dir.path().join(".platformctl").join("user-service.state.json");
     // Another platformctl holding the lock: the same OS lock the binary takes.
-    let held = platformctl::state::StateLock::acquire(&state, "apply").unwrap();
+    let held = platformctl_core::state::StateLock::acquire(&state, "apply").unwrap();
     for command in [&["apply", "user-service.yaml", "--auto-approve"][..], &["plan", "user-service.yaml"][..]] {
         let run = emu.platformctl(dir.path(), command).expect(1, "locked");
         assert!(
@@ -86,10 +86,36 @@ fn a_second_run_fails_cleanly_while_the_state_is_locked() {
 
 #[test]
 fn every_command_shows_an_example_in_help() {
-    for command in ["validate", "plan", "apply", "destroy", "schema"] {
+    for command in ["validate", "plan", "apply", "destroy", "schema", "completions", "man"] {
         let run = platformctl(Path::new("."), &[command, "--help"]).expect(0, command);
         assert!(run.stdout.contains("Example"), "{command} --help has no example:\n{}", run.stdout);
     }
+}
+
+/// Completion scripts and the man page come from the same definitions as the parser: every
+/// command is in them.
+#[test]
+fn completions_and_man_page_are_generated_for_every_command() {
+    let commands = ["validate", "plan", "apply", "destroy", "drift", "import", "promote", "state", "output", "graph"];
+    for (shell, marker) in [
+        ("bash", "_platformctl()"),
+        ("zsh", "#compdef platformctl"),
+        ("fish", "complete -c platformctl"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = platformctl(Path::new("."), &["completions", shell]).expect(0, shell);
+        assert!(run.stdout.contains(marker), "{shell}: no `{marker}` in:\n{}", run.stdout);
+        for command in commands {
+            assert!(run.stdout.contains(command), "{shell} completions lack `{command}`");
+        }
+    }
+    let man = platformctl(Path::new("."), &["man"]).expect(0, "man");
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH platformctl"), "{}", man.stdout);
+    for command in commands {
+        assert!(man.stdout.contains(command), "the man page lacks `{command}`");
+    }
+    let unknown = platformctl(Path::new("."), &["completions", "tcsh"]).expect(1, "an unknown shell");
+    assert!(unknown.stderr.contains("possible values"), "{}", unknown.stderr);
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! The command line: argument parsing, settings, exit codes. Each command parses, calls one
-//! engine function and renders; no engine logic lives here. Data goes to stdout, logs and
-//! progress to stderr; a broken pipe on stdout is not an error.
+//! The command line: argument parsing, settings, exit codes. Each command parses, calls its
+//! function in `ops` and hands what it returns to `platformctl_core::render`; no engine logic
+//! lives here. Data goes to stdout, logs and progress to stderr; a broken pipe on stdout is not
+//! an error. Shell completions and the man page come from the same definitions.
 
 mod commands;
 mod confirm;
@@ -10,6 +11,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use platformctl_aws::ConnectOptions;
+use platformctl_core::model::BACKEND_KEYS;
+use platformctl_core::resource::Kind;
+use platformctl_core::spec::StackFileError;
+
+use crate::engine::SessionOptions;
 
 /// Exit codes, documented in docs/exit-codes.md.
 pub mod exit {
@@ -191,9 +198,19 @@ enum Command {
     /// Print the JSON Schema of the stack file format.
     #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
     Schema,
+    /// Print a completion script for a shell.
+    #[command(
+        after_help = "Examples:\n  platformctl completions bash > /etc/bash_completion.d/platformctl\n  platformctl completions zsh > \"${fpath[1]}/_platformctl\"\n  platformctl completions fish > ~/.config/fish/completions/platformctl.fish"
+    )]
+    Completions {
+        /// `bash`, `zsh`, `fish`, `powershell` or `elvish`.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  platformctl man > /usr/local/share/man/man1/platformctl.1")]
+    Man,
 }
 
-/// How apply and destroy carry out their plan.
 /// How `graph` prints.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum GraphFormat {
@@ -263,6 +280,7 @@ enum StateCommand {
     },
 }
 
+/// How apply and destroy carry out their plan.
 #[derive(Args, Debug, Clone)]
 struct RunOptions {
     /// Do not ask for confirmation (required without a terminal).
@@ -281,13 +299,12 @@ struct RunOptions {
     /// How long to wait for one kind of resource, e.g. `db_instance=2h` (repeatable). Defaults:
     /// 90m for RDS, 60m for ElastiCache, 20m for the rest.
     #[arg(long, value_name = "KIND=DURATION", value_parser = parse_wait_timeout)]
-    wait_timeout: Vec<(crate::resource::Kind, std::time::Duration)>,
+    wait_timeout: Vec<(Kind, std::time::Duration)>,
 }
 
-fn parse_wait_timeout(s: &str) -> Result<(crate::resource::Kind, std::time::Duration), String> {
-    use crate::resource::Kind;
+fn parse_wait_timeout(s: &str) -> Result<(Kind, std::time::Duration), String> {
     let (kind, duration) = s.split_once('=').ok_or("expected KIND=DURATION, e.g. db_instance=2h")?;
-    let kind = Kind::ALL.into_iter().find(|k| k.name() == kind).ok_or_else(|| {
+    let kind = Kind::named(kind).ok_or_else(|| {
         let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
         format!("unknown kind `{kind}`; kinds are: {}", names.join(", "))
     })?;
@@ -326,8 +343,8 @@ struct Common {
 
 fn parse_backend_config(s: &str) -> Result<(String, String), String> {
     let (k, v) = s.split_once('=').ok_or("expected KEY=VALUE, e.g. bucket=acme-platform-state")?;
-    if !crate::model::BACKEND_KEYS.contains(&k) {
-        return Err(format!("unknown key `{k}`; keys are: {}", crate::model::BACKEND_KEYS.join(", ")));
+    if !BACKEND_KEYS.contains(&k) {
+        return Err(format!("unknown key `{k}`; keys are: {}", BACKEND_KEYS.join(", ")));
     }
     Ok((k.to_owned(), v.to_owned()))
 }
@@ -357,7 +374,7 @@ pub fn main() -> ExitCode {
 
 /// The error and its causes, one per line; input errors are already fully rendered.
 fn format_error(err: &anyhow::Error) -> String {
-    if let Some(crate::spec::StackFileError::Invalid(d)) = err.downcast_ref() {
+    if let Some(StackFileError::Invalid(d)) = err.downcast_ref() {
         return format!("the stack file is not valid\n\n{}", d.render());
     }
     let mut text = err.to_string();
@@ -385,12 +402,12 @@ fn init_logging(verbose: u8) {
 }
 
 impl Common {
-    fn session_options(&self) -> crate::engine::SessionOptions {
-        crate::engine::SessionOptions {
+    fn session_options(&self) -> SessionOptions {
+        SessionOptions {
             state_path: self.state.clone(),
             backend_config: self.backend_config.clone(),
             lock_timeout: self.lock_timeout,
-            connect: crate::providers::ConnectOptions {
+            connect: ConnectOptions {
                 profile: self.profile.clone(),
                 endpoint_url: self.endpoint_url.clone(),
                 max_attempts: Some(self.max_attempts),

@@ -1,0 +1,126 @@
+//! Helpers every service module shares: AWS's optional values as attribute values, tags as
+//! AWS wants them, retries for AWS's eventual consistency, and the pause between polls.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use platformctl_core::resource::schema::TAGS;
+use platformctl_core::resource::{Attrs, Value};
+
+use crate::AwsError;
+
+/// `Value::Str` for a present string, `Null` for an absent or empty one.
+pub(crate) fn opt_str(s: Option<&str>) -> Value {
+    s.filter(|s| !s.is_empty()).map_or(Value::Null, Value::str)
+}
+
+/// Sorted strings as a list value: how reads report id lists.
+pub(crate) fn sorted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+    let mut items: Vec<&str> = items.into_iter().collect();
+    items.sort_unstable();
+    Value::List(items.into_iter().map(Value::str).collect())
+}
+
+/// `Value::Int` from AWS's optional integers.
+pub(crate) fn opt_int(i: Option<i32>) -> Value {
+    i.map_or(Value::Null, |i| Value::Int(i64::from(i)))
+}
+
+/// The `tags` of a resource's attributes as key/value pairs.
+pub(crate) fn tag_pairs(attrs: &Attrs) -> Vec<(String, String)> {
+    TAGS.get(attrs)
+        .as_map()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+        .unwrap_or_default()
+}
+
+/// AWS's tags as a value; `aws:` tags belong to AWS and are not managed.
+pub(crate) fn tags_from_pairs<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Value {
+    Value::Map(
+        pairs
+            .into_iter()
+            .filter_map(|(k, v)| Some((k?.to_owned(), Value::str(v.unwrap_or_default()))))
+            .filter(|(k, _)| !k.starts_with("aws:"))
+            .collect(),
+    )
+}
+
+/// What a tag update must do: tags to set (new or changed) and keys to remove.
+pub(crate) struct TagChanges {
+    pub set: BTreeMap<String, String>,
+    pub removed: Vec<String>,
+}
+
+impl TagChanges {
+    pub(crate) fn between(before: &Attrs, after: &Attrs) -> TagChanges {
+        let old: BTreeMap<String, String> = tag_pairs(before).into_iter().collect();
+        let new: BTreeMap<String, String> = tag_pairs(after).into_iter().collect();
+        let set = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+        TagChanges { set, removed }
+    }
+
+    /// Sends the changes with the service's own calls — `set` with the tags to add or change,
+    /// `remove` with the keys to drop — each only when it has something to send.
+    pub(crate) async fn send(
+        self,
+        set: impl AsyncFnOnce(BTreeMap<String, String>) -> Result<(), AwsError>,
+        remove: impl AsyncFnOnce(Vec<String>) -> Result<(), AwsError>,
+    ) -> Result<(), AwsError> {
+        if !self.set.is_empty() {
+            set(self.set).await?;
+        }
+        if !self.removed.is_empty() {
+            remove(self.removed).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How long eventual-consistency errors are retried before they count.
+const CONSISTENCY_WINDOW: Duration = Duration::from_secs(120);
+
+/// Retries `call` while `retry_if` says the error is AWS catching up with itself.
+pub(crate) async fn eventually<T, F, Fut>(retry_if: fn(&AwsError) -> bool, call: F) -> Result<T, AwsError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Err(e) if retry_if(&e) && started.elapsed() < CONSISTENCY_WINDOW => {
+                tracing::debug!(error = %e, "retrying after eventual-consistency error");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A name for a final snapshot: the resource's, then the time, so repeated deletes never clash.
+pub(crate) fn final_snapshot_name(id: &str) -> String {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let digits: String = stamp.chars().filter(char::is_ascii_digit).collect();
+    format!("{id}-final-{digits}")
+}
+
+/// The pause between polls of a wait: from half a second, growing by half each time, capped
+/// near AWS's own waiters (15 s for RDS) — quick to notice, gentle on rate limits.
+pub struct PollDelay(Duration);
+
+impl Default for PollDelay {
+    fn default() -> Self {
+        PollDelay(Duration::from_millis(500))
+    }
+}
+
+impl PollDelay {
+    pub async fn sleep(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 3 / 2).min(Duration::from_secs(15));
+    }
+}

@@ -1,0 +1,145 @@
+//! The SDK clients of one stack's region, made the standard SDK way (environment, profiles,
+//! SSO, `AWS_ENDPOINT_URL`) with the user's overrides; every client counts its retries.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+
+use crate::retries;
+
+/// SDK clients for one region.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub eks: aws_sdk_eks::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub stack: String,
+    /// The settings the clients were made from, for clients of another region (the accepter
+    /// side of a cross-region peering, routes in a peer's route tables).
+    config: aws_config::SdkConfig,
+}
+
+/// Connection settings the user can override on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub max_attempts: Option<u32>,
+    /// The SDK's `adaptive` retry mode (client-side rate limiting) instead of `standard`.
+    pub adaptive_retries: bool,
+}
+
+/// A client of `$sdk` made from `$config`, counting its retries (`retries::retries`) for the
+/// apply summary; `$builder` may add settings. (Each SDK has its own config types.)
+macro_rules! client {
+    ($sdk:ident, $config:expr) => {
+        client!($sdk, $config, |b| b)
+    };
+    ($sdk:ident, $config:expr, $builder:expr) => {
+        $sdk::Client::from_conf(
+            ($builder)($sdk::config::Builder::from($config).interceptor(retries::RetryCounter)).build(),
+        )
+    };
+}
+
+/// A client of `$sdk` for another region, made from the same settings as this stack's; this
+/// stack's own client when the region is the same.
+macro_rules! client_in_region {
+    ($aws:expr, $sdk:ident, $own:ident, $region:expr) => {
+        match $region {
+            Some(r) if Some(r) != $aws.config.region().map(|own| own.as_ref()) => {
+                client!($sdk, &$aws.config, |b: $sdk::config::Builder| b.region(Region::new(r.to_owned())))
+            }
+            _ => $aws.$own.clone(),
+        }
+    };
+}
+
+impl Aws {
+    /// Credentials and endpoint come the standard SDK way; the region comes from the stack.
+    pub async fn connect(stack: &str, region: &str, options: &ConnectOptions) -> Aws {
+        Aws::from_config(&sdk_config(region, options).await, stack)
+    }
+
+    fn from_config(config: &aws_config::SdkConfig, stack: &str) -> Aws {
+        Aws {
+            ec2: client!(aws_sdk_ec2, config),
+            rds: client!(aws_sdk_rds, config),
+            elasticache: client!(aws_sdk_elasticache, config),
+            secrets: client!(aws_sdk_secretsmanager, config),
+            ssm: client!(aws_sdk_ssm, config),
+            autoscaling: client!(aws_sdk_applicationautoscaling, config),
+            iam: client!(aws_sdk_iam, config),
+            eks: client!(aws_sdk_eks, config),
+            ecr: client!(aws_sdk_ecr, config),
+            logs: client!(aws_sdk_cloudwatchlogs, config),
+            stack: stack.to_owned(),
+            config: config.clone(),
+        }
+    }
+
+    /// An EC2 client for `region`, or this stack's when `None` or the same.
+    pub fn ec2_in(&self, region: Option<&str>) -> aws_sdk_ec2::Client {
+        client_in_region!(self, aws_sdk_ec2, ec2, region)
+    }
+
+    /// A Secrets Manager client for `region` (a replica's source secret in another region).
+    pub fn secrets_in(&self, region: Option<&str>) -> aws_sdk_secretsmanager::Client {
+        client_in_region!(self, aws_sdk_secretsmanager, secrets, region)
+    }
+}
+
+#[cfg(test)]
+impl Aws {
+    /// Clients for unit tests, configured but never called; tests replace one with an
+    /// aws-smithy-mocks client.
+    fn for_tests() -> Aws {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .build();
+        Aws::from_config(&config, "test")
+    }
+
+    /// `eks` as given (an aws-smithy-mocks client).
+    pub(crate) fn with_eks(eks: aws_sdk_eks::Client) -> Aws {
+        Aws { eks, ..Aws::for_tests() }
+    }
+
+    /// `rds` as given (an aws-smithy-mocks client).
+    pub(crate) fn with_rds(rds: aws_sdk_rds::Client) -> Aws {
+        Aws { rds, ..Aws::for_tests() }
+    }
+}
+
+/// The SDK settings for `region`: credentials and endpoint the standard way, the user's
+/// overrides, standard retries.
+pub async fn sdk_config(region: &str, options: &ConnectOptions) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let retry = if options.adaptive_retries { RetryConfig::adaptive() } else { RetryConfig::standard() };
+    let retry =
+        retry.with_max_attempts(options.max_attempts.unwrap_or(5)).with_initial_backoff(Duration::from_millis(200));
+    loader.retry_config(retry).load().await
+}
+
+/// An S3 client for the state bucket. Path-style addressing where the endpoint is overridden
+/// (an emulator, a VPC endpoint by IP), since bucket host names would not resolve there.
+pub async fn s3_client(region: &str, options: &ConnectOptions) -> aws_sdk_s3::Client {
+    let config = sdk_config(region, options).await;
+    let path_style = config.endpoint_url().is_some();
+    client!(aws_sdk_s3, &config, |b: aws_sdk_s3::config::Builder| b.force_path_style(path_style))
+}

@@ -1,0 +1,151 @@
+//! VPC peering connections across regions: requested from this stack's region with
+//! `PeerRegion`, then accepted with an EC2 client of the peer's region (the same account), and
+//! DNS resolution across the peering turned on for both sides where the endpoint supports
+//! ModifyVpcPeeringConnectionOptions. Usable once `active`; deleted and failed ones count as
+//! absent.
+
+use async_trait::async_trait;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{
+    Filter, PeeringConnectionOptionsRequest, ResourceType, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
+};
+use platformctl_core::kinds::vpc_peering::{PEER_REGION, PEER_VPC_ID, TAGS, VPC_ID};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+
+use super::{opt_str, read_tagged, retag, tag_spec, tags_value};
+use crate::common::eventually;
+use crate::error::{SdkResultExt, from_sdk};
+use crate::registry::{NewResource, Provider, Status};
+use crate::{Aws, AwsError, ReadRequest};
+
+pub(crate) struct Peering;
+
+#[async_trait]
+impl Provider for Peering {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        read_tagged(aws, requests, "vpc-peering-connection-id", |f| describe(&aws.ec2, f)).await
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        create(aws, new.attrs).await
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        retag(&aws.ec2, id, before, after).await
+    }
+
+    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
+        aws.ec2
+            .delete_vpc_peering_connection()
+            .vpc_peering_connection_id(id)
+            .send()
+            .await
+            .aws("DeleteVpcPeeringConnection")?;
+        Ok(())
+    }
+
+    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
+        status(&aws.ec2, id).await
+    }
+}
+
+async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<VpcPeeringConnection>, AwsError> {
+    super::all_pages!(
+        ec2.describe_vpc_peering_connections().set_filters(Some(filters)),
+        "DescribeVpcPeeringConnections"
+    )
+}
+
+fn state(p: &VpcPeeringConnection) -> Option<&VpcPeeringConnectionStateReasonCode> {
+    p.status().and_then(|s| s.code())
+}
+
+fn gone(p: &VpcPeeringConnection) -> bool {
+    use VpcPeeringConnectionStateReasonCode as S;
+    matches!(state(p), Some(S::Deleted | S::Deleting | S::Failed | S::Rejected | S::Expired))
+}
+
+async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
+    Ok(list(ec2, filters)
+        .await?
+        .iter()
+        .filter(|p| !gone(p))
+        .map(|p| LiveResource {
+            id: p.vpc_peering_connection_id().unwrap_or_default().to_owned(),
+            attrs: Attrs::from([
+                VPC_ID.to(opt_str(p.requester_vpc_info().and_then(|v| v.vpc_id()))),
+                PEER_VPC_ID.to(opt_str(p.accepter_vpc_info().and_then(|v| v.vpc_id()))),
+                PEER_REGION.to(opt_str(p.accepter_vpc_info().and_then(|v| v.region()))),
+                TAGS.to(tags_value(p.tags())),
+            ]),
+            ready: state(p) == Some(&VpcPeeringConnectionStateReasonCode::Active),
+            outputs: Attrs::new(),
+        })
+        .collect())
+}
+
+async fn create(aws: &Aws, attrs: &Attrs) -> Result<String, AwsError> {
+    let peer_region = PEER_REGION.str(attrs);
+    let out = aws
+        .ec2
+        .create_vpc_peering_connection()
+        .vpc_id(VPC_ID.str(attrs).unwrap_or_default())
+        .peer_vpc_id(PEER_VPC_ID.str(attrs).unwrap_or_default())
+        .set_peer_region(peer_region.map(str::to_owned))
+        .tag_specifications(tag_spec(ResourceType::VpcPeeringConnection, attrs))
+        .send()
+        .await
+        .aws("CreateVpcPeeringConnection")?;
+    let id = out.vpc_peering_connection().and_then(|p| p.vpc_peering_connection_id()).unwrap_or_default().to_owned();
+    // The request reaches the peer's region after a moment: NotFound there is AWS catching up.
+    let accepter = aws.ec2_in(peer_region);
+    eventually(AwsError::is_not_found, || async {
+        accepter
+            .accept_vpc_peering_connection()
+            .vpc_peering_connection_id(&id)
+            .send()
+            .await
+            .aws("AcceptVpcPeeringConnection")
+    })
+    .await?;
+    allow_dns_resolution(aws, &accepter, &id).await;
+    Ok(id)
+}
+
+/// Private DNS names of each side resolve to private addresses from the other. Best effort:
+/// some endpoints lack the call (ministack); the peering works without it.
+async fn allow_dns_resolution(aws: &Aws, accepter: &Client, id: &str) {
+    let on = || PeeringConnectionOptionsRequest::builder().allow_dns_resolution_from_remote_vpc(true).build();
+    let requester = aws
+        .ec2
+        .modify_vpc_peering_connection_options()
+        .vpc_peering_connection_id(id)
+        .requester_peering_connection_options(on());
+    if let Err(e) = requester.send().await {
+        tracing::warn!(peering = id, error = %from_sdk("ModifyVpcPeeringConnectionOptions", e), "DNS resolution across the peering not turned on (requester)");
+        return;
+    }
+    let accepter = accepter
+        .modify_vpc_peering_connection_options()
+        .vpc_peering_connection_id(id)
+        .accepter_peering_connection_options(on());
+    if let Err(e) = accepter.send().await {
+        tracing::warn!(peering = id, error = %from_sdk("ModifyVpcPeeringConnectionOptions", e), "DNS resolution across the peering not turned on (accepter)");
+    }
+}
+
+async fn status(ec2: &Client, id: &str) -> Result<Status, AwsError> {
+    use VpcPeeringConnectionStateReasonCode as S;
+    let found = list(ec2, vec![super::filter("vpc-peering-connection-id", [id])]).await?;
+    let Some(p) = found.iter().find(|p| p.vpc_peering_connection_id() == Some(id)) else { return Ok(Status::Gone) };
+    Ok(match state(p) {
+        Some(S::Active) => Status::Ready,
+        Some(S::Deleted | S::Deleting) => Status::Gone,
+        Some(s @ (S::Failed | S::Rejected | S::Expired)) => Status::Failed(format!(
+            "the peering is {}: {}",
+            s.as_str(),
+            p.status().and_then(|st| st.message()).unwrap_or("no message")
+        )),
+        _ => Status::Pending,
+    })
+}

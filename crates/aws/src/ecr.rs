@@ -1,0 +1,189 @@
+//! ECR repositories: scan on push, tag mutability and a lifecycle policy, compared as JSON.
+//! One DescribeRepositories call for all of a stack's repositories; the lifecycle policy and
+//! tags are per repository (ECR has no batch form).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability, Repository as EcrRepository, Tag};
+
+use async_trait::async_trait;
+use platformctl_core::kinds::ecr_repository::{
+    ARN, FORCE_DELETE, LIFECYCLE_POLICY, NAME, SCAN_ON_PUSH, TAG_MUTABILITY, TAGS, out,
+};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+
+use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
+use crate::error::SdkResultExt;
+use crate::registry::{NewResource, Provider};
+use crate::{Aws, AwsError, ReadRequest};
+
+pub(crate) struct Repository;
+
+#[async_trait]
+impl Provider for Repository {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        let names: Vec<String> = requests.iter().map(name_of).collect();
+        // A missing name fails the whole call: list every repository instead and pick ours.
+        let mut repositories: BTreeMap<String, EcrRepository> = BTreeMap::new();
+        let mut pages = aws.ecr.describe_repositories().into_paginator().items().send();
+        while let Some(repo) = pages.next().await {
+            let repo = repo.aws("DescribeRepositories")?;
+            if let Some(name) = repo.repository_name()
+                && names.iter().any(|n| n == name)
+            {
+                repositories.insert(name.to_owned(), repo);
+            }
+        }
+        let reads = requests.iter().map(|r| {
+            let repositories = &repositories;
+            async move {
+                Ok::<_, AwsError>(match repositories.get(&name_of(r)) {
+                    Some(repo) => (r.address.clone(), Observed::Present(describe(aws, repo).await?)),
+                    None => (r.address.clone(), Observed::Absent),
+                })
+            }
+        });
+        futures::future::try_join_all(reads).await
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        let attrs = new.attrs;
+        let name = NAME.str(attrs).unwrap_or_default();
+        aws.ecr
+            .create_repository()
+            .repository_name(name)
+            .image_scanning_configuration(scanning(attrs))
+            .image_tag_mutability(mutability(attrs))
+            .set_tags(Some(ecr_tags(tag_pairs(attrs))))
+            .send()
+            .await
+            .aws("CreateRepository")?;
+        if LIFECYCLE_POLICY.get(attrs) != &Value::Null {
+            put_lifecycle(aws, name, attrs).await?;
+        }
+        Ok(name.to_owned())
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        if SCAN_ON_PUSH.changed(before, after) {
+            aws.ecr
+                .put_image_scanning_configuration()
+                .repository_name(id)
+                .image_scanning_configuration(scanning(after))
+                .send()
+                .await
+                .aws("PutImageScanningConfiguration")?;
+        }
+        if TAG_MUTABILITY.changed(before, after) {
+            aws.ecr
+                .put_image_tag_mutability()
+                .repository_name(id)
+                .image_tag_mutability(mutability(after))
+                .send()
+                .await
+                .aws("PutImageTagMutability")?;
+        }
+        if LIFECYCLE_POLICY.changed(before, after) {
+            put_lifecycle(aws, id, after).await?;
+        }
+        let arn = ARN.str(before).unwrap_or_default();
+        TagChanges::between(before, after)
+            .send(
+                async |set| {
+                    let request = aws.ecr.tag_resource().resource_arn(arn).set_tags(Some(ecr_tags(set)));
+                    request.send().await.map(drop).aws("TagResource")
+                },
+                async |keys| {
+                    let request = aws.ecr.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+                    request.send().await.map(drop).aws("UntagResource")
+                },
+            )
+            .await
+    }
+
+    /// Refused by ECR while images remain, unless the stack says `force_delete: true`.
+    async fn delete(&self, aws: &Aws, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
+        let result = aws.ecr.delete_repository().repository_name(id).force(FORCE_DELETE.is_true(attrs)).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let mut e = crate::error::from_sdk("DeleteRepository", e);
+                if e.code() == Some("RepositoryNotEmptyException") {
+                    e.message.push_str(
+                        " — the repository still holds images: delete them, or set `force_delete: true` on it and apply first",
+                    );
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+fn name_of(r: &ReadRequest) -> String {
+    r.id.clone().unwrap_or_default()
+}
+
+async fn describe(aws: &Aws, repo: &EcrRepository) -> Result<LiveResource, AwsError> {
+    let name = repo.repository_name().unwrap_or_default();
+    let arn = repo.repository_arn().unwrap_or_default();
+    let (lifecycle, tags) = futures::join!(
+        aws.ecr.get_lifecycle_policy().repository_name(name).send(),
+        aws.ecr.list_tags_for_resource().resource_arn(arn).send(),
+    );
+    let lifecycle = match lifecycle {
+        // The text as ECR stores it: the declaration compares it as JSON.
+        Ok(out) => opt_str(out.lifecycle_policy_text()),
+        Err(e) => match crate::error::from_sdk("GetLifecyclePolicy", e) {
+            e if e.is_not_found() => Value::Null,
+            e => return Err(e),
+        },
+    };
+    let tags = tags.aws("ListTagsForResource")?;
+    let attrs = Attrs::from([
+        NAME.to(Value::str(name)),
+        SCAN_ON_PUSH.to(Value::Bool(repo.image_scanning_configuration().is_some_and(|c| c.scan_on_push()))),
+        (
+            "tag_mutability".into(),
+            Value::str(repo.image_tag_mutability().map_or("MUTABLE", ImageTagMutability::as_str)),
+        ),
+        LIFECYCLE_POLICY.to(lifecycle),
+        TAGS.to(tags_from_pairs(tags.tags().iter().map(|t| (Some(t.key()), Some(t.value()))))),
+        ARN.to(Value::str(arn)),
+    ]);
+    let outputs = Attrs::from([out::ARN.to(arn), out::URI.to(repo.repository_uri().unwrap_or_default())]);
+    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
+}
+
+fn ecr_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
+    pairs.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
+}
+
+fn scanning(attrs: &Attrs) -> ImageScanningConfiguration {
+    ImageScanningConfiguration::builder().scan_on_push(SCAN_ON_PUSH.is_true(attrs)).build()
+}
+
+fn mutability(attrs: &Attrs) -> ImageTagMutability {
+    ImageTagMutability::from(TAG_MUTABILITY.str(attrs).unwrap_or("MUTABLE"))
+}
+
+async fn put_lifecycle(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    match LIFECYCLE_POLICY.get(attrs) {
+        Value::Null => match aws.ecr.delete_lifecycle_policy().repository_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match crate::error::from_sdk("DeleteLifecyclePolicy", e) {
+                e if e.is_not_found() => Ok(()),
+                e => Err(e),
+            },
+        },
+        policy => {
+            aws.ecr
+                .put_lifecycle_policy()
+                .repository_name(name)
+                .lifecycle_policy_text(serde_json::to_string(policy).unwrap_or_default())
+                .send()
+                .await
+                .aws("PutLifecyclePolicy")?;
+            Ok(())
+        }
+    }
+}

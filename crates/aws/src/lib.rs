@@ -1,0 +1,43 @@
+//! platformctl-aws: the only crate that talks to AWS. One provider per resource kind (read many,
+//! create, update, delete, status), registered in `registry`; the live read (`refresh`); the
+//! SDK clients and their retries (`connect`, `retries`); the S3 state backend (`s3_state`)
+//! behind platformctl-core's `RemoteStore`.
+//!
+//! Contract with the engine:
+//! - `read` answers for every request, `Present` or `Absent`. A request without an id is a
+//!   pending create: it is found as the kind's declaration says (`Adoption`: by its
+//!   `platformctl:address` tag, by the name that is its id, or by its natural key).
+//! - `create` returns the new id as soon as AWS gives it; waiting for readiness is separate
+//!   (`status`), so the id is recorded before any wait.
+//! - `delete` of something already gone succeeds.
+//! - secret values (generated passwords, auth tokens) are read from Secrets Manager inside the
+//!   provider call that needs them and go nowhere else: never into attributes or outputs.
+//!
+//! Adding a kind: its declaration in platformctl-core's `kinds/`, a provider here (a unit struct
+//! implementing `registry::Provider`, in its service's module) and its line in
+//! `registry::provider`.
+
+mod autoscaling;
+mod common;
+mod connect;
+mod ec2;
+mod ecr;
+mod eks;
+mod elasticache;
+pub mod error;
+mod iam;
+mod logs;
+mod rds;
+pub mod refresh;
+mod registry;
+pub mod retries;
+pub mod s3_state;
+mod secrets;
+mod ssm;
+
+pub use common::PollDelay;
+pub use connect::{Aws, ConnectOptions};
+pub use error::AwsError;
+pub use rds::promote_read_replica;
+pub use registry::{ReadRequest, Status, create, delete, read, status, update};
+pub use retries::retries;

@@ -1,0 +1,141 @@
+//! CloudWatch Logs log groups with their retention. One DescribeLogGroups call per name prefix
+//! the stack uses; tags per group.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_cloudwatchlogs::types::LogGroup;
+
+use async_trait::async_trait;
+use platformctl_core::kinds::log_group::{ARN, NAME, RETENTION_DAYS, TAGS, out};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+
+use crate::common::{TagChanges, opt_int, tag_pairs, tags_from_pairs};
+use crate::error::SdkResultExt;
+use crate::registry::{NewResource, Provider};
+use crate::{Aws, AwsError, ReadRequest};
+
+pub(crate) struct LogGroupProvider;
+
+#[async_trait]
+impl Provider for LogGroupProvider {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        // One DescribeLogGroups per name (the filter is a prefix), all at once; ours is the exact
+        // match among what comes back.
+        let mut names: Vec<String> = requests.iter().map(name_of).collect();
+        names.sort();
+        names.dedup();
+        let pages = names.iter().map(|name| async move {
+            let mut groups = Vec::new();
+            let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(name).into_paginator().items().send();
+            while let Some(group) = pages.next().await {
+                groups.push(group.aws("DescribeLogGroups")?);
+            }
+            Ok::<_, AwsError>(groups)
+        });
+        let found: BTreeMap<String, LogGroup> = futures::future::try_join_all(pages)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter_map(|g| Some((g.log_group_name()?.to_owned(), g)))
+            .collect();
+        let reads = requests.iter().map(|r| {
+            let found = &found;
+            async move {
+                Ok::<_, AwsError>(match found.get(&name_of(r)) {
+                    Some(group) => (r.address.clone(), Observed::Present(describe(aws, group).await?)),
+                    None => (r.address.clone(), Observed::Absent),
+                })
+            }
+        });
+        futures::future::try_join_all(reads).await
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        let attrs = new.attrs;
+        let name = NAME.str(attrs).unwrap_or_default();
+        let tags: HashMap<String, String> = tag_pairs(attrs).into_iter().collect();
+        let created = aws.logs.create_log_group().log_group_name(name).set_tags(Some(tags)).send().await;
+        if let Err(e) = created {
+            let e = crate::error::from_sdk("CreateLogGroup", e);
+            // EKS creates its cluster's group by itself if logging was on before we got here.
+            if e.code() != Some("ResourceAlreadyExistsException") {
+                return Err(e);
+            }
+            tracing::info!(log_group = name, "the log group already exists; taking it over");
+        }
+        if RETENTION_DAYS.get(attrs) != &Value::Null {
+            set_retention(aws, name, attrs).await?;
+        }
+        Ok(name.to_owned())
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        if RETENTION_DAYS.changed(before, after) {
+            set_retention(aws, id, after).await?;
+        }
+        let arn = ARN.str(before).unwrap_or_default();
+        TagChanges::between(before, after)
+            .send(
+                async |set| {
+                    let request = aws.logs.tag_resource().resource_arn(arn).set_tags(Some(set.into_iter().collect()));
+                    request.send().await.map(drop).aws("TagResource")
+                },
+                async |keys| {
+                    let request = aws.logs.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+                    request.send().await.map(drop).aws("UntagResource")
+                },
+            )
+            .await
+    }
+
+    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
+        aws.logs.delete_log_group().log_group_name(id).send().await.aws("DeleteLogGroup")?;
+        Ok(())
+    }
+}
+
+fn name_of(r: &ReadRequest) -> String {
+    r.id.clone().unwrap_or_default()
+}
+
+/// The ARN without the `:*` DescribeLogGroups appends: what the tagging calls take.
+fn arn_of(group: &LogGroup) -> String {
+    group
+        .log_group_arn()
+        .map(str::to_owned)
+        .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+        .unwrap_or_default()
+}
+
+async fn describe(aws: &Aws, group: &LogGroup) -> Result<LiveResource, AwsError> {
+    let name = group.log_group_name().unwrap_or_default();
+    let arn = arn_of(group);
+    let tags = aws.logs.list_tags_for_resource().resource_arn(&arn).send().await.aws("ListTagsForResource")?;
+    let tags = tags_from_pairs(tags.tags().into_iter().flatten().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))));
+    let attrs = Attrs::from([
+        NAME.to(Value::str(name)),
+        RETENTION_DAYS.to(opt_int(group.retention_in_days())),
+        TAGS.to(tags),
+        ARN.to(Value::str(&arn)),
+    ]);
+    let outputs = Attrs::from([out::ARN.to(&arn)]);
+    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
+}
+
+async fn set_retention(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    match RETENTION_DAYS.i32(attrs) {
+        Some(days) => {
+            aws.logs
+                .put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(days)
+                .send()
+                .await
+                .aws("PutRetentionPolicy")?;
+        }
+        None => {
+            aws.logs.delete_retention_policy().log_group_name(name).send().await.aws("DeleteRetentionPolicy")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! RDS DB instances, in their three roles: a PostgreSQL primary, a read replica of one, and a
+//! member of an Aurora cluster. All three read through one DescribeDBInstances.
+
+use async_trait::async_trait;
+use aws_sdk_rds::Client;
+use aws_sdk_rds::types::DbInstance;
+use platformctl_core::kinds::{db_cluster_instance as member, db_instance as primary, db_read_replica as replica};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed};
+use secrecy::ExposeSecret;
+
+use super::{engine_version, identifier_of, lifecycle, master_password, match_by_identifier, rds_tags, retag};
+use crate::common::{final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
+use crate::error::SdkResultExt;
+use crate::registry::{NewResource, Provider, Status};
+use crate::{Aws, AwsError, ReadRequest};
+
+/// A PostgreSQL instance.
+pub(crate) struct Primary;
+/// A read replica of a PostgreSQL instance.
+pub(crate) struct Replica;
+/// An instance of an Aurora cluster.
+pub(crate) struct ClusterMember;
+
+#[async_trait]
+impl Provider for Primary {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        read(aws, Kind::DbInstance, requests).await
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        use primary::*;
+        let attrs = new.attrs;
+        let password = master_password(aws, attrs).await?;
+        let id = IDENTIFIER.str(attrs).unwrap_or_default();
+        aws.rds
+            .create_db_instance()
+            .db_instance_identifier(id)
+            .engine(ENGINE.str(attrs).unwrap_or("postgres"))
+            .set_engine_version(ENGINE_VERSION.str(attrs).map(str::to_owned))
+            .set_db_instance_class(INSTANCE_CLASS.str(attrs).map(str::to_owned))
+            .set_allocated_storage(ALLOCATED_STORAGE.i32(attrs))
+            .set_max_allocated_storage(MAX_ALLOCATED_STORAGE.i32(attrs))
+            .storage_type("gp3")
+            .multi_az(MULTI_AZ.is_true(attrs))
+            .storage_encrypted(STORAGE_ENCRYPTED.is_true(attrs))
+            .set_kms_key_id(KMS_KEY.str(attrs).map(str::to_owned))
+            .set_backup_retention_period(BACKUP_RETENTION_DAYS.i32(attrs))
+            .deletion_protection(DELETION_PROTECTION.is_true(attrs))
+            .set_db_name(DB_NAME.str(attrs).map(str::to_owned))
+            .set_master_username(USERNAME.str(attrs).map(str::to_owned))
+            .set_master_user_password(password.as_ref().map(|p| p.expose_secret().to_owned()))
+            .set_port(PORT.i32(attrs))
+            .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
+            .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
+            .publicly_accessible(false)
+            .copy_tags_to_snapshot(true)
+            .set_tags(Some(rds_tags(attrs)))
+            .send()
+            .await
+            .aws("CreateDBInstance")?;
+        Ok(id.to_owned())
+    }
+
+    /// ModifyDBInstance with only what changed; `apply_immediately: false` leaves the change to
+    /// the next maintenance window, as RDS does.
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        use primary::*;
+        if primary::DEF.needs_modification(before, after, &[]) {
+            let mut request = aws.rds.modify_db_instance().db_instance_identifier(id);
+            if INSTANCE_CLASS.changed(before, after) {
+                request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
+            }
+            if ALLOCATED_STORAGE.changed(before, after) {
+                request = request.set_allocated_storage(ALLOCATED_STORAGE.i32(after));
+            }
+            if MAX_ALLOCATED_STORAGE.changed(before, after) {
+                // RDS turns storage autoscaling off when the maximum equals the allocated storage.
+                let off = ALLOCATED_STORAGE.i32(after);
+                request = request.set_max_allocated_storage(MAX_ALLOCATED_STORAGE.i32(after).or(off));
+            }
+            if MULTI_AZ.changed(before, after) {
+                request = request.multi_az(MULTI_AZ.is_true(after));
+            }
+            super::modify_shared!(request, aws, before, after);
+            if PORT.changed(before, after) {
+                request = request.set_db_port_number(PORT.i32(after));
+            }
+            request.send().await.aws("ModifyDBInstance")?;
+        }
+        retag(aws, before, after).await
+    }
+
+    /// Takes a final snapshot unless the stack says not to.
+    async fn delete(&self, aws: &Aws, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
+        delete(&aws.rds, id, primary::FINAL_SNAPSHOT.bool(attrs) != Some(false)).await
+    }
+
+    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
+        super::wait_status(status(&aws.rds, id).await)
+    }
+}
+
+#[async_trait]
+impl Provider for Replica {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        read(aws, Kind::DbReadReplica, requests).await
+    }
+
+    /// A replica of an instance of this stack (`source` is its identifier), or of another
+    /// stack's, possibly in another region (`source_arn`, with a subnet group and KMS key of this
+    /// region).
+    ///
+    /// No `PreSignedUrl`: RDS ignores it outside GovCloud and China (where the model refuses
+    /// cross-region replicas), and the Rust SDK has no `SourceRegion` presigning (smithy-rs#124).
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        use replica::*;
+        let attrs = new.attrs;
+        let id = IDENTIFIER.str(attrs).unwrap_or_default();
+        let source = SOURCE_ARN.str(attrs).or(SOURCE.str(attrs)).unwrap_or_default();
+        aws.rds
+            .create_db_instance_read_replica()
+            .db_instance_identifier(id)
+            .source_db_instance_identifier(source)
+            .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
+            .set_kms_key_id(KMS_KEY.str(attrs).map(str::to_owned))
+            .set_db_instance_class(INSTANCE_CLASS.str(attrs).map(str::to_owned))
+            .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
+            .publicly_accessible(false)
+            .deletion_protection(DELETION_PROTECTION.is_true(attrs))
+            .set_tags(Some(rds_tags(attrs)))
+            .send()
+            .await
+            .aws("CreateDBInstanceReadReplica")?;
+        Ok(id.to_owned())
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        use replica::*;
+        if replica::DEF.needs_modification(before, after, &[]) {
+            let mut request = aws.rds.modify_db_instance().db_instance_identifier(id);
+            if INSTANCE_CLASS.changed(before, after) {
+                request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
+            }
+            super::modify_shared!(request, aws, before, after);
+            request.send().await.aws("ModifyDBInstance")?;
+        }
+        retag(aws, before, after).await
+    }
+
+    /// Replicas have no snapshot of their own (RDS refuses one).
+    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
+        delete(&aws.rds, id, false).await
+    }
+
+    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
+        super::wait_status(status(&aws.rds, id).await)
+    }
+}
+
+#[async_trait]
+impl Provider for ClusterMember {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        read(aws, Kind::DbClusterInstance, requests).await
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        use member::*;
+        let attrs = new.attrs;
+        let id = IDENTIFIER.str(attrs).unwrap_or_default();
+        aws.rds
+            .create_db_instance()
+            .db_instance_identifier(id)
+            .db_cluster_identifier(CLUSTER.str(attrs).unwrap_or_default())
+            .engine(ENGINE.str(attrs).unwrap_or("aurora-postgresql"))
+            .set_db_instance_class(INSTANCE_CLASS.str(attrs).map(str::to_owned))
+            .set_availability_zone(AVAILABILITY_ZONE.str(attrs).map(str::to_owned))
+            .publicly_accessible(false)
+            .set_tags(Some(rds_tags(attrs)))
+            .send()
+            .await
+            .aws("CreateDBInstance")?;
+        Ok(id.to_owned())
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        use member::INSTANCE_CLASS;
+        if INSTANCE_CLASS.changed(before, after) {
+            let request = aws.rds.modify_db_instance().db_instance_identifier(id).apply_immediately(true);
+            let request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
+            request.send().await.aws("ModifyDBInstance")?;
+        }
+        retag(aws, before, after).await
+    }
+
+    /// Cluster members have no snapshot of their own: the cluster has.
+    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
+        delete(&aws.rds, id, false).await
+    }
+
+    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
+        super::wait_status(status(&aws.rds, id).await)
+    }
+}
+
+/// Every instance in one DescribeDBInstances, each reported in the role of `kind`.
+async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+    let instances: Vec<DbInstance> = aws
+        .rds
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .aws("DescribeDBInstances")?;
+    let found = instances
+        .iter()
+        .filter_map(|db| {
+            let id = db.db_instance_identifier()?;
+            let request = requests.iter().find(|r| r.id.as_deref() == Some(id))?;
+            Some(live(kind, db, request))
+        })
+        .collect();
+    Ok(match_by_identifier(requests, found))
+}
+
+fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
+    let id = db.db_instance_identifier().unwrap_or_default();
+    let tags = tags_from_pairs(db.tag_list().iter().map(|t| (t.key(), t.value())));
+    let security_groups = sorted_list(db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()));
+    let port = db.endpoint().and_then(|e| e.port()).or(db.db_instance_port().filter(|p| *p > 0));
+    let mut attrs = Attrs::from([
+        primary::IDENTIFIER.to(id),
+        primary::INSTANCE_CLASS.to(opt_str(db.db_instance_class())),
+        primary::TAGS.to(tags),
+        primary::ARN.to(opt_str(db.db_instance_arn())),
+    ]);
+    match kind {
+        Kind::DbReadReplica => {
+            let source = db.read_replica_source_db_instance_identifier().map(identifier_of);
+            attrs.extend([
+                replica::SOURCE.to(opt_str(source)),
+                replica::VPC_SECURITY_GROUP_IDS.to(security_groups),
+                replica::DELETION_PROTECTION.to(db.deletion_protection().unwrap_or(false)),
+            ]);
+        }
+        Kind::DbClusterInstance => {
+            attrs.extend([
+                member::CLUSTER.to(opt_str(db.db_cluster_identifier())),
+                member::ENGINE.to(opt_str(db.engine())),
+                member::AVAILABILITY_ZONE.to(opt_str(db.availability_zone())),
+            ]);
+        }
+        _ => {
+            use primary::*;
+            attrs.extend([
+                ENGINE.to(opt_str(db.engine())),
+                ENGINE_VERSION.to(engine_version(db.engine_version(), ENGINE_VERSION.str(&request.attrs))),
+                ALLOCATED_STORAGE.to(opt_int(db.allocated_storage())),
+                MAX_ALLOCATED_STORAGE.to(opt_int(db.max_allocated_storage())),
+                MULTI_AZ.to(db.multi_az().unwrap_or(false)),
+                STORAGE_ENCRYPTED.to(db.storage_encrypted().unwrap_or(false)),
+                BACKUP_RETENTION_DAYS.to(opt_int(db.backup_retention_period())),
+                DELETION_PROTECTION.to(db.deletion_protection().unwrap_or(false)),
+                DB_NAME.to(opt_str(db.db_name())),
+                USERNAME.to(opt_str(db.master_username())),
+                PORT.to(opt_int(port)),
+                VPC_SECURITY_GROUP_IDS.to(security_groups),
+                DB_SUBNET_GROUP.to(opt_str(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()))),
+            ]);
+        }
+    }
+    use primary::out;
+    let outputs = Attrs::from([
+        out::ADDRESS.to(opt_str(db.endpoint().and_then(|e| e.address()))),
+        out::PORT.to(opt_int(port)),
+        out::ARN.to(opt_str(db.db_instance_arn())),
+        out::RESOURCE_ID.to(opt_str(db.dbi_resource_id())),
+    ]);
+    let ready = matches!(lifecycle(db.db_instance_status().unwrap_or_default()), Status::Ready);
+    LiveResource { id: id.to_owned(), attrs, ready, outputs }
+}
+
+/// Deletes an instance, with a final snapshot when `snapshot`.
+async fn delete(rds: &Client, id: &str, snapshot: bool) -> Result<(), AwsError> {
+    let mut request = rds.delete_db_instance().db_instance_identifier(id);
+    request = if snapshot {
+        request.final_db_snapshot_identifier(final_snapshot_name(id))
+    } else {
+        request.skip_final_snapshot(true)
+    };
+    match request.send().await.aws("DeleteDBInstance") {
+        Ok(_) => Ok(()),
+        // Already on its way out (an interrupted destroy run again): the wait follows it.
+        Err(e) if e.message.contains("already being deleted") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// One instance as a read replica (source, endpoint) with its raw status, or `None` if gone.
+pub(super) async fn describe_replica(
+    rds: &Client,
+    request: &ReadRequest,
+) -> Result<Option<(String, LiveResource)>, AwsError> {
+    let id = request.id.as_deref().unwrap_or_default();
+    match rds.describe_db_instances().db_instance_identifier(id).send().await.aws("DescribeDBInstances") {
+        Ok(out) => Ok(out.db_instances().first().map(|db| {
+            (db.db_instance_status().unwrap_or_default().to_owned(), live(Kind::DbReadReplica, db, request))
+        })),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The instance's status, or `None` once it is gone.
+async fn status(rds: &Client, id: &str) -> Result<Option<String>, AwsError> {
+    let out = rds.describe_db_instances().db_instance_identifier(id).send().await.aws("DescribeDBInstances")?;
+    Ok(out.db_instances().first().and_then(|d| d.db_instance_status()).map(str::to_owned))
+}

@@ -1,0 +1,227 @@
+//! The providers, one per kind, in one table (`provider`), and what the engine calls: `read`,
+//! `create`, `update`, `delete`, `status` for any kind. What every kind shares is done here,
+//! from its declaration, rather than in each provider:
+//!
+//! - a pending create of a kind whose id is a name the stack fixes is read by that name;
+//! - attributes AWS does not report are carried over from the state, so they are compared
+//!   with what was applied;
+//! - an update that changes only local settings calls nothing;
+//! - a delete of something already gone succeeds;
+//! - EC2's eventual consistency: a parent created a moment ago may be "not found" by the next
+//!   create, and a dependency may still be "in use" for seconds after its user is deleted.
+
+use async_trait::async_trait;
+use platformctl_core::resource::schema::{Adoption, KindDef, Service};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
+
+use crate::common::eventually;
+use crate::{Aws, AwsError, autoscaling, ec2, ecr, eks, elasticache, iam, logs, rds, secrets, ssm};
+
+/// One address to read: its id if known, and its recorded attributes (for natural keys).
+#[derive(Clone, Debug)]
+pub struct ReadRequest {
+    pub address: Address,
+    pub id: Option<String>,
+    pub attrs: Attrs,
+}
+
+/// Where a resource is in its life, for waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ready,
+    Pending,
+    Gone,
+    Failed(String),
+}
+
+/// A resource to create: its address (for lookups by tag), its resolved attributes and the
+/// idempotency token recorded in the state before the call.
+pub struct NewResource<'a> {
+    pub address: &'a Address,
+    pub attrs: &'a Attrs,
+    pub token: &'a str,
+}
+
+/// What platformctl does with one kind of AWS resource. One unit struct per kind implements it,
+/// in its service's module; `provider` maps each kind to it.
+#[async_trait]
+pub(crate) trait Provider: Sync {
+    /// Reads every requested resource of the kind, batched where AWS allows: one answer per
+    /// request, in any order.
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError>;
+
+    /// Creates it and returns its AWS id as soon as AWS gives one.
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError>;
+
+    /// Changes what differs between `before` (AWS now) and `after` (the stack) in place.
+    /// Kinds whose attributes all force a replacement have nothing to change and never get here.
+    async fn update(&self, _aws: &Aws, id: &str, _before: &Attrs, _after: &Attrs) -> Result<(), AwsError> {
+        Err(AwsError::local(
+            "update",
+            format!("{id}: its kind declares in-place attributes its provider cannot change"),
+        ))
+    }
+
+    /// Deletes it; `attrs` are the attributes last applied (deletion settings among them).
+    async fn delete(&self, aws: &Aws, id: &str, attrs: &Attrs) -> Result<(), AwsError>;
+
+    /// Whether it is ready (after a create or update) or gone (after a delete). Called only for
+    /// kinds whose declaration has a wait.
+    async fn status(&self, _aws: &Aws, id: &str) -> Result<Status, AwsError> {
+        Err(AwsError::local("status", format!("{id}: its kind declares a wait but its provider has no status")))
+    }
+}
+
+/// The provider of each kind. The match is exhaustive: a new kind does not compile until it has
+/// one.
+fn provider(kind: Kind) -> &'static dyn Provider {
+    match kind {
+        Kind::Vpc => &ec2::vpc::Vpc,
+        Kind::Subnet => &ec2::subnet::Subnet,
+        Kind::InternetGateway => &ec2::internet_gateway::InternetGateway,
+        Kind::InternetGatewayAttachment => &ec2::attachment::Attachment,
+        Kind::ElasticIp => &ec2::elastic_ip::ElasticIp,
+        Kind::NatGateway => &ec2::nat_gateway::NatGateway,
+        Kind::RouteTable => &ec2::route_table::RouteTable,
+        Kind::Route => &ec2::route::Route,
+        Kind::RouteTableAssociation => &ec2::route_table_association::Association,
+        Kind::SecurityGroup => &ec2::security_group::SecurityGroup,
+        Kind::SecurityGroupRule => &ec2::security_group_rule::Rule,
+        Kind::VpcPeering => &ec2::peering::Peering,
+        Kind::Secret => &secrets::secret::Secret,
+        Kind::SecretFields => &secrets::fields::Fields,
+        Kind::DbSubnetGroup => &rds::subnet_group::SubnetGroup,
+        Kind::DbInstance => &rds::instance::Primary,
+        Kind::DbReadReplica => &rds::instance::Replica,
+        Kind::DbCluster => &rds::cluster::Cluster,
+        Kind::DbClusterInstance => &rds::instance::ClusterMember,
+        Kind::ReaderScaling => &autoscaling::ReaderScaling,
+        Kind::CacheSubnetGroup => &elasticache::subnet_group::SubnetGroup,
+        Kind::ReplicationGroup => &elasticache::replication_group::ReplicationGroup,
+        Kind::SsmParameter => &ssm::Parameter,
+        Kind::IamRole => &iam::role::Role,
+        Kind::OidcProvider => &iam::oidc::OidcProvider,
+        Kind::EksCluster => &eks::cluster::Cluster,
+        Kind::NodeGroup => &eks::node_group::NodeGroup,
+        Kind::EksAddon => &eks::addon::Addon,
+        Kind::EcrRepository => &ecr::Repository,
+        Kind::LogGroup => &logs::LogGroupProvider,
+    }
+}
+
+/// Reads every requested resource of one kind, batched.
+pub async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+    if requests.is_empty() {
+        return Ok(vec![]);
+    }
+    let def = kind.def();
+    let requests = with_ids_the_stack_fixes(def, requests);
+    let mut found = provider(kind).read(aws, &requests).await?;
+    for (address, observed) in &mut found {
+        if let Observed::Present(live) = observed
+            && let Some(request) = requests.iter().find(|r| &r.address == address)
+        {
+            complete(def, request, live);
+        }
+    }
+    Ok(found)
+}
+
+/// Kinds whose AWS id is a name the stack fixes: a pending create is read by that name.
+fn with_ids_the_stack_fixes(def: &KindDef, requests: &[ReadRequest]) -> Vec<ReadRequest> {
+    let mut requests = requests.to_vec();
+    if let Adoption::Id(key) = def.adoption {
+        for r in requests.iter_mut().filter(|r| r.id.is_none()) {
+            r.id = key.str(&r.attrs).map(str::to_owned);
+        }
+    }
+    requests
+}
+
+/// What AWS does not report is compared with what was applied; set comparisons see sorted
+/// lists and JSON comparisons parsed documents.
+fn complete(def: &KindDef, request: &ReadRequest, live: &mut LiveResource) {
+    for a in def.attributes.iter().filter(|a| a.compared()) {
+        let value = if a.reported { a.get(&live.attrs) } else { a.get(&request.attrs) };
+        if *value != Value::Null || live.attrs.contains_key(a.name) {
+            live.attrs.insert(a.name.to_owned(), a.normalised(value));
+        }
+    }
+    debug_assert!(
+        live.attrs.keys().all(|name| def.attribute(name).is_some()),
+        "the {} provider reports attributes its kind does not declare: {:?}",
+        def.name,
+        live.attrs.keys().filter(|n| def.attribute(n).is_none()).collect::<Vec<_>>()
+    );
+    debug_assert!(
+        live.outputs.keys().all(|name| def.outputs.iter().any(|o| o.0 == name)),
+        "the {} provider reports outputs its kind does not declare: {:?}",
+        def.name,
+        live.outputs.keys().collect::<Vec<_>>()
+    );
+}
+
+/// Creates a resource from resolved attributes and returns its AWS id.
+pub async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, token: &str) -> Result<String, AwsError> {
+    let new = NewResource { address, attrs, token };
+    let create = || provider(kind).create(aws, &new);
+    match kind.def().service {
+        // A just-created parent may not be visible to the next EC2 call yet (NotFound for an id
+        // AWS just returned): retried for a while instead of failing the apply.
+        Service::Ec2 => eventually(AwsError::is_not_found, create).await,
+        Service::Rds
+        | Service::ElastiCache
+        | Service::SecretsManager
+        | Service::Ssm
+        | Service::ApplicationAutoScaling
+        | Service::Iam
+        | Service::Eks
+        | Service::Ecr
+        | Service::CloudWatchLogs => create().await,
+    }
+}
+
+/// Changes the in-place attributes that differ between `before` and `after`. Nothing is called
+/// when only settings platformctl alone acts on changed (a final snapshot, say).
+pub async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    let def = kind.def();
+    if !def.attributes.iter().any(|a| a.modifiable() && a.changed(before, after)) {
+        return Ok(());
+    }
+    provider(kind).update(aws, id, before, after).await
+}
+
+/// Deletes a resource; one already gone is not an error.
+pub async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    let delete = || provider(kind).delete(aws, id, attrs);
+    let result = match kind.def().service {
+        // AWS refuses to delete what something still uses, and for some seconds after the user
+        // is gone (an internet gateway while a released address is still mapped): retried.
+        Service::Ec2 => eventually(AwsError::is_dependency_violation, delete).await,
+        Service::Rds
+        | Service::ElastiCache
+        | Service::SecretsManager
+        | Service::Ssm
+        | Service::ApplicationAutoScaling
+        | Service::Iam
+        | Service::Eks
+        | Service::Ecr
+        | Service::CloudWatchLogs => delete().await,
+    };
+    match result {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether a resource is ready (after a create) or gone (after a delete). Kinds that are ready
+/// as soon as their call returns answer without calling AWS.
+pub async fn status(aws: &Aws, kind: Kind, id: &str) -> Result<Status, AwsError> {
+    if !kind.needs_wait() {
+        return Ok(Status::Ready);
+    }
+    match provider(kind).status(aws, id).await {
+        Err(e) if e.is_not_found() => Ok(Status::Gone),
+        other => other,
+    }
+}

@@ -1,0 +1,368 @@
+//! The compute tier's resources. Per EKS cluster: the cluster and node IAM roles, the control
+//! plane log group, the cluster over all the stack's subnets, its IAM OIDC provider, the node
+//! groups in the private subnets, the add-ons (vpc-cni before the node groups, the others
+//! after them, as AWS advises) and one IAM role per service account (IRSA). Then ECR
+//! repositories and log groups.
+//!
+//! Trust policies of service account roles name the OIDC provider by its ARN (an output) and
+//! its issuer in condition keys, written `${oidc}:sub`: the IAM provider fills in the issuer
+//! from the ARN when it writes the policy and puts the placeholder back when it reads it, so
+//! plans compare the documents as written here.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::data::secret_address;
+use super::network::subnet;
+use super::tags;
+use crate::kinds::iam_role::OIDC_PLACEHOLDER;
+use crate::kinds::{ecr_repository, eks_addon, eks_cluster, iam_role, log_group, node_group, oidc_provider, secret};
+use crate::model::{Ecr, Eks, LogGroup, NatGateways, Network, NodeGroup, ServiceAccount, Stack, role_name};
+use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
+
+/// The only audience IRSA tokens carry.
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
+const POLICY_VERSION: &str = "2012-10-17";
+const CLUSTER_POLICIES: &[&str] = &["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"];
+const NODE_POLICIES: &[&str] = &[
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+];
+/// The add-on that gives pods their IP addresses: nodes cannot become ready without it.
+const NETWORKING_ADDON: &str = "vpc-cni";
+
+pub fn cluster_address(name: &str) -> Address {
+    Address::new(format!("eks.{name}"))
+}
+
+pub fn service_account_address(cluster: &str, name: &str) -> Address {
+    Address::new(format!("eks.{cluster}.service_account[{name}]"))
+}
+
+pub(super) fn expand_clusters(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource>) {
+    for eks in &stack.compute.eks {
+        cluster(stack, net, eks, out);
+    }
+}
+
+pub(super) fn expand_registries_and_logs(stack: &Stack, out: &mut Vec<DesiredResource>) {
+    for repo in &stack.compute.ecr {
+        repository(stack, repo, out);
+    }
+    for group in &stack.compute.log_groups {
+        let address = Address::new(format!("log_group[{}]", group.name));
+        out.push(log_group(stack, &address, group));
+    }
+}
+
+fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResource>) {
+    let base = format!("eks.{}", eks.name);
+    let cluster = cluster_address(&eks.name);
+    let cluster_name = format!("{}-{}", stack.name, eks.name);
+    let at = |suffix: &str| Address::new(format!("{base}.{suffix}"));
+
+    let cluster_role = at("cluster_role");
+    out.push(service_role(
+        stack,
+        &cluster_role,
+        &role_name(&stack.name, &eks.name, "cluster"),
+        "eks",
+        CLUSTER_POLICIES,
+    ));
+    let node_role = at("node_role");
+    out.push(service_role(stack, &node_role, &role_name(&stack.name, &eks.name, "node"), "ec2", NODE_POLICIES));
+
+    // Created before the cluster, so that EKS writes into a group with our retention (and the
+    // group goes away with the stack) instead of creating its own that keeps logs forever.
+    let log_group_address = at("log_group");
+    let has_logs = !eks.logging.is_empty();
+    if has_logs {
+        let group =
+            LogGroup { name: format!("/aws/eks/{cluster_name}/cluster"), retention_days: Some(eks.log_retention_days) };
+        out.push(log_group(stack, &log_group_address, &group));
+    }
+
+    let all_subnets = net
+        .azs
+        .iter()
+        .flat_map(|az| [subnet("public", &az.name), subnet("private", &az.name)])
+        .map(Value::Ref)
+        .collect();
+    let mut attrs = Attrs::from([
+        eks_cluster::NAME.to(&cluster_name),
+        eks_cluster::ROLE_ARN.to(iam_role::out::ARN.of(&cluster_role)),
+        eks_cluster::SUBNET_IDS.to(Value::List(all_subnets)),
+        eks_cluster::VERSION.to(eks.version.to_string()),
+        eks_cluster::ENDPOINT_PUBLIC_ACCESS.to(eks.endpoint_public_access),
+        eks_cluster::ENDPOINT_PRIVATE_ACCESS.to(eks.endpoint_private_access),
+        eks_cluster::PUBLIC_ACCESS_CIDRS.to(strings(&eks.public_access_cidrs)),
+        eks_cluster::LOGGING.to(strings(&eks.logging)),
+        eks_cluster::TAGS.to(tags(stack, &cluster, &cluster_name)),
+    ]);
+    if let Some(key) = &eks.secrets_kms_key {
+        attrs.extend([eks_cluster::SECRETS_KMS_KEY.to(key)]);
+    }
+    let mut resource = DesiredResource::new(cluster.clone(), Kind::EksCluster, attrs);
+    if has_logs {
+        resource = resource.after(&log_group_address);
+    }
+    out.push(resource);
+
+    let oidc = at("oidc_provider");
+    out.push(DesiredResource::new(
+        oidc.clone(),
+        Kind::OidcProvider,
+        Attrs::from([
+            oidc_provider::URL.to(eks_cluster::out::OIDC_ISSUER.of(&cluster)),
+            oidc_provider::CLIENT_IDS.to(strings(&[STS_AUDIENCE.to_owned()])),
+            oidc_provider::TAGS.to(tags(stack, &oidc, &cluster_name)),
+        ]),
+    ));
+
+    let addon_address = |name: &str| Address::new(format!("{base}.addon[{name}]"));
+    let networking = eks.addons.iter().any(|a| a.name == NETWORKING_ADDON).then(|| addon_address(NETWORKING_ADDON));
+    let mut node_groups = Vec::new();
+    for group in &eks.node_groups {
+        let address = Address::new(format!("{base}.node_group[{}]", group.name));
+        let mut resource = node_group(stack, net, eks, &cluster, &node_role, &address, group);
+        if let Some(cni) = &networking {
+            resource = resource.after(cni);
+        }
+        // Nodes in private subnets reach EKS and ECR through the NAT gateway: without that
+        // route they never join and the group fails after half an hour.
+        if net.nat_gateways != NatGateways::None {
+            for az in &net.azs {
+                resource = resource.after(&Address::new(format!("network.route.private_default[{}]", az.name)));
+            }
+        }
+        node_groups.push(address);
+        out.push(resource);
+    }
+
+    for addon in &eks.addons {
+        let address = addon_address(&addon.name);
+        let configuration = addon
+            .configuration
+            .as_ref()
+            .map_or(Value::Null, |c| Value::from_json(serde_json::Value::Object(c.clone())));
+        let mut resource = DesiredResource::new(
+            address.clone(),
+            Kind::EksAddon,
+            Attrs::from([
+                eks_addon::CLUSTER.to(Value::Ref(cluster.clone())),
+                eks_addon::NAME.to(&addon.name),
+                eks_addon::VERSION.to(addon.version.as_ref().map_or(Value::Null, Value::str)),
+                eks_addon::CONFIGURATION.to(configuration),
+                eks_addon::RESOLVE_CONFLICTS.to(&addon.resolve_conflicts),
+            ]),
+        );
+        if networking.as_ref() != Some(&address) {
+            for group in &node_groups {
+                resource = resource.after(group);
+            }
+        }
+        out.push(resource);
+    }
+
+    for sa in &eks.service_accounts {
+        out.push(service_account_role(stack, eks, &oidc, sa));
+    }
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::List(items.iter().map(Value::str).collect())
+}
+
+fn statement(entries: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    Value::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+fn policy(statements: Vec<Value>) -> Value {
+    Value::Map(BTreeMap::from([
+        ("Version".into(), Value::str(POLICY_VERSION)),
+        ("Statement".into(), Value::List(statements)),
+    ]))
+}
+
+/// A role an AWS service (`eks`, `ec2`) assumes, with managed policies.
+fn service_role(stack: &Stack, address: &Address, name: &str, service: &str, policies: &[&str]) -> DesiredResource {
+    let principal = Value::Map(BTreeMap::from([("Service".into(), Value::str(format!("{service}.amazonaws.com")))]));
+    let trust = policy(vec![statement([
+        ("Effect", Value::str("Allow")),
+        ("Principal", principal),
+        ("Action", Value::str("sts:AssumeRole")),
+    ])]);
+    role(stack, address, name, trust, policies.iter().map(|p| (*p).to_owned()).collect(), BTreeMap::new())
+}
+
+fn role(
+    stack: &Stack,
+    address: &Address,
+    name: &str,
+    trust: Value,
+    mut managed: Vec<String>,
+    inline: BTreeMap<String, Value>,
+) -> DesiredResource {
+    managed.sort();
+    managed.dedup();
+    DesiredResource::new(
+        address.clone(),
+        Kind::IamRole,
+        Attrs::from([
+            iam_role::NAME.to(name),
+            iam_role::ASSUME_ROLE_POLICY.to(trust),
+            iam_role::MANAGED_POLICIES.to(strings(&managed)),
+            iam_role::INLINE_POLICIES.to(Value::Map(inline)),
+            iam_role::TAGS.to(tags(stack, address, name)),
+        ]),
+    )
+}
+
+/// IRSA: only `system:serviceaccount:<namespace>:<name>`, only through this cluster's OIDC
+/// provider, only with the STS audience; allowed to read exactly the named secrets.
+fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAccount) -> DesiredResource {
+    let address = service_account_address(&eks.name, &sa.name);
+    let condition = Value::Map(BTreeMap::from([(
+        "StringEquals".into(),
+        Value::Map(BTreeMap::from([
+            (
+                format!("{OIDC_PLACEHOLDER}:sub"),
+                Value::str(format!("system:serviceaccount:{}:{}", sa.namespace, sa.name)),
+            ),
+            (format!("{OIDC_PLACEHOLDER}:aud"), Value::str(STS_AUDIENCE)),
+        ])),
+    )]));
+    let trust = policy(vec![statement([
+        ("Effect", Value::str("Allow")),
+        ("Principal", Value::Map(BTreeMap::from([("Federated".into(), oidc_provider::out::ARN.of(oidc))]))),
+        ("Action", Value::str("sts:AssumeRoleWithWebIdentity")),
+        ("Condition", condition),
+    ])]);
+    let mut inline = BTreeMap::new();
+    if !sa.read_secrets.is_empty() {
+        let arns = sa.read_secrets.iter().map(|s| secret::out::ARN.of(&secret_address(s))).collect();
+        inline.insert(
+            "read-secrets".to_owned(),
+            policy(vec![statement([
+                ("Effect", Value::str("Allow")),
+                ("Action", strings(&["secretsmanager:GetSecretValue".into(), "secretsmanager:DescribeSecret".into()])),
+                ("Resource", Value::List(arns)),
+            ])]),
+        );
+    }
+    if let Some(doc) = &sa.policy {
+        inline.insert("policy-file".to_owned(), Value::from_json(doc.clone()));
+    }
+    let name = role_name(&stack.name, &eks.name, &format!("sa-{}", sa.name));
+    role(stack, &address, &name, trust, sa.managed_policies.clone(), inline)
+}
+
+fn node_group(
+    stack: &Stack,
+    net: &Network,
+    eks: &Eks,
+    cluster: &Address,
+    node_role: &Address,
+    address: &Address,
+    group: &NodeGroup,
+) -> DesiredResource {
+    let private: Vec<Address> = net
+        .azs
+        .iter()
+        .filter(|az| group.azs.as_ref().is_none_or(|pinned| pinned.contains(&az.name)))
+        .map(|az| subnet("private", &az.name))
+        .collect();
+    let name = node_group_name(group, &private, node_role);
+    let labels = group.labels.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect();
+    let taints = group
+        .taints
+        .iter()
+        .map(|t| {
+            Value::Map(BTreeMap::from([
+                ("key".into(), Value::str(&t.key)),
+                ("value".into(), t.value.as_ref().map_or(Value::Null, Value::str)),
+                ("effect".into(), Value::str(&t.effect)),
+            ]))
+        })
+        .collect();
+    DesiredResource::new(
+        address.clone(),
+        Kind::NodeGroup,
+        Attrs::from([
+            node_group::CLUSTER.to(Value::Ref(cluster.clone())),
+            node_group::NAME.to(&name),
+            node_group::NODE_ROLE_ARN.to(iam_role::out::ARN.of(node_role)),
+            node_group::SUBNET_IDS.to(Value::List(private.into_iter().map(Value::Ref).collect())),
+            node_group::INSTANCE_TYPES.to(strings(&group.instance_types)),
+            node_group::CAPACITY_TYPE.to(&group.capacity_type),
+            node_group::DISK_SIZE.to(group.disk_size_gb),
+            node_group::VERSION.to(eks.version.to_string()),
+            node_group::MIN_SIZE.to(group.min_size),
+            node_group::MAX_SIZE.to(group.max_size),
+            // The autoscaler owns the size after creation unless the stack manages it.
+            (
+                if group.manage_desired_size { "desired_size" } else { "initial_size" }.into(),
+                Value::Int(group.desired_size),
+            ),
+            node_group::MANAGE_DESIRED_SIZE.to(group.manage_desired_size),
+            node_group::LABELS.to(Value::Map(labels)),
+            node_group::TAINTS.to(Value::List(taints)),
+            node_group::TAGS.to(tags(stack, address, &name)),
+        ]),
+    )
+}
+
+/// `<group>-<8 hex digits>`: the digits hash what forces a replacement, so a replacement
+/// gets a new name and can be created while the old group still serves.
+fn node_group_name(group: &NodeGroup, subnets: &[Address], node_role: &Address) -> String {
+    let mut hasher = Sha256::new();
+    let fixed = format!(
+        "{:?}|{}|{}|{:?}|{}",
+        group.instance_types, group.capacity_type, group.disk_size_gb, subnets, node_role
+    );
+    hasher.update(fixed.as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", group.name)
+}
+
+fn repository(stack: &Stack, repo: &Ecr, out: &mut Vec<DesiredResource>) {
+    let address = Address::new(format!("ecr.{}", repo.name));
+    let lifecycle = repo.keep_images.map_or(Value::Null, |n| {
+        Value::from_json(serde_json::json!({
+            "rules": [{
+                "rulePriority": 1,
+                "description": format!("Keep the newest {n} images"),
+                "selection": { "tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": n },
+                "action": { "type": "expire" }
+            }]
+        }))
+    });
+    out.push(DesiredResource::new(
+        address.clone(),
+        Kind::EcrRepository,
+        Attrs::from([
+            ecr_repository::NAME.to(&repo.name),
+            ecr_repository::SCAN_ON_PUSH.to(repo.scan_on_push),
+            ecr_repository::TAG_MUTABILITY.to(&repo.tag_mutability),
+            ecr_repository::LIFECYCLE_POLICY.to(lifecycle),
+            ecr_repository::FORCE_DELETE.to(repo.force_delete),
+            ecr_repository::TAGS.to(tags(stack, &address, &repo.name)),
+        ]),
+    ));
+}
+
+fn log_group(stack: &Stack, address: &Address, group: &LogGroup) -> DesiredResource {
+    DesiredResource::new(
+        address.clone(),
+        Kind::LogGroup,
+        Attrs::from([
+            log_group::NAME.to(&group.name),
+            log_group::RETENTION_DAYS.to(group.retention_days.map_or(Value::Null, Value::Int)),
+            log_group::TAGS.to(tags(stack, address, &group.name)),
+        ]),
+    )
+}

@@ -1,0 +1,177 @@
+//! The network section's resources: VPC, internet gateway and its attachment, subnets, NAT
+//! gateways with their Elastic IPs, route tables, default routes and subnet associations.
+//!
+//! Private route tables are always one per AZ, whatever `nat_gateways` says: switching from
+//! `single` to `per_az` then only adds NAT gateways and repoints routes, without re-associating
+//! any subnet.
+
+use super::tags;
+use crate::kinds::{
+    elastic_ip, internet_gateway, internet_gateway_attachment, nat_gateway, route, route_table,
+    route_table_association, subnet as subnet_kind, vpc as vpc_kind,
+};
+use crate::model::{NatGateways, Network, Stack};
+use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
+
+pub const ANYWHERE: &str = "0.0.0.0/0";
+
+pub fn vpc() -> Address {
+    Address::new("network.vpc")
+}
+
+pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource>) {
+    let s = &stack.name;
+    let vpc = vpc();
+    let igw = Address::new("network.internet_gateway");
+    let attachment = Address::new("network.internet_gateway_attachment");
+
+    out.push(DesiredResource::new(
+        vpc.clone(),
+        Kind::Vpc,
+        Attrs::from([
+            vpc_kind::CIDR_BLOCK.to(net.cidr.to_string()),
+            vpc_kind::ENABLE_DNS_SUPPORT.to(true),
+            vpc_kind::ENABLE_DNS_HOSTNAMES.to(true),
+            vpc_kind::TAGS.to(tags(stack, &vpc, s)),
+        ]),
+    ));
+    out.push(DesiredResource::new(
+        igw.clone(),
+        Kind::InternetGateway,
+        Attrs::from([internet_gateway::TAGS.to(tags(stack, &igw, &format!("{s}-igw")))]),
+    ));
+    out.push(DesiredResource::new(
+        attachment.clone(),
+        Kind::InternetGatewayAttachment,
+        Attrs::from([
+            internet_gateway_attachment::INTERNET_GATEWAY_ID.to(Value::Ref(igw.clone())),
+            internet_gateway_attachment::VPC_ID.to(Value::Ref(vpc.clone())),
+        ]),
+    ));
+
+    for az in &net.azs {
+        for (tier, cidr, public) in [("public", az.public, true), ("private", az.private, false)] {
+            let address = subnet(tier, &az.name);
+            out.push(DesiredResource::new(
+                address.clone(),
+                Kind::Subnet,
+                Attrs::from([
+                    subnet_kind::VPC_ID.to(Value::Ref(vpc.clone())),
+                    subnet_kind::CIDR_BLOCK.to(cidr.to_string()),
+                    subnet_kind::AVAILABILITY_ZONE.to(&az.name),
+                    subnet_kind::MAP_PUBLIC_IP_ON_LAUNCH.to(public),
+                    subnet_kind::TAGS.to(tags(stack, &address, &format!("{s}-{tier}-{}", az.name))),
+                ]),
+            ));
+        }
+    }
+
+    let public_rt = Address::new("network.route_table.public");
+    out.push(route_table(stack, &public_rt, &format!("{s}-public")));
+    out.push(
+        route(&Address::new("network.route.public_default"), &public_rt, Value::Ref(igw.clone()), Value::Null)
+            .after(&attachment),
+    );
+    for az in &net.azs {
+        out.push(association(
+            &Address::new(format!("network.route_table_association.public[{}]", az.name)),
+            &subnet("public", &az.name),
+            &public_rt,
+        ));
+    }
+
+    let nat_azs: Vec<&str> = match net.nat_gateways {
+        NatGateways::None => vec![],
+        NatGateways::Single => vec![net.azs[0].name.as_str()],
+        NatGateways::PerAz => net.azs.iter().map(|a| a.name.as_str()).collect(),
+    };
+    for az in &nat_azs {
+        let eip = Address::new(format!("network.eip[{az}]"));
+        let nat = nat(az);
+        // AWS needs the internet gateway attached before it hands out public addresses, and
+        // refuses to detach it while they are in use: both orders follow from these edges.
+        out.push(
+            DesiredResource::new(
+                eip.clone(),
+                Kind::ElasticIp,
+                Attrs::from([elastic_ip::TAGS.to(tags(stack, &eip, &format!("{s}-nat-{az}")))]),
+            )
+            .after(&attachment),
+        );
+        out.push(
+            DesiredResource::new(
+                nat.clone(),
+                Kind::NatGateway,
+                Attrs::from([
+                    nat_gateway::SUBNET_ID.to(Value::Ref(subnet("public", az))),
+                    nat_gateway::ALLOCATION_ID.to(Value::Ref(eip.clone())),
+                    nat_gateway::TAGS.to(tags(stack, &nat, &format!("{s}-{az}"))),
+                ]),
+            )
+            .after(&attachment),
+        );
+    }
+
+    for az in &net.azs {
+        let rt = Address::new(format!("network.route_table.private[{}]", az.name));
+        out.push(route_table(stack, &rt, &format!("{s}-private-{}", az.name)));
+        out.push(association(
+            &Address::new(format!("network.route_table_association.private[{}]", az.name)),
+            &subnet("private", &az.name),
+            &rt,
+        ));
+        let nat_az = match net.nat_gateways {
+            NatGateways::None => None,
+            NatGateways::Single => Some(nat_azs[0]),
+            NatGateways::PerAz => Some(az.name.as_str()),
+        };
+        if let Some(nat_az) = nat_az {
+            out.push(route(
+                &Address::new(format!("network.route.private_default[{}]", az.name)),
+                &rt,
+                Value::Null,
+                Value::Ref(nat(nat_az)),
+            ));
+        }
+    }
+}
+
+pub fn subnet(tier: &str, az: &str) -> Address {
+    Address::new(format!("network.subnet.{tier}[{az}]"))
+}
+
+fn nat(az: &str) -> Address {
+    Address::new(format!("network.nat[{az}]"))
+}
+
+fn route_table(stack: &Stack, address: &Address, name: &str) -> DesiredResource {
+    DesiredResource::new(
+        address.clone(),
+        Kind::RouteTable,
+        Attrs::from([route_table::VPC_ID.to(Value::Ref(vpc())), route_table::TAGS.to(tags(stack, address, name))]),
+    )
+}
+
+fn route(address: &Address, table: &Address, gateway: Value, nat_gateway: Value) -> DesiredResource {
+    DesiredResource::new(
+        address.clone(),
+        Kind::Route,
+        Attrs::from([
+            route::ROUTE_TABLE_ID.to(Value::Ref(table.clone())),
+            route::DESTINATION_CIDR_BLOCK.to(ANYWHERE),
+            route::GATEWAY_ID.to(gateway),
+            route::NAT_GATEWAY_ID.to(nat_gateway),
+        ]),
+    )
+}
+
+fn association(address: &Address, subnet: &Address, table: &Address) -> DesiredResource {
+    DesiredResource::new(
+        address.clone(),
+        Kind::RouteTableAssociation,
+        Attrs::from([
+            route_table_association::SUBNET_ID.to(Value::Ref(subnet.clone())),
+            route_table_association::ROUTE_TABLE_ID.to(Value::Ref(table.clone())),
+        ]),
+    )
+}

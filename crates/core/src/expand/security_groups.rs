@@ -1,0 +1,84 @@
+//! Security groups and one resource per ingress permission. A rule whose source is a set of
+//! subnets becomes one permission per subnet CIDR, addressed by its content
+//! (`security_group.db.ingress[tcp:5432:10.0.128.0/18]`), so adding or reordering rules in the
+//! YAML never replaces the others.
+
+use std::collections::BTreeSet;
+
+use super::network::vpc;
+use super::tags;
+use crate::kinds::{security_group, security_group_rule};
+use crate::model::{IngressRule, Network, Protocol, RuleSource, Stack};
+use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
+
+pub fn group(name: &str) -> Address {
+    Address::new(format!("security_group.{name}"))
+}
+
+pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource>) {
+    for sg in &stack.security_groups {
+        let address = group(&sg.name);
+        let aws_name = format!("{}-{}", stack.name, sg.name);
+        out.push(DesiredResource::new(
+            address.clone(),
+            Kind::SecurityGroup,
+            Attrs::from([
+                security_group::VPC_ID.to(Value::Ref(vpc())),
+                security_group::GROUP_NAME.to(&aws_name),
+                security_group::DESCRIPTION.to(&sg.description),
+                security_group::TAGS.to(tags(stack, &address, &aws_name)),
+            ]),
+        ));
+        // Two rules can expand to the same permission (`vpc` and the VPC's CIDR written out):
+        // AWS stores it once, so it is emitted once.
+        let mut seen = BTreeSet::new();
+        for rule in &sg.ingress {
+            for (source_key, cidr, source_group) in sources(rule, net) {
+                let key = format!(
+                    "{}:{}{}",
+                    rule.protocol.name(),
+                    rule.ports.map(|p| format!("{p}:")).unwrap_or_default(),
+                    source_key
+                );
+                let rule_address = Address::new(format!("{address}.ingress[{key}]"));
+                if !seen.insert(rule_address.clone()) {
+                    continue;
+                }
+                let (from, to) = match (rule.protocol, rule.ports) {
+                    (_, Some(p)) => (i64::from(p.from), i64::from(p.to)),
+                    // ICMP: every type and code; all protocols: no ports at all.
+                    (Protocol::Icmp | Protocol::All | Protocol::Tcp | Protocol::Udp, None) => (-1, -1),
+                };
+                let tags_value = tags(stack, &rule_address, &format!("{aws_name}-{key}"));
+                out.push(DesiredResource::new(
+                    rule_address,
+                    Kind::SecurityGroupRule,
+                    Attrs::from([
+                        security_group_rule::GROUP_ID.to(Value::Ref(address.clone())),
+                        security_group_rule::PROTOCOL.to(rule.protocol.aws_name()),
+                        security_group_rule::FROM_PORT.to(from),
+                        security_group_rule::TO_PORT.to(to),
+                        security_group_rule::CIDR_IPV4.to(cidr.map_or(Value::Null, Value::str)),
+                        security_group_rule::SOURCE_GROUP_ID
+                            .to(source_group.map_or(Value::Null, |g| Value::Ref(group(&g)))),
+                        security_group_rule::DESCRIPTION.to(rule.description.as_ref().map_or(Value::Null, Value::str)),
+                        security_group_rule::TAGS.to(tags_value),
+                    ]),
+                ));
+            }
+        }
+    }
+}
+
+/// (address key, CIDR, source group) for each permission a rule expands to.
+fn sources(rule: &IngressRule, net: &Network) -> Vec<(String, Option<String>, Option<String>)> {
+    let cidrs =
+        |nets: Vec<ipnet::Ipv4Net>| nets.into_iter().map(|n| (n.to_string(), Some(n.to_string()), None)).collect();
+    match &rule.source {
+        RuleSource::PrivateSubnets => cidrs(net.private_cidrs()),
+        RuleSource::PublicSubnets => cidrs(net.public_cidrs()),
+        RuleSource::Vpc => cidrs(vec![net.cidr]),
+        RuleSource::Cidr(c) => cidrs(vec![*c]),
+        RuleSource::Group(g) => vec![(format!("sg:{g}"), None, Some(g.clone()))],
+    }
+}

@@ -1,0 +1,37 @@
+//! What an RDS PostgreSQL instance and an Aurora cluster share, after terraform-provider-aws's
+//! aws_db_instance and aws_rds_cluster: storage encryption, its key, the database name, the
+//! master username and the subnet group are fixed at creation (ForceNew); the rest is a
+//! modification. The password's secret, the final snapshot and whether a modification waits
+//! for the maintenance window live only in platformctl.
+
+use crate::resource::schema::*;
+
+pub const IDENTIFIER: Attr = Attr::replace("identifier");
+pub const ENGINE: Attr = Attr::replace("engine");
+pub const ENGINE_VERSION: Attr = Attr::in_place("engine_version");
+pub const DB_NAME: Attr = Attr::replace("db_name");
+pub const USERNAME: Attr = Attr::replace("username");
+/// The ARN of the secret holding the master password: a new one sends a new password.
+pub const PASSWORD_SECRET: Attr = Attr::in_place("password_secret").unreported();
+pub const STORAGE_ENCRYPTED: Attr = Attr::replace("storage_encrypted");
+/// AWS reports the key as an ARN where the stack may name an alias; it cannot change.
+pub const KMS_KEY: Attr = Attr::replace("kms_key").unreported();
+pub const BACKUP_RETENTION_DAYS: Attr = Attr::in_place("backup_retention_days");
+pub const DELETION_PROTECTION: Attr = Attr::in_place("deletion_protection");
+pub const PORT: Attr = Attr::in_place("port");
+pub const VPC_SECURITY_GROUP_IDS: Attr = Attr::in_place("vpc_security_group_ids").set();
+pub const DB_SUBNET_GROUP: Attr = Attr::replace("db_subnet_group");
+pub const FINAL_SNAPSHOT: Attr = Attr::local("final_snapshot");
+/// `false`: modifications wait for the next maintenance window, as RDS does.
+pub const APPLY_IMMEDIATELY: Attr = Attr::instruction("apply_immediately");
+
+pub mod out {
+    use crate::resource::schema::Output;
+    pub use crate::resource::schema::out::ARN;
+
+    pub const PORT: Output = Output("port");
+}
+
+/// Instances and clusters are waited for generously: a multi-AZ instance takes 10–20 minutes,
+/// Aurora as long.
+pub const WAIT_MINUTES: u64 = 90;

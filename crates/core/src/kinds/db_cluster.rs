@@ -1,0 +1,53 @@
+//! An Aurora PostgreSQL cluster: the storage, the writer and reader endpoints, the master user.
+//! The instances that serve it are `db_cluster_instance`.
+
+pub use super::database::{
+    APPLY_IMMEDIATELY, BACKUP_RETENTION_DAYS, DB_NAME, DB_SUBNET_GROUP, DELETION_PROTECTION, ENGINE, ENGINE_VERSION,
+    FINAL_SNAPSHOT, IDENTIFIER, KMS_KEY, PASSWORD_SECRET, PORT, STORAGE_ENCRYPTED, USERNAME, VPC_SECURITY_GROUP_IDS,
+};
+use crate::resource::schema::*;
+pub use crate::resource::schema::{ARN, TAGS};
+
+pub mod out {
+    pub use crate::kinds::database::out::{ARN, PORT};
+    use crate::resource::schema::Output;
+
+    /// The writer endpoint.
+    pub const ENDPOINT: Output = Output("endpoint");
+    pub const READER_ENDPOINT: Output = Output("reader_endpoint");
+}
+
+pub const DEF: KindDef = KindDef::new(
+    "db_cluster",
+    Service::Rds,
+    &[
+        IDENTIFIER,
+        ENGINE,
+        ENGINE_VERSION,
+        DB_NAME,
+        USERNAME,
+        PASSWORD_SECRET,
+        STORAGE_ENCRYPTED,
+        KMS_KEY,
+        BACKUP_RETENTION_DAYS,
+        DELETION_PROTECTION,
+        PORT,
+        VPC_SECURITY_GROUP_IDS,
+        DB_SUBNET_GROUP,
+        FINAL_SNAPSHOT,
+        APPLY_IMMEDIATELY,
+        TAGS,
+        ARN,
+    ],
+    Adoption::Id(IDENTIFIER),
+)
+.outputs(&[out::ENDPOINT, out::READER_ENDPOINT, out::PORT, out::ARN])
+.shown(&[
+    ("endpoint", Shown::Output(out::ENDPOINT)),
+    ("reader_endpoint", Shown::Output(out::READER_ENDPOINT)),
+    ("port", Shown::Output(out::PORT)),
+    ("arn", Shown::Output(out::ARN)),
+    ("secret_arn", Shown::Attr(PASSWORD_SECRET)),
+])
+.lifecycle(Lifecycle::DATA)
+.waits(super::database::WAIT_MINUTES);

@@ -1,0 +1,19 @@
+//! An instance serving an Aurora cluster (the first is the writer).
+
+pub use super::database::{ENGINE, IDENTIFIER};
+pub use super::db_instance::{INSTANCE_CLASS, out};
+use crate::resource::schema::*;
+pub use crate::resource::schema::{ARN, TAGS};
+
+pub const CLUSTER: Attr = Attr::replace("cluster");
+pub const AVAILABILITY_ZONE: Attr = Attr::replace("availability_zone");
+
+pub const DEF: KindDef = KindDef::new(
+    "db_cluster_instance",
+    Service::Rds,
+    &[IDENTIFIER, CLUSTER, ENGINE, INSTANCE_CLASS, AVAILABILITY_ZONE, TAGS, ARN],
+    Adoption::Id(IDENTIFIER),
+)
+.outputs(out::ALL)
+.shown(&[("endpoint", Shown::Output(out::ADDRESS)), ("port", Shown::Output(out::PORT))])
+.waits(super::database::WAIT_MINUTES);

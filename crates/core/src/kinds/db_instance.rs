@@ -1,0 +1,63 @@
+//! An RDS PostgreSQL instance (a primary). Its read replicas are `db_read_replica`.
+
+pub use super::database::{
+    APPLY_IMMEDIATELY, BACKUP_RETENTION_DAYS, DB_NAME, DB_SUBNET_GROUP, DELETION_PROTECTION, ENGINE, ENGINE_VERSION,
+    FINAL_SNAPSHOT, IDENTIFIER, KMS_KEY, PASSWORD_SECRET, PORT, STORAGE_ENCRYPTED, USERNAME, VPC_SECURITY_GROUP_IDS,
+};
+use crate::resource::schema::*;
+pub use crate::resource::schema::{ARN, TAGS};
+
+pub const INSTANCE_CLASS: Attr = Attr::in_place("instance_class");
+pub const ALLOCATED_STORAGE: Attr = Attr::in_place("allocated_storage");
+pub const MAX_ALLOCATED_STORAGE: Attr = Attr::in_place("max_allocated_storage");
+pub const MULTI_AZ: Attr = Attr::in_place("multi_az");
+
+/// What every RDS instance (primary, replica, Aurora member) reports.
+pub mod out {
+    pub use crate::kinds::database::out::{ARN, PORT};
+    use crate::resource::schema::Output;
+
+    /// The endpoint's host name.
+    pub const ADDRESS: Output = Output("address");
+    pub const RESOURCE_ID: Output = Output("resource_id");
+
+    pub const ALL: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID];
+}
+
+pub const DEF: KindDef = KindDef::new(
+    "db_instance",
+    Service::Rds,
+    &[
+        IDENTIFIER,
+        ENGINE,
+        ENGINE_VERSION,
+        INSTANCE_CLASS,
+        ALLOCATED_STORAGE,
+        MAX_ALLOCATED_STORAGE,
+        MULTI_AZ,
+        STORAGE_ENCRYPTED,
+        KMS_KEY,
+        BACKUP_RETENTION_DAYS,
+        DELETION_PROTECTION,
+        DB_NAME,
+        USERNAME,
+        PASSWORD_SECRET,
+        PORT,
+        VPC_SECURITY_GROUP_IDS,
+        DB_SUBNET_GROUP,
+        FINAL_SNAPSHOT,
+        APPLY_IMMEDIATELY,
+        TAGS,
+        ARN,
+    ],
+    Adoption::Id(IDENTIFIER),
+)
+.outputs(out::ALL)
+.shown(&[
+    ("endpoint", Shown::Output(out::ADDRESS)),
+    ("port", Shown::Output(out::PORT)),
+    ("arn", Shown::Output(out::ARN)),
+    ("secret_arn", Shown::Attr(PASSWORD_SECRET)),
+])
+.lifecycle(Lifecycle::DATA)
+.waits(super::database::WAIT_MINUTES);

@@ -1,0 +1,770 @@
+//! The data tier: secrets, PostgreSQL instances, Aurora clusters and Redis groups. Checks each
+//! entry's fields against AWS's limits, and the references between them: a database's password
+//! and a cache's token come from a generated secret of this stack that no one else uses, with
+//! a length and alphabet the consumer accepts; security groups exist; a network exists to hold
+//! the subnet groups.
+
+use indexmap::IndexMap;
+
+use super::Checker;
+use crate::spec::{
+    CrossRegionReplicaSpec, DatabaseFields, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec,
+};
+
+/// Characters RDS accepts in master passwords besides letters and digits (not `/ ' " @`,
+/// not spaces).
+pub const RDS_PUNCTUATION: &str = "!#$%&()*+,-.:;<=>?[]^_{|}~";
+/// The only punctuation ElastiCache accepts in AUTH tokens.
+pub const ELASTICACHE_PUNCTUATION: &str = "!&#$^<>-";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Secret {
+    pub name: String,
+    pub value: SecretValue,
+    pub description: Option<String>,
+    pub force_delete: bool,
+    pub recovery_window_days: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SecretValue {
+    Generated { length: i64, punctuation: bool },
+    External,
+}
+
+/// What PostgreSQL instances and Aurora clusters share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseCore {
+    pub engine_version: String,
+    pub storage_encrypted: bool,
+    pub kms_key: Option<String>,
+    pub backup_retention_days: i64,
+    pub deletion_protection: bool,
+    pub final_snapshot: bool,
+    pub apply_immediately: bool,
+    pub database: String,
+    pub username: String,
+    pub password_secret: String,
+    pub port: i64,
+    pub security_groups: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Postgres {
+    pub name: String,
+    pub core: DatabaseCore,
+    pub instance_class: String,
+    pub storage_gb: i64,
+    pub max_storage_gb: Option<i64>,
+    pub multi_az: bool,
+    /// Each replica's instance class.
+    pub read_replicas: Vec<String>,
+    pub publish_ssm: Option<String>,
+}
+
+/// A read replica of another stack's PostgreSQL instance (`postgres: { x: { replica_of } }`),
+/// usually in another region. Its master password is the source's: platformctl copies it into a
+/// secret of this stack and region, `<stack>/<name>`, with the connection fields beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossRegionReplica {
+    pub name: String,
+    pub source_stack: String,
+    pub source_postgres: String,
+    /// `platformctl promote` made it a standalone primary and the stack file says so.
+    pub promoted: bool,
+    pub instance_class: String,
+    pub security_groups: Vec<String>,
+    pub kms_key: Option<String>,
+    pub deletion_protection: bool,
+    pub backup_retention_days: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Aurora {
+    pub name: String,
+    pub core: DatabaseCore,
+    pub instance_class: String,
+    pub instances: i64,
+    pub reader_autoscaling: Option<ReaderAutoscaling>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReaderAutoscaling {
+    pub min: i64,
+    pub max: i64,
+    pub target_cpu_percent: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Redis {
+    pub name: String,
+    pub engine_version: String,
+    pub node_type: String,
+    pub shards: i64,
+    pub replicas_per_shard: i64,
+    pub transit_encryption: bool,
+    pub at_rest_encryption: bool,
+    pub auth_token_secret: Option<String>,
+    pub security_groups: Vec<String>,
+    pub snapshot_retention_days: i64,
+    pub final_snapshot: bool,
+    pub apply_immediately: bool,
+    pub port: i64,
+}
+
+/// The validated data tier of a stack.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DataTier {
+    pub secrets: Vec<Secret>,
+    pub postgres: Vec<Postgres>,
+    pub replicas_of_others: Vec<CrossRegionReplica>,
+    pub aurora: Vec<Aurora>,
+    pub redis: Vec<Redis>,
+}
+
+impl DataTier {
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+            && self.postgres.is_empty()
+            && self.replicas_of_others.is_empty()
+            && self.aurora.is_empty()
+            && self.redis.is_empty()
+    }
+}
+
+/// Who reads a secret, for the length and alphabet it must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Consumer {
+    Rds,
+    ElastiCache,
+}
+
+pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: bool, check: &mut Checker) -> DataTier {
+    let secrets = spec.secrets.iter().filter_map(|(name, s)| secret(name, s, check)).collect();
+    let mut uses: IndexMap<String, Vec<(String, Consumer)>> = IndexMap::new();
+    let groups: Vec<&str> = spec.security_groups.keys().map(|k| k.as_str()).collect();
+    let refs = References { spec, groups: &groups };
+    let stack = stack_name.unwrap_or("stack");
+
+    let mut tier = DataTier { secrets, ..DataTier::default() };
+    for (name, p) in &spec.postgres {
+        let field = format!("postgres.{}", name.value());
+        entry_name(name, &field, stack, 63, check);
+        let core = core(&field, p.fields(), &refs, check);
+        refs.secret(&p.password_secret, &format!("{field}.password_secret"), check);
+        uses.entry(p.password_secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
+        let instance_class =
+            class(&p.instance_class, &format!("{field}.instance_class"), "db.", "db.t4g.medium", check);
+        let storage_gb = int_in(&p.storage_gb, &format!("{field}.storage_gb"), 20, 65536, check);
+        let max_storage_gb = p.max_storage_gb.as_ref().and_then(|m| {
+            let max = int_in(m, &format!("{field}.max_storage_gb"), 21, 65536, check)?;
+            if storage_gb.is_some_and(|s| max <= s) {
+                check.error(
+                    m.location(),
+                    format!("{field}.max_storage_gb"),
+                    "max_storage_gb must be larger than storage_gb",
+                    "raise it, or remove it to turn storage autoscaling off",
+                );
+            }
+            Some(max)
+        });
+        let read_replicas = replicas(p, &field, instance_class.as_deref().unwrap_or_default(), check);
+        if !read_replicas.is_empty() && core.as_ref().is_some_and(|c| c.backup_retention_days == 0) {
+            check.error(
+                p.read_replicas.as_ref().and_then(|r| r.location()),
+                format!("{field}.read_replicas"),
+                "read replicas need automated backups on the primary",
+                "set `backup_retention_days` to at least 1",
+            );
+        }
+        let publish_ssm =
+            p.publish_ssm.as_ref().and_then(|path| ssm_path(path, &format!("{field}.publish_ssm"), check));
+        if let (Some(core), Some(instance_class), Some(storage_gb)) = (core, instance_class, storage_gb) {
+            tier.postgres.push(Postgres {
+                name: name.value().clone(),
+                core,
+                instance_class,
+                storage_gb,
+                max_storage_gb,
+                multi_az: flag(&p.multi_az, false),
+                read_replicas,
+                publish_ssm,
+            });
+        }
+    }
+    for (name, r) in &spec.postgres_replicas {
+        let field = format!("postgres.{}", name.value());
+        entry_name(name, &field, stack, 63, check);
+        if let Some(replica) = replica_of_other(name, r, &field, stack, &refs, check) {
+            tier.replicas_of_others.push(replica);
+        }
+    }
+    for (name, a) in &spec.aurora {
+        let field = format!("aurora.{}", name.value());
+        entry_name(name, &field, stack, 60, check);
+        let core = core(&field, a.fields(), &refs, check);
+        if core.as_ref().is_some_and(|c| c.backup_retention_days == 0) {
+            check.error(
+                a.backup_retention_days.as_ref().and_then(|b| b.location()),
+                format!("{field}.backup_retention_days"),
+                "Aurora keeps backups for at least 1 day",
+                "use 1 to 35",
+            );
+        }
+        refs.secret(&a.password_secret, &format!("{field}.password_secret"), check);
+        uses.entry(a.password_secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
+        let instance_class = class(&a.instance_class, &format!("{field}.instance_class"), "db.", "db.r6g.large", check);
+        let instances = int_in(&a.instances, &format!("{field}.instances"), 1, 16, check);
+        let reader_autoscaling = a.reader_autoscaling.as_ref().and_then(|r| {
+            let f = format!("{field}.reader_autoscaling");
+            let min = int_in(&r.min, &format!("{f}.min"), 0, 15, check)?;
+            let max = int_in(&r.max, &format!("{f}.max"), 1, 15, check)?;
+            if min > max {
+                check.error(r.min.location(), format!("{f}.min"), "min is larger than max", "make min <= max");
+            }
+            let target = r
+                .target_cpu_percent
+                .as_ref()
+                .map_or(Some(60), |t| int_in(t, &format!("{f}.target_cpu_percent"), 10, 90, check))?;
+            Some(ReaderAutoscaling { min, max, target_cpu_percent: target })
+        });
+        if let (Some(core), Some(instance_class), Some(instances)) = (core, instance_class, instances) {
+            tier.aurora.push(Aurora {
+                name: name.value().clone(),
+                core,
+                instance_class,
+                instances,
+                reader_autoscaling,
+            });
+        }
+    }
+    for (name, r) in &spec.redis {
+        let field = format!("redis.{}", name.value());
+        entry_name(name, &field, stack, 40, check);
+        if let Some(redis) = redis(name, r, &field, &refs, check) {
+            if let Some(secret) = &r.auth_token_secret {
+                uses.entry(secret.value().clone()).or_default().push((field.clone(), Consumer::ElastiCache));
+            }
+            tier.redis.push(redis);
+        }
+    }
+    check_secret_uses(spec, &uses, check);
+    let wants_network = !spec.postgres.is_empty()
+        || !spec.postgres_replicas.is_empty()
+        || !spec.aurora.is_empty()
+        || !spec.redis.is_empty();
+    if wants_network && !has_network {
+        let at = spec
+            .postgres
+            .keys()
+            .chain(spec.postgres_replicas.keys())
+            .chain(spec.aurora.keys())
+            .chain(spec.redis.keys())
+            .next()
+            .and_then(|k| k.location());
+        check.error(
+            at,
+            "network",
+            "databases and caches need the stack's VPC",
+            "add a `network:` section; they go in its private subnets",
+        );
+    }
+    tier
+}
+
+fn core(field: &str, f: DatabaseFields, refs: &References, check: &mut Checker) -> Option<DatabaseCore> {
+    let engine_version = version(f.engine_version, &format!("{field}.engine_version"), "\"16.4\"", check);
+    let backup_retention_days = match f.backup_retention_days {
+        Some(b) => int_in(b, &format!("{field}.backup_retention_days"), 0, 35, check),
+        None => Some(7),
+    };
+    let database = pg_identifier(f.database, &format!("{field}.database"), &["template0", "template1"], check);
+    let username =
+        pg_identifier(f.username, &format!("{field}.username"), &["rdsadmin", "rdsrepladmin", "rds_superuser"], check);
+    let port = match f.port {
+        Some(p) => int_in(p, &format!("{field}.port"), 1150, 65535, check),
+        None => Some(5432),
+    };
+    let kms_key = f.kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.kms_key"), check));
+    let storage_encrypted = flag(f.storage_encrypted, true);
+    if let (Some(k), false) = (f.kms_key, storage_encrypted) {
+        check.error(
+            k.location(),
+            format!("{field}.kms_key"),
+            "a KMS key needs `storage_encrypted: true`",
+            "remove kms_key or turn encryption on",
+        );
+    }
+    let security_groups = refs.groups(f.security_groups, &format!("{field}.security_groups"), check);
+    Some(DatabaseCore {
+        engine_version: engine_version?,
+        storage_encrypted,
+        kms_key,
+        backup_retention_days: backup_retention_days?,
+        deletion_protection: flag(f.deletion_protection, false),
+        final_snapshot: flag(f.final_snapshot, true),
+        apply_immediately: flag(f.apply_immediately, true),
+        database: database?,
+        username: username?,
+        password_secret: f.password_secret.value().clone(),
+        port: port?,
+        security_groups,
+    })
+}
+
+/// A replica of another stack's instance. What needs that stack's state (that it exists, its
+/// region, its encryption) is checked when a session opens (`engine`).
+fn replica_of_other(
+    name: &Located<String>,
+    r: &CrossRegionReplicaSpec,
+    field: &str,
+    stack: &str,
+    refs: &References,
+    check: &mut Checker,
+) -> Option<CrossRegionReplica> {
+    let of = &r.replica_of;
+    let source_stack = &of.stack;
+    if !super::naming::is_identifier_part(source_stack) || source_stack.as_str() == stack {
+        check.error(
+            source_stack.location(),
+            format!("{field}.replica_of.stack"),
+            format!("`{}` is not another stack's name", source_stack.value()),
+            "name the stack that declares the source instance (its `stack:` field)",
+        );
+    }
+    if !super::naming::is_identifier_part(&of.postgres) {
+        check.error(
+            of.postgres.location(),
+            format!("{field}.replica_of.postgres"),
+            format!("`{}` is not a `postgres:` entry name", of.postgres.value()),
+            "name the source instance as the other stack's file does, e.g. `users`",
+        );
+    }
+    if refs.spec.secrets.contains_key(name.as_str()) {
+        check.error(
+            name.location(),
+            field,
+            format!(
+                "the replica's secret `{stack}/{}` would be the secret of `secrets.{}` too",
+                name.value(),
+                name.value()
+            ),
+            "rename the replica or the secret",
+        );
+    }
+    let instance_class = class(&r.instance_class, &format!("{field}.instance_class"), "db.", "db.t4g.medium", check);
+    let kms_key = r.kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.kms_key"), check));
+    let backup_retention_days = match &r.backup_retention_days {
+        Some(b) => int_in(b, &format!("{field}.backup_retention_days"), 0, 35, check),
+        None => Some(7),
+    };
+    let security_groups = refs.groups(&r.security_groups, &format!("{field}.security_groups"), check);
+    Some(CrossRegionReplica {
+        name: name.value().clone(),
+        source_stack: source_stack.value().clone(),
+        source_postgres: of.postgres.value().clone(),
+        promoted: flag(&of.promoted, false),
+        instance_class: instance_class?,
+        security_groups,
+        kms_key,
+        deletion_protection: flag(&r.deletion_protection, false),
+        backup_retention_days: backup_retention_days?,
+    })
+}
+
+fn redis(name: &Located<String>, r: &RedisSpec, field: &str, refs: &References, check: &mut Checker) -> Option<Redis> {
+    let engine_version = version(&r.engine_version, &format!("{field}.engine_version"), "\"7.1\"", check);
+    let node_type = class(&r.node_type, &format!("{field}.node_type"), "cache.", "cache.t4g.small", check);
+    let shards = r.shards.as_ref().map_or(Some(1), |s| int_in(s, &format!("{field}.shards"), 1, 500, check));
+    let replicas = r
+        .replicas_per_shard
+        .as_ref()
+        .map_or(Some(1), |s| int_in(s, &format!("{field}.replicas_per_shard"), 0, 5, check));
+    let snapshots = r
+        .snapshot_retention_days
+        .as_ref()
+        .map_or(Some(0), |s| int_in(s, &format!("{field}.snapshot_retention_days"), 0, 35, check));
+    let port = r.port.as_ref().map_or(Some(6379), |p| int_in(p, &format!("{field}.port"), 1, 65535, check));
+    let transit_encryption = flag(&r.transit_encryption, true);
+    if let Some(secret) = &r.auth_token_secret {
+        refs.secret(secret, &format!("{field}.auth_token_secret"), check);
+        if !transit_encryption {
+            check.error(
+                secret.location(),
+                format!("{field}.auth_token_secret"),
+                "an AUTH token requires transit encryption",
+                "set `transit_encryption: true` (ElastiCache sends the token only over TLS)",
+            );
+        }
+    }
+    let security_groups = refs.groups(&r.security_groups, &format!("{field}.security_groups"), check);
+    Some(Redis {
+        name: name.value().clone(),
+        engine_version: engine_version?,
+        node_type: node_type?,
+        shards: shards?,
+        replicas_per_shard: replicas?,
+        transit_encryption,
+        at_rest_encryption: flag(&r.at_rest_encryption, true),
+        auth_token_secret: r.auth_token_secret.as_ref().map(|s| s.value().clone()),
+        security_groups,
+        snapshot_retention_days: snapshots?,
+        final_snapshot: flag(&r.final_snapshot, true),
+        apply_immediately: flag(&r.apply_immediately, true),
+        port: port?,
+    })
+}
+
+fn secret(name: &Located<String>, s: &SecretSpec, check: &mut Checker) -> Option<Secret> {
+    let field = format!("secrets.{}", name.value());
+    let name_ok = !name.is_empty()
+        && name.len() <= 256
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+    if !name_ok {
+        check.error(
+            name.location(),
+            field.clone(),
+            format!("invalid secret name `{}`", name.value()),
+            "use letters, digits and /_+=.@- (at most 256)",
+        );
+    }
+    let external = flag(&s.external, false);
+    let value = match (&s.generate, external) {
+        (Some(g), false) => {
+            let length = int_in(&g.length, &format!("{field}.generate.length"), 1, 4096, check)?;
+            SecretValue::Generated { length, punctuation: flag(&g.punctuation, true) }
+        }
+        (None, true) => SecretValue::External,
+        (Some(_), true) => {
+            check.error(
+                name.location(),
+                field,
+                "a secret is either generated or external, not both",
+                "remove `generate` or `external`",
+            );
+            return None;
+        }
+        (None, false) => {
+            check.error(
+                name.location(),
+                field,
+                "a secret needs `generate: { length: N }` or `external: true`",
+                "generated values are made once by platformctl; external ones are put there by people",
+            );
+            return None;
+        }
+    };
+    let recovery_window_days = match &s.recovery_window_days {
+        Some(d) => int_in(d, &format!("{field}.recovery_window_days"), 7, 30, check)?,
+        None => 30,
+    };
+    Some(Secret {
+        name: name.value().clone(),
+        value,
+        description: s.description.as_ref().map(|d| d.value().clone()),
+        force_delete: flag(&s.force_delete, false),
+        recovery_window_days,
+    })
+}
+
+/// Each secret holds one credential: used by one database or cache, with a length and
+/// alphabet it accepts.
+fn check_secret_uses(spec: &StackSpec, uses: &IndexMap<String, Vec<(String, Consumer)>>, check: &mut Checker) {
+    for (name, users) in uses {
+        let Some((key, s)) = spec.secrets.get_key_value(name.as_str()) else { continue };
+        let field = format!("secrets.{name}");
+        if users.len() > 1 {
+            let who: Vec<&str> = users.iter().map(|(u, _)| u.as_str()).collect();
+            check.error(
+                key.location(),
+                field.clone(),
+                format!("secret `{name}` is used by {}", who.join(" and ")),
+                "a secret holds one credential: declare one secret per database or cache",
+            );
+            continue;
+        }
+        let (user, consumer) = &users[0];
+        let Some(generate) = &s.generate else {
+            check.error(
+                key.location(),
+                field,
+                format!("{user} needs a generated secret, but `{name}` is external"),
+                "use `generate: { length: 32 }`; platformctl must know the value before it creates the resource",
+            );
+            continue;
+        };
+        let (lo, hi, what) = match consumer {
+            Consumer::Rds => (8, 128, "an RDS master password"),
+            Consumer::ElastiCache => (16, 128, "an ElastiCache AUTH token"),
+        };
+        if !(lo..=hi).contains(generate.length.value()) {
+            check.error(
+                generate.length.location(),
+                format!("{field}.generate.length"),
+                format!("{what} has {lo} to {hi} characters, not {}", generate.length.value()),
+                format!("use a length from {lo} to {hi}"),
+            );
+        }
+    }
+}
+
+/// What entries refer to: the stack's secrets and security groups.
+struct References<'a> {
+    spec: &'a StackSpec,
+    groups: &'a [&'a str],
+}
+
+impl References<'_> {
+    fn secret(&self, name: &Located<String>, field: &str, check: &mut Checker) {
+        if !self.spec.secrets.contains_key(name.as_str()) {
+            let known: Vec<&str> = self.spec.secrets.keys().map(|k| k.as_str()).collect();
+            check.error(
+                name.location(),
+                field,
+                format!("no secret `{}` in this stack", name.value()),
+                if known.is_empty() {
+                    format!("declare it: `secrets: {{ {}: {{ generate: {{ length: 32 }} }} }}`", name.value())
+                } else {
+                    format!("declared secrets: {}", known.join(", "))
+                },
+            );
+        }
+    }
+
+    fn groups(&self, names: &[Located<String>], field: &str, check: &mut Checker) -> Vec<String> {
+        for n in names {
+            if !self.groups.contains(&n.as_str()) {
+                check.error(
+                    n.location(),
+                    field,
+                    format!("no security group `{}` in this stack", n.value()),
+                    if self.groups.is_empty() {
+                        "declare it under `security_groups:`".to_owned()
+                    } else {
+                        format!("declared groups: {}", self.groups.join(", "))
+                    },
+                );
+            }
+        }
+        names.iter().map(|n| n.value().clone()).collect()
+    }
+}
+
+fn replicas(p: &PostgresSpec, field: &str, primary_class: &str, check: &mut Checker) -> Vec<String> {
+    let Some(spec) = &p.read_replicas else { return vec![] };
+    let classes: Vec<String> = match spec.value() {
+        ReadReplicasSpec::Count(n) => (0..*n.max(&0)).map(|_| primary_class.to_owned()).collect(),
+        ReadReplicasSpec::List(list) => {
+            list.iter().map(|r| r.instance_class.clone().unwrap_or_else(|| primary_class.to_owned())).collect()
+        }
+    };
+    let count = match spec.value() {
+        ReadReplicasSpec::Count(n) => *n,
+        ReadReplicasSpec::List(l) => l.len() as i64,
+    };
+    if !(0..=5).contains(&count) {
+        check.error(
+            spec.location(),
+            format!("{field}.read_replicas"),
+            format!("{count} read replicas; RDS allows 0 to 5 per instance"),
+            "use at most 5",
+        );
+        return vec![];
+    }
+    for c in &classes {
+        if !is_class(c, "db.") {
+            check.error(
+                spec.location(),
+                format!("{field}.read_replicas"),
+                format!("`{c}` is not an RDS instance class"),
+                "use a class like `db.t4g.large`",
+            );
+        }
+    }
+    classes
+}
+
+fn entry_name(name: &Located<String>, field: &str, stack: &str, max_identifier: usize, check: &mut Checker) {
+    if !super::naming::is_identifier_part(name) {
+        check.error(
+            name.location(),
+            field,
+            format!("invalid name `{}`", name.value()),
+            "use lowercase letters, digits and single dashes, starting with a letter",
+        );
+        return;
+    }
+    // Replicas and cluster members add `-replica-N` / `-N`.
+    let identifier = format!("{stack}-{}", name.value());
+    let room = if field.starts_with("postgres.") { identifier.len() + "-replica-5".len() } else { identifier.len() };
+    if room > max_identifier {
+        check.error(
+            name.location(),
+            field,
+            format!("the AWS identifier `{identifier}` would be too long (at most {max_identifier} characters with its suffixes)"),
+            "shorten the stack or the entry name",
+        );
+    }
+}
+
+pub(super) fn flag(v: &Option<Located<bool>>, default: bool) -> bool {
+    v.as_ref().map_or(default, |b| *b.value())
+}
+
+pub(super) fn int_in(v: &Located<i64>, field: &str, lo: i64, hi: i64, check: &mut Checker) -> Option<i64> {
+    if (lo..=hi).contains(v.value()) {
+        return Some(*v.value());
+    }
+    check.error(
+        v.location(),
+        field,
+        format!("{} is out of range", v.value()),
+        format!("use a value from {lo} to {hi}"),
+    );
+    None
+}
+
+fn is_class(s: &str, prefix: &str) -> bool {
+    let Some(rest) = s.strip_prefix(prefix) else { return false };
+    let parts: Vec<&str> = rest.split('.').collect();
+    parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+}
+
+fn class(v: &Located<String>, field: &str, prefix: &str, example: &str, check: &mut Checker) -> Option<String> {
+    if is_class(v, prefix) {
+        return Some(v.value().clone());
+    }
+    check.error(
+        v.location(),
+        field,
+        format!("`{}` is not an AWS {prefix}* class", v.value()),
+        format!("use a class like `{example}`"),
+    );
+    None
+}
+
+fn version(v: &Located<String>, field: &str, example: &str, check: &mut Checker) -> Option<String> {
+    let ok = !v.is_empty() && v.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if ok {
+        return Some(v.value().clone());
+    }
+    check.error(
+        v.location(),
+        field,
+        format!("`{}` is not an engine version", v.value()),
+        format!("write it as a quoted string, e.g. {example}"),
+    );
+    None
+}
+
+/// PostgreSQL names RDS accepts: a letter, then letters, digits and underscores, at most 63.
+fn pg_identifier(v: &Located<String>, field: &str, reserved: &[&str], check: &mut Checker) -> Option<String> {
+    let ok = !v.is_empty()
+        && v.len() <= 63
+        && v.starts_with(|c: char| c.is_ascii_alphabetic())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        check.error(
+            v.location(),
+            field,
+            format!("invalid name `{}`", v.value()),
+            "start with a letter; use letters, digits and `_`, at most 63 characters",
+        );
+        return None;
+    }
+    if reserved.contains(&v.to_ascii_lowercase().as_str()) {
+        check.error(v.location(), field, format!("`{}` is reserved by RDS", v.value()), "choose another name");
+        return None;
+    }
+    Some(v.value().clone())
+}
+
+pub(super) fn kms_key(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
+    let ok = v.starts_with("alias/")
+        || v.starts_with("arn:aws")
+        || (v.len() == 36 && v.chars().filter(|c| *c == '-').count() == 4);
+    if ok {
+        return Some(v.value().clone());
+    }
+    check.error(
+        v.location(),
+        field,
+        format!("`{}` is not a KMS key", v.value()),
+        "use `alias/<name>`, a key ARN or a key id",
+    );
+    None
+}
+
+fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
+    let ok = v.starts_with('/')
+        && !v.ends_with('/')
+        && v.len() <= 900
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+        && !v.to_ascii_lowercase().starts_with("/aws")
+        && !v.to_ascii_lowercase().starts_with("/ssm");
+    if ok {
+        return Some(v.value().clone());
+    }
+    check.error(
+        v.location(),
+        field,
+        format!("`{}` is not a parameter path", v.value()),
+        "use a path like `/user-service/db`: letters, digits, _.-/, starting with `/`, not `/aws` or `/ssm`",
+    );
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    #[test]
+    fn the_seed_data_tier_validates() {
+        let stack = crate::model::test_support::stack_from_file("stacks/user-service.yaml").unwrap();
+        let p = &stack.data.postgres[0];
+        assert_eq!((p.core.port, p.read_replicas.len(), p.core.deletion_protection), (5432, 1, true));
+        assert_eq!(stack.data.redis[0].auth_token_secret.as_deref(), Some("redis-auth"));
+    }
+
+    #[test]
+    fn data_tier_mistakes_are_reported_together() {
+        let src = format!(
+            "{USER_SERVICE}\
+secrets:
+  pg: {{ generate: {{ length: 6 }} }}
+  token: {{ generate: {{ length: 32 }}, external: true }}
+  partner: {{ external: true }}
+postgres:
+  users:
+    engine_version: 16.x
+    instance_class: m5.large
+    storage_gb: 10
+    max_storage_gb: 5
+    backup_retention_days: 0
+    database: 1users
+    username: rdsadmin
+    password_secret: pg
+    security_groups: [nope]
+    read_replicas: 6
+    publish_ssm: db/users
+  orders:
+    engine_version: \"16.4\"
+    instance_class: db.t4g.medium
+    storage_gb: 20
+    database: orders
+    username: app
+    password_secret: partner
+redis:
+  sessions:
+    engine_version: \"7.1\"
+    node_type: cache.t4g.small
+    transit_encryption: false
+    auth_token_secret: missing
+"
+        );
+        insta::assert_snapshot!(stack_from(&src).unwrap_err());
+    }
+}

@@ -1,0 +1,769 @@
+//! The compute tier: EKS clusters (node groups, add-ons, service account roles), ECR
+//! repositories and log groups. Checks fields against AWS's limits and the references they
+//! make: secrets a service account reads exist in this stack, a policy file is a readable IAM
+//! policy document, node groups have private subnets to live in.
+
+use std::path::Path;
+
+use ipnet::Ipv4Net;
+
+use super::Checker;
+use super::data::{flag, int_in, kms_key};
+use crate::spec::{AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, StackSpec};
+
+pub use crate::kinds::eks_cluster::LOG_TYPES;
+/// Retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: &[i64] =
+    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+/// IAM's limit on the inline policies of one role, in characters (whitespace excluded).
+const INLINE_POLICY_LIMIT: usize = 10_240;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Eks {
+    pub name: String,
+    pub version: KubernetesVersion,
+    pub endpoint_public_access: bool,
+    pub endpoint_private_access: bool,
+    pub public_access_cidrs: Vec<String>,
+    pub logging: Vec<String>,
+    pub log_retention_days: i64,
+    pub secrets_kms_key: Option<String>,
+    pub addons: Vec<Addon>,
+    pub node_groups: Vec<NodeGroup>,
+    pub service_accounts: Vec<ServiceAccount>,
+}
+
+/// A Kubernetes `major.minor` version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KubernetesVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl KubernetesVersion {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (major, minor) = s.split_once('.')?;
+        let digits = |p: &str| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit());
+        if !digits(major) || !digits(minor) {
+            return None;
+        }
+        Some(KubernetesVersion { major: major.parse().ok()?, minor: minor.parse().ok()? })
+    }
+}
+
+impl std::fmt::Display for KubernetesVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Addon {
+    pub name: String,
+    pub version: Option<String>,
+    pub configuration: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `OVERWRITE`, `PRESERVE` or `NONE`, as EKS spells it.
+    pub resolve_conflicts: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeGroup {
+    pub name: String,
+    pub instance_types: Vec<String>,
+    /// `ON_DEMAND` or `SPOT`, as EKS spells it.
+    pub capacity_type: String,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub desired_size: i64,
+    pub manage_desired_size: bool,
+    pub disk_size_gb: i64,
+    pub labels: Vec<(String, String)>,
+    pub taints: Vec<Taint>,
+    /// The AZs whose private subnets hold the nodes; `None`: all the stack's.
+    pub azs: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Taint {
+    pub key: String,
+    pub value: Option<String>,
+    /// `NO_SCHEDULE`, `PREFER_NO_SCHEDULE` or `NO_EXECUTE`, as EKS spells it.
+    pub effect: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceAccount {
+    pub name: String,
+    pub namespace: String,
+    pub read_secrets: Vec<String>,
+    /// The policy file's document, parsed.
+    pub policy: Option<serde_json::Value>,
+    pub managed_policies: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ecr {
+    pub name: String,
+    pub scan_on_push: bool,
+    /// `MUTABLE` or `IMMUTABLE`, as ECR spells it.
+    pub tag_mutability: String,
+    pub keep_images: Option<i64>,
+    pub force_delete: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogGroup {
+    pub name: String,
+    pub retention_days: Option<i64>,
+}
+
+/// The validated compute tier of a stack.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ComputeTier {
+    pub eks: Vec<Eks>,
+    pub ecr: Vec<Ecr>,
+    pub log_groups: Vec<LogGroup>,
+}
+
+pub(super) fn validate(
+    spec: &StackSpec,
+    stack_name: Option<&str>,
+    has_private_subnets: bool,
+    base_dir: &Path,
+    check: &mut Checker,
+) -> ComputeTier {
+    let stack = stack_name.unwrap_or("stack");
+    let eks = spec
+        .eks
+        .iter()
+        .filter_map(|(name, e)| cluster(name, e, stack, spec, has_private_subnets, base_dir, check))
+        .collect();
+    let ecr = spec.ecr.iter().filter_map(|(name, r)| repository(name, r, check)).collect();
+    let log_groups = spec.log_groups.iter().filter_map(|(name, g)| log_group(name, g, check)).collect();
+    ComputeTier { eks, ecr, log_groups }
+}
+
+fn cluster(
+    name: &Located<String>,
+    e: &EksSpec,
+    stack: &str,
+    spec: &StackSpec,
+    has_private_subnets: bool,
+    base_dir: &Path,
+    check: &mut Checker,
+) -> Option<Eks> {
+    let field = format!("eks.{}", name.value());
+    if !super::naming::is_identifier_part(name) {
+        check.error(
+            name.location(),
+            &field,
+            format!("invalid name `{}`", name.value()),
+            "use lowercase letters, digits and single dashes, starting with a letter",
+        );
+    }
+    if !has_private_subnets {
+        check.error(
+            name.location(),
+            &field,
+            "an EKS cluster needs the stack's network: its nodes live in the private subnets",
+            "add a `network:` section with `private_subnets`",
+        );
+    }
+    let version = KubernetesVersion::parse(e.version.value());
+    if version.is_none() {
+        check.error(
+            e.version.location(),
+            format!("{field}.version"),
+            format!("`{}` is not a Kubernetes version", e.version.value()),
+            "write it as a quoted `major.minor` string, e.g. \"1.31\"",
+        );
+    }
+    let public_access_cidrs = match &e.public_access_cidrs {
+        None => vec!["0.0.0.0/0".to_owned()],
+        Some(list) => list.iter().filter_map(|c| cidr(c, &format!("{field}.public_access_cidrs"), check)).collect(),
+    };
+    for t in &e.logging {
+        if !LOG_TYPES.contains(&t.as_str()) {
+            check.error(
+                t.location(),
+                format!("{field}.logging"),
+                format!("unknown log type `{}`", t.value()),
+                format!("EKS log types are: {}", LOG_TYPES.join(", ")),
+            );
+        }
+    }
+    let mut logging: Vec<String> = e.logging.iter().map(|t| t.value().clone()).collect();
+    logging.sort();
+    logging.dedup();
+    let log_retention_days =
+        e.log_retention_days.as_ref().map_or(Some(90), |d| retention(d, &format!("{field}.log_retention_days"), check));
+    let secrets_kms_key =
+        e.secrets_kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.secrets_kms_key"), check));
+
+    let addons = e.addons.iter().filter_map(|(n, a)| addon(n, a, &field, check)).collect();
+    let stack_azs: Option<Vec<&str>> = spec.network.as_ref().map(|n| n.azs.iter().map(|a| a.as_str()).collect());
+    if let Some(azs) = &stack_azs
+        && azs.len() < 2
+    {
+        check.error(
+            name.location(),
+            &field,
+            "an EKS control plane needs subnets in at least two availability zones",
+            "list two AZs or more under `network.azs` (node groups can still use one, with `azs:`)",
+        );
+    }
+    let node_groups =
+        e.node_groups.iter().filter_map(|(n, g)| node_group(n, g, &field, stack_azs.as_deref(), check)).collect();
+    let service_accounts = e
+        .service_accounts
+        .iter()
+        .filter_map(|(n, s)| service_account(n, s, &field, stack, name, spec, base_dir, check))
+        .collect();
+    Some(Eks {
+        name: name.value().clone(),
+        version: version?,
+        endpoint_public_access: flag(&e.endpoint_public_access, true),
+        endpoint_private_access: flag(&e.endpoint_private_access, true),
+        public_access_cidrs,
+        logging,
+        log_retention_days: log_retention_days?,
+        secrets_kms_key,
+        addons,
+        node_groups,
+        service_accounts,
+    })
+}
+
+fn cidr(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
+    match v.parse::<Ipv4Net>() {
+        Ok(net) if net.trunc() == net => Some(net.to_string()),
+        Ok(net) => {
+            check.error(
+                v.location(),
+                field,
+                format!("`{}` has host bits set", v.value()),
+                format!("did you mean `{}`?", net.trunc()),
+            );
+            None
+        }
+        Err(_) => {
+            check.error(v.location(), field, format!("`{}` is not an IPv4 CIDR", v.value()), "e.g. `203.0.113.0/24`");
+            None
+        }
+    }
+}
+
+fn retention(v: &Located<i64>, field: &str, check: &mut Checker) -> Option<i64> {
+    if RETENTION_DAYS.contains(v.value()) {
+        return Some(*v.value());
+    }
+    let nearest = RETENTION_DAYS.iter().min_by_key(|d| (*d - v.value()).abs()).copied().unwrap_or(30);
+    check.error(
+        v.location(),
+        field,
+        format!("CloudWatch Logs does not keep logs for {} days", v.value()),
+        format!("use one of CloudWatch's periods, e.g. {nearest}"),
+    );
+    None
+}
+
+fn addon(name: &Located<String>, a: &AddonSpec, cluster: &str, check: &mut Checker) -> Option<Addon> {
+    let field = format!("{cluster}.addons.{}", name.value());
+    let ok_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+    if !ok_name {
+        check.error(
+            name.location(),
+            &field,
+            format!("`{}` is not an add-on name", name.value()),
+            "use AWS's name, e.g. `vpc-cni`, `kube-proxy`, `coredns`",
+        );
+    }
+    if let Some(v) = &a.version
+        && !(v.starts_with('v') && v.len() > 1 && !v.contains(char::is_whitespace))
+    {
+        check.error(
+            v.location(),
+            format!("{field}.version"),
+            format!("`{}` is not an add-on version", v.value()),
+            "write it as AWS does, e.g. `v1.11.3-eksbuild.2`, or leave it out for the newest",
+        );
+    }
+    let resolve_conflicts = match a.resolve_conflicts.as_ref().map(|r| r.as_str()) {
+        None | Some("overwrite") => "OVERWRITE",
+        Some("preserve") => "PRESERVE",
+        Some("none") => "NONE",
+        Some(other) => {
+            let at = a.resolve_conflicts.as_ref().and_then(|r| r.location());
+            check.error(
+                at,
+                format!("{field}.resolve_conflicts"),
+                format!("unknown value `{other}`"),
+                "use `overwrite`, `preserve` or `none`",
+            );
+            return None;
+        }
+    };
+    ok_name.then(|| Addon {
+        name: name.value().clone(),
+        version: a.version.as_ref().map(|v| v.value().clone()),
+        configuration: a.configuration.as_ref().map(|c| c.value().clone()),
+        resolve_conflicts: resolve_conflicts.to_owned(),
+    })
+}
+
+fn node_group(
+    name: &Located<String>,
+    g: &NodeGroupSpec,
+    cluster: &str,
+    stack_azs: Option<&[&str]>,
+    check: &mut Checker,
+) -> Option<NodeGroup> {
+    let field = format!("{cluster}.node_groups.{}", name.value());
+    // The AWS name adds `-` and 8 hex digits (see expand::eks); EKS allows 63 characters.
+    if !super::naming::is_identifier_part(name) || name.len() > 54 {
+        check.error(
+            name.location(),
+            &field,
+            format!("invalid node group name `{}`", name.value()),
+            "use lowercase letters, digits and single dashes, starting with a letter, at most 54 characters",
+        );
+    }
+    if g.instance_types.is_empty() {
+        check.error(
+            g.instance_types.location(),
+            format!("{field}.instance_types"),
+            "a node group needs at least one instance type",
+            "e.g. `instance_types: [m6i.large]`",
+        );
+    }
+    for t in g.instance_types.iter() {
+        let ok = t.split_once('.').is_some_and(|(family, size)| {
+            !family.is_empty()
+                && !size.is_empty()
+                && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        });
+        if !ok {
+            check.error(
+                t.location(),
+                format!("{field}.instance_types"),
+                format!("`{}` is not an EC2 instance type", t.value()),
+                "use a type like `m6i.large`",
+            );
+        }
+    }
+    let capacity_type = match g.capacity.as_ref().map(|c| c.as_str()) {
+        None | Some("on_demand") => Some("ON_DEMAND"),
+        Some("spot") => Some("SPOT"),
+        Some(other) => {
+            check.error(
+                g.capacity.as_ref().and_then(|c| c.location()),
+                format!("{field}.capacity"),
+                format!("unknown capacity `{other}`"),
+                "use `on_demand` or `spot`",
+            );
+            None
+        }
+    };
+    let min = int_in(&g.min_size, &format!("{field}.min_size"), 0, 1000, check);
+    let max = int_in(&g.max_size, &format!("{field}.max_size"), 1, 1000, check);
+    let desired = int_in(&g.desired_size, &format!("{field}.desired_size"), 0, 1000, check);
+    if let (Some(lo), Some(hi), Some(d)) = (min, max, desired)
+        && !(lo <= d && d <= hi)
+    {
+        check.error(
+            g.desired_size.location(),
+            format!("{field}.desired_size"),
+            format!("desired size {d} is outside min_size {lo} .. max_size {hi}"),
+            "EKS needs min_size <= desired_size <= max_size",
+        );
+    }
+    let disk_size_gb = match &g.disk_size_gb {
+        Some(d) => int_in(d, &format!("{field}.disk_size_gb"), 1, 16384, check),
+        None => Some(20),
+    };
+    for key in g.labels.keys() {
+        if !label_key(key) {
+            check.error(
+                key.location(),
+                format!("{field}.labels"),
+                format!("`{}` is not a Kubernetes label key", key.value()),
+                "use letters, digits, `-`, `_`, `.`, optionally with a `prefix/`",
+            );
+        }
+    }
+    let mut taints = Vec::new();
+    for t in &g.taints {
+        let effect = match t.effect.as_str() {
+            "NoSchedule" => "NO_SCHEDULE",
+            "PreferNoSchedule" => "PREFER_NO_SCHEDULE",
+            "NoExecute" => "NO_EXECUTE",
+            other => {
+                check.error(
+                    t.effect.location(),
+                    format!("{field}.taints"),
+                    format!("unknown taint effect `{other}`"),
+                    "use `NoSchedule`, `PreferNoSchedule` or `NoExecute`",
+                );
+                continue;
+            }
+        };
+        if !label_key(&t.key) {
+            check.error(
+                t.key.location(),
+                format!("{field}.taints"),
+                format!("`{}` is not a Kubernetes taint key", t.key.value()),
+                "use letters, digits, `-`, `_`, `.`, optionally with a `prefix/`",
+            );
+        }
+        taints.push(Taint {
+            key: t.key.value().clone(),
+            value: t.value.as_ref().map(|v| v.value().clone()),
+            effect: effect.to_owned(),
+        });
+    }
+    taints.sort();
+    if let Some(azs) = &g.azs {
+        if azs.is_empty() {
+            check.error(
+                azs.location(),
+                format!("{field}.azs"),
+                "a node group needs at least one availability zone",
+                "list one or more of the stack's AZs, or leave `azs` out for all",
+            );
+        }
+        // A borrowed network (`from_stack`) is checked when its state is read.
+        for az in azs.iter().filter(|az| stack_azs.is_some_and(|known| !known.contains(&az.as_str()))) {
+            check.error(
+                az.location(),
+                format!("{field}.azs"),
+                format!("`{}` is not one of the stack's AZs", az.value()),
+                format!("the stack's AZs are: {}", stack_azs.unwrap_or_default().join(", ")),
+            );
+        }
+    }
+    Some(NodeGroup {
+        name: name.value().clone(),
+        instance_types: g.instance_types.iter().map(|t| t.value().clone()).collect(),
+        capacity_type: capacity_type?.to_owned(),
+        min_size: min?,
+        max_size: max?,
+        desired_size: desired?,
+        manage_desired_size: flag(&g.manage_desired_size, false),
+        disk_size_gb: disk_size_gb?,
+        labels: g.labels.iter().map(|(k, v)| (k.value().clone(), v.value().clone())).collect(),
+        taints,
+        azs: g.azs.as_ref().map(|azs| azs.iter().map(|a| a.value().clone()).collect()),
+    })
+}
+
+/// Kubernetes label and taint keys: an optional DNS prefix and `/`, then a name of at most 63
+/// letters, digits, `-`, `_`, `.`, starting and ending alphanumeric.
+fn label_key(key: &str) -> bool {
+    let name = key.rsplit_once('/').map_or(key, |(_, n)| n);
+    !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn service_account(
+    name: &Located<String>,
+    s: &ServiceAccountSpec,
+    cluster_field: &str,
+    stack: &str,
+    cluster: &str,
+    spec: &StackSpec,
+    base_dir: &Path,
+    check: &mut Checker,
+) -> Option<ServiceAccount> {
+    let field = format!("{cluster_field}.service_accounts.{}", name.value());
+    let dns_label = |v: &str| {
+        !v.is_empty()
+            && v.len() <= 63
+            && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !v.starts_with('-')
+            && !v.ends_with('-')
+    };
+    if !dns_label(name) {
+        check.error(
+            name.location(),
+            &field,
+            format!("`{}` is not a Kubernetes service account name", name.value()),
+            "use lowercase letters, digits and dashes",
+        );
+    }
+    let role = role_name(stack, cluster, &format!("sa-{}", name.value()));
+    if role.len() > 64 {
+        check.error(
+            name.location(),
+            &field,
+            format!("the IAM role name `{role}` would be longer than IAM's 64 characters"),
+            "shorten the stack, cluster or service account name",
+        );
+    }
+    if !dns_label(&s.namespace) {
+        check.error(
+            s.namespace.location(),
+            format!("{field}.namespace"),
+            format!("`{}` is not a Kubernetes namespace", s.namespace.value()),
+            "use lowercase letters, digits and dashes, e.g. `kube-system`",
+        );
+    }
+    for secret in &s.read_secrets {
+        if !spec.secrets.contains_key(secret.as_str()) {
+            let known: Vec<&str> = spec.secrets.keys().map(|k| k.as_str()).collect();
+            check.error(
+                secret.location(),
+                format!("{field}.read_secrets"),
+                format!("no secret `{}` in this stack", secret.value()),
+                if known.is_empty() {
+                    "declare it under `secrets:`".to_owned()
+                } else {
+                    format!("declared secrets: {}", known.join(", "))
+                },
+            );
+        }
+    }
+    for arn in &s.managed_policies {
+        if !(arn.starts_with("arn:aws") && arn.contains(":policy/")) {
+            check.error(
+                arn.location(),
+                format!("{field}.managed_policies"),
+                format!("`{}` is not a managed policy ARN", arn.value()),
+                "e.g. `arn:aws:iam::aws:policy/AutoScalingFullAccess`",
+            );
+        }
+    }
+    let policy = s.policy_file.as_ref().and_then(|f| policy_file(f, &format!("{field}.policy_file"), base_dir, check));
+    if s.read_secrets.is_empty() && s.policy_file.is_none() && s.managed_policies.is_empty() {
+        check.error(
+            name.location(),
+            &field,
+            "this service account role would grant nothing",
+            "give it `read_secrets`, a `policy_file` or `managed_policies`",
+        );
+    }
+    let inline_size =
+        policy.as_ref().map_or(0, |p| p.to_string().len()) + if s.read_secrets.is_empty() { 0 } else { 400 };
+    if inline_size > INLINE_POLICY_LIMIT {
+        check.error(
+            s.policy_file.as_ref().and_then(|f| f.location()),
+            format!("{field}.policy_file"),
+            format!(
+                "the role's inline policies would be about {inline_size} characters; IAM allows {INLINE_POLICY_LIMIT}"
+            ),
+            "create the policy as a managed policy and list its ARN under `managed_policies`",
+        );
+    }
+    Some(ServiceAccount {
+        name: name.value().clone(),
+        namespace: s.namespace.value().clone(),
+        read_secrets: s.read_secrets.iter().map(|r| r.value().clone()).collect(),
+        policy,
+        managed_policies: s.managed_policies.iter().map(|a| a.value().clone()).collect(),
+    })
+}
+
+/// The IAM role name for one of a cluster's roles: `<stack>-<cluster>-<purpose>`.
+pub fn role_name(stack: &str, cluster: &str, purpose: &str) -> String {
+    format!("{stack}-{cluster}-{purpose}")
+}
+
+/// Reads and checks an IAM policy document: JSON with a `Statement`.
+fn policy_file(v: &Located<String>, field: &str, base_dir: &Path, check: &mut Checker) -> Option<serde_json::Value> {
+    let path = base_dir.join(v.value());
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            check.error(
+                v.location(),
+                field,
+                format!("cannot read `{}`: {e}", path.display()),
+                "the path is relative to the stack file",
+            );
+            return None;
+        }
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(doc) if doc.get("Statement").is_some() => Some(doc),
+        Ok(_) => {
+            check.error(
+                v.location(),
+                field,
+                format!("`{}` has no `Statement`", path.display()),
+                "an IAM policy is `{\"Version\": \"2012-10-17\", \"Statement\": [...]}`",
+            );
+            None
+        }
+        Err(e) => {
+            check.error(
+                v.location(),
+                field,
+                format!("`{}` is not valid JSON: {e}", path.display()),
+                "an IAM policy is `{\"Version\": \"2012-10-17\", \"Statement\": [...]}`",
+            );
+            None
+        }
+    }
+}
+
+fn repository(name: &Located<String>, r: &EcrSpec, check: &mut Checker) -> Option<Ecr> {
+    let field = format!("ecr.{}", name.value());
+    // ECR: lowercase letters, digits and `._-/` separators, 2 to 256 characters.
+    let ok = (2..=256).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !ok {
+        check.error(
+            name.location(),
+            &field,
+            format!("`{}` is not an ECR repository name", name.value()),
+            "use lowercase letters, digits and `.`, `_`, `-`, `/` between them, 2 to 256 characters",
+        );
+    }
+    let tag_mutability = match r.tag_mutability.as_ref().map(|t| t.as_str()) {
+        None | Some("mutable") => "MUTABLE",
+        Some("immutable") => "IMMUTABLE",
+        Some(other) => {
+            check.error(
+                r.tag_mutability.as_ref().and_then(|t| t.location()),
+                format!("{field}.tag_mutability"),
+                format!("unknown value `{other}`"),
+                "use `mutable` or `immutable`",
+            );
+            return None;
+        }
+    };
+    let keep_images = match &r.keep_images {
+        Some(k) => Some(int_in(k, &format!("{field}.keep_images"), 1, 10_000, check)?),
+        None => None,
+    };
+    ok.then(|| Ecr {
+        name: name.value().clone(),
+        scan_on_push: flag(&r.scan_on_push, true),
+        tag_mutability: tag_mutability.to_owned(),
+        keep_images,
+        force_delete: flag(&r.force_delete, false),
+    })
+}
+
+fn log_group(name: &Located<String>, g: &LogGroupSpec, check: &mut Checker) -> Option<LogGroup> {
+    let field = format!("log_groups.{}", name.value());
+    let ok = (1..=512).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c))
+        && !name.starts_with("aws/");
+    if !ok {
+        check.error(
+            name.location(),
+            &field,
+            format!("`{}` is not a log group name", name.value()),
+            "use letters, digits and `_-/.#`, e.g. `/platform/user-service`",
+        );
+    }
+    let retention_days = match &g.retention_days {
+        Some(d) => Some(retention(d, &format!("{field}.retention_days"), check)?),
+        None => None,
+    };
+    ok.then(|| LogGroup { name: name.value().clone(), retention_days })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_support::{USER_SERVICE, stack_from, stack_from_file};
+
+    #[test]
+    fn the_seed_platform_validates() {
+        let stack = stack_from_file("stacks/user-service.yaml").unwrap();
+        let eks = &stack.compute.eks[0];
+        assert_eq!((eks.version.major, eks.version.minor), (1, 31));
+        assert_eq!(
+            eks.addons.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["vpc-cni", "kube-proxy", "coredns"]
+        );
+        let lbc = eks.service_accounts.iter().find(|s| s.name == "aws-load-balancer-controller").unwrap();
+        assert!(lbc.policy.as_ref().is_some_and(|p| p["Statement"].is_array()));
+        assert_eq!(stack.compute.ecr[0].tag_mutability, "IMMUTABLE");
+        let example = stack_from_file("examples/eks-node-groups.yaml").unwrap();
+        let groups = &example.compute.eks[0].node_groups;
+        assert!(groups.iter().all(|g| g.min_size >= 3), "seed 003: at least 3 nodes per group");
+        assert_eq!(groups[1].taints[0].effect, "NO_SCHEDULE");
+    }
+
+    #[test]
+    fn compute_mistakes_are_reported_together() {
+        let src = format!(
+            "{USER_SERVICE}\
+eks:
+  main:
+    version: 1.31.2
+    public_access_cidrs: [10.0.0.1/8, nope]
+    logging: [api, everything]
+    log_retention_days: 31
+    addons:
+      vpc-cni: {{ version: 1.2, resolve_conflicts: always }}
+    node_groups:
+      apps:
+        instance_types: [large]
+        capacity: reserved
+        min_size: 3
+        max_size: 2
+        desired_size: 5
+        taints: [{{ key: dedicated, effect: Never }}]
+    service_accounts:
+      reader:
+        namespace: Default
+        read_secrets: [missing]
+        policy_file: policies/none.json
+      idle:
+        namespace: default
+ecr:
+  User_Service: {{ tag_mutability: sometimes, keep_images: 0 }}
+log_groups:
+  /platform/app: {{ retention_days: 10 }}
+"
+        );
+        insta::assert_snapshot!(stack_from(&src).unwrap_err());
+    }
+}
+
+#[cfg(test)]
+mod pinned_node_groups {
+    use crate::model::test_support::stack_from_file;
+
+    fn with_azs(azs: &str) -> String {
+        std::fs::read_to_string(crate::model::test_support::repo_file("examples/eks-node-groups.yaml"))
+            .unwrap()
+            .replace(
+                "        labels: { workload: apps }",
+                &format!("        labels: {{ workload: apps }}\n        azs: {azs}"),
+            )
+    }
+
+    fn check(src: &str) -> Result<crate::model::Stack, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.yaml");
+        std::fs::write(&path, src).unwrap();
+        stack_from_file(path.to_str().unwrap())
+    }
+
+    #[test]
+    fn a_node_group_can_live_in_one_az_of_the_stack() {
+        let stack = check(&with_azs("[eu-west-1b]")).unwrap();
+        let apps = crate::expand::expand(&stack, &Default::default())
+            .into_iter()
+            .find(|r| r.address.as_str() == "eks.main.node_group[apps]")
+            .unwrap();
+        assert_eq!(apps.attrs["subnet_ids"].to_string(), "[(id of network.subnet.private[eu-west-1b])]");
+        let err = check(&with_azs("[eu-central-1a]")).unwrap_err();
+        assert!(err.contains("`eu-central-1a` is not one of the stack's AZs"), "{err}");
+        let one_az = with_azs("[eu-west-1a]")
+            .replace("azs: [eu-west-1a, eu-west-1b, eu-west-1c]", "azs: [eu-west-1a]")
+            .replace("[10.30.0.0/20, 10.30.16.0/20, 10.30.32.0/20]", "[10.30.0.0/20]")
+            .replace("[10.30.64.0/18, 10.30.128.0/18, 10.30.192.0/18]", "[10.30.64.0/18]");
+        let err = check(&one_az).unwrap_err();
+        assert!(err.contains("at least two availability zones"), "{err}");
+    }
+}

@@ -1,0 +1,256 @@
+//! The validated stack: typed, cross-checked, free of positions. `validate` turns a raw
+//! `StackSpec` into a `Stack` or returns every problem at once as `Diagnostics`.
+//!
+//! One module per section; each checks its own fields and the references it makes to other
+//! sections. Nothing here touches AWS: AZ membership, CIDR containment and name rules are
+//! checked offline, so `platformctl validate` works without credentials.
+
+mod backend;
+mod data;
+mod eks;
+mod naming;
+mod network;
+mod security_groups;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::spec::{LoadedSpec, StackFileError};
+
+pub use backend::{BACKEND_KEYS, Backend};
+pub use data::{
+    Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION,
+    ReaderAutoscaling, Redis, Secret, SecretValue,
+};
+pub use eks::{
+    Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,
+};
+pub use network::{AvailabilityZone, NatGateways, Network, overlaps};
+pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
+
+/// A stack that passed validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stack {
+    pub name: String,
+    pub region: String,
+    /// User tags, applied to every taggable resource.
+    pub tags: BTreeMap<String, String>,
+    /// The stack's own network; `None` with `network_from` (the lender's network is then a
+    /// `cross_stack::Neighbours` of this stack, read when a session opens).
+    pub network: Option<Network>,
+    /// `network: { from_stack: ... }`: the stack whose network this one uses.
+    pub network_from: Option<String>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub data: DataTier,
+    pub compute: ComputeTier,
+    /// Where the state lives.
+    pub backend: Backend,
+    /// Peerings with other stacks' networks: (peering name, other stack).
+    pub peerings: Vec<(String, String)>,
+}
+
+/// Collects diagnostics for one stack file while sections validate themselves.
+pub(crate) struct Checker<'a> {
+    diags: &'a mut Diagnostics,
+}
+
+impl Checker<'_> {
+    pub(crate) fn error(
+        &mut self,
+        at: Option<Location>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diags.push(Diagnostic::new(at, field, message).with_hint(hint));
+    }
+}
+
+/// Loads, parses and validates a stack file: the front half of every command.
+pub fn load_stack(path: &Path) -> Result<(LoadedSpec, Stack), StackFileError> {
+    let loaded = crate::spec::load_file(path)?;
+    let stack = validate(&loaded).map_err(StackFileError::Invalid)?;
+    Ok((loaded, stack))
+}
+
+/// Validates a parsed stack file, reporting all errors, not only the first.
+pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
+    let mut diags = Diagnostics::new(&loaded.path, &loaded.source);
+    for problem in &loaded.problems {
+        diags.push(problem.clone());
+    }
+    let network_written = spec_has_network(loaded);
+    let mut check = Checker { diags: &mut diags };
+    let spec = &loaded.spec;
+
+    let name = naming::stack_name(spec.stack.as_ref(), &mut check);
+    let region = naming::region(spec.region.as_ref(), &mut check);
+    let tags = naming::user_tags(&spec.tags, &mut check);
+    let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
+    let security_groups = security_groups::validate(&spec.security_groups, network_written, &mut check);
+    let data = data::validate(spec, name.as_deref(), network_written, &mut check);
+    let base_dir = loaded.path.parent().unwrap_or(Path::new("."));
+    let compute = eks::validate(spec, name.as_deref(), network_written, base_dir, &mut check);
+    let backend = backend::validate(spec.state.as_ref(), &mut check);
+    let mut peerings = Vec::new();
+    for (peering, p) in &spec.peering {
+        let field = format!("peering.{}", peering.value());
+        if !naming::is_identifier_part(peering) {
+            check.error(
+                peering.location(),
+                &field,
+                format!("invalid name `{}`", peering.value()),
+                "use lowercase letters, digits and dashes",
+            );
+        }
+        if !naming::is_identifier_part(&p.stack) || Some(p.stack.as_str()) == name.as_deref() {
+            check.error(
+                p.stack.location(),
+                format!("{field}.stack"),
+                format!("`{}` is not another stack's name", p.stack.value()),
+                "name the stack whose VPC to peer with, e.g. `stack: user-service`",
+            );
+        }
+        if !network_written || spec.network_from.is_some() {
+            check.error(
+                peering.location(),
+                &field,
+                "a peering needs this stack's own network",
+                "declare `network:` with its CIDR and subnets",
+            );
+        }
+        peerings.push((peering.value().clone(), p.stack.value().clone()));
+    }
+    let network_from = spec.network_from.as_ref().and_then(|from| {
+        if !naming::is_identifier_part(from) || Some(from.as_str()) == name.as_deref() {
+            check.error(
+                from.location(),
+                "network.from_stack",
+                format!("`{}` is not another stack's name", from.value()),
+                "name the stack that declares the network, e.g. `from_stack: networking`",
+            );
+            return None;
+        }
+        Some(from.value().clone())
+    });
+
+    match (name, region) {
+        (Some(name), Some(region)) if diags.is_empty() => {
+            Ok(Stack { name, region, tags, network, network_from, security_groups, data, compute, backend, peerings })
+        }
+        _ => Err(diags),
+    }
+}
+
+/// The file has a network section, even one too broken to read (whose errors are already
+/// reported): sections that refer to it should not add "no network" on top.
+fn spec_has_network(loaded: &LoadedSpec) -> bool {
+    loaded.spec.network.is_some()
+        || loaded.spec.network_from.is_some()
+        || loaded.unreadable_sections.iter().any(|s| s == "network")
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Parses and validates YAML text, returning the rendered diagnostics on failure.
+    pub fn stack_from(src: &str) -> Result<Stack, String> {
+        let loaded = match crate::spec::parse_str(Path::new("stack.yaml"), src) {
+            Ok(l) => l,
+            Err(StackFileError::Invalid(d)) => return Err(d.render()),
+            Err(e) => return Err(e.to_string()),
+        };
+        validate(&loaded).map_err(|d| d.render())
+    }
+
+    /// A file of the repository (stacks, examples, fuzz regressions), by its path from the
+    /// repository's root.
+    pub fn repo_file(path: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    }
+
+    /// Parses and validates a stack file of the repository (its policy files are found
+    /// relative to it).
+    pub fn stack_from_file(path: &str) -> Result<Stack, String> {
+        let path = repo_file(path);
+        let src = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let loaded = match crate::spec::parse_str(&path, &src) {
+            Ok(l) => l,
+            Err(StackFileError::Invalid(d)) => return Err(d.render()),
+            Err(e) => return Err(e.to_string()),
+        };
+        validate(&loaded).map_err(|d| d.render())
+    }
+
+    pub const USER_SERVICE: &str = "\
+stack: user-service
+region: eu-west-1
+tags: { team: platform }
+network:
+  cidr: 10.0.0.0/16
+  azs: [eu-west-1a, eu-west-1b]
+  public_subnets:  [10.0.0.0/18, 10.0.64.0/18]
+  private_subnets: [10.0.128.0/18, 10.0.192.0/18]
+  nat_gateways: single
+security_groups:
+  bastion:
+    description: SSH from the office
+    ingress:
+      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }
+  postgres:
+    description: Postgres from the private subnets
+    ingress:
+      - { protocol: tcp, port: 5432, from: private_subnets }
+      - { protocol: tcp, ports: 8000-8100, from: sg:bastion }
+";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    /// Inputs the fuzzer (scripts/fuzz) once crashed on: a stack or diagnostics, never a panic.
+    #[test]
+    fn fuzz_regressions_never_panic() {
+        let Ok(entries) = std::fs::read_dir(repo_file("fuzz/regressions")) else { return };
+        for entry in entries.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "yaml")) {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = stack_from(&text);
+        }
+    }
+
+    #[test]
+    fn the_seed_network_validates() {
+        let stack = stack_from(USER_SERVICE).unwrap();
+        assert_eq!(stack.name, "user-service");
+        let net = stack.network.unwrap();
+        assert_eq!(net.azs.len(), 2);
+        assert_eq!(net.azs[1].private.to_string(), "10.0.192.0/18");
+        assert_eq!(net.nat_gateways, NatGateways::Single);
+        assert_eq!(stack.security_groups.len(), 2);
+        assert_eq!(stack.security_groups[1].ingress[1].source, RuleSource::Group("bastion".into()));
+    }
+
+    #[test]
+    fn all_errors_are_reported_at_once() {
+        let src = "\
+stack: User_Service
+region: eu-west-1
+network:
+  cidr: 10.0.0.0/16
+  azs: [eu-west-1a, us-east-1b]
+  public_subnets:  [10.0.0.0/18, 10.1.0.0/18]
+  private_subnets: [10.0.128.0/18, 10.0.0.0/17]
+security_groups:
+  postgres:
+    ingress:
+      - { protocol: tcp, port: 5432, from: sg:nope }
+";
+        let out = stack_from(src).unwrap_err();
+        insta::assert_snapshot!(out);
+    }
+}

@@ -1,0 +1,95 @@
+//! Changes AWS would refuse or that cannot be done in one step, found while planning so the
+//! user learns it before anything is touched: EKS upgrades one Kubernetes minor version at a
+//! time and never downgrades; a replica marked `promoted: true` must really have been promoted.
+
+use super::{Action, Change, Planned};
+use crate::kinds::db_read_replica::SOURCE;
+use crate::kinds::eks_cluster::VERSION;
+use crate::model::KubernetesVersion;
+use crate::resource::{Kind, Value};
+
+pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
+    let upgrades = changes.iter().filter(|c| c.kind == Kind::EksCluster).filter_map(kubernetes_upgrade);
+    let promotions = changes.iter().filter(|c| c.kind == Kind::DbReadReplica).filter_map(unpromoted_replica);
+    upgrades.chain(promotions).collect()
+}
+
+/// `promoted: true` in the stack file (no source wanted) while the instance still replicates,
+/// or no longer exists: no API call turns the one into the other.
+fn unpromoted_replica(change: &Change) -> Option<String> {
+    let address = &change.address;
+    match change.action {
+        Action::Create if !change.attributes.iter().any(|a| a.name == SOURCE.name) => Some(format!(
+            "{address}: the stack file says the replica was promoted, but it does not exist\n  hint: remove `promoted: true` to create a new replica, or remove the entry"
+        )),
+        _ => {
+            let a = change.attributes.iter().find(|a| a.name == SOURCE.name)?;
+            let (Some(Value::Str(source)), Planned::Known(Value::Null)) = (&a.before, &a.after) else { return None };
+            Some(format!(
+                "{address}: the stack file says the replica was promoted, but it still replicates {source}\n  hint: run `platformctl promote <stack file> {address}` first"
+            ))
+        }
+    }
+}
+
+fn kubernetes_upgrade(change: &Change) -> Option<String> {
+    let a = change.attributes.iter().find(|a| a.name == VERSION.name)?;
+    let (Some(Value::Str(before)), Planned::Known(Value::Str(after))) = (&a.before, &a.after) else { return None };
+    let (from, to) = (KubernetesVersion::parse(before)?, KubernetesVersion::parse(after)?);
+    let address = &change.address;
+    if to < from {
+        return Some(format!(
+            "{address}: EKS cannot downgrade Kubernetes from {from} to {to}\n  hint: set `version: \"{from}\"` back; a downgrade means a new cluster"
+        ));
+    }
+    let next = KubernetesVersion { major: from.major, minor: from.minor + 1 };
+    if to > next {
+        return Some(format!(
+            "{address}: EKS upgrades one minor version at a time; {from} → {to} skips {}\n  hint: set `version: \"{next}\"`, apply, and repeat up to {to} (node groups follow each step)",
+            skipped(from, to)
+        ));
+    }
+    None
+}
+
+fn skipped(from: KubernetesVersion, to: KubernetesVersion) -> String {
+    if from.major != to.major {
+        return format!("from {from} to another major version");
+    }
+    (from.minor + 1..to.minor).map(|m| format!("{}.{m}", from.major)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::AttrChange;
+    use crate::resource::Address;
+
+    fn upgrade(from: &str, to: &str) -> Vec<String> {
+        let change = Change {
+            address: Address::new("eks.main"),
+            kind: Kind::EksCluster,
+            action: Action::Update,
+            id: Some("user-service-main".into()),
+            attributes: vec![AttrChange {
+                name: "version".into(),
+                before: Some(Value::str(from)),
+                after: Planned::Known(Value::str(to)),
+                forces_replacement: false,
+                drift: false,
+            }],
+            reasons: vec![],
+            drift: false,
+        };
+        refusals(&[change])
+    }
+
+    #[test]
+    fn one_minor_version_at_a_time() {
+        assert!(upgrade("1.30", "1.31").is_empty());
+        let skip = upgrade("1.29", "1.31");
+        assert_eq!(skip.len(), 1);
+        assert!(skip[0].contains("skips 1.30") && skip[0].contains("version: \"1.30\""), "{}", skip[0]);
+        assert!(upgrade("1.31", "1.30")[0].contains("cannot downgrade"));
+    }
+}

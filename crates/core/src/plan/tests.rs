@@ -1,0 +1,285 @@
+//! Planner tests: plain data in, plan out. Live reads are built by "applying" desired resources
+//! with fake ids, so every scenario (fresh, converged, changed YAML, drift, deletion outside,
+//! pending create adopted or lost) is checked without AWS.
+
+use super::*;
+use crate::expand::expand;
+use crate::model::test_support::{USER_SERVICE, stack_from};
+use crate::resource::{Attrs, Lookup, Observed};
+use crate::state::{Pending, PendingOperation, ResourceState};
+
+fn desired(src: &str) -> Vec<DesiredResource> {
+    expand(&stack_from(src).unwrap(), &Default::default())
+}
+
+fn fake_id(a: &Address) -> String {
+    format!("id-{a}")
+}
+
+/// The state and live read after a perfect apply of `desired`.
+fn converged(desired: &[DesiredResource]) -> (State, Live) {
+    let mut state = State::new("user-service", "eu-west-1");
+    let mut live = Live::new();
+    for d in desired {
+        let lookup =
+            Lookup { id: &|a| Some(fake_id(a)), output: &|a, name| Some(Value::str(format!("{name}-of-{a}"))) };
+        let attrs: Attrs = d.attrs.iter().map(|(k, v)| (k.clone(), v.resolve(&lookup).unwrap())).collect();
+        state.resources.insert(
+            d.address.clone(),
+            ResourceState {
+                kind: d.kind,
+                id: Some(fake_id(&d.address)),
+                attributes: attrs.clone(),
+                dependencies: d.depends_on.clone(),
+                outputs: Attrs::new(),
+                pending: None,
+                deposed: vec![],
+            },
+        );
+        live.insert(
+            d.address.clone(),
+            Observed::Present(LiveResource {
+                id: fake_id(&d.address),
+                attrs,
+                ready: true,
+                outputs: Default::default(),
+            }),
+        );
+    }
+    (state, live)
+}
+
+fn live_attrs<'a>(live: &'a mut Live, address: &str) -> &'a mut Attrs {
+    match live.get_mut(&Address::new(address)).unwrap() {
+        Observed::Present(r) => &mut r.attrs,
+        Observed::Absent => panic!("absent"),
+    }
+}
+
+fn rendered(plan: &Plan) -> String {
+    crate::render::human::plan_text(plan, false)
+}
+
+#[test]
+fn fresh_stack_creates_everything_in_address_order() {
+    let d = desired(USER_SERVICE);
+    let state = State::new("user-service", "eu-west-1");
+    let p = plan(&d, &state, &Live::new()).unwrap();
+    assert_eq!(p.summary().create, d.len());
+    assert!(p.changes.windows(2).all(|w| w[0].address < w[1].address));
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn converged_stack_has_no_changes() {
+    let d = desired(USER_SERVICE);
+    let (state, live) = converged(&d);
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{:?}", p.changes);
+    assert!(p.forget.is_empty());
+}
+
+#[test]
+fn yaml_changes_show_exactly_those_changes() {
+    let before = desired(USER_SERVICE);
+    let (state, live) = converged(&before);
+    let edited = USER_SERVICE
+        .replace("nat_gateways: single", "nat_gateways: per_az")
+        .replace("team: platform", "team: payments")
+        .replace("      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }\n", "      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }\n      - { protocol: tcp, port: 443, from: vpc }\n");
+    let p = plan(&desired(&edited), &state, &live).unwrap();
+    let s = p.summary();
+    // New: EIP + NAT in eu-west-1b, and the new rule. Every taggable resource's tag changes;
+    // the private route in eu-west-1b points at the new NAT gateway.
+    assert_eq!((s.create, s.replace, s.delete), (3, 0, 0), "{}", rendered(&p));
+    let route = p.change(&Address::new("network.route.private_default[eu-west-1b]")).unwrap();
+    assert_eq!(route.action, Action::Update);
+    assert_eq!(route.attributes[0].after, Planned::KnownAfterApply(Address::new("network.nat[eu-west-1b]")));
+    assert!(p.change(&Address::new("network.route.private_default[eu-west-1a]")).is_none());
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn drift_is_named_and_deleted_resources_are_recreated() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    live.insert(Address::new("network.route.public_default"), Observed::Absent);
+    live_attrs(&mut live, "network.subnet.public[eu-west-1a]")
+        .insert("map_public_ip_on_launch".into(), Value::Bool(false));
+    let p = plan(&d, &state, &live).unwrap();
+    let route = p.change(&Address::new("network.route.public_default")).unwrap();
+    assert_eq!((route.action, route.drift), (Action::Create, true));
+    assert_eq!(route.reasons, vec!["deleted outside platformctl"]);
+    let subnet = p.change(&Address::new("network.subnet.public[eu-west-1a]")).unwrap();
+    assert_eq!((subnet.action, subnet.drift), (Action::Update, true));
+    assert_eq!(subnet.reasons, vec!["drift: `map_public_ip_on_launch` changed outside platformctl"]);
+    assert_eq!(p.summary().total(), 2);
+}
+
+#[test]
+fn replacement_names_the_attribute_and_cascades_to_dependents() {
+    let d = desired(USER_SERVICE);
+    let (state, live) = converged(&d);
+    let moved = desired(&USER_SERVICE.replace("10.0.0.0/18, 10.0.64.0/18", "10.0.0.0/19, 10.0.64.0/18"));
+    let p = plan(&moved, &state, &live).unwrap();
+    let subnet = p.change(&Address::new("network.subnet.public[eu-west-1a]")).unwrap();
+    assert_eq!(subnet.action, Action::Replace);
+    assert_eq!(subnet.reasons, vec!["`cidr_block` forces replacement"]);
+    // The NAT gateway and the association sit in that subnet: they are replaced too.
+    for a in ["network.nat[eu-west-1a]", "network.route_table_association.public[eu-west-1a]"] {
+        assert_eq!(p.change(&Address::new(a)).unwrap().action, Action::Replace, "{a}");
+    }
+    // Routes through the NAT gateway are repointed in place.
+    assert_eq!(p.change(&Address::new("network.route.private_default[eu-west-1a]")).unwrap().action, Action::Update);
+}
+
+#[test]
+fn removed_resources_are_deleted_and_vanished_ones_forgotten() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    live.insert(Address::new("security_group.bastion.ingress[tcp:22:203.0.113.0/24]"), Observed::Absent);
+    let without_bastion = desired(&USER_SERVICE.replace("      - { protocol: tcp, ports: 8000-8100, from: sg:bastion }\n", "").replace(
+        "  bastion:\n    description: SSH from the office\n    ingress:\n      - { protocol: tcp, port: 22, from: 203.0.113.0/24 }\n",
+        "",
+    ));
+    let p = plan(&without_bastion, &state, &live).unwrap();
+    let deleted: Vec<&str> =
+        p.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.as_str()).collect();
+    assert_eq!(deleted, vec!["security_group.bastion", "security_group.postgres.ingress[tcp:8000-8100:sg:bastion]"]);
+    assert_eq!(p.forget, vec![Address::new("security_group.bastion.ingress[tcp:22:203.0.113.0/24]")]);
+}
+
+#[test]
+fn pending_create_found_in_aws_is_adopted_not_recreated() {
+    let d = desired(USER_SERVICE);
+    let (mut state, live) = converged(&d);
+    let vpc = Address::new("network.vpc");
+    let entry = state.resources.get_mut(&vpc).unwrap();
+    entry.id = None;
+    entry.pending = Some(Pending { operation: PendingOperation::Create, token: "t".into(), started_at: "now".into() });
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{}", rendered(&p));
+    assert_eq!(p.live[&vpc].id, "id-network.vpc");
+    assert_eq!(p.adopted, vec![vpc.clone()]);
+    assert!(p.has_work(), "the adoption must be recorded by apply");
+}
+
+#[test]
+fn pending_create_not_found_is_created_with_a_reason() {
+    let d = desired(USER_SERVICE);
+    let (mut state, mut live) = converged(&d);
+    let vpc = Address::new("network.vpc");
+    let entry = state.resources.get_mut(&vpc).unwrap();
+    entry.id = None;
+    entry.pending = Some(Pending { operation: PendingOperation::Create, token: "t".into(), started_at: "now".into() });
+    live.insert(vpc.clone(), Observed::Absent);
+    let p = plan(&d, &state, &live).unwrap();
+    let c = p.change(&vpc).unwrap();
+    assert_eq!(c.action, Action::Create);
+    assert!(!c.drift);
+    assert!(c.reasons[0].contains("did not finish"));
+}
+
+#[test]
+fn unready_resources_are_waited_for() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    if let Some(Observed::Present(r)) = live.get_mut(&Address::new("network.nat[eu-west-1a]")) {
+        r.ready = false;
+    }
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes());
+    assert_eq!(p.wait_for, vec![Address::new("network.nat[eu-west-1a]")]);
+}
+
+#[test]
+fn markdown_for_a_pull_request_puts_destructive_changes_first() {
+    let (state, live) = converged(&desired(USER_SERVICE));
+    let edited = USER_SERVICE
+        .replace("tags: { team: platform }", "tags: { team: payments }")
+        .replace("private_subnets: [10.0.128.0/18, 10.0.192.0/18]", "private_subnets: [10.0.128.0/18, 10.0.192.0/19]")
+        .replace("      - { protocol: tcp, ports: 8000-8100, from: sg:bastion }\n", "")
+        .replace(
+            "  postgres:\n",
+            "  web:\n    description: HTTPS\n    ingress:\n      - { protocol: tcp, port: 443, from: 0.0.0.0/0 }\n  postgres:\n",
+        );
+    let p = plan(&desired(&edited), &state, &live).unwrap();
+    let md = crate::render::markdown::plan_markdown(&p, "user-service");
+    let first = md.lines().next().unwrap();
+    assert!(first.starts_with("**platformctl plan `user-service`: ") && first.contains("to replace"), "{first}");
+    assert!(md.find("#### Destructive changes").unwrap() < md.find("#### Other changes").unwrap());
+    insta::assert_snapshot!(md);
+}
+
+/// A DR stack with a `replica_of` entry, its source known (as a session opens with it).
+fn dr_stack(promoted: bool) -> Vec<DesiredResource> {
+    let flag = if promoted { ", promoted: true" } else { "" };
+    let src = format!(
+        "stack: user-service-dr\nregion: eu-central-1\nnetwork:\n  cidr: 10.1.0.0/16\n  azs: [eu-central-1a, eu-central-1b]\n  public_subnets: [10.1.0.0/21, 10.1.8.0/21]\n  private_subnets: [10.1.64.0/18, 10.1.128.0/18]\npostgres:\n  users-replica:\n    replica_of: {{ stack: user-service, postgres: users{flag} }}\n    instance_class: db.t4g.medium\n"
+    );
+    let stack = stack_from(&src).unwrap();
+    let mut neighbours = crate::cross_stack::Neighbours::default();
+    neighbours.replica_sources.push(crate::cross_stack::ReplicaSource {
+        replica: "users-replica".into(),
+        identifier: "user-service-users".into(),
+        arn: "arn:aws:rds:eu-west-1:123456789012:db:user-service-users".into(),
+        region: "eu-west-1".into(),
+        storage_encrypted: true,
+        address: "user-service-users.abc.eu-west-1.rds.amazonaws.com".into(),
+        port: 5432,
+        database: "users".into(),
+        username: "app".into(),
+        password_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:user-service/postgres-master".into(),
+    });
+    expand(&stack, &neighbours)
+}
+
+/// `converged`, with the replica's endpoint reported as AWS reports it (the secret refers to it).
+fn converged_with_replica_outputs(d: &[DesiredResource]) -> (State, Live) {
+    let (state, mut live) = converged(d);
+    if let Some(Observed::Present(r)) = live.get_mut(&Address::new("postgres.users-replica")) {
+        r.outputs.insert("address".into(), Value::str("address-of-postgres.users-replica"));
+        r.outputs.insert("port".into(), Value::str("port-of-postgres.users-replica"));
+    }
+    (state, live)
+}
+
+#[test]
+fn a_promoted_replica_is_flagged_until_the_stack_file_says_so() {
+    let replica = Address::new("postgres.users-replica");
+    let d = dr_stack(false);
+    let r = d.iter().find(|r| r.address == replica).unwrap();
+    assert_eq!(
+        crate::kinds::db_read_replica::KMS_KEY.get(&r.attrs),
+        &Value::str("alias/aws/rds"),
+        "encrypted source, another region"
+    );
+    assert_eq!(crate::kinds::db_read_replica::SOURCE_REGION.get(&r.attrs), &Value::str("eu-west-1"));
+    let (mut state, mut live) = converged_with_replica_outputs(&d);
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{:?}", p.changes);
+
+    // `platformctl promote` ran: AWS reports no source, and the state records it so.
+    live_attrs(&mut live, "postgres.users-replica").insert("source".into(), Value::Null);
+    state.resources.get_mut(&replica).unwrap().attributes.insert("source".into(), Value::Null);
+    let p = plan(&d, &state, &live).unwrap();
+    let change = p.changes.iter().find(|c| c.address == replica).unwrap();
+    assert_eq!(change.action, Action::Replace);
+    let loss = p.data_loss.iter().find(|l| l.address == replica).expect("flagged as data loss");
+    assert!(loss.reason.contains("add `promoted: true`"), "{}", loss.reason);
+    assert!(loss.reason.contains("user-service-users"), "{}", loss.reason);
+
+    // With `promoted: true` the instance is kept as it is; the secret's `host` follows it.
+    let kept = dr_stack(true);
+    let p = plan(&kept, &state, &live).unwrap();
+    assert!(p.changes.iter().all(|c| c.address != replica), "{:?}", p.changes);
+    let fields = kept.iter().find(|r| r.address.as_str() == "postgres.users-replica.secret.fields").unwrap();
+    let host = crate::kinds::secret_fields::FIELDS.get(&fields.attrs).as_map().unwrap()["host"].clone();
+    assert_eq!(host, Value::Output(replica.clone(), "address".into()));
+    assert!(p.refused.is_empty());
+
+    // `promoted: true` while AWS still replicates is refused, naming the command to run.
+    let (state, live) = converged_with_replica_outputs(&d);
+    let refused = plan(&kept, &state, &live).unwrap().refused;
+    assert!(refused.iter().any(|r| r.contains("platformctl promote")), "{refused:?}");
+}

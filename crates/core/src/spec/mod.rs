@@ -1,0 +1,188 @@
+//! The stack file format (v1) as raw serde types: exactly what the YAML says, with positions,
+//! nothing checked beyond shape. Meaning and cross-field rules belong to `model`, which turns a
+//! `StackSpec` into a validated `Stack`. The JSON Schema shipped in `docs/` is generated from
+//! these types (`platformctl schema`), so editors and the parser can never disagree.
+//!
+//! A new section (postgres, redis, eks, ...) is one more field here, one more entry in
+//! `load::SECTIONS`, and its own types beside these.
+
+mod data;
+mod eks;
+mod load;
+mod located;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use data::{
+    AuroraSpec, CrossRegionReplicaSpec, DatabaseFields, GenerateSpec, PostgresSpec, ReadReplicasSpec,
+    ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec, ReplicaSpec, SecretSpec,
+};
+pub use eks::{AddonSpec, EcrSpec, EksSpec, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, TaintSpec};
+pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
+pub use located::{Located, location_of};
+
+/// A platformctl stack: one region, one state file.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "platformctl stack (format v1)")]
+pub struct StackSpec {
+    /// Name of the stack: lowercase letters, digits and dashes, at most 32 characters. AWS names
+    /// and the `platformctl:stack` tag derive from it.
+    // Optional for serde so that a missing name gets our own error and hint; required in the
+    // schema, which is what editors see.
+    #[schemars(with = "String")]
+    pub stack: Option<Located<String>>,
+    /// The AWS region every resource of the stack lives in, e.g. `eu-west-1`.
+    #[schemars(with = "String")]
+    pub region: Option<Located<String>>,
+    /// Tags added to every taggable resource of the stack.
+    #[serde(default)]
+    pub tags: IndexMap<Located<String>, Located<String>>,
+    /// The stack's VPC: subnets, gateways and routes — or `{ from_stack: <name> }` to use the
+    /// network another stack of the same state backend created (seed 003's split states).
+    #[schemars(with = "Option<NetworkSection>")]
+    pub network: Option<NetworkSpec>,
+    /// `network: { from_stack: ... }`, read into its own field (see `load`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub network_from: Option<Located<String>>,
+    /// Security groups in the stack's VPC, by name.
+    #[serde(default)]
+    pub security_groups: IndexMap<Located<String>, SecurityGroupSpec>,
+    /// Secrets Manager secrets, by name: generated passwords and tokens, or external values.
+    #[serde(default)]
+    pub secrets: IndexMap<Located<String>, SecretSpec>,
+    /// RDS for PostgreSQL instances, by name — or, with `replica_of`, read replicas of another
+    /// stack's instance (seed 001's cross-region disaster-recovery replica).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, data::PostgresEntry>")]
+    pub postgres: IndexMap<Located<String>, PostgresSpec>,
+    /// `postgres:` entries with `replica_of`, read into their own field (see `load`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub postgres_replicas: IndexMap<Located<String>, CrossRegionReplicaSpec>,
+    /// Aurora PostgreSQL clusters, by name.
+    #[serde(default)]
+    pub aurora: IndexMap<Located<String>, AuroraSpec>,
+    /// ElastiCache Redis replication groups, by name.
+    #[serde(default)]
+    pub redis: IndexMap<Located<String>, RedisSpec>,
+    /// EKS clusters, by name, with their node groups, add-ons and service account roles.
+    #[serde(default)]
+    pub eks: IndexMap<Located<String>, EksSpec>,
+    /// ECR repositories, by repository name.
+    #[serde(default)]
+    pub ecr: IndexMap<Located<String>, EcrSpec>,
+    /// CloudWatch Logs log groups, by log group name.
+    #[serde(default)]
+    pub log_groups: IndexMap<Located<String>, LogGroupSpec>,
+    /// Where the state lives: a local file (default) or S3 with locking.
+    pub state: Option<StateSpec>,
+    /// VPC peerings with other stacks' networks (another region too), by name.
+    #[serde(default)]
+    pub peering: IndexMap<Located<String>, PeeringSpec>,
+}
+
+/// A peering with another stack's VPC: requested here, accepted in the other stack's region,
+/// routes to each other's CIDR in both sides' private route tables (all owned by this stack).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeeringSpec {
+    /// The other stack's name; its state sits beside this one on the same backend.
+    pub stack: Located<String>,
+}
+
+/// Where the stack's state lives. `--backend-config KEY=VALUE` overrides any field.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateSpec {
+    /// `local` (default) or `s3`.
+    pub backend: Located<String>,
+    /// S3: the bucket (turn on versioning: every write is a new version to go back to).
+    pub bucket: Option<Located<String>>,
+    /// S3: the object key, e.g. `prod/user-service.json`; the lock is `<key>.lock`.
+    pub key: Option<Located<String>>,
+    /// S3: the bucket's region; the stack's by default.
+    pub region: Option<Located<String>>,
+    /// local: the state file, relative to the stack file; `.platformctl/<stack>.state.json` by
+    /// default.
+    pub path: Option<Located<String>>,
+}
+
+/// The VPC and its subnets: one public and one private subnet per availability zone.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The VPC's IPv4 CIDR block, e.g. `10.0.0.0/16` (a prefix from /16 to /28).
+    pub cidr: Located<String>,
+    /// Availability zones of the stack's region, e.g. `[eu-west-1a, eu-west-1b]`.
+    pub azs: Located<Vec<Located<String>>>,
+    /// One public subnet CIDR per availability zone, in the order of `azs`.
+    pub public_subnets: Located<Vec<Located<String>>>,
+    /// One private subnet CIDR per availability zone, in the order of `azs`.
+    pub private_subnets: Located<Vec<Located<String>>>,
+    /// NAT gateways for the private subnets' internet access.
+    #[serde(default)]
+    pub nat_gateways: Option<Located<NatGatewaysSpec>>,
+}
+
+/// What the schema shows for `network`: a network of the stack's own, or another stack's.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NetworkSection {
+    Own(Box<NetworkSpec>),
+    FromStack(NetworkFromSpec),
+}
+
+/// Another stack's network, used through its state: its VPC and subnets are referred to, never
+/// changed; destroying that stack is refused while this one uses it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFromSpec {
+    /// The other stack's name (its state is found through this stack's backend settings).
+    pub from_stack: Located<String>,
+}
+
+/// How many NAT gateways the private subnets use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NatGatewaysSpec {
+    /// No NAT gateway: private subnets have no route to the internet.
+    None,
+    /// One NAT gateway, in the first AZ's public subnet, shared by every private subnet.
+    #[default]
+    Single,
+    /// One NAT gateway per AZ, so one AZ's outage does not cut the others off.
+    PerAz,
+}
+
+/// A security group in the stack's VPC. AWS's default rule (all egress allowed) is kept.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupSpec {
+    /// The group's description (ASCII; changing it replaces the group, as AWS cannot edit it).
+    pub description: Option<Located<String>>,
+    /// Inbound rules.
+    #[serde(default)]
+    pub ingress: Vec<IngressRuleSpec>,
+}
+
+/// One inbound rule. `from` is `private_subnets`, `public_subnets`, `vpc`, a CIDR, or
+/// `sg:<name>` for another security group of this stack.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngressRuleSpec {
+    /// `tcp`, `udp`, `icmp` or `all`.
+    pub protocol: Located<String>,
+    /// A single port (tcp, udp).
+    pub port: Option<Located<u32>>,
+    /// A port range `FROM-TO` (tcp, udp).
+    pub ports: Option<Located<String>>,
+    /// Where traffic may come from.
+    pub from: Located<String>,
+    /// Shown on the rule in AWS.
+    pub description: Option<Located<String>>,
+}

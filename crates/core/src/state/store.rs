@@ -1,0 +1,191 @@
+//! The local state file: read with checks (format version, stack, corruption), written
+//! atomically (temp file, fsync, rename) with the previous version kept as `<file>.backup`.
+//! Refuses to touch a state it does not understand, and says where the backup is.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{FORMAT_VERSION, State};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state file `{path}`: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "state `{location}` is not valid ({detail})\n  hint: nothing was changed; the previous version is {backup} — inspect it and put it back if it is right"
+    )]
+    Corrupt { location: String, detail: String, backup: String },
+    #[error(
+        "state `{location}` has format version {found}; this platformctl understands up to {FORMAT_VERSION}\n  hint: upgrade platformctl; nothing was changed"
+    )]
+    NewerFormat { location: String, found: u32 },
+    #[error(
+        "state `{location}` belongs to stack `{found}` in {found_region}, not `{expected}` in {expected_region}\n  hint: pass the right `--state` or backend settings, or the stack file that matches it"
+    )]
+    OtherStack { location: String, found: String, found_region: String, expected: String, expected_region: String },
+    #[error("state `{location}`: {message}")]
+    Remote { location: String, message: String },
+    #[error(
+        "state `{location}` was changed by someone else since this run read it; nothing was overwritten\n  hint: another platformctl wrote it without the lock (or the lock was forced); run the command again"
+    )]
+    Conflict { location: String },
+    #[error(
+        "cannot write state file `{path}`: {source}\n  hint: the resources created so far are listed in the previous state write and in AWS (tag `platformctl:stack`)"
+    )]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// Checks and parses a state document: format version, shape, and that it is this stack's.
+pub fn parse_state(
+    text: &[u8],
+    stack: &str,
+    region: Option<&str>,
+    location: &str,
+    backup: &str,
+) -> Result<State, StateError> {
+    let corrupt =
+        |detail: String| StateError::Corrupt { location: location.to_owned(), detail, backup: backup.to_owned() };
+    let raw: serde_json::Value = serde_json::from_slice(text).map_err(|e| corrupt(e.to_string()))?;
+    let version =
+        raw.get("format_version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no `format_version`".into()))?;
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(StateError::NewerFormat { location: location.to_owned(), found: version as u32 });
+    }
+    let state: State = serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))?;
+    if state.stack != stack || region.is_some_and(|r| r != state.region) {
+        return Err(StateError::OtherStack {
+            location: location.to_owned(),
+            found: state.stack,
+            found_region: state.region,
+            expected: stack.to_owned(),
+            expected_region: region.unwrap_or("any region").to_owned(),
+        });
+    }
+    Ok(state)
+}
+
+/// The state document as written: pretty JSON, ending with a newline.
+pub(super) fn serialise(state: &State) -> Vec<u8> {
+    let mut body = serde_json::to_vec_pretty(state).expect("state serialises");
+    body.push(b'\n');
+    body
+}
+
+/// `.platformctl/<stack>.state.json` beside the stack file.
+pub fn default_state_path(stack_file: &Path, stack: &str) -> PathBuf {
+    let dir = stack_file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    dir.join(".platformctl").join(format!("{stack}.state.json"))
+}
+
+/// A state file on the local disk.
+#[derive(Clone, Debug)]
+pub struct LocalStore {
+    path: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(path: PathBuf) -> Self {
+        LocalStore { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn backup_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".backup");
+        self.path.with_file_name(name)
+    }
+
+    /// The state if the file exists, of `stack` in `region` (any region when `None`: a peer's).
+    pub fn read_of(&self, stack: &str, region: Option<&str>) -> Result<Option<State>, StateError> {
+        match fs::read(&self.path) {
+            Ok(text) => {
+                let backup = format!("`{}`", self.backup_path().display());
+                parse_state(&text, stack, region, &self.path.display().to_string(), &backup).map(Some)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Read { path: self.path.clone(), source }),
+        }
+    }
+
+    /// The other state files in this one's folder.
+    pub fn siblings(&self) -> Vec<Vec<u8>> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let entries = fs::read_dir(dir).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
+        entries
+            .iter()
+            .map(|e| e.path())
+            .filter(|p| p != &self.path && p.to_string_lossy().ends_with(".state.json"))
+            .filter_map(|p| fs::read(p).ok())
+            .collect()
+    }
+
+    /// Writes the state with the next serial: temp file, fsync, keep the old file as the
+    /// backup, rename into place, fsync the directory.
+    pub fn write(&self, state: &mut State) -> Result<(), StateError> {
+        let fail = |source| StateError::Write { path: self.path.clone(), source };
+        state.serial += 1;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(fail)?;
+        let body = serialise(state);
+        let tmp = self.path.with_extension("json.tmp");
+        {
+            let mut f = File::create(&tmp).map_err(fail)?;
+            f.write_all(&body).map_err(fail)?;
+            f.sync_all().map_err(fail)?;
+        }
+        if self.path.exists() {
+            fs::copy(&self.path, self.backup_path()).map_err(fail)?;
+        }
+        fs::rename(&tmp, &self.path).map_err(fail)?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_serial_and_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("s.state.json"));
+        let mut state = State::new("s", "eu-west-1");
+        assert_eq!(state.serial, 0);
+        store.write(&mut state).unwrap();
+        store.write(&mut state).unwrap();
+        let back = store.read_of("s", Some("eu-west-1")).unwrap().unwrap();
+        assert_eq!(back.serial, 2);
+        assert_eq!(back.lineage, state.lineage);
+        let backup: State = serde_json::from_slice(&fs::read(store.backup_path()).unwrap()).unwrap();
+        assert_eq!(backup.serial, 1);
+    }
+
+    #[test]
+    fn refuses_corrupt_newer_and_foreign_states_without_touching_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.state.json");
+        let store = LocalStore::new(path.clone());
+        for (content, expect) in [
+            ("{\"format_version\": 1, \"stack\": \"s\"", "is not valid"),
+            ("", "is not valid"),
+            ("{\"format_version\": 99}", "format version 99"),
+        ] {
+            fs::write(&path, content).unwrap();
+            let err = store.read_of("s", Some("eu-west-1")).unwrap_err().to_string();
+            assert!(err.contains(expect), "{err}");
+            assert_eq!(fs::read_to_string(&path).unwrap(), content);
+        }
+        let mut other = State::new("other", "eu-west-1");
+        store.write(&mut other).unwrap();
+        let err = store.read_of("s", Some("eu-west-1")).unwrap_err().to_string();
+        assert!(err.contains("belongs to stack `other`"), "{err}");
+        assert!(err.contains("s.state.json.backup") || !err.contains("backup"), "{err}");
+    }
+}

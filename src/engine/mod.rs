@@ -1,0 +1,183 @@
+//! Strings the pipeline together for the commands: load and validate the stack, lock and read
+//! the state, meet the other stacks it uses, read live AWS, plan, apply. Holds no logic of its
+//! own beyond the order of the stages; each stage is its own module (most in platformctl-core
+//! and platformctl-aws).
+
+pub mod adopt;
+pub mod apply;
+pub mod journal;
+mod neighbours;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use platformctl_aws::s3_state::S3Store;
+use platformctl_aws::{Aws, ConnectOptions};
+use platformctl_core::cross_stack::Neighbours;
+use platformctl_core::expand::expand;
+use platformctl_core::model::{Backend, Stack, load_stack};
+use platformctl_core::plan::operations::ApplyReport;
+use platformctl_core::plan::{self, Plan};
+use platformctl_core::render::progress::Progress;
+use platformctl_core::resource::{DesiredResource, Observed};
+use platformctl_core::state::{Lock, State, Store};
+
+pub use apply::ApplyOptions;
+
+/// A stack opened for a plan, apply or destroy: validated, its state locked and read, what it
+/// uses of other stacks read from their states.
+pub struct Session {
+    pub stack: Stack,
+    pub neighbours: Neighbours,
+    pub store: Store,
+    pub state: State,
+    pub aws: Aws,
+    lock: Option<Lock>,
+    /// `uses_stacks` differs from the state as read: an apply with nothing to do still saves it.
+    uses_changed: bool,
+}
+
+/// Where to find the state and how to reach AWS.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOptions {
+    pub state_path: Option<PathBuf>,
+    /// `--backend-config KEY=VALUE` pairs, over the stack file's `state:` section.
+    pub backend_config: Vec<(String, String)>,
+    /// How long to wait for another run's lock (`--lock-timeout`); zero fails at once.
+    pub lock_timeout: Duration,
+    pub connect: ConnectOptions,
+}
+
+/// The state store a stack file's settings name, without locking it.
+pub async fn open_store(stack_file: &Path, stack: &Stack, options: &SessionOptions) -> anyhow::Result<Store> {
+    let backend = stack.backend.with_overrides(&options.backend_config).map_err(anyhow::Error::msg)?;
+    Ok(match &backend {
+        Backend::Local { path } => Store::local(stack_file, &stack.name, path.as_deref(), options.state_path.clone()),
+        Backend::S3 { bucket, key, region } => {
+            let region = region.as_deref().unwrap_or(&stack.region);
+            Store::Remote(S3Store::open(bucket, key, region, &options.connect).await)
+        }
+    })
+}
+
+/// The stack's state, read without locking it (for `output`, `kubeconfig`, `state list`).
+pub async fn read_state(stack_file: &Path, options: &SessionOptions) -> anyhow::Result<State> {
+    let (_, stack) = load_stack(stack_file)?;
+    let store = open_store(stack_file, &stack, options).await?;
+    Ok(store.read(&stack.name, &stack.region).await?)
+}
+
+impl Session {
+    pub async fn open(stack_file: &Path, operation: &str, options: &SessionOptions) -> anyhow::Result<Session> {
+        let (_, stack) = load_stack(stack_file)?;
+        let store = open_store(stack_file, &stack, options).await?;
+        let lock = store.lock(operation, options.lock_timeout).await?;
+        let state = match store.read(&stack.name, &stack.region).await {
+            Ok(state) => state,
+            Err(e) => {
+                lock.release().await;
+                return Err(e.into());
+            }
+        };
+        let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
+        let mut session = Session {
+            stack,
+            neighbours: Neighbours::default(),
+            store,
+            state,
+            aws,
+            lock: Some(lock),
+            uses_changed: false,
+        };
+        match neighbours::meet(&session.stack, &session.store).await {
+            Ok(met) => {
+                session.neighbours = met.neighbours;
+                session.record_uses(&met.uses, &met.no_longer_used);
+            }
+            // A destroy plans no desired resources: it needs nothing of the other stacks, and
+            // must work even after one of them is gone (destroyed with --force).
+            Err(e) if operation == "destroy" => {
+                tracing::warn!(error = %e, "other stacks' states are not readable; destroying from this stack's state alone");
+            }
+            Err(e) => {
+                session.close().await;
+                return Err(e);
+            }
+        }
+        Ok(session)
+    }
+
+    /// The stacks this one relies on are recorded in its state: their destroy is refused while
+    /// this state has resources. Stacks only promoted replicas named are relied on no more.
+    fn record_uses(&mut self, uses: &[String], no_longer_used: &[String]) {
+        for stack in uses {
+            if !self.state.uses_stacks.contains(stack) {
+                self.state.uses_stacks.push(stack.clone());
+                self.uses_changed = true;
+            }
+        }
+        let before = self.state.uses_stacks.len();
+        self.state.uses_stacks.retain(|s| !no_longer_used.contains(s));
+        self.uses_changed |= self.state.uses_stacks.len() != before;
+    }
+
+    /// Refuses to destroy a stack whose outputs other stacks on the same backend still use.
+    pub async fn check_no_users(&self) -> anyhow::Result<()> {
+        let users = self.store.users_of(&self.stack.name).await?;
+        if !users.is_empty() {
+            anyhow::bail!(
+                "refusing to destroy `{}`: {} still use{} its outputs (network, peering or replica source)\n  hint: destroy {} first, or pass --force; nothing was changed",
+                self.stack.name,
+                users.join(", "),
+                if users.len() == 1 { "s" } else { "" },
+                users.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Releases the state lock. Every command calls it, whatever its outcome.
+    pub async fn close(mut self) {
+        if let Some(lock) = self.lock.take() {
+            lock.release().await;
+        }
+    }
+
+    /// The resources the stack wants, or none for a destroy.
+    pub fn desired(&self, destroy: bool) -> Vec<DesiredResource> {
+        if destroy { Vec::new() } else { expand(&self.stack, &self.neighbours) }
+    }
+
+    /// Reads live AWS for everything in the state and plans against it.
+    pub async fn plan(&self, destroy: bool) -> anyhow::Result<Plan> {
+        let mut live = platformctl_aws::refresh::read_live(&self.aws, &self.state).await?;
+        for (address, lent) in &self.neighbours.lent {
+            live.insert(address.clone(), Observed::Present(lent.clone()));
+        }
+        let plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
+        if !plan.refused.is_empty() {
+            anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));
+        }
+        Ok(plan)
+    }
+
+    /// Saves the state when only the stacks it uses changed (an apply with nothing to do).
+    pub async fn save_uses(&mut self) -> anyhow::Result<()> {
+        if self.uses_changed {
+            self.store.write(&mut self.state).await?;
+            self.uses_changed = false;
+        }
+        Ok(())
+    }
+
+    /// Applies a plan made by this session; the state is saved after every step.
+    pub async fn apply(&mut self, plan: &Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
+        let progress = Progress::new();
+        let (state, report) = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress)
+            .await
+            .with_context(|| format!("applying stack `{}`", self.stack.name))?;
+        self.state = state;
+        Ok(report)
+    }
+}

@@ -1,0 +1,86 @@
+//! `platformctl apply` and `destroy`: plan (or read a saved plan), show it, refuse what may not
+//! happen (data loss, a stale saved plan), confirm, then carry it out recording every step.
+
+use std::path::Path;
+
+use anyhow::Context;
+use platformctl_core::plan::Plan;
+use platformctl_core::plan::operations::ApplyReport;
+use platformctl_core::saved_plan::SavedPlan;
+
+use super::with_session;
+use crate::engine::{ApplyOptions, SessionOptions};
+
+/// What the command was asked to do beyond the plan.
+pub struct ApplyRequest {
+    pub destroy: bool,
+    pub auto_approve: bool,
+    pub allow_data_loss: bool,
+    /// Destroy even while other stacks use this one.
+    pub force: bool,
+    pub options: ApplyOptions,
+}
+
+pub enum Applied {
+    /// The plan had nothing to do.
+    NothingToDo,
+    /// The person at the terminal said no.
+    Declined,
+    Done {
+        report: ApplyReport,
+        destroy: bool,
+        state: String,
+    },
+}
+
+/// `target` is a stack file, or a plan file saved with `plan --out`. `show` puts the plan in
+/// front of the person (or the CI log) before anything changes; `confirm` asks them.
+pub async fn apply(
+    target: &Path,
+    request: &ApplyRequest,
+    options: &SessionOptions,
+    show: impl Fn(&Plan) -> anyhow::Result<()>,
+    confirm: impl AsyncFnOnce(&'static str) -> anyhow::Result<bool>,
+) -> anyhow::Result<Applied> {
+    let saved = if request.destroy { None } else { SavedPlan::read_if_plan(target)? };
+    let stack = saved.as_ref().map_or(target, |s| s.stack_file.as_path()).to_owned();
+    let destroy = request.destroy || saved.as_ref().is_some_and(|s| s.destroy);
+    let operation = if destroy { "destroy" } else { "apply" };
+    with_session(&stack, operation, options, false, async |session| {
+        if destroy && !request.force {
+            session.check_no_users().await?;
+        }
+        let plan = match &saved {
+            Some(saved) => {
+                let source = std::fs::read(&stack).with_context(|| format!("reading {}", stack.display()))?;
+                saved.check(&source, &session.state, &session.store.location())?;
+                saved.plan.clone()
+            }
+            // Ctrl-C before anything changes: stop, release the lock, change nothing.
+            None => tokio::select! {
+                plan = session.plan(destroy) => plan?,
+                _ = platformctl_core::interrupt::wait() => anyhow::bail!("interrupted; nothing was changed"),
+            },
+        };
+        show(&plan)?;
+        if !plan.has_work() {
+            if !destroy {
+                session.save_uses().await?;
+            }
+            return Ok(Applied::NothingToDo);
+        }
+        if let Some(refusal) = plan.data_loss_refusal(request.allow_data_loss) {
+            anyhow::bail!(refusal);
+        }
+        // A saved plan was reviewed when it was made: applying the file is the approval.
+        if saved.is_none() && plan.has_changes() && !request.auto_approve {
+            let question = if destroy { "Destroy every resource listed above?" } else { "Apply the changes above?" };
+            if !confirm(question).await? {
+                return Ok(Applied::Declined);
+            }
+        }
+        let report = session.apply(&plan, &request.options).await?;
+        Ok(Applied::Done { report, destroy, state: session.store.location() })
+    })
+    .await
+}

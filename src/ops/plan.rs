@@ -1,0 +1,44 @@
+//! `platformctl plan`: what apply would change, read against live AWS, optionally saved to a
+//! plan file that `apply FILE` carries out exactly.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use platformctl_core::plan::Plan;
+use platformctl_core::saved_plan::SavedPlan;
+
+use super::with_session;
+use crate::engine::SessionOptions;
+
+pub struct Planned {
+    pub plan: Plan,
+    pub stack: String,
+    pub region: String,
+    /// Where the plan was saved, with `--out`.
+    pub saved: Option<PathBuf>,
+}
+
+pub async fn plan(
+    stack: &Path,
+    destroy: bool,
+    out: Option<&Path>,
+    options: &SessionOptions,
+) -> anyhow::Result<Planned> {
+    with_session(stack, "plan", options, true, async |session| {
+        let plan = session.plan(destroy).await?;
+        if let Some(out) = out {
+            let source = std::fs::read(stack).with_context(|| format!("reading {}", stack.display()))?;
+            let location = session.store.location();
+            SavedPlan::new(&plan, &session.state, stack, &source, location, destroy)
+                .write(out)
+                .with_context(|| format!("writing the plan file {}", out.display()))?;
+        }
+        Ok(Planned {
+            plan,
+            stack: session.stack.name.clone(),
+            region: session.stack.region.clone(),
+            saved: out.map(Path::to_owned),
+        })
+    })
+    .await
+}

@@ -1,0 +1,196 @@
+//! `platformctl promote`: turns a `replica_of` replica into a standalone primary — the runbook
+//! step seed 001 names as its single point of failure (during a primary-region outage nothing
+//! can write until someone promotes the replica).
+//!
+//! PromoteReadReplica, then a wait until the instance is available with no source; the state
+//! records it as it now is, and the replica's secret gets `host` = its own endpoint, so
+//! applications that read the secret write to it. Both are recorded through the same journal
+//! apply uses, each as soon as AWS has it. Safe to run again after an interruption: a replica
+//! already standalone is not promoted twice, the wait and the updates just finish. The stack
+//! file still says `replica_of`; the next plan says so and how to keep the instance
+//! (`promoted: true`), and apply refuses to replace it without `--allow-data-loss`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use platformctl_core::kinds::{db_read_replica, secret_fields};
+use platformctl_core::model::CrossRegionReplica;
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Value};
+
+use super::with_session;
+use crate::engine::journal::Journal;
+use crate::engine::{Session, SessionOptions};
+
+/// What a promotion did.
+pub struct Promotion {
+    pub identifier: String,
+    /// False when the instance was already standalone (a promote run again).
+    pub sent: bool,
+    pub endpoint: Option<String>,
+    /// The secret whose `host` now names the instance, if the stack has applied it.
+    pub secret: Option<String>,
+}
+
+/// What the confirmation question names: the replica's source.
+pub struct Replica {
+    pub stack: String,
+    pub region: String,
+    pub source_stack: String,
+    pub source_postgres: String,
+}
+
+/// Promotes `address` of `stack` after `confirm` agreed (it is asked about the replica).
+pub async fn promote(
+    stack: &Path,
+    address: &str,
+    timeout: Option<Duration>,
+    options: &SessionOptions,
+    confirm: impl AsyncFnOnce(&Replica) -> anyhow::Result<bool>,
+) -> anyhow::Result<Option<Promotion>> {
+    with_session(stack, "promote", options, false, async |session| {
+        let entry = replica_entry(session, address)?.clone();
+        let replica = Replica {
+            stack: session.stack.name.clone(),
+            region: session.stack.region.clone(),
+            source_stack: entry.source_stack.clone(),
+            source_postgres: entry.source_postgres.clone(),
+        };
+        if !confirm(&replica).await? {
+            return Ok(None);
+        }
+        let timeout = timeout.unwrap_or_else(|| Kind::DbReadReplica.default_wait_timeout());
+        promote_in(session, address, entry.backup_retention_days, timeout).await.map(Some)
+    })
+    .await
+}
+
+/// The `replica_of` entry ADDRESS names, or an error listing those there are.
+fn replica_entry<'a>(session: &'a Session, address: &str) -> anyhow::Result<&'a CrossRegionReplica> {
+    let replicas = &session.stack.data.replicas_of_others;
+    replicas.iter().find(|r| format!("postgres.{}", r.name) == address).ok_or_else(|| {
+        let known: Vec<String> = replicas.iter().map(|r| format!("postgres.{}", r.name)).collect();
+        anyhow::anyhow!(
+            "`{address}` is not a replica of another stack's instance in {}\n  hint: {}",
+            session.stack.name,
+            if known.is_empty() {
+                "promote works on `postgres:` entries with `replica_of`; this stack has none".to_owned()
+            } else {
+                format!("replicas here: {}", known.join(", "))
+            }
+        )
+    })
+}
+
+async fn promote_in(
+    session: &mut Session,
+    address: &str,
+    backup_retention_days: i64,
+    timeout: Duration,
+) -> anyhow::Result<Promotion> {
+    let key = Address::new(address);
+    let identifier = session.state.id_of(&key).map(str::to_owned).with_context(|| {
+        format!("{address} is not in the state of {}\n  hint: apply the stack first", session.stack.name)
+    })?;
+    let (sent, found) =
+        platformctl_aws::promote_read_replica(&session.aws, &key, &identifier, backup_retention_days, timeout).await?;
+    let journal = Journal::new(session.state.clone(), session.store.clone());
+    let recorded = record_promotion(&session.aws, &journal, &key, found).await;
+    session.state = journal.into_state();
+    let (endpoint, secret) = recorded?;
+    Ok(Promotion { identifier, sent, endpoint, secret })
+}
+
+/// Records the promoted instance as AWS now reports it (the state tells the truth at once,
+/// before anything else can fail), then points the replica's secret's `host` at it and records
+/// that. Returns the endpoint and the secret's ARN.
+async fn record_promotion(
+    aws: &platformctl_aws::Aws,
+    journal: &Journal,
+    key: &Address,
+    found: LiveResource,
+) -> anyhow::Result<(Option<String>, Option<String>)> {
+    let endpoint = db_read_replica::out::ADDRESS.get(&found.outputs).and_then(Value::as_str).map(str::to_owned);
+    journal.observed(key, found).await?;
+    let fields_address = Address::new(format!("{key}.secret.fields"));
+    let Some(fields) = journal.entry(&fields_address).await else { return Ok((endpoint, None)) };
+    let (Some(secret_id), Some(host)) = (fields.id.clone(), endpoint.clone()) else { return Ok((endpoint, None)) };
+    let change = Attrs::from([
+        secret_fields::SECRET_ID.to(&secret_id),
+        secret_fields::FIELDS.to(Value::Map([("host".to_owned(), Value::str(&host))].into())),
+    ]);
+    platformctl_aws::update(aws, Kind::SecretFields, &secret_id, &Attrs::new(), &change).await?;
+    journal.updated(&fields_address, with_host(&fields.attributes, &host), &fields.dependencies).await?;
+    Ok((endpoint, Some(secret_id)))
+}
+
+/// A secret's recorded fields with `host` naming the promoted instance.
+fn with_host(attributes: &Attrs, host: &str) -> Attrs {
+    let mut attributes = attributes.clone();
+    let mut fields = secret_fields::FIELDS.map(&attributes).cloned().unwrap_or_default();
+    fields.insert("host".to_owned(), Value::str(host));
+    attributes.insert(secret_fields::FIELDS.name.to_owned(), Value::Map(fields));
+    attributes
+}
+
+#[cfg(test)]
+mod tests {
+    use platformctl_core::state::{ResourceState, State, Store};
+
+    use super::*;
+
+    fn entry(kind: Kind, attributes: Attrs) -> ResourceState {
+        ResourceState {
+            kind,
+            id: Some("id".into()),
+            attributes,
+            dependencies: Default::default(),
+            outputs: Attrs::new(),
+            pending: None,
+            deposed: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn the_state_records_the_promoted_instance_and_its_secrets_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::local(&dir.path().join("dr.yaml"), "user-service-dr", None, None);
+        let mut state = State::new("user-service-dr", "eu-central-1");
+        let replica = Address::new("postgres.users-replica");
+        let applied = Attrs::from([
+            db_read_replica::SOURCE.to("user-service-users"),
+            db_read_replica::SOURCE_ARN.to("arn:aws:rds:eu-west-1:1:db:user-service-users"),
+        ]);
+        state.resources.insert(replica.clone(), entry(Kind::DbReadReplica, applied));
+        let fields = Value::Map(
+            [("host".to_owned(), Value::str("primary.example")), ("reader_host".to_owned(), Value::str("dr.example"))]
+                .into(),
+        );
+        let fields_address = Address::new("postgres.users-replica.secret.fields");
+        let recorded_fields = Attrs::from([secret_fields::FIELDS.to(fields)]);
+        state.resources.insert(fields_address.clone(), entry(Kind::SecretFields, recorded_fields.clone()));
+
+        let journal = Journal::new(state, store.clone());
+        let found = LiveResource {
+            id: "user-service-dr-users-replica".into(),
+            attrs: Attrs::from([db_read_replica::SOURCE.to(Value::Null)]),
+            ready: true,
+            outputs: Attrs::from([db_read_replica::out::ADDRESS.to("dr.example")]),
+        };
+        journal.observed(&replica, found).await.unwrap();
+        journal.updated(&fields_address, with_host(&recorded_fields, "dr.example"), &Default::default()).await.unwrap();
+        let state = journal.into_state();
+
+        let recorded = &state.resources[&replica];
+        assert_eq!(db_read_replica::SOURCE.get(&recorded.attributes), &Value::Null, "no source any more");
+        assert_eq!(
+            db_read_replica::SOURCE_ARN.str(&recorded.attributes),
+            Some("arn:aws:rds:eu-west-1:1:db:user-service-users")
+        );
+        assert_eq!(recorded.outputs["address"], Value::str("dr.example"));
+        let fields = secret_fields::FIELDS.map(&state.resources[&fields_address].attributes).unwrap().clone();
+        assert_eq!((fields["host"].as_str(), fields["reader_host"].as_str()), (Some("dr.example"), Some("dr.example")));
+        // Every step was saved as it happened.
+        assert_eq!(store.read("user-service-dr", "eu-central-1").await.unwrap(), state);
+    }
+}
