@@ -6,9 +6,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use platformctl_core::resource::schema::TAGS;
-use platformctl_core::resource::{Attrs, Value};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
-use crate::AwsError;
+use crate::{AwsError, ReadRequest};
 
 /// `Value::Str` for a present string, `Null` for an absent or empty one.
 pub(crate) fn opt_str(s: Option<&str>) -> Value {
@@ -44,6 +44,41 @@ pub(crate) fn tags_from_pairs<'a>(pairs: impl IntoIterator<Item = (Option<&'a st
             .filter(|(k, _)| !k.starts_with("aws:"))
             .collect(),
     )
+}
+
+/// Each request with the resource of its id among `found` (a pending create's id is the name
+/// the stack fixes: see the registry).
+pub(crate) fn pair_by_id(requests: &[ReadRequest], found: Vec<LiveResource>) -> Vec<(Address, Observed)> {
+    requests
+        .iter()
+        .map(|r| {
+            let hit = r.id.as_deref().and_then(|k| found.iter().find(|f| f.id == k)).cloned();
+            (r.address.clone(), hit.map_or(Observed::Absent, Observed::Present))
+        })
+        .collect()
+}
+
+/// For services without a batch describe: one describe per request, all at once. `None`, or
+/// a "not found" error, is `Absent`.
+pub(crate) async fn read_each<'a, Fut>(
+    requests: &'a [ReadRequest],
+    describe: impl Fn(&'a ReadRequest) -> Fut,
+) -> Result<Vec<(Address, Observed)>, AwsError>
+where
+    Fut: Future<Output = Result<Option<LiveResource>, AwsError>> + 'a,
+{
+    let reads = requests.iter().map(|r| {
+        let found = describe(r);
+        async move {
+            match found.await {
+                Ok(Some(live)) => Ok((r.address.clone(), Observed::Present(live))),
+                Ok(None) => Ok((r.address.clone(), Observed::Absent)),
+                Err(e) if e.is_not_found() => Ok((r.address.clone(), Observed::Absent)),
+                Err(e) => Err(e),
+            }
+        }
+    });
+    futures::future::try_join_all(reads).await
 }
 
 /// What a tag update must do: tags to set (new or changed) and keys to remove.

@@ -165,10 +165,21 @@ fn complete(def: &KindDef, request: &ReadRequest, live: &mut LiveResource) {
 pub async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, token: &str) -> Result<String, AwsError> {
     let new = NewResource { address, attrs, token };
     let create = || provider(kind).create(aws, &new);
-    match kind.def().service {
-        // A just-created parent may not be visible to the next EC2 call yet (NotFound for an id
+    if catches_up_slowly(kind) {
+        // A just-created parent may not be visible to the next call yet (NotFound for an id
         // AWS just returned): retried for a while instead of failing the apply.
-        Service::Ec2 => eventually(AwsError::is_not_found, create).await,
+        eventually(AwsError::is_not_found, create).await
+    } else {
+        create().await
+    }
+}
+
+/// Whether the kind's service is eventually consistent in ways its calls must wait out: EC2's
+/// "not found" right after a create, and "still in use" right after a dependent was deleted.
+/// (Other services' habits are their providers' own: IAM principals, EKS roles.)
+fn catches_up_slowly(kind: Kind) -> bool {
+    match kind.def().service {
+        Service::Ec2 => true,
         Service::Rds
         | Service::ElastiCache
         | Service::SecretsManager
@@ -177,7 +188,7 @@ pub async fn create(aws: &Aws, kind: Kind, address: &Address, attrs: &Attrs, tok
         | Service::Iam
         | Service::Eks
         | Service::Ecr
-        | Service::CloudWatchLogs => create().await,
+        | Service::CloudWatchLogs => false,
     }
 }
 
@@ -194,19 +205,12 @@ pub async fn update(aws: &Aws, kind: Kind, id: &str, before: &Attrs, after: &Att
 /// Deletes a resource; one already gone is not an error.
 pub async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
     let delete = || provider(kind).delete(aws, id, attrs);
-    let result = match kind.def().service {
+    let result = if catches_up_slowly(kind) {
         // AWS refuses to delete what something still uses, and for some seconds after the user
         // is gone (an internet gateway while a released address is still mapped): retried.
-        Service::Ec2 => eventually(AwsError::is_dependency_violation, delete).await,
-        Service::Rds
-        | Service::ElastiCache
-        | Service::SecretsManager
-        | Service::Ssm
-        | Service::ApplicationAutoScaling
-        | Service::Iam
-        | Service::Eks
-        | Service::Ecr
-        | Service::CloudWatchLogs => delete().await,
+        eventually(AwsError::is_dependency_violation, delete).await
+    } else {
+        delete().await
     };
     match result {
         Err(e) if e.is_not_found() => Ok(()),

@@ -36,6 +36,7 @@ pub(crate) mod vpc;
 use std::collections::HashMap;
 use std::future::Future;
 
+use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use platformctl_core::resource::schema::{Attr, TAGS};
 use platformctl_core::resource::tags::{ADDRESS_TAG, STACK_TAG, address_tag};
@@ -44,11 +45,66 @@ use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 pub(super) use super::common::opt_str;
 use super::common::{TagChanges, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
+use crate::registry::{NewResource, Provider, Status};
 use crate::{Aws, AwsError, ReadRequest};
+
+/// An EC2 kind that AWS tags in its create call: read by id, a pending create found by its
+/// `platformctl:address` tag, tags changed with CreateTags/DeleteTags. Its provider is this
+/// trait's: each such kind says only how to describe, create, modify and delete it.
+#[async_trait::async_trait]
+pub(crate) trait Tagged: Sync {
+    /// The describe filter that selects by id, e.g. `vpc-id`.
+    const ID_FILTER: &'static str;
+
+    async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError>;
+
+    async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError>;
+
+    /// In-place changes besides tags; tags only by default.
+    async fn modify(_ec2: &Client, _id: &str, _before: &Attrs, _after: &Attrs) -> Result<(), AwsError> {
+        Ok(())
+    }
+
+    async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError>;
+
+    async fn status(_ec2: &Client, id: &str) -> Result<Status, AwsError> {
+        Err(AwsError::local("status", format!("{id}: its kind declares a wait but its provider has no status")))
+    }
+
+    /// What the read found, completed where AWS leaves something out.
+    fn completed(found: Vec<(Address, Observed)>, _requests: &[ReadRequest]) -> Vec<(Address, Observed)> {
+        found
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: Tagged> Provider for T {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        let found = read_tagged(aws, requests, T::ID_FILTER, |f| T::describe(&aws.ec2, f)).await?;
+        Ok(T::completed(found, requests))
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        T::create(aws, new).await
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        T::modify(&aws.ec2, id, before, after).await?;
+        retag(&aws.ec2, id, before, after).await
+    }
+
+    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
+        T::delete(&aws.ec2, id).await
+    }
+
+    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
+        T::status(&aws.ec2, id).await
+    }
+}
 
 /// Reads a taggable kind: all known ids in one describe call, all pending creates in another
 /// (by the `platformctl:address` tag, within this stack).
-pub(super) async fn read_tagged<F, Fut>(
+async fn read_tagged<F, Fut>(
     aws: &Aws,
     requests: &[ReadRequest],
     id_filter: &str,

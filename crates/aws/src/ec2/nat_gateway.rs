@@ -8,21 +8,45 @@ use aws_sdk_ec2::types::{Filter, NatGateway as Gateway, NatGatewayState, Resourc
 use platformctl_core::kinds::nat_gateway::{ALLOCATION_ID, SUBNET_ID, TAGS};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
-use super::{filter, opt_str, read_tagged, retag, tag_spec, tags_value};
+use super::{Tagged, filter, opt_str, tag_spec, tags_value};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider, Status};
+use crate::registry::{NewResource, Status};
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct NatGateway;
 
 #[async_trait]
-impl Provider for NatGateway {
-    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let found = read_tagged(aws, requests, "nat-gateway-id", |f| describe(&aws.ec2, f)).await?;
-        Ok(fill_unreported_allocation(found, requests))
+impl Tagged for NatGateway {
+    const ID_FILTER: &'static str = "nat-gateway-id";
+
+    fn completed(found: Vec<(Address, Observed)>, requests: &[ReadRequest]) -> Vec<(Address, Observed)> {
+        with_unreported_allocation(found, requests)
     }
 
-    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+    async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
+        Ok(list(ec2, filters)
+            .await?
+            .iter()
+            .filter(|n| {
+                !matches!(
+                    n.state(),
+                    Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)
+                )
+            })
+            .map(|n| LiveResource {
+                id: n.nat_gateway_id().unwrap_or_default().to_owned(),
+                attrs: Attrs::from([
+                    SUBNET_ID.to(n.subnet_id().unwrap_or_default()),
+                    ALLOCATION_ID.to(opt_str(n.nat_gateway_addresses().iter().find_map(|a| a.allocation_id()))),
+                    TAGS.to(tags_value(n.tags())),
+                ]),
+                ready: n.state() == Some(&NatGatewayState::Available),
+                outputs: Attrs::new(),
+            })
+            .collect())
+    }
+
+    async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let out = aws
             .ec2
             .create_nat_gateway()
@@ -36,17 +60,13 @@ impl Provider for NatGateway {
         Ok(out.nat_gateway().and_then(|n| n.nat_gateway_id()).unwrap_or_default().to_owned())
     }
 
-    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        retag(&aws.ec2, id, before, after).await
-    }
-
-    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
-        aws.ec2.delete_nat_gateway().nat_gateway_id(id).send().await.aws("DeleteNatGateway")?;
+    async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
+        ec2.delete_nat_gateway().nat_gateway_id(id).send().await.aws("DeleteNatGateway")?;
         Ok(())
     }
 
-    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
-        let found = list(&aws.ec2, vec![filter("nat-gateway-id", [id])]).await?;
+    async fn status(ec2: &Client, id: &str) -> Result<Status, AwsError> {
+        let found = list(ec2, vec![filter("nat-gateway-id", [id])]).await?;
         let Some(n) = found.iter().find(|n| n.nat_gateway_id() == Some(id)) else { return Ok(Status::Gone) };
         Ok(match n.state() {
             Some(NatGatewayState::Available) => Status::Ready,
@@ -63,30 +83,10 @@ async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<Gateway>, AwsErr
     super::all_pages!(ec2.describe_nat_gateways().set_filter(Some(filters)), "DescribeNatGateways")
 }
 
-async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    Ok(list(ec2, filters)
-        .await?
-        .iter()
-        .filter(|n| {
-            !matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed))
-        })
-        .map(|n| LiveResource {
-            id: n.nat_gateway_id().unwrap_or_default().to_owned(),
-            attrs: Attrs::from([
-                SUBNET_ID.to(n.subnet_id().unwrap_or_default()),
-                ALLOCATION_ID.to(opt_str(n.nat_gateway_addresses().iter().find_map(|a| a.allocation_id()))),
-                TAGS.to(tags_value(n.tags())),
-            ]),
-            ready: n.state() == Some(&NatGatewayState::Available),
-            outputs: Attrs::new(),
-        })
-        .collect())
-}
-
 /// A public NAT gateway always has its Elastic IP, but some emulators leave
 /// `NatGatewayAddresses` out; then the recorded allocation stands, rather than the planner
 /// seeing a change that is not there.
-fn fill_unreported_allocation(found: Vec<(Address, Observed)>, requests: &[ReadRequest]) -> Vec<(Address, Observed)> {
+fn with_unreported_allocation(found: Vec<(Address, Observed)>, requests: &[ReadRequest]) -> Vec<(Address, Observed)> {
     found
         .into_iter()
         .zip(requests)

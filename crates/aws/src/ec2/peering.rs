@@ -10,33 +10,45 @@ use aws_sdk_ec2::types::{
     Filter, PeeringConnectionOptionsRequest, ResourceType, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
 use platformctl_core::kinds::vpc_peering::{PEER_REGION, PEER_VPC_ID, TAGS, VPC_ID};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+use platformctl_core::resource::{Attrs, LiveResource};
 
-use super::{opt_str, read_tagged, retag, tag_spec, tags_value};
+use super::{Tagged, opt_str, tag_spec, tags_value};
 use crate::common::eventually;
 use crate::error::{SdkResultExt, from_sdk};
-use crate::registry::{NewResource, Provider, Status};
-use crate::{Aws, AwsError, ReadRequest};
+use crate::registry::{NewResource, Status};
+use crate::{Aws, AwsError};
 
 pub(crate) struct Peering;
 
 #[async_trait]
-impl Provider for Peering {
-    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_tagged(aws, requests, "vpc-peering-connection-id", |f| describe(&aws.ec2, f)).await
+impl Tagged for Peering {
+    const ID_FILTER: &'static str = "vpc-peering-connection-id";
+
+    async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
+        Ok(list(ec2, filters)
+            .await?
+            .iter()
+            .filter(|p| !gone(p))
+            .map(|p| LiveResource {
+                id: p.vpc_peering_connection_id().unwrap_or_default().to_owned(),
+                attrs: Attrs::from([
+                    VPC_ID.to(opt_str(p.requester_vpc_info().and_then(|v| v.vpc_id()))),
+                    PEER_VPC_ID.to(opt_str(p.accepter_vpc_info().and_then(|v| v.vpc_id()))),
+                    PEER_REGION.to(opt_str(p.accepter_vpc_info().and_then(|v| v.region()))),
+                    TAGS.to(tags_value(p.tags())),
+                ]),
+                ready: state(p) == Some(&VpcPeeringConnectionStateReasonCode::Active),
+                outputs: Attrs::new(),
+            })
+            .collect())
     }
 
-    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+    async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         create(aws, new.attrs).await
     }
 
-    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        retag(&aws.ec2, id, before, after).await
-    }
-
-    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
-        aws.ec2
-            .delete_vpc_peering_connection()
+    async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
+        ec2.delete_vpc_peering_connection()
             .vpc_peering_connection_id(id)
             .send()
             .await
@@ -44,8 +56,8 @@ impl Provider for Peering {
         Ok(())
     }
 
-    async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
-        status(&aws.ec2, id).await
+    async fn status(ec2: &Client, id: &str) -> Result<Status, AwsError> {
+        status(ec2, id).await
     }
 }
 
@@ -63,25 +75,6 @@ fn state(p: &VpcPeeringConnection) -> Option<&VpcPeeringConnectionStateReasonCod
 fn gone(p: &VpcPeeringConnection) -> bool {
     use VpcPeeringConnectionStateReasonCode as S;
     matches!(state(p), Some(S::Deleted | S::Deleting | S::Failed | S::Rejected | S::Expired))
-}
-
-async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    Ok(list(ec2, filters)
-        .await?
-        .iter()
-        .filter(|p| !gone(p))
-        .map(|p| LiveResource {
-            id: p.vpc_peering_connection_id().unwrap_or_default().to_owned(),
-            attrs: Attrs::from([
-                VPC_ID.to(opt_str(p.requester_vpc_info().and_then(|v| v.vpc_id()))),
-                PEER_VPC_ID.to(opt_str(p.accepter_vpc_info().and_then(|v| v.vpc_id()))),
-                PEER_REGION.to(opt_str(p.accepter_vpc_info().and_then(|v| v.region()))),
-                TAGS.to(tags_value(p.tags())),
-            ]),
-            ready: state(p) == Some(&VpcPeeringConnectionStateReasonCode::Active),
-            outputs: Attrs::new(),
-        })
-        .collect())
 }
 
 async fn create(aws: &Aws, attrs: &Attrs) -> Result<String, AwsError> {

@@ -4,22 +4,33 @@ use async_trait::async_trait;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteTable as Table};
 use platformctl_core::kinds::route_table::{TAGS, VPC_ID};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+use platformctl_core::resource::{Attrs, LiveResource};
 
-use super::{read_tagged, retag, tag_spec, tags_value};
+use super::{Tagged, tag_spec, tags_value};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
-use crate::{Aws, AwsError, ReadRequest};
+use crate::registry::NewResource;
+use crate::{Aws, AwsError};
 
 pub(crate) struct RouteTable;
 
 #[async_trait]
-impl Provider for RouteTable {
-    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_tagged(aws, requests, "route-table-id", |f| describe(&aws.ec2, f)).await
+impl Tagged for RouteTable {
+    const ID_FILTER: &'static str = "route-table-id";
+
+    async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
+        Ok(list(ec2, filters)
+            .await?
+            .iter()
+            .map(|t| LiveResource {
+                id: t.route_table_id().unwrap_or_default().to_owned(),
+                attrs: Attrs::from([VPC_ID.to(t.vpc_id().unwrap_or_default()), TAGS.to(tags_value(t.tags()))]),
+                ready: true,
+                outputs: Attrs::new(),
+            })
+            .collect())
     }
 
-    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+    async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let out = aws
             .ec2
             .create_route_table()
@@ -32,12 +43,8 @@ impl Provider for RouteTable {
         Ok(out.route_table().and_then(|t| t.route_table_id()).unwrap_or_default().to_owned())
     }
 
-    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        retag(&aws.ec2, id, before, after).await
-    }
-
-    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
-        aws.ec2.delete_route_table().route_table_id(id).send().await.aws("DeleteRouteTable")?;
+    async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
+        ec2.delete_route_table().route_table_id(id).send().await.aws("DeleteRouteTable")?;
         Ok(())
     }
 }
@@ -46,17 +53,4 @@ impl Provider for RouteTable {
 /// `route-table-id` filter and return every table.
 pub(super) async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<Table>, AwsError> {
     super::all_pages!(ec2.describe_route_tables().set_filters(Some(filters)), "DescribeRouteTables")
-}
-
-async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    Ok(list(ec2, filters)
-        .await?
-        .iter()
-        .map(|t| LiveResource {
-            id: t.route_table_id().unwrap_or_default().to_owned(),
-            attrs: Attrs::from([VPC_ID.to(t.vpc_id().unwrap_or_default()), TAGS.to(tags_value(t.tags()))]),
-            ready: true,
-            outputs: Attrs::new(),
-        })
-        .collect())
 }

@@ -4,22 +4,39 @@ use async_trait::async_trait;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
 use platformctl_core::kinds::subnet::{AVAILABILITY_ZONE, CIDR_BLOCK, MAP_PUBLIC_IP_ON_LAUNCH, TAGS, VPC_ID};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+use platformctl_core::resource::{Attrs, LiveResource};
 
-use super::{read_tagged, retag, tag_spec, tags_value};
+use super::{Tagged, tag_spec, tags_value};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
-use crate::{Aws, AwsError, ReadRequest};
+use crate::registry::NewResource;
+use crate::{Aws, AwsError};
 
 pub(crate) struct Subnet;
 
 #[async_trait]
-impl Provider for Subnet {
-    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_tagged(aws, requests, "subnet-id", |f| describe(&aws.ec2, f)).await
+impl Tagged for Subnet {
+    const ID_FILTER: &'static str = "subnet-id";
+
+    async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
+        let subnets: Vec<_> = super::all_pages!(ec2.describe_subnets().set_filters(Some(filters)), "DescribeSubnets")?;
+        Ok(subnets
+            .iter()
+            .map(|s| LiveResource {
+                id: s.subnet_id().unwrap_or_default().to_owned(),
+                attrs: Attrs::from([
+                    VPC_ID.to(s.vpc_id().unwrap_or_default()),
+                    CIDR_BLOCK.to(s.cidr_block().unwrap_or_default()),
+                    AVAILABILITY_ZONE.to(s.availability_zone().unwrap_or_default()),
+                    MAP_PUBLIC_IP_ON_LAUNCH.to(s.map_public_ip_on_launch().unwrap_or(false)),
+                    TAGS.to(tags_value(s.tags())),
+                ]),
+                ready: true,
+                outputs: Attrs::new(),
+            })
+            .collect())
     }
 
-    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+    async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
         let out = aws
             .ec2
@@ -36,34 +53,14 @@ impl Provider for Subnet {
         Ok(id)
     }
 
-    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        set_public_ip(&aws.ec2, id, before, after).await?;
-        retag(&aws.ec2, id, before, after).await
+    async fn modify(ec2: &Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        set_public_ip(ec2, id, before, after).await
     }
 
-    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
-        aws.ec2.delete_subnet().subnet_id(id).send().await.aws("DeleteSubnet")?;
+    async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
+        ec2.delete_subnet().subnet_id(id).send().await.aws("DeleteSubnet")?;
         Ok(())
     }
-}
-
-async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    let subnets: Vec<_> = super::all_pages!(ec2.describe_subnets().set_filters(Some(filters)), "DescribeSubnets")?;
-    Ok(subnets
-        .iter()
-        .map(|s| LiveResource {
-            id: s.subnet_id().unwrap_or_default().to_owned(),
-            attrs: Attrs::from([
-                VPC_ID.to(s.vpc_id().unwrap_or_default()),
-                CIDR_BLOCK.to(s.cidr_block().unwrap_or_default()),
-                AVAILABILITY_ZONE.to(s.availability_zone().unwrap_or_default()),
-                MAP_PUBLIC_IP_ON_LAUNCH.to(s.map_public_ip_on_launch().unwrap_or(false)),
-                TAGS.to(tags_value(s.tags())),
-            ]),
-            ready: true,
-            outputs: Attrs::new(),
-        })
-        .collect())
 }
 
 async fn set_public_ip(ec2: &Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {

@@ -4,22 +4,48 @@ use async_trait::async_trait;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, VpcAttributeName};
 use platformctl_core::kinds::vpc::{CIDR_BLOCK, ENABLE_DNS_HOSTNAMES, ENABLE_DNS_SUPPORT, TAGS};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+use platformctl_core::resource::{Attrs, LiveResource};
 
-use super::{read_tagged, retag, tag_spec, tags_value};
+use super::{Tagged, tag_spec, tags_value};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
-use crate::{Aws, AwsError, ReadRequest};
+use crate::registry::NewResource;
+use crate::{Aws, AwsError};
 
 pub(crate) struct Vpc;
 
 #[async_trait]
-impl Provider for Vpc {
-    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_tagged(aws, requests, "vpc-id", |f| describe(&aws.ec2, f)).await
+impl Tagged for Vpc {
+    const ID_FILTER: &'static str = "vpc-id";
+
+    /// DescribeVpcs does not return the DNS attributes; they cost one DescribeVpcAttribute each,
+    /// made concurrently. A stack has one VPC, so this stays two calls.
+    async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
+        let vpcs: Vec<_> = super::all_pages!(ec2.describe_vpcs().set_filters(Some(filters)), "DescribeVpcs")?;
+        let reads = vpcs.iter().filter_map(|v| v.vpc_id()).map(|id| async move {
+            futures::try_join!(
+                dns_attribute(ec2, id, VpcAttributeName::EnableDnsSupport),
+                dns_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames),
+            )
+        });
+        let dns = futures::future::try_join_all(reads).await?;
+        Ok(vpcs
+            .iter()
+            .zip(dns)
+            .map(|(v, (support, hostnames))| LiveResource {
+                id: v.vpc_id().unwrap_or_default().to_owned(),
+                attrs: Attrs::from([
+                    CIDR_BLOCK.to(v.cidr_block().unwrap_or_default()),
+                    ENABLE_DNS_SUPPORT.to(support),
+                    ENABLE_DNS_HOSTNAMES.to(hostnames),
+                    TAGS.to(tags_value(v.tags())),
+                ]),
+                ready: true,
+                outputs: Attrs::new(),
+            })
+            .collect())
     }
 
-    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+    async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let out = aws
             .ec2
             .create_vpc()
@@ -35,43 +61,14 @@ impl Provider for Vpc {
         Ok(id)
     }
 
-    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        set_dns(&aws.ec2, id, before, after).await?;
-        retag(&aws.ec2, id, before, after).await
+    async fn modify(ec2: &Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        set_dns(ec2, id, before, after).await
     }
 
-    async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
-        aws.ec2.delete_vpc().vpc_id(id).send().await.aws("DeleteVpc")?;
+    async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
+        ec2.delete_vpc().vpc_id(id).send().await.aws("DeleteVpc")?;
         Ok(())
     }
-}
-
-/// DescribeVpcs does not return the DNS attributes; they cost one DescribeVpcAttribute each,
-/// made concurrently. A stack has one VPC, so this stays two calls.
-async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
-    let vpcs: Vec<_> = super::all_pages!(ec2.describe_vpcs().set_filters(Some(filters)), "DescribeVpcs")?;
-    let reads = vpcs.iter().filter_map(|v| v.vpc_id()).map(|id| async move {
-        futures::try_join!(
-            dns_attribute(ec2, id, VpcAttributeName::EnableDnsSupport),
-            dns_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames),
-        )
-    });
-    let dns = futures::future::try_join_all(reads).await?;
-    Ok(vpcs
-        .iter()
-        .zip(dns)
-        .map(|(v, (support, hostnames))| LiveResource {
-            id: v.vpc_id().unwrap_or_default().to_owned(),
-            attrs: Attrs::from([
-                CIDR_BLOCK.to(v.cidr_block().unwrap_or_default()),
-                ENABLE_DNS_SUPPORT.to(support),
-                ENABLE_DNS_HOSTNAMES.to(hostnames),
-                TAGS.to(tags_value(v.tags())),
-            ]),
-            ready: true,
-            outputs: Attrs::new(),
-        })
-        .collect())
 }
 
 async fn dns_attribute(ec2: &Client, id: &str, name: VpcAttributeName) -> Result<bool, AwsError> {

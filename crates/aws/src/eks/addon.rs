@@ -10,8 +10,11 @@ use platformctl_core::kinds::eks_addon::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::updates::{Target, settle};
-use super::{child_id, child_of, health, read_each, split_id};
+use futures::TryFutureExt;
+
+use super::{child_id, child_of, health, split_id};
 use crate::common::opt_str;
+use crate::common::read_each;
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
 use crate::{Aws, AwsError, ReadRequest};
@@ -21,7 +24,8 @@ pub(crate) struct Addon;
 #[async_trait]
 impl Provider for Addon {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_each(requests, |r| describe(aws, r)).await
+        // EKS has no batch describe: one call per resource, all at once.
+        read_each(requests, |r| describe(aws, r).map_ok(Some)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

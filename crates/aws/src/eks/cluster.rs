@@ -11,7 +11,10 @@ use platformctl_core::kinds::eks_cluster::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::updates::{Target, settle};
-use super::{read_each, retag, role_not_assumable_yet, tag_map, tags_value};
+use futures::TryFutureExt;
+
+use super::{retag, role_not_assumable_yet, tag_map, tags_value};
+use crate::common::read_each;
 use crate::common::{eventually, opt_str, sorted_list};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
@@ -22,7 +25,8 @@ pub(crate) struct Cluster;
 #[async_trait]
 impl Provider for Cluster {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_each(requests, |r| describe(aws, r)).await
+        // EKS has no batch describe: one call per resource, all at once.
+        read_each(requests, |r| describe(aws, r).map_ok(Some)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

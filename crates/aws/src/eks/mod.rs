@@ -15,36 +15,14 @@ mod updates;
 mod tests;
 
 use std::collections::HashMap;
-use std::future::Future;
 
 use platformctl_core::kinds::node_group::{CLUSTER, NAME};
 use platformctl_core::resource::schema::ARN;
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Attrs, Value};
 
 use crate::common::{TagChanges, tag_pairs};
 use crate::error::SdkResultExt;
 use crate::{Aws, AwsError, ReadRequest};
-
-/// EKS has no batch describe: one call per resource, all at once.
-async fn read_each<'a, Fut>(
-    requests: &'a [ReadRequest],
-    describe: impl Fn(&'a ReadRequest) -> Fut,
-) -> Result<Vec<(Address, Observed)>, AwsError>
-where
-    Fut: Future<Output = Result<LiveResource, AwsError>> + 'a,
-{
-    let reads = requests.iter().map(|r| {
-        let found = describe(r);
-        async move {
-            match found.await {
-                Ok(live) => Ok((r.address.clone(), Observed::Present(live))),
-                Err(e) if e.is_not_found() => Ok((r.address.clone(), Observed::Absent)),
-                Err(e) => Err(e),
-            }
-        }
-    });
-    futures::future::try_join_all(reads).await
-}
 
 /// `<cluster>:<name>` for node groups and add-ons.
 fn child_id(cluster: &str, name: &str) -> String {

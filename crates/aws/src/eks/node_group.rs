@@ -19,7 +19,10 @@ use platformctl_core::kinds::node_group::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::updates::{Target, settle};
-use super::{child_id, child_of, health, read_each, retag, role_not_assumable_yet, split_id, tag_map, tags_value};
+use futures::TryFutureExt;
+
+use super::{child_id, child_of, health, retag, role_not_assumable_yet, split_id, tag_map, tags_value};
+use crate::common::read_each;
 use crate::common::{eventually, opt_int, opt_str, sorted_list};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
@@ -30,7 +33,8 @@ pub(crate) struct NodeGroup;
 #[async_trait]
 impl Provider for NodeGroup {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_each(requests, |r| describe(aws, r)).await
+        // EKS has no batch describe: one call per resource, all at once.
+        read_each(requests, |r| describe(aws, r).map_ok(Some)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

@@ -5,21 +5,9 @@ pub(crate) mod replication_group;
 pub(crate) mod subnet_group;
 
 use aws_sdk_elasticache::types::Tag;
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+use platformctl_core::resource::Attrs;
 
-use crate::ReadRequest;
 use crate::common::tag_pairs;
-
-/// Each request with the resource of its id among `found`.
-fn match_by_id(requests: &[ReadRequest], found: Vec<LiveResource>) -> Vec<(Address, Observed)> {
-    requests
-        .iter()
-        .map(|r| {
-            let hit = r.id.as_deref().and_then(|k| found.iter().find(|f| f.id == k)).cloned();
-            (r.address.clone(), hit.map_or(Observed::Absent, Observed::Present))
-        })
-        .collect()
-}
 
 fn cache_tags(attrs: &Attrs) -> Vec<Tag> {
     tags_of(tag_pairs(attrs))

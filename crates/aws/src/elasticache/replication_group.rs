@@ -12,7 +12,7 @@ use platformctl_core::kinds::replication_group::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 use secrecy::ExposeSecret;
 
-use super::{cache_tags, match_by_id, tags_of};
+use super::{cache_tags, tags_of};
 use crate::common::{TagChanges, final_snapshot_name, opt_int, opt_str, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
@@ -39,7 +39,7 @@ impl Provider for ReplicationGroup {
             let tags = read_tags(aws, g.arn(), request).await?;
             found.push(live(g, request, tags));
         }
-        Ok(match_by_id(requests, found))
+        Ok(crate::common::pair_by_id(requests, found))
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use platformctl_core::kinds::cache_subnet_group::{DESCRIPTION, NAME, SUBNET_IDS, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
-use super::{cache_tags, match_by_id};
+use super::cache_tags;
 use crate::common::{opt_str, sorted_list};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
@@ -40,7 +40,7 @@ impl Provider for SubnetGroup {
                 }
             })
             .collect();
-        Ok(match_by_id(requests, found))
+        Ok(crate::common::pair_by_id(requests, found))
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

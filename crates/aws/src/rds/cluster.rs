@@ -7,7 +7,7 @@ use platformctl_core::kinds::db_cluster::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 use secrecy::ExposeSecret;
 
-use super::{engine_version, lifecycle, master_password, match_by_identifier, rds_tags, retag};
+use super::{engine_version, lifecycle, master_password, rds_tags, retag};
 use crate::common::{final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
@@ -35,7 +35,7 @@ impl Provider for Cluster {
                 Some(live(c, request))
             })
             .collect();
-        Ok(match_by_identifier(requests, found))
+        Ok(crate::common::pair_by_id(requests, found))
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

@@ -8,7 +8,7 @@ use platformctl_core::kinds::{db_cluster_instance as member, db_instance as prim
 use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed};
 use secrecy::ExposeSecret;
 
-use super::{engine_version, identifier_of, lifecycle, master_password, match_by_identifier, rds_tags, retag};
+use super::{engine_version, identifier_of, lifecycle, master_password, rds_tags, retag};
 use crate::common::{final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
@@ -221,7 +221,7 @@ async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Ad
             Some(live(kind, db, request))
         })
         .collect();
-    Ok(match_by_identifier(requests, found))
+    Ok(crate::common::pair_by_id(requests, found))
 }
 
 fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {

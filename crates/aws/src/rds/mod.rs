@@ -49,24 +49,12 @@ use aws_sdk_rds::types::Tag;
 use platformctl_core::kinds::database::PASSWORD_SECRET;
 use platformctl_core::kinds::db_read_replica::SOURCE;
 use platformctl_core::resource::schema::ARN;
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Value};
 
 use crate::common::{PollDelay, TagChanges, tag_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::Status;
 use crate::{Aws, AwsError, ReadRequest, secrets};
-
-/// Pairs each request with the resource of its id (for a pending create, the identifier its
-/// attributes fix: see the registry).
-fn match_by_identifier(requests: &[ReadRequest], found: Vec<LiveResource>) -> Vec<(Address, Observed)> {
-    requests
-        .iter()
-        .map(|r| {
-            let hit = r.id.as_deref().and_then(|k| found.iter().find(|f| f.id == k)).cloned();
-            (r.address.clone(), hit.map_or(Observed::Absent, Observed::Present))
-        })
-        .collect()
-}
 
 /// The master password, read from its secret for this one call.
 async fn master_password(aws: &Aws, attrs: &Attrs) -> Result<Option<secrecy::SecretString>, AwsError> {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use platformctl_core::kinds::db_subnet_group::{ARN, DESCRIPTION, NAME, SUBNET_IDS, TAGS, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
-use super::{match_by_identifier, rds_tags, retag};
+use super::{rds_tags, retag};
 use crate::common::{opt_str, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
@@ -46,7 +46,7 @@ impl Provider for SubnetGroup {
                 outputs: Attrs::from([out::NAME.to(name), out::ARN.to(arn)]),
             });
         }
-        Ok(match_by_identifier(requests, found))
+        Ok(crate::common::pair_by_id(requests, found))
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {

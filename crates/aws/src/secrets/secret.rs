@@ -25,11 +25,7 @@ impl Provider for Secret {
     /// Secrets Manager has no batch describe that returns tags: one DescribeSecret each, all
     /// at once.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let reads = requests.iter().map(|r| async move {
-            let found = read(&aws.secrets, r).await?;
-            Ok::<_, AwsError>((r.address.clone(), found.map_or(Observed::Absent, Observed::Present)))
-        });
-        futures::future::try_join_all(reads).await
+        crate::common::read_each(requests, |r| read(&aws.secrets, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
