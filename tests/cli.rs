@@ -209,3 +209,95 @@ fn replica_of_errors_name_the_field() {
         assert!(run.stderr.contains(expected), "no `{expected}` in:\n{}", run.stderr);
     }
 }
+
+/// `platformctl order` over the repository's stacks: every base file and environment, each
+/// wave after the stacks it uses (networks before their borrowers, primaries before their
+/// disaster-recovery stacks). Paths relative to the repository, as CI runs it.
+#[test]
+fn order_of_the_shipped_stacks() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = platformctl(here, &["order", "stacks"]).expect(0, "order");
+    insta::assert_snapshot!("order_stacks", run.stdout);
+}
+
+/// `platformctl affected`: a base file's edit reaches the environments extending it; a policy
+/// file's edit reaches the stacks reading it, in every environment; a network's edit reaches
+/// the stacks borrowing it, in the wave after it.
+#[test]
+fn affected_by_shipped_files() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (name, changed) in [
+        ("affected_by_base", vec!["stacks/user-service.yaml"]),
+        ("affected_by_policy", vec!["stacks/policies/aws-load-balancer-controller.json"]),
+        ("affected_by_prod_network", vec!["stacks/prod/networking.yaml", "README.md"]),
+    ] {
+        let mut args = vec!["affected", "stacks/staging", "stacks/prod", "--changed"];
+        args.extend(changed.iter().copied());
+        let run = platformctl(here, &args).expect(0, name);
+        insta::assert_snapshot!(name, run.stdout);
+    }
+    let nothing = platformctl(here, &["affected", "stacks", "--changed", "README.md"]).expect(0, "nothing");
+    let nothing: serde_json::Value = serde_json::from_str(&nothing.stdout).unwrap();
+    assert_eq!(nothing, serde_json::json!({ "waves": [], "stacks": [] }));
+}
+
+/// Stacks that use each other in a circle, and two files naming one stack, are errors naming
+/// them; so is an `extends` circle, a missing base, and an environment keeping its base's name.
+#[test]
+fn order_and_extends_mistakes_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let network = |cidr: &str| {
+        format!(
+            "network:\n  cidr: {cidr}.0.0/16\n  azs: [eu-west-1a]\n  public_subnets: [{cidr}.0.0/20]\n  private_subnets: [{cidr}.128.0/18]\n"
+        )
+    };
+    std::fs::create_dir(d.join("circle")).unwrap();
+    std::fs::write(
+        d.join("circle/a.yaml"),
+        format!("stack: a\nregion: eu-west-1\n{}peering:\n  to-b: {{ stack: b }}\n", network("10.1")),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("circle/b.yaml"),
+        format!("stack: b\nregion: eu-west-1\n{}peering:\n  to-a: {{ stack: a }}\n", network("10.2")),
+    )
+    .unwrap();
+    let circle = platformctl(d, &["order", "circle"]).expect(1, "a circle of stacks");
+    assert!(circle.stderr.contains("a → b → a"), "{}", circle.stderr);
+    assert!(circle.stderr.contains("hint:"), "{}", circle.stderr);
+
+    std::fs::create_dir(d.join("twice")).unwrap();
+    std::fs::write(d.join("twice/one.yaml"), "stack: same\nregion: eu-west-1\n").unwrap();
+    std::fs::write(d.join("twice/two.yaml"), "stack: same\nregion: eu-west-1\n").unwrap();
+    let twice = platformctl(d, &["order", "twice"]).expect(1, "one stack name twice");
+    assert!(twice.stderr.contains("twice/one.yaml") && twice.stderr.contains("twice/two.yaml"), "{}", twice.stderr);
+
+    std::fs::write(d.join("x.yaml"), "extends: y.yaml\nstack: x\n").unwrap();
+    std::fs::write(d.join("y.yaml"), "extends: x.yaml\nstack: y\nregion: eu-west-1\n").unwrap();
+    let cycle = platformctl(d, &["validate", "x.yaml"]).expect(1, "an extends circle");
+    assert!(cycle.stderr.contains("x.yaml") && cycle.stderr.contains("y.yaml"), "{}", cycle.stderr);
+    assert!(cycle.stderr.contains("circle"), "{}", cycle.stderr);
+
+    std::fs::write(d.join("orphan.yaml"), "extends: gone.yaml\nstack: orphan\n").unwrap();
+    let missing = platformctl(d, &["validate", "orphan.yaml"]).expect(1, "a missing base");
+    assert!(missing.stderr.contains("orphan.yaml:1:10") && missing.stderr.contains("gone.yaml"), "{}", missing.stderr);
+
+    std::fs::write(d.join("base.yaml"), "stack: app\nregion: eu-west-1\n").unwrap();
+    std::fs::write(d.join("copy.yaml"), "extends: base.yaml\ntags: { environment: prod }\n").unwrap();
+    let unnamed = platformctl(d, &["validate", "copy.yaml"]).expect(1, "an environment without its own name");
+    assert!(unnamed.stderr.contains("copy.yaml") && unnamed.stderr.contains("stack:"), "{}", unnamed.stderr);
+}
+
+/// Every shipped environment file validates, merged with its base.
+#[test]
+fn shipped_environments_validate() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for env in ["staging", "prod"] {
+        let dir = here.join("stacks").join(env);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let file = entry.unwrap().path();
+            platformctl(here, &["validate", file.to_str().unwrap()]).expect(0, &file.display().to_string());
+        }
+    }
+}

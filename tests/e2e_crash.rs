@@ -11,6 +11,8 @@
 //! - Ctrl-C once: in-flight operations finish, the state is saved, exit 1 naming what was left;
 //!   twice: exit at once (130), and the next apply converges.
 //! - A destroy killed half-way, run again, finishes with nothing left.
+//! - A no-change plan reads no secret value (zero `GetSecretValue`, counted by the proxy), and
+//!   still sees a connection field someone changed in the database secret; apply repairs it.
 
 mod support;
 
@@ -19,7 +21,7 @@ use std::path::PathBuf;
 use std::process::Child;
 use std::time::Duration;
 
-use support::inspect::{inventory, read_state};
+use support::inspect::{id, inventory, read_state};
 use support::proxy::{Faults, Proxy};
 use support::{Emulator, Kind, Run, finish, signal, workdir_with};
 
@@ -252,4 +254,47 @@ async fn a_destroy_killed_half_way_finishes_when_run_again() {
     // A destroyed secret is only scheduled for deletion (recovery window), and a final snapshot
     // is kept on purpose; neither is counted. Nothing else may remain.
     assert_eq!(census, BTreeMap::new(), "left behind: {census:?}");
+}
+
+/// What the plan role may do: plan seed 000's platform without reading a secret value, yet see
+/// the database secret's `host` rewritten outside platformctl (a new secret version), name it in
+/// `drift`, and have apply write it back — the password kept as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_reads_no_secret_value_and_still_sees_its_fields_change() {
+    let rig = Rig::new(Faults::default()).await;
+    rig.run(&["apply", "user-service.yaml", "--auto-approve"], 0, "apply");
+    rig.proxy.reset_counts();
+    rig.run(&["plan", "user-service.yaml", "--detailed-exitcode"], 0, "no changes");
+    let counts = rig.proxy.counts();
+    assert!(counts.contains_key("DescribeSecret"), "the plan looked at the secrets: {counts:?}");
+    assert_eq!(counts.get("GetSecretValue"), None, "a plan read a secret value: {counts:?}");
+
+    let secret = id(&read_state(&rig.dir, STACK), "secret.postgres-master");
+    let secrets = aws_sdk_secretsmanager::Client::new(&rig.emu.sdk_config().await);
+    let value = |text: Option<&str>| serde_json::from_str::<serde_json::Value>(text.unwrap()).unwrap();
+    let before = value(secrets.get_secret_value().secret_id(&secret).send().await.unwrap().secret_string());
+    let mut changed = before.clone();
+    changed["host"] = "db.elsewhere.example".into();
+    secrets.put_secret_value().secret_id(&secret).secret_string(changed.to_string()).send().await.unwrap();
+
+    rig.proxy.reset_counts();
+    let plan = rig.run(&["plan", "user-service.yaml", "--json", "--detailed-exitcode"], 2, "the changed field");
+    assert_eq!(rig.proxy.counts().get("GetSecretValue"), None, "the drifted plan read a secret value");
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let changes: Vec<(&str, &str)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["address"].as_str().unwrap(), c["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changes, [("secret.postgres-master.fields", "update")], "{plan:#}");
+    let drift = rig.run(&["drift", "user-service.yaml", "--detailed-exitcode"], 2, "drift names it");
+    assert!(drift.stdout.contains("secret.postgres-master.fields"), "{}", drift.stdout);
+    assert_eq!(rig.proxy.counts().get("GetSecretValue"), None, "drift read a secret value");
+
+    rig.run(&["apply", "user-service.yaml", "--auto-approve"], 0, "apply writes the fields back");
+    rig.run(&["plan", "user-service.yaml", "--detailed-exitcode"], 0, "no changes after the repair");
+    let after = value(secrets.get_secret_value().secret_id(&secret).send().await.unwrap().secret_string());
+    assert_eq!(after["host"], before["host"]);
+    assert_eq!(after["password"], before["password"], "the password is kept");
 }

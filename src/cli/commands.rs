@@ -27,6 +27,14 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             })?;
             Ok(exit::OK)
         }
+        Command::Order { paths } => {
+            println_stdout(&render::report::waves(&ops::order::order(&paths)?))?;
+            Ok(exit::OK)
+        }
+        Command::Affected { paths, changed } => {
+            println_stdout(&render::report::waves(&ops::order::affected(&paths, &changed)?))?;
+            Ok(exit::OK)
+        }
         Command::Schema => {
             let schema = schemars::schema_for!(platformctl_core::spec::StackSpec);
             println_stdout(&serde_json::to_string_pretty(&schema)?)?;
@@ -44,9 +52,11 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             println_stdout(&String::from_utf8_lossy(&out))?;
             Ok(exit::OK)
         }
-        Command::Plan { stack, json, format, detailed_exitcode, out, destroy, common } => {
+        Command::Plan { stack, json, format, detailed_exitcode, out, destroy, lock, common } => {
             let format = if json { PlanFormat::Json } else { format.unwrap_or(PlanFormat::Text) };
-            block_on(plan(&stack, format, detailed_exitcode, out.as_deref(), destroy, &common))
+            let mut options = common.session_options();
+            options.skip_lock = !lock;
+            block_on(plan(&stack, format, detailed_exitcode, out.as_deref(), destroy, &options))
         }
         Command::Apply { stack, run, common } => block_on(apply(&stack, false, &run, &common)),
         Command::Destroy { stack, run, common } => block_on(apply(&stack, true, &run, &common)),
@@ -126,9 +136,9 @@ async fn plan(
     detailed_exitcode: bool,
     out: Option<&Path>,
     destroy: bool,
-    common: &Common,
+    options: &crate::engine::SessionOptions,
 ) -> anyhow::Result<u8> {
-    let planned = ops::plan::plan(stack, destroy, out, &common.session_options()).await?;
+    let planned = ops::plan::plan(stack, destroy, out, options).await?;
     let plan = &planned.plan;
     println_stdout(&match format {
         PlanFormat::Json => render::json::plan_json(plan, &planned.stack, &planned.region),

@@ -27,7 +27,11 @@ pub mod exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "platformctl", version, about = "Provision AWS from declarative stack YAML: plan, apply, destroy.")]
+#[command(
+    name = "platformctl",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("PLATFORMCTL_COMMIT"), ")"),
+    about = "Provision AWS from declarative stack YAML: plan, apply, destroy."
+)]
 #[command(
     after_help = "Example:\n  platformctl plan stacks/user-service.yaml\n  platformctl apply stacks/user-service.yaml --auto-approve"
 )]
@@ -68,6 +72,10 @@ enum Command {
         /// Plan the destruction of every resource (for `--out`, then `apply FILE`).
         #[arg(long)]
         destroy: bool,
+        /// `--lock=false`: plan without taking the state lock, for a read-only role that may not
+        /// write the lock object (a pull request's plan; Terraform's `-lock=false`).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+        lock: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -194,6 +202,30 @@ enum Command {
         /// `dot` (default) or `mermaid`.
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+    },
+    /// Print the stacks of folders in the order they can be applied, as JSON waves: each stack
+    /// after the stacks it uses (`from_stack`, `peering`, `replica_of`). Offline.
+    #[command(
+        after_help = "Example:\n  platformctl order stacks/prod\n\nPrints {\"waves\": [[{\"stack\", \"file\"}, ...], ...], \"stacks\": [...]}: a CI job applies each wave after the one before."
+    )]
+    Order {
+        /// Stack files, or folders whose `*.yaml` files are all stacks.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the stacks whose plan a change of files can change, as JSON waves: a stack whose
+    /// file, base file (`extends`) or policy file changed, and every stack that uses one of
+    /// those. Offline.
+    #[command(
+        after_help = "Example:\n  platformctl affected stacks/staging --changed $(git diff --name-only origin/main...HEAD)"
+    )]
+    Affected {
+        /// Stack files, or folders whose `*.yaml` files are all stacks.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The changed files (paths as the repository names them).
+        #[arg(long, num_args = 0.., value_name = "FILE")]
+        changed: Vec<PathBuf>,
     },
     /// Print the JSON Schema of the stack file format.
     #[command(after_help = "Example:\n  platformctl schema > docs/stack.schema.json")]
@@ -339,6 +371,10 @@ struct Common {
     /// Wait this long for another run's state lock instead of failing at once, e.g. `5m`.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
     lock_timeout: std::time::Duration,
+    /// Write a local state even in CI (`CI=true`), where it is refused: for a job that keeps
+    /// the file itself.
+    #[arg(long)]
+    allow_local_state: bool,
 }
 
 fn parse_backend_config(s: &str) -> Result<(String, String), String> {
@@ -407,11 +443,14 @@ impl Common {
             state_path: self.state.clone(),
             backend_config: self.backend_config.clone(),
             lock_timeout: self.lock_timeout,
+            skip_lock: false,
+            allow_local_state: self.allow_local_state,
             connect: ConnectOptions {
                 profile: self.profile.clone(),
                 endpoint_url: self.endpoint_url.clone(),
                 max_attempts: Some(self.max_attempts),
                 adaptive_retries: self.retry_mode == RetryMode::Adaptive,
+                role: None,
             },
         }
     }

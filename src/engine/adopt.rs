@@ -79,7 +79,7 @@ pub async fn import(
     if let Some(existing) = state.id_of(&d.address) {
         return Err(AdoptError::AlreadyManaged { address: address.to_owned(), id: existing.to_owned() });
     }
-    let request = ReadRequest { address: d.address.clone(), id: Some(id.to_owned()), attrs: resolved(d, state, lent) };
+    let request = ReadRequest::new(&d.address, Some(id), resolved(d, state, lent));
     match platformctl_aws::read(aws, d.kind, std::slice::from_ref(&request)).await?.pop() {
         Some((_, Observed::Present(found))) => {
             record(state, d, found);
@@ -116,7 +116,7 @@ pub async fn recover(
     let mut report = Recovered::default();
     for address in order {
         let d = by_address[&address];
-        let request = ReadRequest { address: address.clone(), id: None, attrs: resolved(d, state, lent) };
+        let request = ReadRequest::new(&address, None, resolved(d, state, lent));
         match platformctl_aws::read(aws, d.kind, std::slice::from_ref(&request)).await?.pop() {
             Some((_, Observed::Present(found))) => {
                 record(state, d, found);

@@ -236,8 +236,8 @@ impl Step {
         if !kind.has_outputs() {
             return Ok(Ok(()));
         }
-        let attrs = self.journal.entry(address).await.map(|r| r.attributes).unwrap_or_default();
-        let request = ReadRequest { address: address.clone(), id: Some(id.to_owned()), attrs };
+        let (attrs, outputs) = self.journal.entry(address).await.map(|r| (r.attributes, r.outputs)).unwrap_or_default();
+        let request = ReadRequest { address: address.clone(), id: Some(id.to_owned()), attrs, outputs };
         let outputs = match platformctl_aws::read(&self.aws, kind, std::slice::from_ref(&request)).await {
             Ok(found) => match found.into_iter().next() {
                 Some((_, Observed::Present(live))) => live.outputs,

@@ -5,6 +5,7 @@
 
 pub mod adopt;
 pub mod apply;
+pub mod credentials;
 pub mod journal;
 mod neighbours;
 
@@ -15,6 +16,7 @@ use anyhow::Context;
 use platformctl_aws::s3_state::S3Store;
 use platformctl_aws::{Aws, ConnectOptions};
 use platformctl_core::cross_stack::Neighbours;
+use platformctl_core::diagnostics::Sources;
 use platformctl_core::expand::expand;
 use platformctl_core::model::{Backend, Stack, load_stack};
 use platformctl_core::plan::operations::ApplyReport;
@@ -29,6 +31,8 @@ pub use apply::ApplyOptions;
 /// uses of other stacks read from their states.
 pub struct Session {
     pub stack: Stack,
+    /// The stack file and the files it extends.
+    pub sources: Sources,
     pub neighbours: Neighbours,
     pub store: Store,
     pub state: State,
@@ -46,48 +50,91 @@ pub struct SessionOptions {
     pub backend_config: Vec<(String, String)>,
     /// How long to wait for another run's lock (`--lock-timeout`); zero fails at once.
     pub lock_timeout: Duration,
+    /// `plan --lock=false`: a read-only plan under a role that may not write the lock object.
+    pub skip_lock: bool,
+    /// `--allow-local-state`: write a local state even in CI.
+    pub allow_local_state: bool,
     pub connect: ConnectOptions,
 }
 
-/// The state store a stack file's settings name, without locking it.
-pub async fn open_store(stack_file: &Path, stack: &Stack, options: &SessionOptions) -> anyhow::Result<Store> {
+/// Operations that write the state.
+const WRITES_STATE: &[&str] = &["apply", "destroy", "import", "promote", "state rm", "state recover", "state push"];
+
+/// The state store a stack file's settings name, without locking it. `connect` has the
+/// stack's credentials checked (`credentials::checked`).
+pub async fn open_store(
+    stack_file: &Path,
+    stack: &Stack,
+    options: &SessionOptions,
+    connect: &ConnectOptions,
+) -> anyhow::Result<Store> {
     let backend = stack.backend.with_overrides(&options.backend_config).map_err(anyhow::Error::msg)?;
     Ok(match &backend {
         Backend::Local { path } => Store::local(stack_file, &stack.name, path.as_deref(), options.state_path.clone()),
         Backend::S3 { bucket, key, region } => {
             let region = region.as_deref().unwrap_or(&stack.region);
-            Store::Remote(S3Store::open(bucket, key, region, &options.connect).await)
+            Store::Remote(S3Store::open(bucket, key, region, connect).await)
         }
     })
 }
 
-/// The stack's state, read without locking it (for `output`, `kubeconfig`, `state list`).
+/// Whether the stack's state lives in AWS (reading it then needs the stack's credentials).
+fn remote_state(stack: &Stack, options: &SessionOptions) -> anyhow::Result<bool> {
+    let backend = stack.backend.with_overrides(&options.backend_config).map_err(anyhow::Error::msg)?;
+    Ok(matches!(backend, Backend::S3 { .. }))
+}
+
+/// The stack's state, read without locking it (for `output`, `kubeconfig`, `state list`). A
+/// local state is read without contacting AWS; a remote one after the credentials check.
 pub async fn read_state(stack_file: &Path, options: &SessionOptions) -> anyhow::Result<State> {
-    let (_, stack) = load_stack(stack_file)?;
-    let store = open_store(stack_file, &stack, options).await?;
+    let (loaded, stack) = load_stack(stack_file)?;
+    let connect = if remote_state(&stack, options)? {
+        credentials::checked(&stack, loaded.sources.main(), &options.connect).await?
+    } else {
+        options.connect.clone()
+    };
+    let store = open_store(stack_file, &stack, options, &connect).await?;
     Ok(store.read(&stack.name, &stack.region).await?)
+}
+
+/// Refuses to write a local state on a CI runner, whose disk is gone after the job.
+fn refuse_local_state_in_ci(store: &Store, operation: &str, options: &SessionOptions) -> anyhow::Result<()> {
+    let in_ci = ["CI", "GITHUB_ACTIONS"].iter().any(|v| std::env::var(v).is_ok_and(|v| v == "true" || v == "1"));
+    if in_ci && matches!(store, Store::Local(_)) && WRITES_STATE.contains(&operation) && !options.allow_local_state {
+        anyhow::bail!(
+            "refusing to {operation} with a local state in CI: the runner's disk is gone after this job, and the next run would start from an empty state and create everything again\n  hint: keep the state in S3 (`state: {{ backend: s3, bucket: ..., key: ... }}`, docs/teams.md), or pass --allow-local-state if this job keeps {}",
+            store.location()
+        );
+    }
+    Ok(())
 }
 
 impl Session {
     pub async fn open(stack_file: &Path, operation: &str, options: &SessionOptions) -> anyhow::Result<Session> {
-        let (_, stack) = load_stack(stack_file)?;
-        let store = open_store(stack_file, &stack, options).await?;
-        let lock = store.lock(operation, options.lock_timeout).await?;
+        let (loaded, stack) = load_stack(stack_file)?;
+        // The stack's account is checked (and its role assumed) before anything is read.
+        let connect = credentials::checked(&stack, loaded.sources.main(), &options.connect).await?;
+        let store = open_store(stack_file, &stack, options, &connect).await?;
+        refuse_local_state_in_ci(&store, operation, options)?;
+        let lock = if options.skip_lock { None } else { Some(store.lock(operation, options.lock_timeout).await?) };
         let state = match store.read(&stack.name, &stack.region).await {
             Ok(state) => state,
             Err(e) => {
-                lock.release().await;
+                if let Some(lock) = lock {
+                    lock.release().await;
+                }
                 return Err(e.into());
             }
         };
-        let aws = Aws::connect(&stack.name, &stack.region, &options.connect).await;
+        let aws = Aws::connect(&stack.name, &stack.region, &connect).await;
         let mut session = Session {
             stack,
+            sources: loaded.sources,
             neighbours: Neighbours::default(),
             store,
             state,
             aws,
-            lock: Some(lock),
+            lock,
             uses_changed: false,
         };
         match neighbours::meet(&session.stack, &session.store).await {

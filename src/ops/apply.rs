@@ -3,13 +3,12 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use platformctl_core::plan::Plan;
 use platformctl_core::plan::operations::ApplyReport;
 use platformctl_core::saved_plan::SavedPlan;
 
 use super::with_session;
-use crate::engine::{ApplyOptions, SessionOptions};
+use crate::engine::{ApplyOptions, Session, SessionOptions};
 
 /// What the command was asked to do beyond the plan.
 pub struct ApplyRequest {
@@ -33,6 +32,33 @@ pub enum Applied {
     },
 }
 
+/// An empty state, while AWS holds resources tagged as this stack's: the state was lost or the
+/// settings point at another one. Creating now would make a second copy of the platform.
+async fn refuse_a_second_copy(session: &Session) -> anyhow::Result<()> {
+    let name = &session.stack.name;
+    let found = match platformctl_aws::existing::tagged_resources(&session.aws, name).await {
+        Ok(found) => found,
+        Err(e) if e.is_unsupported() => {
+            tracing::warn!(error = %e, "the Resource Groups Tagging API is not available here: not checking for resources of an earlier state");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if found.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = found.iter().take(5).map(String::as_str).collect();
+    let more =
+        if found.len() > shown.len() { format!(" and {} more", found.len() - shown.len()) } else { String::new() };
+    anyhow::bail!(
+        "the state {} is empty, but AWS already holds {} resource{} tagged `platformctl:stack={name}`: {}{more}\n  hint: the state was lost or these settings point at another one; `platformctl state recover <stack file>` rebuilds it from AWS (then `plan` shows what differs); nothing was created",
+        session.store.location(),
+        found.len(),
+        if found.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    )
+}
+
 /// `target` is a stack file, or a plan file saved with `plan --out`. `show` puts the plan in
 /// front of the person (or the CI log) before anything changes; `confirm` asks them.
 pub async fn apply(
@@ -52,8 +78,7 @@ pub async fn apply(
         }
         let plan = match &saved {
             Some(saved) => {
-                let source = std::fs::read(&stack).with_context(|| format!("reading {}", stack.display()))?;
-                saved.check(&source, &session.state, &session.store.location())?;
+                saved.check(&session.sources.digest(), &session.state, &session.store.location())?;
                 saved.plan.clone()
             }
             // Ctrl-C before anything changes: stop, release the lock, change nothing.
@@ -63,6 +88,9 @@ pub async fn apply(
             },
         };
         show(&plan)?;
+        if session.state.resources.is_empty() && plan.summary().create > 0 {
+            refuse_a_second_copy(session).await?;
+        }
         if !plan.has_work() {
             if !destroy {
                 session.save_uses().await?;

@@ -16,11 +16,13 @@ pub fn graph(paths: &[PathBuf]) -> anyhow::Result<Vec<StackGraph>> {
     Ok(StackGraph::all(stacks))
 }
 
-fn stack_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// The files of `paths`: stack files as given, and the `*.yaml` files of folders and their
+/// subfolders (environment folders such as `stacks/prod/`), hidden folders left out.
+pub(super) fn stack_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            files.extend(yaml_files_in(path)?);
+            yaml_files_in(path, &mut files)?;
         } else {
             files.push(path.clone());
         }
@@ -28,13 +30,22 @@ fn stack_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn yaml_files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+fn yaml_files_in(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
-    found.sort();
-    Ok(found)
+    entries.sort();
+    let hidden = |p: &Path| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+    for path in entries {
+        if path.is_dir() {
+            if !hidden(&path) {
+                yaml_files_in(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod drift;
 pub mod graph;
 pub mod import;
 pub mod kubeconfig;
+pub mod order;
 pub mod output;
 pub mod plan;
 pub mod promote;

@@ -27,9 +27,8 @@ pub async fn plan(
     with_session(stack, "plan", options, true, async |session| {
         let plan = session.plan(destroy).await?;
         if let Some(out) = out {
-            let source = std::fs::read(stack).with_context(|| format!("reading {}", stack.display()))?;
             let location = session.store.location();
-            SavedPlan::new(&plan, &session.state, stack, &source, location, destroy)
+            SavedPlan::new(&plan, &session.state, stack, session.sources.digest(), location, destroy)
                 .write(out)
                 .with_context(|| format!("writing the plan file {}", out.display()))?;
         }

@@ -14,9 +14,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use platformctl_aws::ReadRequest;
 use platformctl_core::kinds::{db_read_replica, secret_fields};
 use platformctl_core::model::CrossRegionReplica;
-use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use super::with_session;
 use crate::engine::journal::Journal;
@@ -120,7 +121,19 @@ async fn record_promotion(
         secret_fields::FIELDS.to(Value::Map([("host".to_owned(), Value::str(&host))].into())),
     ]);
     platformctl_aws::update(aws, Kind::SecretFields, &secret_id, &Attrs::new(), &change).await?;
-    journal.updated(&fields_address, with_host(&fields.attributes, &host), &fields.dependencies).await?;
+    let attributes = with_host(&fields.attributes, &host);
+    journal.updated(&fields_address, attributes.clone(), &fields.dependencies).await?;
+    // The secret's version now holding the fields, so that plans see them as written.
+    let request = ReadRequest {
+        address: fields_address.clone(),
+        id: Some(secret_id.clone()),
+        attrs: attributes,
+        outputs: fields.outputs,
+    };
+    if let Some((_, Observed::Present(live))) = platformctl_aws::read(aws, Kind::SecretFields, &[request]).await?.pop()
+    {
+        journal.outputs(&fields_address, live.outputs).await?;
+    }
     Ok((endpoint, Some(secret_id)))
 }
 

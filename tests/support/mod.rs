@@ -139,6 +139,10 @@ pub fn platformctl_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> 
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        // The suite may itself run in CI (ci.yml): platformctl must not take the tests' local
+        // states for a runner's. Tests of that refusal set these again.
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
     for (k, v) in env {
@@ -161,6 +165,8 @@ pub fn spawn(dir: &Path, endpoint: &str, args: &[&str]) -> Child {
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_ENDPOINT_URL", endpoint)
         .env_remove("AWS_PROFILE")
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 
 use crate::retries;
@@ -27,7 +28,7 @@ pub struct Aws {
     config: aws_config::SdkConfig,
 }
 
-/// Connection settings the user can override on the command line.
+/// Connection settings: the user's overrides on the command line, the stack's role.
 #[derive(Clone, Debug, Default)]
 pub struct ConnectOptions {
     pub profile: Option<String>,
@@ -35,6 +36,16 @@ pub struct ConnectOptions {
     pub max_attempts: Option<u32>,
     /// The SDK's `adaptive` retry mode (client-side rate limiting) instead of `standard`.
     pub adaptive_retries: bool,
+    /// A role every client assumes through STS (the stack's `assume_role`).
+    pub role: Option<Role>,
+}
+
+/// An IAM role to assume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    pub arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
 }
 
 /// A client of `$sdk` made from `$config`, counting its retries (`retries::retries`) for the
@@ -121,8 +132,20 @@ impl Aws {
 }
 
 /// The SDK settings for `region`: credentials and endpoint the standard way, the user's
-/// overrides, standard retries.
+/// overrides, standard retries, and the stack's role when it has one.
 pub async fn sdk_config(region: &str, options: &ConnectOptions) -> aws_config::SdkConfig {
+    let found = loader(region, options).load().await;
+    let Some(role) = &options.role else { return found };
+    // The role is assumed with the credentials found the standard way; every client then signs
+    // with the role's (refreshed by the provider before they expire).
+    let mut assume = AssumeRoleProvider::builder(&role.arn).session_name(&role.session_name).configure(&found);
+    if let Some(external_id) = &role.external_id {
+        assume = assume.external_id(external_id);
+    }
+    loader(region, options).credentials_provider(assume.build().await).load().await
+}
+
+fn loader(region: &str, options: &ConnectOptions) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned()));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
@@ -133,7 +156,23 @@ pub async fn sdk_config(region: &str, options: &ConnectOptions) -> aws_config::S
     let retry = if options.adaptive_retries { RetryConfig::adaptive() } else { RetryConfig::standard() };
     let retry =
         retry.with_max_attempts(options.max_attempts.unwrap_or(5)).with_initial_backoff(Duration::from_millis(200));
-    loader.retry_config(retry).load().await
+    loader.retry_config(retry)
+}
+
+impl Aws {
+    /// A Resource Groups Tagging API client (what a stack holds, across services).
+    pub(crate) fn tagging(&self) -> aws_sdk_resourcegroupstagging::Client {
+        client!(aws_sdk_resourcegroupstagging, &self.config)
+    }
+
+    /// The account the credentials belong to (STS GetCallerIdentity): with a role to assume,
+    /// this is the first call, and the one that assumes it.
+    pub async fn account(&self) -> Result<String, crate::AwsError> {
+        use crate::error::SdkResultExt;
+        let sts = client!(aws_sdk_sts, &self.config);
+        let out = sts.get_caller_identity().send().await.aws("GetCallerIdentity")?;
+        Ok(out.account().unwrap_or_default().to_owned())
+    }
 }
 
 /// An S3 client for the state bucket. Path-style addressing where the endpoint is overridden

@@ -25,6 +25,7 @@ mod ecr;
 mod eks;
 mod elasticache;
 pub mod error;
+pub mod existing;
 mod iam;
 mod logs;
 mod rds;
@@ -36,7 +37,7 @@ mod secrets;
 mod ssm;
 
 pub use common::PollDelay;
-pub use connect::{Aws, ConnectOptions};
+pub use connect::{Aws, ConnectOptions, Role};
 pub use error::AwsError;
 pub use rds::promote_read_replica;
 pub use registry::{ReadRequest, Status, create, delete, read, status, update};

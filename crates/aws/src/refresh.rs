@@ -26,6 +26,7 @@ pub async fn read_live(aws: &Aws, state: &State) -> Result<Live, RefreshError> {
             address: address.clone(),
             id: r.id.clone(),
             attrs: r.attributes.clone(),
+            outputs: r.outputs.clone(),
         });
     }
     let reads = by_kind.iter().map(|(kind, requests)| async move {

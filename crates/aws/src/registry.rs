@@ -17,12 +17,22 @@ use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, V
 use crate::common::eventually;
 use crate::{Aws, AwsError, autoscaling, ec2, ecr, eks, elasticache, iam, logs, rds, secrets, ssm};
 
-/// One address to read: its id if known, and its recorded attributes (for natural keys).
+/// One address to read: its id if known, and what the state recorded of it — its attributes
+/// (natural keys, what AWS does not report) and its outputs (the version of a secret
+/// platformctl last wrote).
 #[derive(Clone, Debug)]
 pub struct ReadRequest {
     pub address: Address,
     pub id: Option<String>,
     pub attrs: Attrs,
+    pub outputs: Attrs,
+}
+
+impl ReadRequest {
+    /// A resource known only by what it should be (a pending create, an import, a recover).
+    pub fn new(address: &Address, id: Option<&str>, attrs: Attrs) -> ReadRequest {
+        ReadRequest { address: address.clone(), id: id.map(str::to_owned), attrs, outputs: Attrs::new() }
+    }
 }
 
 /// Where a resource is in its life, for waits.

@@ -1,15 +1,89 @@
 //! Input errors that point at a place in a stack file: file, line, column, field, what was
 //! expected, and a hint. Collected, never thrown one at a time, so a user sees every mistake in
 //! one run. Rendering to text lives here too because it needs the source lines for the excerpt.
+//! A stack may be read from several files (an environment file and the files it extends): each
+//! location names its file.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A 1-based position in a source file.
+use sha2::{Digest, Sha256};
+
+/// A 1-based position in one of the stack's files (`source` indexes `Sources`: 0 is the file
+/// the command was given, then the files it extends, in order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
+    pub source: usize,
     pub line: usize,
     pub column: usize,
+}
+
+impl Location {
+    /// A position in the file the command was given.
+    pub fn new(line: usize, column: usize) -> Location {
+        Location { source: 0, line, column }
+    }
+}
+
+/// The files a stack is read from, with their text: the stack (or environment) file, then
+/// each file it extends.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Sources {
+    pub fn single(path: &Path, text: &str) -> Sources {
+        Sources { files: vec![(path.to_path_buf(), text.to_owned())] }
+    }
+
+    /// Adds a file and returns its source id.
+    pub fn push(&mut self, path: &Path, text: &str) -> usize {
+        self.files.push((path.to_path_buf(), text.to_owned()));
+        self.files.len() - 1
+    }
+
+    /// The file the command was given.
+    pub fn main(&self) -> &Path {
+        self.files.first().map_or(Path::new("(stack)"), |(p, _)| p)
+    }
+
+    pub fn path(&self, source: usize) -> &Path {
+        self.files.get(source).map_or(self.main(), |(p, _)| p)
+    }
+
+    pub fn text(&self, source: usize) -> &str {
+        self.files.get(source).map_or("", |(_, t)| t)
+    }
+
+    /// The folder of the file a value was written in: where its relative paths start.
+    pub fn dir_of(&self, location: Option<Location>) -> &Path {
+        // `stack.yaml`'s folder is the empty path: joined, `policies/x.json` stays as written.
+        let path = self.path(location.map_or(0, |l| l.source));
+        path.parent().unwrap_or(Path::new(""))
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|(p, _)| p.as_path())
+    }
+
+    /// What a saved plan was made from: the SHA-256 of the stack file's text, or, when it
+    /// extends others, of every file's path and text in order.
+    pub fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        match self.files.as_slice() {
+            [(_, text)] => hasher.update(text.as_bytes()),
+            files => {
+                for (path, text) in files {
+                    hasher.update(path.display().to_string().as_bytes());
+                    hasher.update([0]);
+                    hasher.update(text.as_bytes());
+                    hasher.update([0]);
+                }
+            }
+        }
+        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// One problem found in a stack file.
@@ -35,17 +109,21 @@ impl Diagnostic {
     }
 }
 
-/// Every problem found in one stack file, with the file's text for excerpts.
+/// Every problem found in one stack, with its files' text for excerpts.
 #[derive(Clone, Debug)]
 pub struct Diagnostics {
-    pub file: PathBuf,
-    source: String,
+    sources: Sources,
     items: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
-    pub fn new(file: &Path, source: &str) -> Self {
-        Diagnostics { file: file.to_path_buf(), source: source.to_owned(), items: Vec::new() }
+    pub fn new(sources: &Sources) -> Self {
+        Diagnostics { sources: sources.clone(), items: Vec::new() }
+    }
+
+    /// The file the command was given.
+    pub fn file(&self) -> &Path {
+        self.sources.main()
     }
 
     pub fn push(&mut self, diagnostic: Diagnostic) {
@@ -75,13 +153,13 @@ impl Diagnostics {
     /// caret under the column, then the hint.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let lines: Vec<&str> = self.source.lines().collect();
         for d in self.sorted() {
             out.push_str(&format!("error: {}\n", d.message));
             match d.location {
                 Some(loc) => {
-                    out.push_str(&format!("  --> {}:{}:{} ({})\n", self.file.display(), loc.line, loc.column, d.field));
-                    if let Some(text) = lines.get(loc.line.saturating_sub(1)) {
+                    let file = self.sources.path(loc.source).display();
+                    out.push_str(&format!("  --> {file}:{}:{} ({})\n", loc.line, loc.column, d.field));
+                    if let Some(text) = self.sources.text(loc.source).lines().nth(loc.line.saturating_sub(1)) {
                         let gutter = loc.line.to_string().len();
                         let pad = " ".repeat(gutter);
                         out.push_str(&format!("{pad} |\n{} | {}\n", loc.line, text));
@@ -93,7 +171,7 @@ impl Diagnostics {
                         out.push_str(&format!("{pad} | {caret_pad}^\n"));
                     }
                 }
-                None => out.push_str(&format!("  --> {} ({})\n", self.file.display(), d.field)),
+                None => out.push_str(&format!("  --> {} ({})\n", self.file().display(), d.field)),
             }
             if let Some(hint) = &d.hint {
                 out.push_str(&format!("  hint: {hint}\n"));
@@ -101,7 +179,7 @@ impl Diagnostics {
             out.push('\n');
         }
         let n = self.items.len();
-        out.push_str(&format!("{} error{} in {}\n", n, if n == 1 { "" } else { "s" }, self.file.display()));
+        out.push_str(&format!("{} error{} in {}\n", n, if n == 1 { "" } else { "s" }, self.file().display()));
         out
     }
 }
@@ -121,9 +199,9 @@ mod tests {
     #[test]
     fn render_points_at_line_and_column_with_hint() {
         let src = "stack: demo\nregion: mars-1\n";
-        let mut d = Diagnostics::new(Path::new("s.yaml"), src);
+        let mut d = Diagnostics::new(&Sources::single(Path::new("s.yaml"), src));
         d.push(
-            Diagnostic::new(Some(Location { line: 2, column: 9 }), "region", "unknown region `mars-1`")
+            Diagnostic::new(Some(Location::new(2, 9)), "region", "unknown region `mars-1`")
                 .with_hint("use an AWS region such as `eu-west-1`"),
         );
         let text = d.render();
@@ -135,15 +213,30 @@ mod tests {
 
     #[test]
     fn render_orders_by_position_and_handles_missing_location() {
-        let mut d = Diagnostics::new(Path::new("s.yaml"), "a: 1\nb: 2\n");
-        d.push(Diagnostic::new(Some(Location { line: 2, column: 1 }), "b", "second"));
+        let mut d = Diagnostics::new(&Sources::single(Path::new("s.yaml"), "a: 1\nb: 2\n"));
+        d.push(Diagnostic::new(Some(Location::new(2, 1)), "b", "second"));
         d.push(Diagnostic::new(None, "stack", "missing"));
-        d.push(Diagnostic::new(Some(Location { line: 1, column: 1 }), "a", "first"));
+        d.push(Diagnostic::new(Some(Location::new(1, 1)), "a", "first"));
         let text = d.render();
         let missing = text.find("missing").unwrap();
         let first = text.find("first").unwrap();
         let second = text.find("second").unwrap();
         assert!(missing < first && first < second, "{text}");
         assert!(text.contains("3 errors"));
+    }
+
+    #[test]
+    fn each_error_names_the_file_that_set_the_value() {
+        let mut sources = Sources::single(Path::new("prod.yaml"), "extends: base.yaml\nstack: prod\n");
+        let base = sources.push(Path::new("base.yaml"), "stack: base\nregion: mars-1\n");
+        let mut d = Diagnostics::new(&sources);
+        d.push(Diagnostic::new(Some(Location { source: base, line: 2, column: 9 }), "region", "unknown region"));
+        let text = d.render();
+        assert!(text.contains("--> base.yaml:2:9 (region)\n  |\n2 | region: mars-1"), "{text}");
+        assert!(text.ends_with("1 error in prod.yaml\n"), "{text}");
+        assert_ne!(
+            sources.digest(),
+            Sources::single(Path::new("prod.yaml"), "extends: base.yaml\nstack: prod\n").digest()
+        );
     }
 }

@@ -34,4 +34,5 @@ pub mod render;
 pub mod resource;
 pub mod saved_plan;
 pub mod spec;
+pub mod stack_order;
 pub mod state;

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::plan::Plan;
 use crate::state::State;
@@ -41,7 +40,7 @@ pub enum SavedPlanError {
         "the plan file was made by a newer platformctl (format {0})\n  hint: apply it with that version, or plan again"
     )]
     Newer(u32),
-    #[error("the stack file `{}` changed since the plan was made\n  hint: run `platformctl plan {} --out <file>` again and review the new plan", file.display(), file.display())]
+    #[error("the stack file `{}` (or a file it extends) changed since the plan was made\n  hint: run `platformctl plan {} --out <file>` again and review the new plan", file.display(), file.display())]
     StackChanged { file: PathBuf },
     #[error(
         "the state `{state}` is another history (lineage {found}, the plan was made against {expected})\n  hint: plan again against this state"
@@ -53,16 +52,12 @@ pub enum SavedPlanError {
     Stale { state: String, found: u64, expected: u64 },
 }
 
-pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl SavedPlan {
     pub fn new(
         plan: &Plan,
         state: &State,
         stack_file: &Path,
-        stack_text: &[u8],
+        stack_digest: String,
         location: String,
         destroy: bool,
     ) -> Self {
@@ -71,7 +66,7 @@ impl SavedPlan {
             stack: state.stack.clone(),
             region: state.region.clone(),
             stack_file: stack_file.to_owned(),
-            stack_sha256: digest(stack_text),
+            stack_sha256: stack_digest,
             state: location,
             lineage: state.lineage.clone(),
             serial: state.serial,
@@ -107,9 +102,10 @@ impl SavedPlan {
         Ok(Some(saved))
     }
 
-    /// Refuses a plan whose stack file or state moved since it was made.
-    pub fn check(&self, stack_text: &[u8], state: &State, location: &str) -> Result<(), SavedPlanError> {
-        if digest(stack_text) != self.stack_sha256 {
+    /// Refuses a plan whose stack file (or a file it extends) or state moved since it was made.
+    /// `stack_digest`: `Sources::digest` of the stack file as it is now.
+    pub fn check(&self, stack_digest: &str, state: &State, location: &str) -> Result<(), SavedPlanError> {
+        if stack_digest != self.stack_sha256 {
             return Err(SavedPlanError::StackChanged { file: self.stack_file.clone() });
         }
         if state.lineage != self.lineage && state.serial > 0 {

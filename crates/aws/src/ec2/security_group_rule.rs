@@ -155,7 +155,7 @@ async fn read(ec2: &Client, requests: &[ReadRequest]) -> Result<Vec<(Address, Ob
 }
 
 async fn find_existing(ec2: &Client, address: &Address, attrs: &Attrs) -> Result<String, AwsError> {
-    let req = ReadRequest { address: address.clone(), id: None, attrs: attrs.clone() };
+    let req = ReadRequest::new(address, None, attrs.clone());
     match read(ec2, std::slice::from_ref(&req)).await?.pop() {
         Some((_, Observed::Present(r))) => Ok(r.id),
         _ => Err(AwsError::local("AuthorizeSecurityGroupIngress", "AWS reports the rule exists but does not list it")),

@@ -141,7 +141,7 @@ pub async fn promote_read_replica(
     backup_retention_days: i64,
     timeout: std::time::Duration,
 ) -> Result<(bool, LiveResource), AwsError> {
-    let request = ReadRequest { address: address.clone(), id: Some(id.to_owned()), attrs: Attrs::new() };
+    let request = ReadRequest::new(address, Some(id), Attrs::new());
     let describe = async || {
         let found = instance::describe_replica(&aws.rds, &request).await?;
         found.ok_or_else(|| AwsError::local("DescribeDBInstances", format!("{id} does not exist")))

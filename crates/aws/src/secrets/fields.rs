@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
-use platformctl_core::kinds::secret_fields::{FIELDS, SECRET_ID};
+use platformctl_core::kinds::secret_fields::{FIELDS, SECRET_ID, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -55,8 +55,42 @@ async fn current_object(
     }))
 }
 
+/// The fields as they are in AWS. While the secret's current version is the one platformctl
+/// last wrote (an output), they are the fields it wrote: a plan needs no `GetSecretValue`, so
+/// it runs under a role that may not read secrets. A newer version was written by someone else
+/// (or by a rotation): the fields are then reported as such, a change apply repairs (reading the
+/// value there). Only a state without that version (a pending create) reads the value.
 async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
     let Some(secret_id) = request.id.as_deref().or(SECRET_ID.str(&request.attrs)) else { return Ok(None) };
+    let described = match client.describe_secret().secret_id(secret_id).send().await.aws("DescribeSecret") {
+        Ok(out) if out.deleted_date().is_none() => out,
+        Ok(_) => return Ok(None),
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let current = described
+        .version_ids_to_stages()
+        .and_then(|m| m.iter().find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT")))
+        .map(|(version, _)| version.clone());
+    let recorded = out::VERSION_ID.get(&request.outputs).and_then(Value::as_str);
+    let fields = match (&request.id, recorded, &current) {
+        (Some(_), Some(recorded), Some(current)) if recorded == current => FIELDS.get(&request.attrs).clone(),
+        (Some(_), Some(_), current) => {
+            Value::str(format!("written outside platformctl (version {})", current.as_deref().unwrap_or("unknown")))
+        }
+        _ => match fields_in_value(client, secret_id, request).await? {
+            Some(fields) => fields,
+            None => return Ok(None),
+        },
+    };
+    let attrs = Attrs::from([SECRET_ID.to(secret_id), FIELDS.to(fields)]);
+    let outputs = Attrs::from([out::VERSION_ID.to(current)]);
+    Ok(Some(LiveResource { id: secret_id.to_owned(), attrs, ready: true, outputs }))
+}
+
+/// The fields read from the secret's value; `None` for a pending create whose fields are not
+/// there yet.
+async fn fields_in_value(client: &Client, secret_id: &str, request: &ReadRequest) -> Result<Option<Value>, AwsError> {
     let Some(object) = current_object(client, secret_id).await? else { return Ok(None) };
     // Only the fields this stack writes are compared: others (a promoted replica's username,
     // whatever people added) are not platformctl's.
@@ -69,9 +103,7 @@ async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResou
     if request.id.is_none() && fields.is_empty() {
         return Ok(None);
     }
-    let fields: Value = serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or(Value::Null);
-    let attrs = Attrs::from([SECRET_ID.to(secret_id), FIELDS.to(fields)]);
-    Ok(Some(LiveResource { id: secret_id.to_owned(), attrs, ready: true, outputs: Attrs::new() }))
+    Ok(Some(serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or(Value::Null)))
 }
 
 /// Merges the fields into the secret's JSON (a new version); returns the secret's ARN.

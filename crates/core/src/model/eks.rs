@@ -3,12 +3,11 @@
 //! make: secrets a service account reads exist in this stack, a policy file is a readable IAM
 //! policy document, node groups have private subnets to live in.
 
-use std::path::Path;
-
 use ipnet::Ipv4Net;
 
 use super::Checker;
 use super::data::{flag, int_in, kms_key};
+use crate::diagnostics::Sources;
 use crate::spec::{AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, StackSpec};
 
 pub use crate::kinds::eks_cluster::LOG_TYPES;
@@ -129,14 +128,14 @@ pub(super) fn validate(
     spec: &StackSpec,
     stack_name: Option<&str>,
     has_private_subnets: bool,
-    base_dir: &Path,
+    sources: &Sources,
     check: &mut Checker,
 ) -> ComputeTier {
     let stack = stack_name.unwrap_or("stack");
     let eks = spec
         .eks
         .iter()
-        .filter_map(|(name, e)| cluster(name, e, stack, spec, has_private_subnets, base_dir, check))
+        .filter_map(|(name, e)| cluster(name, e, stack, spec, has_private_subnets, sources, check))
         .collect();
     let ecr = spec.ecr.iter().filter_map(|(name, r)| repository(name, r, check)).collect();
     let log_groups = spec.log_groups.iter().filter_map(|(name, g)| log_group(name, g, check)).collect();
@@ -149,7 +148,7 @@ fn cluster(
     stack: &str,
     spec: &StackSpec,
     has_private_subnets: bool,
-    base_dir: &Path,
+    sources: &Sources,
     check: &mut Checker,
 ) -> Option<Eks> {
     let field = format!("eks.{}", name.value());
@@ -217,7 +216,7 @@ fn cluster(
     let service_accounts = e
         .service_accounts
         .iter()
-        .filter_map(|(n, s)| service_account(n, s, &field, stack, name, spec, base_dir, check))
+        .filter_map(|(n, s)| service_account(n, s, &field, stack, name, spec, sources, check))
         .collect();
     Some(Eks {
         name: name.value().clone(),
@@ -475,7 +474,7 @@ fn service_account(
     stack: &str,
     cluster: &str,
     spec: &StackSpec,
-    base_dir: &Path,
+    sources: &Sources,
     check: &mut Checker,
 ) -> Option<ServiceAccount> {
     let field = format!("{cluster_field}.service_accounts.{}", name.value());
@@ -536,7 +535,7 @@ fn service_account(
             );
         }
     }
-    let policy = s.policy_file.as_ref().and_then(|f| policy_file(f, &format!("{field}.policy_file"), base_dir, check));
+    let policy = s.policy_file.as_ref().and_then(|f| policy_file(f, &format!("{field}.policy_file"), sources, check));
     if s.read_secrets.is_empty() && s.policy_file.is_none() && s.managed_policies.is_empty() {
         check.error(
             name.location(),
@@ -572,8 +571,10 @@ pub fn role_name(stack: &str, cluster: &str, purpose: &str) -> String {
 }
 
 /// Reads and checks an IAM policy document: JSON with a `Statement`.
-fn policy_file(v: &Located<String>, field: &str, base_dir: &Path, check: &mut Checker) -> Option<serde_json::Value> {
-    let path = base_dir.join(v.value());
+/// A policy document, relative to the file that names it (a base's policy files stay its own
+/// when an environment extends it).
+fn policy_file(v: &Located<String>, field: &str, sources: &Sources, check: &mut Checker) -> Option<serde_json::Value> {
+    let path = sources.dir_of(v.location()).join(v.value());
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {

@@ -6,6 +6,7 @@
 //! checked offline, so `platformctl validate` works without credentials.
 
 mod backend;
+mod credentials;
 mod data;
 mod eks;
 mod naming;
@@ -19,6 +20,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::spec::{LoadedSpec, StackFileError};
 
 pub use backend::{BACKEND_KEYS, Backend};
+pub use credentials::{AssumeRole, Credentials};
 pub use data::{
     Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION,
     ReaderAutoscaling, Redis, Secret, SecretValue,
@@ -48,6 +50,8 @@ pub struct Stack {
     pub backend: Backend,
     /// Peerings with other stacks' networks: (peering name, other stack).
     pub peerings: Vec<(String, String)>,
+    /// The accounts it may run in and the role to assume first.
+    pub credentials: Credentials,
 }
 
 /// Collects diagnostics for one stack file while sections validate themselves.
@@ -76,7 +80,7 @@ pub fn load_stack(path: &Path) -> Result<(LoadedSpec, Stack), StackFileError> {
 
 /// Validates a parsed stack file, reporting all errors, not only the first.
 pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
-    let mut diags = Diagnostics::new(&loaded.path, &loaded.source);
+    let mut diags = Diagnostics::new(&loaded.sources);
     for problem in &loaded.problems {
         diags.push(problem.clone());
     }
@@ -90,8 +94,8 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
     let security_groups = security_groups::validate(&spec.security_groups, network_written, &mut check);
     let data = data::validate(spec, name.as_deref(), network_written, &mut check);
-    let base_dir = loaded.path.parent().unwrap_or(Path::new("."));
-    let compute = eks::validate(spec, name.as_deref(), network_written, base_dir, &mut check);
+    let compute = eks::validate(spec, name.as_deref(), network_written, &loaded.sources, &mut check);
+    let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let mut peerings = Vec::new();
     for (peering, p) in &spec.peering {
@@ -136,9 +140,19 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     });
 
     match (name, region) {
-        (Some(name), Some(region)) if diags.is_empty() => {
-            Ok(Stack { name, region, tags, network, network_from, security_groups, data, compute, backend, peerings })
-        }
+        (Some(name), Some(region)) if diags.is_empty() => Ok(Stack {
+            name,
+            region,
+            tags,
+            network,
+            network_from,
+            security_groups,
+            data,
+            compute,
+            backend,
+            peerings,
+            credentials,
+        }),
         _ => Err(diags),
     }
 }
@@ -174,9 +188,7 @@ pub(crate) mod test_support {
     /// Parses and validates a stack file of the repository (its policy files are found
     /// relative to it).
     pub fn stack_from_file(path: &str) -> Result<Stack, String> {
-        let path = repo_file(path);
-        let src = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        let loaded = match crate::spec::parse_str(&path, &src) {
+        let loaded = match crate::spec::load_file(&repo_file(path)) {
             Ok(l) => l,
             Err(StackFileError::Invalid(d)) => return Err(d.render()),
             Err(e) => return Err(e.to_string()),

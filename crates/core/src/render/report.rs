@@ -10,6 +10,13 @@ use crate::plan::operations::ApplyReport;
 use crate::resource::Address;
 use crate::state::{ResourceState, State};
 
+/// `platformctl order` and `affected`: the waves, and the same stacks flat in apply order (for
+/// a CI matrix), as JSON.
+pub fn waves(waves: &[Vec<crate::stack_order::Entry>]) -> String {
+    let flat: Vec<&crate::stack_order::Entry> = waves.iter().flatten().collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "waves": waves, "stacks": flat })).expect("waves serialise")
+}
+
 /// The apply or destroy summary, and whether it succeeded. `retries`: AWS requests the SDK
 /// retried (throttling, server errors).
 pub fn apply_summary(report: &ApplyReport, destroy: bool, state: &str, retries: u64) -> (String, bool) {

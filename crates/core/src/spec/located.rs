@@ -19,7 +19,7 @@ impl<T> Located<T> {
     /// A value with a known position (used by tests and for map keys read from nodes).
     pub fn at(value: T, location: Option<Location>) -> Self {
         let span = match location {
-            Some(l) => Span::new_start(Marker::new(0, 0, l.line, l.column)),
+            Some(l) => Span::new_start(Marker::new(l.source, 0, l.line, l.column)),
             None => Span::new_blank(),
         };
         Located(Spanned::new(span, value))
@@ -41,7 +41,12 @@ impl<T> Located<T> {
 
 /// Converts a marked-yaml span to our 1-based location.
 pub fn location_of(span: &Span) -> Option<Location> {
-    span.start().map(|m| Location { line: m.line(), column: m.column() })
+    span.start().map(marker_location)
+}
+
+/// A marked-yaml marker as our location.
+pub fn marker_location(m: &Marker) -> Location {
+    Location { source: m.source(), line: m.line(), column: m.column() }
 }
 
 impl<T> Deref for Located<T> {

@@ -6,6 +6,7 @@
 //! A new section (postgres, redis, eks, ...) is one more field here, one more entry in
 //! `load::SECTIONS`, and its own types beside these.
 
+mod credentials;
 mod data;
 mod eks;
 mod load;
@@ -15,6 +16,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use credentials::{AccountIdsSpec, AssumeRoleSpec};
 pub use data::{
     AuroraSpec, CrossRegionReplicaSpec, DatabaseFields, GenerateSpec, PostgresSpec, ReadReplicasSpec,
     ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec, ReplicaSpec, SecretSpec,
@@ -83,6 +85,16 @@ pub struct StackSpec {
     /// VPC peerings with other stacks' networks (another region too), by name.
     #[serde(default)]
     pub peering: IndexMap<Located<String>, PeeringSpec>,
+    /// This file is an environment of another stack file: that file's settings, with this
+    /// file's merged over them (mappings by key, lists and values replaced, `null` removes). The
+    /// path is relative to this file; an environment names its own `stack`.
+    pub extends: Option<String>,
+    /// The AWS account(s) this stack may run in. Checked with STS before anything is read or
+    /// written: other credentials are refused, naming both accounts.
+    #[schemars(with = "Option<AccountIdsSpec>")]
+    pub account_id: Option<Located<AccountIdsSpec>>,
+    /// A role assumed through STS before any other AWS call (its account is the one checked).
+    pub assume_role: Option<AssumeRoleSpec>,
 }
 
 /// A peering with another stack's VPC: requested here, accepted in the other stack's region,

@@ -1,0 +1,49 @@
+//! What AWS already holds of a stack, found by its `platformctl:stack` tag across services with
+//! the Resource Groups Tagging API (one paginated call): an apply from an empty state refuses
+//! while there is any, so a lost or misplaced state never becomes a second copy of the platform.
+//! What a destroy leaves on purpose does not count: final snapshots, and secrets in their
+//! recovery window.
+//!
+//! Some endpoints do not return every service through this API (an emulator without EC2 in
+//! it): the check then sees less, never more.
+
+use platformctl_core::resource::tags::STACK_TAG;
+
+use crate::error::SdkResultExt;
+use crate::{Aws, AwsError};
+
+/// The ARNs of the live resources tagged as `stack`'s.
+pub async fn tagged_resources(aws: &Aws, stack: &str) -> Result<Vec<String>, AwsError> {
+    let tagging = aws.tagging();
+    let filter = aws_sdk_resourcegroupstagging::types::TagFilter::builder().key(STACK_TAG).values(stack).build();
+    let mut pages = tagging.get_resources().tag_filters(filter).into_paginator().send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.aws("GetResources")?;
+        arns.extend(page.resource_tag_mapping_list().iter().filter_map(|m| m.resource_arn().map(str::to_owned)));
+    }
+    let mut live = Vec::new();
+    for arn in arns {
+        if left_by_a_destroy(aws, &arn).await? {
+            continue;
+        }
+        live.push(arn);
+    }
+    live.sort();
+    Ok(live)
+}
+
+/// A final snapshot, or a secret scheduled for deletion.
+async fn left_by_a_destroy(aws: &Aws, arn: &str) -> Result<bool, AwsError> {
+    if [":snapshot:", ":cluster-snapshot:"].iter().any(|s| arn.contains(s)) {
+        return Ok(true);
+    }
+    if arn.starts_with("arn:aws:secretsmanager:") || arn.contains(":secretsmanager:") {
+        return match aws.secrets.describe_secret().secret_id(arn).send().await.aws("DescribeSecret") {
+            Ok(out) => Ok(out.deleted_date().is_some()),
+            Err(e) if e.is_not_found() => Ok(true),
+            Err(e) => Err(e),
+        };
+    }
+    Ok(false)
+}
