@@ -301,3 +301,15 @@ fn shipped_environments_validate() {
         }
     }
 }
+
+/// The SDK's switches that log request and response bodies would print generated passwords:
+/// platformctl refuses to run with them.
+#[test]
+fn the_sdks_body_logging_switches_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.yaml"), "stack: app\nregion: eu-west-1\n").unwrap();
+    for switch in ["LOG_SENSITIVE_BODIES", "LOG_SIGNABLE_BODY"] {
+        let run = platformctl_with_env(dir.path(), &["plan", "s.yaml"], &[(switch, "true")]).expect(1, switch);
+        assert!(run.stderr.contains(switch) && run.stderr.contains("hint:"), "{}", run.stderr);
+    }
+}

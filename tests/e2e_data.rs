@@ -1,10 +1,11 @@
 //! End to end, on both emulators: seed 000's data tier (`stacks/user-service.yaml`) — a
 //! multi-AZ PostgreSQL with a read replica and SSM parameters, a Redis group, two generated
 //! secrets — is applied, converges, takes in-place changes, refuses data loss, sees and
-//! repairs drift, and is destroyed with a final snapshot. Every generated value is then read
-//! back from Secrets Manager and searched for in everything platformctl wrote: the state, the
-//! JSON plans, and all stdout and stderr of the whole run. The Aurora example is applied and
-//! destroyed the same way.
+//! repairs drift, and is destroyed with a final snapshot. Every run is at `-vvv` (trace logging)
+//! with a session token in its credentials; every generated value is then read back from
+//! Secrets Manager and, with the token, searched for in everything platformctl wrote: the
+//! state, the JSON plans, and all stdout and stderr of the whole run. The Aurora example is
+//! applied and destroyed the same way.
 
 mod support;
 
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 
 use serde_json::Value as Json;
 use support::inspect::{addresses, find, inventory, read_state, set};
-use support::{Emulator, Kind, Run, workdir_with};
+use support::{Emulator, Kind, Run, platformctl_with_env, workdir_with};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn data_tier_lifecycle_on_moto() {
@@ -44,20 +45,25 @@ struct Stack {
     file: PathBuf,
     name: &'static str,
     transcript: String,
+    /// The session token of every run's credentials: it must appear in no output.
+    session_token: String,
 }
 
 impl Stack {
     fn new(kind: Kind, path: &str, name: &'static str) -> Stack {
         let (dir, file) = workdir_with(path);
         let d = dir.path().to_owned();
-        Stack { emu: Emulator::start(kind), _dir: dir, dir: d, file, name, transcript: String::new() }
+        let session_token = format!("FwoGZXIvYXdzE-session-{}", std::process::id());
+        Stack { emu: Emulator::start(kind), _dir: dir, dir: d, file, name, transcript: String::new(), session_token }
     }
 
     fn run(&mut self, args: &[&str], code: i32, what: &str) -> Run {
         let file = self.file.file_name().unwrap().to_str().unwrap().to_owned();
-        let mut full = vec![args[0], file.as_str()];
+        // Trace logging, as someone debugging a CI job would turn on.
+        let mut full = vec!["-vvv", args[0], file.as_str()];
         full.extend(&args[1..]);
-        let run = self.emu.platformctl(&self.dir, &full);
+        let env = [("AWS_ENDPOINT_URL", self.emu.endpoint.as_str()), ("AWS_SESSION_TOKEN", self.session_token.as_str())];
+        let run = platformctl_with_env(&self.dir, &full, &env);
         self.transcript.push_str(&run.stdout);
         self.transcript.push_str(&run.stderr);
         run.expect(code, what)
@@ -81,13 +87,12 @@ impl Stack {
         std::fs::write(&self.file, &yaml[..=cut]).unwrap();
     }
 
-    /// Drops the Redis group and its token from the stack file.
+    /// Drops the Redis group from the stack file; its token's secret stays (a generated value
+    /// of its own, searched for like the group's would be).
     fn without_redis(&self) {
         let yaml = std::fs::read_to_string(&self.file).unwrap();
         let cut = yaml.find("\nredis:\n").expect("the stack has a redis section");
-        let yaml: String =
-            yaml[..=cut].lines().filter(|l| !l.contains("redis-auth:")).map(|l| format!("{l}\n")).collect();
-        std::fs::write(&self.file, yaml).unwrap();
+        std::fs::write(&self.file, &yaml[..=cut]).unwrap();
     }
 
     fn state(&self) -> Json {
@@ -129,7 +134,7 @@ async fn data_tier(kind: Kind) {
     // The generated values went to AWS, and only there.
     let state = s.state();
     let password_arn = state["resources"]["secret.postgres-master"]["id"].as_str().unwrap().to_owned();
-    let token_arn = state["resources"]["secret.redis-auth"]["id"].as_str().unwrap_or_default().to_owned();
+    let token_arn = state["resources"]["secret.redis-auth"]["id"].as_str().unwrap().to_owned();
     let db_secret = secret_json(&secrets, &password_arn).await;
     let password = db_secret["password"].as_str().unwrap().to_owned();
     assert_eq!(password.len(), 32);
@@ -146,8 +151,11 @@ async fn data_tier(kind: Kind) {
         assert!(token.chars().all(|c| c.is_ascii_alphanumeric()), "punctuation: false");
         token
     } else {
-        // Nothing to find; a value no run prints.
-        format!("no-redis-{}", uuid_like())
+        // Without its group the secret holds the bare generated value.
+        let value = secrets.get_secret_value().secret_id(&token_arn).send().await.unwrap();
+        let token = value.secret_string().unwrap().to_owned();
+        assert_eq!(token.len(), 64, "the generated token");
+        token
     };
     let published = ssm.get_parameter().name("/user-service/db/password").with_decryption(true).send().await.unwrap();
     assert_eq!(published.parameter().unwrap().value(), Some(password.as_str()), "SSM holds the secret's password");
@@ -253,10 +261,14 @@ async fn data_tier(kind: Kind) {
     assert!(groups.replication_groups().is_empty(), "{:?}", groups.replication_groups());
     let params = ssm.get_parameters_by_path().path("/user-service").recursive(true).send().await.unwrap();
     assert!(params.parameters().is_empty(), "{:?}", params.parameters());
-    for arn in [&password_arn, &token_arn].into_iter().filter(|a| !a.is_empty()) {
-        let described = secrets.describe_secret().secret_id(arn).send().await;
-        if let Ok(d) = described {
-            assert!(d.deleted_date().is_some(), "{arn} is neither deleted nor scheduled for deletion");
+    for arn in [&password_arn, &token_arn] {
+        // Scheduled for deletion (the recovery window), or already gone: nothing else.
+        match secrets.describe_secret().secret_id(arn).send().await {
+            Ok(d) => assert!(d.deleted_date().is_some(), "{arn} is neither deleted nor scheduled for deletion"),
+            Err(e) => assert!(
+                e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()),
+                "describing {arn} failed: {e:?}"
+            ),
         }
     }
     assert!(s.state()["resources"].as_object().unwrap().is_empty());
@@ -270,7 +282,9 @@ async fn data_tier(kind: Kind) {
     ] {
         assert!(!text.contains(&password), "the generated password leaked into the {what}");
         assert!(!text.contains(&token), "the generated auth token leaked into the {what}");
+        assert!(!text.contains(&s.session_token), "the session token leaked into the {what}");
     }
+    assert!(s.transcript.contains("DEBUG"), "the runs logged at -vvv");
 }
 
 async fn aurora(kind: Kind, without_scaling: bool) {
@@ -311,13 +325,16 @@ async fn aurora(kind: Kind, without_scaling: bool) {
     s.run(&["apply", "--auto-approve"], 0, "turn deletion protection off");
     let state_text = s.state_text();
     s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
-    assert!(rds.describe_db_clusters().db_cluster_identifier("orders-orders").send().await.is_err(), "cluster remains");
+    match rds.describe_db_clusters().db_cluster_identifier("orders-orders").send().await {
+        Ok(out) => panic!("the cluster remains: {:?}", out.db_clusters()),
+        Err(e) => assert!(
+            e.as_service_error().is_some_and(|s| s.is_db_cluster_not_found_fault()),
+            "the cluster's describe failed otherwise than not found: {e:?}"
+        ),
+    }
     assert_eq!(inventory(&s.emu, "orders").await, Vec::<String>::new());
     assert!(!state_text.contains(&password) && !s.transcript.contains(&password), "the password leaked");
-}
-
-fn uuid_like() -> String {
-    format!("{:?}", std::time::SystemTime::now())
+    assert!(!s.transcript.contains(&s.session_token), "the session token leaked");
 }
 
 fn attribute_names(change: &Json) -> Vec<&str> {

@@ -5,6 +5,7 @@
 
 mod commands;
 mod confirm;
+mod logging;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -395,7 +396,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::ERROR } else { exit::OK });
         }
     };
-    init_logging(cli.verbose);
+    logging::init(cli.verbose);
+    if let Err(refusal) = logging::refuse_sensitive_switches() {
+        let _ = writeln!(std::io::stderr(), "error: {refusal}");
+        return ExitCode::from(exit::ERROR);
+    }
     match commands::run(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -422,19 +427,6 @@ fn format_error(err: &anyhow::Error) -> String {
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-}
-
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "platformctl=info,warn",
-        2 => "platformctl=debug,info",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 impl Common {

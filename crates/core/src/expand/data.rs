@@ -44,12 +44,16 @@ enum Shape<'a> {
     Plain,
 }
 
-pub(super) fn expand(stack: &Stack, net: &Network, sources: &[ReplicaSource], out: &mut Vec<DesiredResource>) {
-    let data = &stack.data;
-    for s in &data.secrets {
+/// The stack's secrets: they need no network, so a stack of secrets alone has them too.
+pub(super) fn expand_secrets(stack: &Stack, out: &mut Vec<DesiredResource>) {
+    for s in &stack.data.secrets {
         let shape = shape_of(stack, &s.name);
         secret(stack, s, &shape, out);
     }
+}
+
+pub(super) fn expand(stack: &Stack, net: &Network, sources: &[ReplicaSource], out: &mut Vec<DesiredResource>) {
+    let data = &stack.data;
     let private_subnets = || Value::List(net.azs.iter().map(|az| Value::Ref(subnet("private", &az.name))).collect());
     // A replica of another region's instance needs a subnet group of its own region.
     if !data.postgres.is_empty() || !data.replicas_of_others.is_empty() || !data.aurora.is_empty() {

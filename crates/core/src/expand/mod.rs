@@ -30,6 +30,7 @@ pub fn expand(stack: &Stack, neighbours: &Neighbours) -> Vec<DesiredResource> {
         network::expand(stack, net, &mut out);
         peering::expand(stack, net, &neighbours.peers, &mut out);
     }
+    data::expand_secrets(stack, &mut out);
     // Another stack's network is referred to, never declared here.
     if let Some(net) = stack.network.as_ref().or(neighbours.network.as_ref()) {
         security_groups::expand(stack, net, &mut out);
