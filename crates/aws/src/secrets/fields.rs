@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use platformctl_core::kinds::secret_fields::{FIELDS, SECRET_ID, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
+use super::value::{SecretObject, take_string};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -38,21 +39,14 @@ impl Provider for Fields {
     }
 }
 
-/// The secret's JSON object, in memory only as long as this call needs it.
-async fn current_object(
-    client: &Client,
-    secret_id: &str,
-) -> Result<Option<serde_json::Map<String, serde_json::Value>>, AwsError> {
+/// The secret's JSON object (zeroed when dropped); `None` when the secret is gone.
+async fn current_object(client: &Client, secret_id: &str) -> Result<Option<SecretObject>, AwsError> {
     let out = match client.get_secret_value().secret_id(secret_id).send().await.aws("GetSecretValue") {
         Ok(out) => out,
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e),
     };
-    let text = SecretString::from(out.secret_string().unwrap_or("{}").to_owned());
-    Ok(Some(match serde_json::from_str(text.expose_secret()) {
-        Ok(serde_json::Value::Object(m)) => m,
-        _ => serde_json::Map::new(),
-    }))
+    Ok(Some(take_string(out).and_then(|text| SecretObject::parse(&text)).unwrap_or_else(SecretObject::empty)))
 }
 
 /// The fields as they are in AWS. While the secret's current version is the one platformctl
@@ -96,8 +90,8 @@ async fn fields_in_value(client: &Client, secret_id: &str, request: &ReadRequest
     // whatever people added) are not platformctl's.
     let managed = FIELDS.map(&request.attrs);
     let fields: serde_json::Map<String, serde_json::Value> = object
+        .public_fields(SECRET_KEYS)
         .into_iter()
-        .filter(|(k, _)| !SECRET_KEYS.contains(&k.as_str()))
         .filter(|(k, _)| managed.is_none_or(|m| m.contains_key(k)))
         .collect();
     if request.id.is_none() && fields.is_empty() {
@@ -113,9 +107,9 @@ pub(crate) async fn put(client: &Client, attrs: &Attrs) -> Result<String, AwsErr
         .await?
         .ok_or_else(|| AwsError::local("GetSecretValue", format!("secret {secret_id} is gone")))?;
     if let serde_json::Value::Object(fields) = serde_json::to_value(FIELDS.get(attrs)).unwrap_or_default() {
-        object.extend(fields);
+        object.merge(fields);
     }
-    let text = SecretString::from(serde_json::Value::Object(object).to_string());
+    let text = object.to_secret_string();
     client
         .put_secret_value()
         .secret_id(secret_id)

@@ -11,7 +11,10 @@ const LETTERS_AND_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 pub(super) fn generate(length: usize, punctuation: &str) -> SecretString {
     let alphabet: Vec<char> = LETTERS_AND_DIGITS.chars().chain(punctuation.chars()).collect();
     let mut rng = rand::rng();
-    let value: String = (0..length).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect();
+    // Exactly the capacity needed (the alphabet is ASCII): moved into the secret without a
+    // reallocation that would leave a copy behind.
+    let mut value = String::with_capacity(length);
+    (0..length).for_each(|_| value.push(alphabet[rng.random_range(0..alphabet.len())]));
     SecretString::from(value)
 }
 

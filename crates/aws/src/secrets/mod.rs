@@ -9,8 +9,10 @@
 pub(crate) mod fields;
 mod generate;
 pub(crate) mod secret;
+mod value;
 
 use secrecy::SecretString;
+use value::{SecretObject, take_string};
 
 use crate::error::SdkResultExt;
 use crate::{Aws, AwsError};
@@ -27,18 +29,17 @@ async fn value_in(
     key: Option<&str>,
 ) -> Result<SecretString, AwsError> {
     let out = client.get_secret_value().secret_id(secret_id).send().await.aws("GetSecretValue")?;
-    let Some(text) = out.secret_string() else {
+    let Some(text) = take_string(out) else {
         return Err(AwsError::local(
             "GetSecretValue",
             format!("secret {secret_id} has no value yet; put one with `aws secretsmanager put-secret-value`"),
         ));
     };
-    let Some(key) = key else { return Ok(SecretString::from(text.to_owned())) };
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|_| {
+    let Some(key) = key else { return Ok(text) };
+    let object = SecretObject::parse(&text).ok_or_else(|| {
         AwsError::local("GetSecretValue", format!("secret {secret_id} is not a JSON object with a `{key}` field"))
     })?;
-    match json.get(key).and_then(serde_json::Value::as_str) {
-        Some(v) => Ok(SecretString::from(v.to_owned())),
-        None => Err(AwsError::local("GetSecretValue", format!("secret {secret_id} has no `{key}` field"))),
-    }
+    object
+        .field(key)
+        .ok_or_else(|| AwsError::local("GetSecretValue", format!("secret {secret_id} has no `{key}` field")))
 }

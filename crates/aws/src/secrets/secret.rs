@@ -12,6 +12,7 @@ use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::generate::generate;
+use super::value::SecretObject;
 use super::value_in;
 use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
@@ -100,7 +101,7 @@ fn initial_value(attrs: &Attrs, copied: Option<SecretString>) -> Option<SecretSt
         }
     };
     Some(match VALUE_KEY.str(attrs) {
-        Some(key) => SecretString::from(serde_json::json!({ key: value.expose_secret() }).to_string()),
+        Some(key) => SecretObject::with(key, &value).to_secret_string(),
         None => value,
     })
 }
