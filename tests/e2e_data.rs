@@ -62,7 +62,8 @@ impl Stack {
         // Trace logging, as someone debugging a CI job would turn on.
         let mut full = vec!["-vvv", args[0], file.as_str()];
         full.extend(&args[1..]);
-        let env = [("AWS_ENDPOINT_URL", self.emu.endpoint.as_str()), ("AWS_SESSION_TOKEN", self.session_token.as_str())];
+        let env =
+            [("AWS_ENDPOINT_URL", self.emu.endpoint.as_str()), ("AWS_SESSION_TOKEN", self.session_token.as_str())];
         let run = platformctl_with_env(&self.dir, &full, &env);
         self.transcript.push_str(&run.stdout);
         self.transcript.push_str(&run.stderr);

@@ -51,6 +51,10 @@ pub enum ApplyError {
     State(#[from] StateError),
     #[error(transparent)]
     Cycle(#[from] CycleError),
+    /// Saving the state failed after AWS changes were made: `state` is everything this run
+    /// knows, for the caller to keep somewhere.
+    #[error("{error}")]
+    NotSaved { error: StateError, state: Box<State> },
 }
 
 /// An operation's outcome: the outer error is the state failing to save (fatal), the inner
@@ -100,11 +104,24 @@ pub async fn apply(
         tokio::select! {
             joined = running.join_next() => {
                 let Some(joined) = joined else { break };
-                let (op, result) = joined.expect("apply operations do not panic");
+                // A panic in an operation is a bug; it must not skip the state save and the
+                // lock release that follow this loop.
+                let (op, result) = match joined {
+                    Ok(done) => done,
+                    Err(e) => {
+                        report.panicked.push(panic_message(e));
+                        stopping = true;
+                        continue;
+                    }
+                };
                 match result {
                     Ok(Ok(())) => {
                         queue.finish(&op);
                         report.completed.push(op);
+                    }
+                    Ok(Err(error)) if error.is_interrupted() => {
+                        report.waits_left.push(op);
+                        stopping = true;
                     }
                     Ok(Err(error)) => {
                         progress.line(&format!("{op}: failed: {error}"));
@@ -127,17 +144,38 @@ pub async fn apply(
         report.not_started.push(op);
     }
     report.not_started.extend(graph_remaining(&graph, &report));
-    let state = Arc::try_unwrap(step).ok().expect("all operations finished").journal.into_state();
-    if let Some(e) = state_error {
-        return Err(e.into());
+    let state = match Arc::try_unwrap(step) {
+        Ok(step) => step.journal.into_state(),
+        // Every task has ended (the loop drained them all), so nothing else holds the step.
+        Err(step) => step.journal.read(State::clone).await,
+    };
+    if let Some(error) = state_error {
+        return Err(ApplyError::NotSaved { error, state: Box::new(state) });
     }
     Ok((state, report))
 }
 
+/// What a crashed operation said.
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned()),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// Operations neither done, failed nor already listed: those behind a failure.
 fn graph_remaining(graph: &Graph<Op>, report: &ApplyReport) -> Vec<Op> {
-    let done: BTreeSet<&Op> =
-        report.completed.iter().chain(report.failed.iter().map(|f| &f.op)).chain(report.not_started.iter()).collect();
+    let done: BTreeSet<&Op> = report
+        .completed
+        .iter()
+        .chain(report.failed.iter().map(|f| &f.op))
+        .chain(report.not_started.iter())
+        .chain(report.waits_left.iter())
+        .collect();
     graph.order().unwrap_or_default().into_iter().filter(|o| !done.contains(o)).collect()
 }
 
@@ -171,6 +209,9 @@ impl Step {
     async fn run(&self, op: &Op) -> StepResult {
         let started = Instant::now();
         let address = &op.address;
+        if super::fail_point::hit("panic", address) {
+            panic!("fail point `panic` at {address}");
+        }
         let result = match op.kind {
             OpKind::Create => self.create(address).await,
             OpKind::Update => self.update(address).await,
@@ -184,6 +225,10 @@ impl Step {
         };
         if let Ok(Ok(())) = &result {
             self.progress.line(&format!("{op}: done ({:.1}s)", started.elapsed().as_secs_f64()));
+            if super::fail_point::hit("lose-state", address) {
+                let path = std::path::PathBuf::from("(fail point `lose-state`)");
+                return Err(StateError::Write { path, source: std::io::Error::other("the disk went away") });
+            }
         }
         result
     }
@@ -337,8 +382,12 @@ impl Step {
             if status == target {
                 return Ok(());
             }
-            if let Status::Failed(message) = status {
-                return Err(AwsError::local("wait", format!("{id} failed: {message}")));
+            match status {
+                Status::Failed(message) => return Err(AwsError::local("wait", format!("{id} failed: {message}"))),
+                Status::Deleting if target == Status::Ready => {
+                    return Err(AwsError::local("wait", format!("{id} is being deleted (by someone else?)")));
+                }
+                _ => {}
             }
             let timeout = self.options.wait_timeout(kind);
             if waiting.elapsed() > timeout {
@@ -351,7 +400,14 @@ impl Step {
                 ));
             }
             waiting.tick();
-            delay.sleep().await;
+            // Ctrl-C or CI's SIGTERM ends the wait: the id is recorded, the next run resumes it,
+            // and this one saves the state and releases the lock within seconds.
+            tokio::select! {
+                () = delay.sleep() => {}
+                () = platformctl_core::interrupt::wait() => {
+                    return Err(AwsError::interrupted(format!("stopped waiting for {id}")));
+                }
+            }
         }
     }
 }

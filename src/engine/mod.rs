@@ -6,6 +6,7 @@
 pub mod adopt;
 pub mod apply;
 pub mod credentials;
+mod fail_point;
 pub mod journal;
 mod neighbours;
 
@@ -23,7 +24,7 @@ use platformctl_core::plan::operations::ApplyReport;
 use platformctl_core::plan::{self, Plan};
 use platformctl_core::render::progress::Progress;
 use platformctl_core::resource::{DesiredResource, Observed};
-use platformctl_core::state::{Lock, State, Store};
+use platformctl_core::state::{Lock, State, StateError, Store};
 
 pub use apply::ApplyOptions;
 
@@ -221,10 +222,35 @@ impl Session {
     /// Applies a plan made by this session; the state is saved after every step.
     pub async fn apply(&mut self, plan: &Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
         let progress = Progress::new();
-        let (state, report) = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress)
-            .await
-            .with_context(|| format!("applying stack `{}`", self.stack.name))?;
+        let applied = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress).await;
+        let (state, report) = match applied {
+            Ok(done) => done,
+            Err(apply::ApplyError::NotSaved { error, state }) => return Err(self.keep_errored_state(error, &state)),
+            Err(e) => return Err(e).with_context(|| format!("applying stack `{}`", self.stack.name)),
+        };
         self.state = state;
         Ok(report)
+    }
+
+    /// The state could not be saved after AWS changes: what this run knows goes to
+    /// `<stack>.errored.state.json` beside the stack file (private), so that nothing created
+    /// is forgotten (Terraform's `errored.tfstate`).
+    fn keep_errored_state(&self, error: StateError, state: &State) -> anyhow::Error {
+        let main = self.sources.main();
+        let dir = main.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let path = dir.join(format!("{}.errored.state.json", self.stack.name));
+        match platformctl_core::private_file::write_private(&path, &platformctl_core::state::serialise(state)) {
+            Ok(()) => anyhow::anyhow!(
+                "{error}\nAWS was changed, but the state could not be saved. Everything this run knows is in `{}` (readable by you only).\n  hint: once the state backend works again, `platformctl state push {} {}`; keep that file until then",
+                path.display(),
+                main.display(),
+                path.display()
+            ),
+            Err(e) => anyhow::anyhow!(
+                "{error}\nAWS was changed, but the state could not be saved, nor written to `{}` ({e})\n  hint: `platformctl state recover {}` rebuilds the state from AWS",
+                path.display(),
+                main.display()
+            ),
+        }
     }
 }

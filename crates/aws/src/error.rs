@@ -20,7 +20,8 @@ where
         (SdkError::ServiceError(_), Some(m)) => m.to_owned(),
         _ => DisplayErrorContext(&err).to_string(),
     };
-    AwsError { operation, code, message, request_id }
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    AwsError { operation, code, message, request_id, status }
 }
 
 /// `.aws("CreateVpc")` on an SDK call's result: its error as an `AwsError` naming the operation.

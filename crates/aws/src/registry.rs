@@ -40,6 +40,9 @@ impl ReadRequest {
 pub enum Status {
     Ready,
     Pending,
+    /// Being deleted: a delete was sent (by this run or an earlier one) and AWS is carrying
+    /// it out.
+    Deleting,
     Gone,
     Failed(String),
 }
@@ -224,6 +227,12 @@ pub async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<()
     };
     match result {
         Err(e) if e.is_not_found() => Ok(()),
+        // An earlier run sent the delete and was interrupted while AWS carried it out: AWS
+        // refuses a second one (an instance "already being deleted"); the wait resumes.
+        Err(e) if kind.needs_wait() && matches!(status(aws, kind, id).await, Ok(Status::Deleting | Status::Gone)) => {
+            tracing::info!(%id, refused = %e, "already being deleted");
+            Ok(())
+        }
         other => other,
     }
 }

@@ -1,10 +1,12 @@
-//! Ctrl-C, seen the same way everywhere. The handler is installed once, at start-up, before any
-//! lock is taken: from then on SIGINT no longer kills the process, it raises a flag that every
-//! stage checks (`happened`) or waits for (`wait`). So a Ctrl-C that lands while a state lock is
+//! Ctrl-C (SIGINT) and SIGTERM, seen the same way everywhere. The handler is installed once, at
+//! start-up, before any lock is taken: from then on they no longer kill the process, they raise
+//! a flag that every stage checks (`happened`) or waits for (`wait`) — waits for AWS included,
+//! so an interrupted apply saves its state and releases its lock within seconds (a CI runner
+//! sends SIGKILL a few seconds after its SIGTERM). So a Ctrl-C that lands while a state lock is
 //! being taken still ends in a released lock, and one that lands before an apply starts is not
 //! missed by it.
 //!
-//! A second Ctrl-C exits at once (status 130). That loses nothing: the state is written after
+//! A second signal exits at once (status 130). That loses nothing: the state is written after
 //! every step, each write atomic, and a create in flight is recorded as pending with the token
 //! that lets the next run find it. Only an S3 lock cannot be released that fast: the message
 //! says how to clear it.
@@ -34,12 +36,16 @@ pub fn install() {
     {
         use tokio::signal::unix::{SignalKind, signal};
         // Registered here, synchronously: no window in which SIGINT still kills the process.
-        if let Ok(mut sigint) = signal(SignalKind::interrupt()) {
-            tokio::spawn(async move {
-                while sigint.recv().await.is_some() {
-                    raise();
-                }
-            });
+        // SIGTERM is the same request: a cancelled CI job sends SIGINT, then SIGTERM, then
+        // SIGKILL seconds later, and a `kill` or a container stop sends SIGTERM alone.
+        for kind in [SignalKind::interrupt(), SignalKind::terminate()] {
+            if let Ok(mut signals) = signal(kind) {
+                tokio::spawn(async move {
+                    while signals.recv().await.is_some() {
+                        raise();
+                    }
+                });
+            }
         }
     }
     #[cfg(not(unix))]
@@ -63,7 +69,7 @@ fn raise() {
         std::process::exit(130);
     }
     eprintln!(
-        "\ninterrupted: starting nothing new, finishing what is in flight, then saving the state (Ctrl-C again to exit at once)"
+        "\ninterrupted: starting nothing new, finishing the AWS calls in flight (not the waits), then saving the state and releasing the lock (interrupt again to exit at once)"
     );
     notify().notify_waiters();
 }

@@ -146,17 +146,7 @@ fn upsert(config: &mut Json, list: &str, item: Json) {
 
 /// Kubeconfigs are private to their user (kubectl warns otherwise).
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temp = path.with_extension("platformctl-tmp");
-    std::fs::write(&temp, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o600))?;
-    }
-    std::fs::rename(&temp, path)
+    crate::private_file::write_private(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod kubeconfig;
 pub mod model;
 pub mod outputs;
 pub mod plan;
+pub mod private_file;
 pub mod render;
 pub mod resource;
 pub mod saved_plan;

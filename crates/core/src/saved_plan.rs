@@ -83,7 +83,8 @@ impl SavedPlan {
         }
         let mut text = serde_json::to_vec_pretty(&self).expect("plan serialises");
         text.push(b'\n');
-        std::fs::write(out, text)
+        // It lists every resource and id of the stack: private, like the state.
+        crate::private_file::write_private(out, &text)
     }
 
     /// Reads a plan file, or `None` when `path` is not one (a stack file).

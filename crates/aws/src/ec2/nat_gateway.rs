@@ -71,6 +71,7 @@ impl Tagged for NatGateway {
         Ok(match n.state() {
             Some(NatGatewayState::Available) => Status::Ready,
             Some(NatGatewayState::Deleted) => Status::Gone,
+            Some(NatGatewayState::Deleting) => Status::Deleting,
             Some(NatGatewayState::Failed) => {
                 Status::Failed(n.failure_message().unwrap_or("NAT gateway failed").to_owned())
             }

@@ -94,6 +94,7 @@ impl Provider for Addon {
                 let issues = health(issues.iter().map(|i| (i.code().map(|c| c.as_str()), i.message())));
                 Status::Failed(format!("add-on is {}: {issues}", s.as_str()))
             }
+            Some(AddonStatus::Deleting) => Status::Deleting,
             _ => Status::Pending,
         })
     }
@@ -146,7 +147,7 @@ fn resolve_conflicts(attrs: &Attrs, creating: bool) -> ResolveConflicts {
 
 /// The newest version of the add-on for the cluster's Kubernetes version, or `None` (AWS's
 /// default) where DescribeAddonVersions is not available.
-async fn newest_version(aws: &Aws, cluster: &str, addon: &str) -> Result<Option<String>, AwsError> {
+pub(super) async fn newest_version(aws: &Aws, cluster: &str, addon: &str) -> Result<Option<String>, AwsError> {
     let described = aws.eks.describe_cluster().name(cluster).send().await.aws("DescribeCluster")?;
     let kubernetes = described.cluster().and_then(|c| c.version()).unwrap_or_default().to_owned();
     let out = match aws.eks.describe_addon_versions().addon_name(addon).kubernetes_version(&kubernetes).send().await {

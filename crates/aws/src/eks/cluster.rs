@@ -118,6 +118,7 @@ impl Provider for Cluster {
             Some(ClusterStatus::Failed) => {
                 Status::Failed("the cluster is FAILED; see its health in the EKS console".into())
             }
+            Some(ClusterStatus::Deleting) => Status::Deleting,
             _ => Status::Pending,
         })
     }

@@ -144,6 +144,7 @@ impl Provider for NodeGroup {
                 let issues = health(issues.iter().map(|i| (i.code().map(|c| c.as_str()), i.message())));
                 Status::Failed(format!("node group is {}: {issues}", s.as_str()))
             }
+            Some(NodegroupStatus::Deleting) => Status::Deleting,
             _ => Status::Pending,
         })
     }

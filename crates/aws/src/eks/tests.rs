@@ -99,3 +99,81 @@ async fn node_groups_follow_the_cluster_version() {
     crate::update(&aws, Kind::NodeGroup, "user-service-main:apps-5ddd3d99", &before, &after).await.unwrap();
     assert_eq!((start.num_calls(), poll.num_calls()), (1, 1));
 }
+
+/// A DescribeUpdate that fails otherwise than "this endpoint has no such operation" is an
+/// error: an answer that cannot be read (here a 200 with a body that is no JSON) once counted
+/// as "unsupported" and the update as done.
+#[tokio::test]
+async fn an_unreadable_update_poll_is_an_error_not_success() {
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    let start = mock!(Client::update_cluster_version).then_output(|| {
+        UpdateClusterVersionOutput::builder()
+            .update(update(UpdateStatus::InProgress, UpdateType::VersionUpdate))
+            .build()
+    });
+    let poll = mock!(Client::describe_update).then_http_response(|| {
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+            StatusCode::try_from(200).unwrap(),
+            SdkBody::from("<html>captive portal</html>"),
+        )
+    });
+    let aws = Aws::with_eks(mock_client!(aws_sdk_eks, RuleMode::Sequential, [&start, &poll]));
+    let (before, after) = versions("1.30", "1.31");
+    let err = crate::update(&aws, Kind::EksCluster, "user-service-main", &before, &after).await.unwrap_err();
+    assert_eq!(err.operation, "DescribeUpdate", "{err}");
+    assert!(!err.is_unsupported(), "{err:?}");
+}
+
+/// An endpoint without DescribeUpdate (an emulator's HTML 404) leaves the wait to the status
+/// poll: the update is taken as started, not failed.
+#[tokio::test]
+async fn an_endpoint_without_describe_update_falls_back_to_the_status_wait() {
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    let start = mock!(Client::update_cluster_version).then_output(|| {
+        UpdateClusterVersionOutput::builder()
+            .update(update(UpdateStatus::InProgress, UpdateType::VersionUpdate))
+            .build()
+    });
+    let poll = mock!(Client::describe_update).then_http_response(|| {
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+            StatusCode::try_from(404).unwrap(),
+            SdkBody::from("<!doctype html><title>404 Not Found</title>"),
+        )
+    });
+    let aws = Aws::with_eks(mock_client!(aws_sdk_eks, RuleMode::Sequential, [&start, &poll]));
+    let (before, after) = versions("1.30", "1.31");
+    crate::update(&aws, Kind::EksCluster, "user-service-main", &before, &after).await.unwrap();
+    assert_eq!(poll.num_calls(), 1);
+}
+
+/// An add-on without a version gets the newest one AWS lists for the cluster's Kubernetes
+/// version (whatever order AWS lists them in). Neither emulator answers DescribeAddonVersions.
+#[tokio::test]
+async fn an_addon_without_a_version_gets_the_newest_for_the_cluster() {
+    use aws_sdk_eks::operation::describe_addon_versions::DescribeAddonVersionsOutput;
+    use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
+    use aws_sdk_eks::types::{AddonInfo, AddonVersionInfo, Cluster};
+    let cluster = mock!(Client::describe_cluster)
+        .match_requests(|r| r.name() == Some("user-service-main"))
+        .then_output(|| DescribeClusterOutput::builder().cluster(Cluster::builder().version("1.31").build()).build());
+    let listed = mock!(Client::describe_addon_versions)
+        .match_requests(|r| r.addon_name() == Some("coredns") && r.kubernetes_version() == Some("1.31"))
+        .then_output(|| {
+            let versions = ["v1.11.1-eksbuild.8", "v1.11.3-eksbuild.2", "v1.10.1-eksbuild.13", "v1.11.3-eksbuild.1"];
+            DescribeAddonVersionsOutput::builder()
+                .addons(
+                    AddonInfo::builder()
+                        .addon_name("coredns")
+                        .set_addon_versions(Some(
+                            versions.iter().map(|v| AddonVersionInfo::builder().addon_version(*v).build()).collect(),
+                        ))
+                        .build(),
+                )
+                .build()
+        });
+    let aws = Aws::with_eks(mock_client!(aws_sdk_eks, RuleMode::Sequential, [&cluster, &listed]));
+    let newest = super::addon::newest_version(&aws, "user-service-main", "coredns").await.unwrap();
+    assert_eq!(newest.as_deref(), Some("v1.11.3-eksbuild.2"));
+}

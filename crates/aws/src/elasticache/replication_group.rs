@@ -154,6 +154,7 @@ impl Provider for ReplicationGroup {
             None => Status::Gone,
             Some("available") => Status::Ready,
             Some("create-failed") => Status::Failed("create-failed".into()),
+            Some("deleting") => Status::Deleting,
             Some(_) => Status::Pending,
         })
     }

@@ -84,6 +84,7 @@ fn lifecycle(status: &str) -> Status {
         | "inaccessible-encryption-credentials"
         | "restore-error"
         | "storage-full" => Status::Failed(status.to_owned()),
+        "deleting" => Status::Deleting,
         _ => Status::Pending,
     }
 }

@@ -65,12 +65,21 @@ pub struct ApplyReport {
     pub failed: Vec<OpFailure>,
     /// Operations never started because of a failure or an interrupt.
     pub not_started: Vec<Op>,
+    /// Operations whose AWS call was made and recorded, interrupted while waiting for AWS to
+    /// finish: the next run resumes the wait.
+    pub waits_left: Vec<Op>,
+    /// Operations that panicked (a bug): reported, the state still saved.
+    pub panicked: Vec<String>,
     pub interrupted: bool,
 }
 
 impl ApplyReport {
     pub fn succeeded(&self) -> bool {
-        self.failed.is_empty() && self.not_started.is_empty() && !self.interrupted
+        self.failed.is_empty()
+            && self.not_started.is_empty()
+            && self.waits_left.is_empty()
+            && self.panicked.is_empty()
+            && !self.interrupted
     }
 }
 

@@ -33,6 +33,9 @@ pub fn apply_summary(report: &ApplyReport, destroy: bool, state: &str, retries: 
     for f in &report.failed {
         let _ = writeln!(out, "error: {f}");
     }
+    for p in &report.panicked {
+        let _ = writeln!(out, "error: an operation crashed (a platformctl bug, please report it): {p}");
+    }
     if report.interrupted {
         let _ = writeln!(out, "{verb} interrupted.");
     }
@@ -46,6 +49,11 @@ pub fn apply_summary(report: &ApplyReport, destroy: bool, state: &str, retries: 
     if !report.not_started.is_empty() {
         let list: Vec<String> = report.not_started.iter().map(|o| o.to_string()).collect();
         let _ = writeln!(out, "Not started: {}", list.join(", "));
+    }
+    if !report.waits_left.is_empty() {
+        let list: Vec<String> = report.waits_left.iter().map(|o| o.to_string()).collect();
+        let _ =
+            writeln!(out, "Sent to AWS, still in progress there (the next run waits for them): {}", list.join(", "));
     }
     (out, false)
 }

@@ -87,10 +87,14 @@ impl StateLock {
         lock_name.push(".lock");
         let lock_path = state_path.with_file_name(lock_name);
         if let Some(dir) = lock_path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            crate::private_file::create_private_dir(dir).map_err(io)?;
         }
-        let mut file =
-            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(io)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // It names who holds the state: private, like the state.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&lock_path).map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {

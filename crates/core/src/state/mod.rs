@@ -21,7 +21,7 @@ use crate::resource::{Address, Attrs, Kind, Value};
 pub use backend::{Lock, Store};
 pub use lock::{LockError, LockHolder, StateLock};
 pub use remote::RemoteStore;
-pub use store::{LocalStore, StateError, default_state_path, parse_state};
+pub use store::{LocalStore, StateError, default_state_path, parse_state, serialise};
 
 /// The state format this build writes. Older formats are upgraded on read; newer are refused.
 pub const FORMAT_VERSION: u32 = 1;

@@ -2,11 +2,11 @@
 //! atomically (temp file, fsync, rename) with the previous version kept as `<file>.backup`.
 //! Refuses to touch a state it does not understand, and says where the backup is.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{FORMAT_VERSION, State};
+use crate::private_file::{resolve_links, write_private};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -66,7 +66,7 @@ pub fn parse_state(
 }
 
 /// The state document as written: pretty JSON, ending with a newline.
-pub(super) fn serialise(state: &State) -> Vec<u8> {
+pub fn serialise(state: &State) -> Vec<u8> {
     let mut body = serde_json::to_vec_pretty(state).expect("state serialises");
     body.push(b'\n');
     body
@@ -85,7 +85,10 @@ pub struct LocalStore {
 }
 
 impl LocalStore {
+    /// The store at `path`; a symbolic link is followed here, once, so that the lock and
+    /// every write are on the file it names.
     pub fn new(path: PathBuf) -> Self {
+        let path = resolve_links(&path).unwrap_or(path);
         LocalStore { path }
     }
 
@@ -123,28 +126,21 @@ impl LocalStore {
             .collect()
     }
 
-    /// Writes the state with the next serial: temp file, fsync, keep the old file as the
-    /// backup, rename into place, fsync the directory.
+    /// Writes the state with the next serial: the old file kept as the backup, the new one
+    /// written privately and atomically (`private_file`), links followed.
     pub fn write(&self, state: &mut State) -> Result<(), StateError> {
         let fail = |source| StateError::Write { path: self.path.clone(), source };
         state.serial += 1;
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(fail)?;
-        let body = serialise(state);
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut f = File::create(&tmp).map_err(fail)?;
-            f.write_all(&body).map_err(fail)?;
-            f.sync_all().map_err(fail)?;
+        let written = (|| {
+            if let Ok(previous) = fs::read(&self.path) {
+                write_private(&self.backup_path(), &previous)?;
+            }
+            write_private(&self.path, &serialise(state))
+        })();
+        if written.is_err() {
+            state.serial -= 1;
         }
-        if self.path.exists() {
-            fs::copy(&self.path, self.backup_path()).map_err(fail)?;
-        }
-        fs::rename(&tmp, &self.path).map_err(fail)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        written.map_err(fail)
     }
 }
 
@@ -180,12 +176,50 @@ mod tests {
             fs::write(&path, content).unwrap();
             let err = store.read_of("s", Some("eu-west-1")).unwrap_err().to_string();
             assert!(err.contains(expect), "{err}");
+            if expect == "is not valid" {
+                let backup = store.backup_path().display().to_string();
+                assert!(err.contains(&backup), "a corrupt state's error names its backup {backup}: {err}");
+            }
             assert_eq!(fs::read_to_string(&path).unwrap(), content);
         }
         let mut other = State::new("other", "eu-west-1");
         store.write(&mut other).unwrap();
         let err = store.read_of("s", Some("eu-west-1")).unwrap_err().to_string();
         assert!(err.contains("belongs to stack `other`"), "{err}");
-        assert!(err.contains("s.state.json.backup") || !err.contains("backup"), "{err}");
+    }
+
+    /// The state, its backup, its lock and their folder are private from their creation; a
+    /// state reached through a symbolic link is locked and written where the link points.
+    #[cfg(unix)]
+    #[test]
+    fn state_files_are_private_and_links_are_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".platformctl/s.state.json");
+        let store = LocalStore::new(path.clone());
+        let mut state = State::new("s", "eu-west-1");
+        store.write(&mut state).unwrap();
+        store.write(&mut state).unwrap();
+        let lock = crate::state::StateLock::acquire(store.path(), "apply").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&store.backup_path()), 0o600);
+        assert_eq!(mode(&dir.path().join(".platformctl/s.state.json.lock")), 0o600);
+        assert_eq!(mode(&dir.path().join(".platformctl")), 0o700);
+        drop(lock);
+
+        let shared = dir.path().join("shared");
+        fs::create_dir(&shared).unwrap();
+        fs::rename(&path, shared.join("s.state.json")).unwrap();
+        std::os::unix::fs::symlink(shared.join("s.state.json"), &path).unwrap();
+        let linked = LocalStore::new(path.clone());
+        let _lock = crate::state::StateLock::acquire(linked.path(), "apply").unwrap();
+        assert!(shared.join("s.state.json.lock").exists(), "the lock is taken where the state is");
+        linked.write(&mut state).unwrap();
+        assert!(fs::symlink_metadata(&path).unwrap().file_type().is_symlink(), "the link is kept");
+        let written = linked.read_of("s", Some("eu-west-1")).unwrap().unwrap();
+        assert_eq!(written.serial, 3, "written through the link");
+        let real: State = serde_json::from_slice(&fs::read(shared.join("s.state.json")).unwrap()).unwrap();
+        assert_eq!(real.serial, 3);
     }
 }
