@@ -36,7 +36,19 @@ fn garbage_input_is_a_clear_error_never_a_panic() {
     std::fs::write(d.join("broken.yaml"), "stack: [a\nregion: {").unwrap();
     std::fs::write(d.join("list.yaml"), "- 1\n- 2\n").unwrap();
     std::fs::create_dir(d.join("a-directory")).unwrap();
+    std::fs::write(d.join("huge.yaml"), format!("stack: a\nregion: eu-west-1\n#{}\n", "x".repeat(5 << 20))).unwrap();
+    std::fs::write(
+        d.join("deep.yaml"),
+        format!("stack: a\nregion: eu-west-1\ntags: {}1{}\n", "{a: ".repeat(40), "}".repeat(40)),
+    )
+    .unwrap();
+    let fifo = std::process::Command::new("mkfifo").arg(d.join("pipe.yaml")).status().unwrap();
+    assert!(fifo.success());
     for (file, expected) in [
+        ("huge.yaml", "files of a stack may be at most"),
+        ("deep.yaml", "nests deeper than"),
+        // A named pipe would block a read for ever: refused before opening.
+        ("pipe.yaml", "not a regular file"),
         ("empty.yaml", "the stack file is empty"),
         ("binary.yaml", "is not a text file"),
         ("latin1.yaml", "not valid UTF-8"),
@@ -311,5 +323,26 @@ fn the_sdks_body_logging_switches_are_refused() {
     for switch in ["LOG_SENSITIVE_BODIES", "LOG_SIGNABLE_BODY"] {
         let run = platformctl_with_env(dir.path(), &["plan", "s.yaml"], &[(switch, "true")]).expect(1, switch);
         assert!(run.stderr.contains(switch) && run.stderr.contains("hint:"), "{}", run.stderr);
+    }
+}
+
+/// A policy file must be inside the stack file's folder: the repository is what CI plans, and
+/// the plan role must not read a runner's files into a role.
+#[test]
+fn a_policy_file_outside_the_stack_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let stacks = dir.path().join("stacks");
+    std::fs::create_dir(&stacks).unwrap();
+    std::fs::write(dir.path().join("outside.json"), r#"{"Version": "2012-10-17", "Statement": []}"#).unwrap();
+    let stack = |policy: &str| {
+        format!(
+            "stack: app\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.0.0.0/18, 10.0.64.0/18]\n  private_subnets: [10.0.128.0/18, 10.0.192.0/18]\neks:\n  main:\n    version: \"1.31\"\n    service_accounts:\n      app:\n        namespace: default\n        policy_file: {policy}\n"
+        )
+    };
+    for policy in ["../outside.json", "/etc/hostname"] {
+        std::fs::write(stacks.join("app.yaml"), stack(policy)).unwrap();
+        let run = platformctl(dir.path(), &["validate", "stacks/app.yaml"]).expect(1, policy);
+        assert!(run.stderr.contains("outside the stack file's folder"), "{}", run.stderr);
+        assert!(run.stderr.contains("stacks/app.yaml:14:22"), "{}", run.stderr);
     }
 }

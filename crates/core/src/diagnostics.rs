@@ -153,28 +153,29 @@ impl Diagnostics {
     /// caret under the column, then the hint.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        use crate::render::escape::{printable, window};
         for d in self.sorted() {
-            out.push_str(&format!("error: {}\n", d.message));
+            out.push_str(&format!("error: {}\n", printable(&d.message)));
             match d.location {
                 Some(loc) => {
                     let file = self.sources.path(loc.source).display();
-                    out.push_str(&format!("  --> {file}:{}:{} ({})\n", loc.line, loc.column, d.field));
-                    if let Some(text) = self.sources.text(loc.source).lines().nth(loc.line.saturating_sub(1)) {
+                    let field = printable(&d.field);
+                    out.push_str(&format!("  --> {file}:{}:{} ({field})\n", loc.line, loc.column));
+                    if let Some(line) = self.sources.text(loc.source).lines().nth(loc.line.saturating_sub(1)) {
                         let gutter = loc.line.to_string().len();
                         let pad = " ".repeat(gutter);
-                        out.push_str(&format!("{pad} |\n{} | {}\n", loc.line, text));
-                        let caret_pad: String = text
-                            .chars()
-                            .take(loc.column.saturating_sub(1))
-                            .map(|c| if c == '\t' { '\t' } else { ' ' })
-                            .collect();
+                        // A long line (minified YAML) is shown around the column only.
+                        let (text, column) = window(line, loc.column.max(1), 120);
+                        let text = text.replace('\t', " ");
+                        out.push_str(&format!("{pad} |\n{} | {}\n", loc.line, printable(&text)));
+                        let caret_pad = " ".repeat(column.saturating_sub(1));
                         out.push_str(&format!("{pad} | {caret_pad}^\n"));
                     }
                 }
                 None => out.push_str(&format!("  --> {} ({})\n", self.file().display(), d.field)),
             }
             if let Some(hint) = &d.hint {
-                out.push_str(&format!("  hint: {hint}\n"));
+                out.push_str(&format!("  hint: {}\n", printable(hint)));
             }
             out.push('\n');
         }

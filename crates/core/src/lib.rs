@@ -24,6 +24,7 @@ pub mod error;
 pub mod expand;
 pub mod graph;
 pub mod graph_export;
+pub mod input_file;
 pub mod interrupt;
 pub mod kinds;
 pub mod kubeconfig;

@@ -574,16 +574,23 @@ pub fn role_name(stack: &str, cluster: &str, purpose: &str) -> String {
 /// A policy document, relative to the file that names it (a base's policy files stay its own
 /// when an environment extends it).
 fn policy_file(v: &Located<String>, field: &str, sources: &Sources, check: &mut Checker) -> Option<serde_json::Value> {
-    let path = sources.dir_of(v.location()).join(v.value());
-    let text = match std::fs::read_to_string(&path) {
+    let dir = sources.dir_of(v.location());
+    // What CI plans is the repository: a policy from elsewhere on the runner (`/etc/...`,
+    // `../../`) would be read by the plan role and put into the role.
+    if !crate::input_file::stays_inside(dir, std::path::Path::new(v.value())) {
+        check.error(
+            v.location(),
+            field,
+            format!("`{}` is outside the stack file's folder", v.value()),
+            "put the policy beside the stack file (e.g. `policies/`) and give a relative path without `..`",
+        );
+        return None;
+    }
+    let path = dir.join(v.value());
+    let text = match crate::input_file::read(&path) {
         Ok(t) => t,
         Err(e) => {
-            check.error(
-                v.location(),
-                field,
-                format!("cannot read `{}`: {e}", path.display()),
-                "the path is relative to the stack file",
-            );
+            check.error(v.location(), field, e.to_string(), "the path is relative to the stack file");
             return None;
         }
     };

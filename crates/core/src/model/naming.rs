@@ -114,6 +114,13 @@ pub(super) fn user_tags(
             check.error(key.location(), field, "a tag key must have 1 to 128 characters", "shorten the key");
         } else if value.chars().count() > 256 {
             check.error(value.location(), field, "a tag value may have at most 256 characters", "shorten the value");
+        } else if let Some(bad) = key.chars().chain(value.chars()).find(|c| !tag_character(*c)) {
+            check.error(
+                value.location(),
+                field,
+                format!("tags may not hold {}", crate::render::escape::printable(&format!("`{bad}`"))),
+                "AWS allows letters, digits, spaces and `+ - = . _ : / @` in tag keys and values",
+            );
         } else {
             out.insert(key.value().clone(), value.value().clone());
         }
@@ -150,4 +157,9 @@ mod tests {
         assert_eq!(suggest_name("9lives"), "s-9lives");
         assert_eq!(suggest_name("--x--"), "x");
     }
+}
+
+/// A character AWS accepts in tag keys and values, across services.
+fn tag_character(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "+-=._:/@".contains(c)
 }

@@ -283,3 +283,24 @@ fn a_promoted_replica_is_flagged_until_the_stack_file_says_so() {
     let refused = plan(&kept, &state, &live).unwrap().refused;
     assert!(refused.iter().any(|r| r.contains("platformctl promote")), "{refused:?}");
 }
+
+/// Tags changed in AWS to hold a terminal escape sequence, a newline and a code fence: the
+/// human plan shows them escaped, and the pull request comment's code block outlasts them.
+#[test]
+fn values_from_aws_cannot_break_out_of_the_plan() {
+    let d = desired(USER_SERVICE);
+    let (state, mut live) = converged(&d);
+    let tags = live_attrs(&mut live, "network.vpc").get_mut("tags").unwrap();
+    let Value::Map(tags) = tags else { panic!("tags are a map") };
+    tags.insert("evil\u{1b}[2J\nkey".into(), Value::str("```\n</details><img src=x>"));
+    let p = plan(&d, &state, &live).unwrap();
+    let human = rendered(&p);
+    assert!(!human.contains('\u{1b}'), "{human}");
+    assert!(human.contains("evil\\u{1b}[2J\\nkey"), "{human}");
+    let md = crate::render::markdown::plan_markdown(&p, "user-service");
+    assert!(!md.contains('\u{1b}'), "{md}");
+    // The value stays inside the code block, whose fence is longer than its backticks.
+    let parts: Vec<&str> = md.split("\n````\n").collect();
+    assert_eq!(parts.len(), 3, "one block fenced with four backticks:\n{md}");
+    assert!(parts[1].contains("<img") && !parts[0].contains("<img") && !parts[2].contains("<img"), "{md}");
+}

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
+use super::escape::printable;
 use crate::plan::{Action, AttrChange, Plan, Planned};
 use crate::resource::{Kind, Value};
 
@@ -47,10 +48,10 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
     }
     for c in &plan.changes {
         let symbol = paint(&format!("{:>3}", c.action.symbol()), style(c.action), colour);
-        let id = c.id.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
-        let _ = writeln!(out, "{symbol} {} ({}){id}", c.address, c.kind);
+        let id = c.id.as_deref().map(|i| format!(" {}", printable(i))).unwrap_or_default();
+        let _ = writeln!(out, "{symbol} {} ({}){id}", printable(c.address.as_str()), c.kind);
         for reason in &c.reasons {
-            let _ = writeln!(out, "      # {reason}");
+            let _ = writeln!(out, "      # {}", printable(reason));
         }
         if plan.creates_before_destroying(&c.address) {
             let _ = writeln!(out, "      # the new one is created first; the old one is deleted once it is ready");
@@ -120,13 +121,13 @@ pub(super) fn attribute_lines(out: &mut String, action: Action, a: &AttrChange) 
                 match (old.get(k), new.get(k)) {
                     (Some(o), Some(n)) if o == n => {}
                     (Some(o), Some(n)) => {
-                        let _ = writeln!(out, "    ~ {}.{k}: {o} → {n}{note}", a.name);
+                        let _ = writeln!(out, "    ~ {}.{}: {o} → {n}{note}", a.name, printable(k));
                     }
                     (Some(o), None) => {
-                        let _ = writeln!(out, "    - {}.{k}: {o}{note}", a.name);
+                        let _ = writeln!(out, "    - {}.{}: {o}{note}", a.name, printable(k));
                     }
                     (None, Some(n)) => {
-                        let _ = writeln!(out, "    + {}.{k}: {n}{note}", a.name);
+                        let _ = writeln!(out, "    + {}.{}: {n}{note}", a.name, printable(k));
                     }
                     (None, None) => {}
                 }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::escape::{fence_for, html};
 use super::human::attribute_lines;
 use crate::plan::{Action, Change, Plan};
 
@@ -25,23 +26,26 @@ fn block(out: &mut String, plan: &Plan, c: &Change) {
         Action::Replace => ("🟣", "<b>replace</b>"),
         Action::Delete => ("🔴", "<b>delete</b>"),
     };
-    let id = c.id.as_deref().map(|i| format!(" <code>{i}</code>")).unwrap_or_default();
-    let _ = writeln!(out, "<details><summary>{mark} {verb} <code>{}</code> ({}){id}</summary>\n", c.address, c.kind);
+    let id = c.id.as_deref().map(|i| format!(" <code>{}</code>", html(i))).unwrap_or_default();
+    let address = html(c.address.as_str());
+    let _ = writeln!(out, "<details><summary>{mark} {verb} <code>{address}</code> ({}){id}</summary>\n", c.kind);
     for reason in &c.reasons {
-        let _ = writeln!(out, "- {reason}");
+        let _ = writeln!(out, "- {}", html(reason));
     }
     if plan.creates_before_destroying(&c.address) {
         let _ = writeln!(out, "- the new one is created first; the old one is deleted once it is ready");
     }
     if let Some(loss) = plan.data_loss.iter().find(|l| l.address == c.address) {
-        let _ = writeln!(out, "- ⚠️ **data loss**: {}", loss.reason);
+        let _ = writeln!(out, "- ⚠️ **data loss**: {}", html(&loss.reason));
     }
     let mut lines = String::new();
     for a in &c.attributes {
         attribute_lines(&mut lines, c.action, a);
     }
     if !lines.is_empty() {
-        let _ = writeln!(out, "\n```\n{}```", lines);
+        // The attribute lines are already printable; the fence outlasts any backticks in them.
+        let fence = fence_for(&lines);
+        let _ = writeln!(out, "\n{fence}\n{lines}{fence}");
     }
     let _ = writeln!(out, "\n</details>");
 }
@@ -53,7 +57,8 @@ pub fn plan_markdown(plan: &Plan, stack: &str) -> String {
         return out;
     }
     if !plan.data_loss.is_empty() {
-        let list: Vec<String> = plan.data_loss.iter().map(|l| format!("`{}`", l.address)).collect();
+        let list: Vec<String> =
+            plan.data_loss.iter().map(|l| format!("<code>{}</code>", html(l.address.as_str()))).collect();
         let _ = writeln!(
             out,
             "\n> [!WARNING]\n> This plan destroys the data of {}: apply refuses it without `--allow-data-loss`.",

@@ -4,6 +4,7 @@
 //! format text themselves.
 
 pub mod drift;
+pub mod escape;
 pub mod graph;
 pub mod human;
 pub mod json;

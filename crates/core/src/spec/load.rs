@@ -81,6 +81,8 @@ pub enum StackFileError {
         "`{path}` is not a text file ({what})\n  hint: a stack file is UTF-8 YAML text; check that the right file was passed"
     )]
     NotText { path: PathBuf, what: &'static str },
+    #[error("{0}\n  hint: a stack file is a regular YAML file of the repository; check that the right file was passed")]
+    NotAStackFile(crate::input_file::InputError),
     #[error("{0}")]
     Invalid(Diagnostics),
 }
@@ -126,6 +128,17 @@ fn read_tree(
             return Ok(None);
         }
     };
+    if depth(&root, MAX_DEPTH) > MAX_DEPTH {
+        diags.push(
+            Diagnostic::new(
+                location_of(root.span()),
+                "(file)",
+                format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+            )
+            .with_hint("a stack file needs a handful of levels; check that the right file was passed"),
+        );
+        return Ok(None);
+    }
     let Some(mapping) = root.as_mapping_mut() else {
         diags.push(Diagnostic::new(location_of(root.span()), "(file)", "a stack file must be a YAML mapping"));
         return Ok(None);
@@ -146,10 +159,17 @@ fn read_tree(
             ),
         );
     }
-    let base_path = lexically_normal(&path.parent().unwrap_or(Path::new("")).join(&base));
+    let base_path = crate::input_file::lexically_normal(&path.parent().unwrap_or(Path::new("")).join(&base));
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     chain.push(canonical);
     let base_canonical = std::fs::canonicalize(&base_path).unwrap_or_else(|_| base_path.clone());
+    if chain.len() >= MAX_EXTENDS {
+        diags.push(
+            Diagnostic::new(at, "extends", format!("more than {MAX_EXTENDS} files extend each other"))
+                .with_hint("an environment extends a base, at most a few levels deep"),
+        );
+        return Ok(None);
+    }
     if chain.contains(&base_canonical) {
         let cycle: Vec<String> = chain.iter().chain([&base_canonical]).map(|p| p.display().to_string()).collect();
         diags.push(
@@ -177,23 +197,6 @@ fn read_tree(
         );
     }
     Ok(Some(merge(base_root, root)))
-}
-
-/// `stacks/prod/../user-service.yaml` as `stacks/user-service.yaml`: the path messages and
-/// `platformctl affected` show (the files are the same; symlinks are not followed).
-fn lexically_normal(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// `over` merged onto `base`: mappings by key, recursively; lists and scalars replaced; a
@@ -225,24 +228,39 @@ fn is_null(node: &Node) -> bool {
     node.as_scalar().is_some_and(|s| s.may_coerce() && matches!(s.as_str(), "null" | "~" | "" | "Null" | "NULL"))
 }
 
-/// A file's text, checked: a regular file, UTF-8, no NUL bytes.
+/// A file's text, checked before parsing (`input_file`).
 fn read_text(path: &Path) -> Result<String, StackFileError> {
-    if path.is_dir() {
-        return Err(StackFileError::Directory { path: path.to_path_buf() });
+    use crate::input_file::InputError;
+    crate::input_file::read(path).map_err(|e| match e {
+        InputError::Unreadable { path, source } => {
+            let hint = match source.kind() {
+                std::io::ErrorKind::NotFound => "check the path; stack files usually live in `stacks/`",
+                std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+                _ => "check that the path names a readable file",
+            };
+            StackFileError::Unreadable { path, source, hint }
+        }
+        InputError::Directory { path } => StackFileError::Directory { path },
+        InputError::NotText { path, what } => StackFileError::NotText { path, what },
+        other => StackFileError::NotAStackFile(other),
+    })
+}
+
+/// How deep a stack file's YAML may nest; the format needs six levels.
+const MAX_DEPTH: usize = 32;
+/// How many files a chain of `extends` may have.
+const MAX_EXTENDS: usize = 8;
+
+/// How deep `node` nests, counting no further than `limit + 1`.
+fn depth(node: &Node, limit: usize) -> usize {
+    if limit == 0 {
+        return 1;
     }
-    let bytes = std::fs::read(path).map_err(|source| {
-        let hint = match source.kind() {
-            std::io::ErrorKind::NotFound => "check the path; stack files usually live in `stacks/`",
-            std::io::ErrorKind::PermissionDenied => "check the file's permissions",
-            _ => "check that the path names a readable file",
-        };
-        StackFileError::Unreadable { path: path.to_path_buf(), source, hint }
-    })?;
-    if bytes.contains(&0) {
-        return Err(StackFileError::NotText { path: path.to_path_buf(), what: "it contains NUL bytes" });
+    1 + match node {
+        Node::Mapping(m) => m.values().map(|v| depth(v, limit - 1)).max().unwrap_or(0),
+        Node::Sequence(s) => s.iter().map(|v| depth(v, limit - 1)).max().unwrap_or(0),
+        Node::Scalar(_) => 0,
     }
-    String::from_utf8(bytes)
-        .map_err(|_| StackFileError::NotText { path: path.to_path_buf(), what: "it is not valid UTF-8" })
 }
 
 /// Parses stack YAML already in memory (no `extends`); `path` is used only in messages.
@@ -259,6 +277,14 @@ pub fn parse_str(path: &Path, source: &str) -> Result<LoadedSpec, StackFileError
     }
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     match marked_yaml::parse_yaml_with_options(0, source, options) {
+        Ok(root) if depth(&root, MAX_DEPTH) > MAX_DEPTH => {
+            diags.push(Diagnostic::new(
+                location_of(root.span()),
+                "(file)",
+                format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+            ));
+            Err(StackFileError::Invalid(diags))
+        }
         Ok(root) => parsed(root, sources, &mut diags),
         Err(err) => {
             diags.push(yaml_error(err));
