@@ -79,7 +79,7 @@ pub async fn apply(
         let plan = match &saved {
             Some(saved) => {
                 saved.check(&session.sources.digest(), &session.state, &session.store.location())?;
-                saved.plan.clone()
+                saved.verified_plan(&session.state)?
             }
             // Ctrl-C before anything changes: stop, release the lock, change nothing.
             None => tokio::select! {

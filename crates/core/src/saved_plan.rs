@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Plan;
+use crate::resource::Address;
 use crate::state::State;
 
 /// The marker (and format version) that tells a plan file from a stack file.
@@ -50,6 +51,10 @@ pub enum SavedPlanError {
         "the state `{state}` moved since the plan was made (serial {found}, the plan saw {expected}): something was applied in between\n  hint: run `platformctl plan <stack file> --out <file>` again and review the new plan"
     )]
     Stale { state: String, found: u64, expected: u64 },
+    #[error(
+        "the plan file does not match the state it was made against: {0}\n  hint: a plan file is applied as `plan --out` wrote it; make it again and review it; nothing was changed"
+    )]
+    Altered(String),
 }
 
 impl SavedPlan {
@@ -125,6 +130,84 @@ impl SavedPlan {
         }
         Ok(())
     }
+
+    /// The plan to carry out, once it is known to agree with `state`: every address it names is
+    /// planned or recorded, with the kind and the AWS id the state records (ids it found for
+    /// pending creates excepted), and its data-loss list made again from its actions. The
+    /// apply engine can then trust it; an edited file is refused here, not half-way through.
+    pub fn verified_plan(&self, state: &State) -> Result<Plan, SavedPlanError> {
+        verify(&self.plan, state).map_err(SavedPlanError::Altered)?;
+        let mut plan = self.plan.clone();
+        plan.recompute_data_loss();
+        Ok(plan)
+    }
+}
+
+fn verify(plan: &Plan, state: &State) -> Result<(), String> {
+    use crate::plan::Action;
+    let known =
+        |a: &Address| plan.desired.contains_key(a) || state.resources.contains_key(a) || plan.live.contains_key(a);
+    for (address, d) in &plan.desired {
+        if &d.address != address {
+            return Err(format!("the desired resource listed as {address} is {}", d.address));
+        }
+        let mut refs = d.depends_on.clone();
+        d.attrs.values().for_each(|v| v.refs(&mut refs));
+        if let Some(missing) = refs.iter().find(|a| !known(a)) {
+            return Err(format!("{address} depends on {missing}, which is neither planned nor recorded"));
+        }
+    }
+    for c in &plan.changes {
+        let recorded = state.resources.get(&c.address);
+        match c.action {
+            Action::Create | Action::Update | Action::Replace => {
+                let d =
+                    plan.desired.get(&c.address).ok_or_else(|| format!("{} is changed but not planned", c.address))?;
+                if d.kind != c.kind {
+                    return Err(format!("{} is a {} in the plan and a {} in its change", c.address, d.kind, c.kind));
+                }
+            }
+            Action::Delete => {}
+        }
+        if matches!(c.action, Action::Update | Action::Replace | Action::Delete) {
+            let recorded = recorded.ok_or_else(|| format!("{} is not in the state", c.address))?;
+            if recorded.kind != c.kind {
+                return Err(format!("{} is a {} in the state, not a {}", c.address, recorded.kind, c.kind));
+            }
+            let adopted = plan.adopted.contains(&c.address) && recorded.pending.is_some();
+            if !adopted && c.id.is_some() && c.id != recorded.id {
+                return Err(format!(
+                    "{} has id {} in the plan, {} in the state",
+                    c.address,
+                    c.id.as_deref().unwrap_or("none"),
+                    recorded.id.as_deref().unwrap_or("none")
+                ));
+            }
+        }
+    }
+    for (address, found) in &plan.live {
+        if let Some(recorded) = state.resources.get(address) {
+            let adopted = plan.adopted.contains(address) && recorded.pending.is_some();
+            if !adopted && recorded.id.as_deref() != Some(found.id.as_str()) {
+                return Err(format!(
+                    "{address} was read as {} but the state records {}",
+                    found.id,
+                    recorded.id.as_deref().unwrap_or("no id")
+                ));
+            }
+        }
+    }
+    for d in &plan.deposed {
+        let recorded = state.resources.get(&d.address).map(|r| r.deposed.clone()).unwrap_or_default();
+        if let Some(id) = d.ids.iter().find(|id| !recorded.contains(id)) {
+            return Err(format!("old generation {id} of {} is not recorded in the state", d.address));
+        }
+    }
+    let listed = plan.wait_for.iter().chain(&plan.adopted).chain(&plan.forget);
+    if let Some(missing) = listed.into_iter().find(|a| !known(a)) {
+        return Err(format!("{missing} is neither planned nor recorded"));
+    }
+    Ok(())
 }
 
 /// `path` relative to `base` when `path` lies under it.

@@ -197,6 +197,12 @@ impl Plan {
         self.changes.iter().find(|c| &c.address == address)
     }
 
+    /// The data-loss list made again from the plan's own actions and kinds: what a saved plan
+    /// file says of it is not trusted (an edit could drop an entry to pass the refusal).
+    pub fn recompute_data_loss(&mut self) {
+        self.data_loss = data_loss(&self.changes, &self.live, !self.desired.is_empty());
+    }
+
     /// Why apply must not carry out this plan, if it destroys data it may not: anything with
     /// deletion protection on in AWS, always; anything else only with `--allow-data-loss`.
     pub fn data_loss_refusal(&self, allow_data_loss: bool) -> Option<String> {

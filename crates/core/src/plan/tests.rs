@@ -304,3 +304,49 @@ fn values_from_aws_cannot_break_out_of_the_plan() {
     assert_eq!(parts.len(), 3, "one block fenced with four backticks:\n{md}");
     assert!(parts[1].contains("<img") && !parts[0].contains("<img") && !parts[2].contains("<img"), "{md}");
 }
+
+/// A saved plan is checked against the state before anything runs: an entry dropped from its
+/// data-loss list comes back (the list is made again from the actions), and a changed id, a
+/// change to nothing planned, or a dependency on nothing known is refused as an altered file.
+#[test]
+fn a_saved_plan_is_verified_against_the_state_and_its_data_loss_recomputed() {
+    use crate::saved_plan::{SavedPlan, SavedPlanError};
+    let with_db = format!(
+        "{USER_SERVICE}secrets:\n  db-master: {{ generate: {{ length: 32 }} }}\npostgres:\n  users:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.medium\n    storage_gb: 20\n    database: users\n    username: app\n    password_secret: db-master\n"
+    );
+    let (state, live) = converged(&desired(&with_db));
+    // The database removed from the stack: a delete that loses data.
+    let without_db =
+        desired(&with_db).into_iter().filter(|d| !d.address.as_str().starts_with("postgres.")).collect::<Vec<_>>();
+    let p = plan(&without_db, &state, &live).unwrap();
+    assert!(p.data_loss.iter().any(|l| l.address.as_str() == "postgres.users"));
+    let saved =
+        |plan: Plan| SavedPlan::new(&plan, &state, std::path::Path::new("s.yaml"), "digest".into(), "s".into(), false);
+
+    let mut dropped = p.clone();
+    dropped.data_loss.clear();
+    let verified = saved(dropped).verified_plan(&state).unwrap();
+    assert!(verified.data_loss_refusal(false).is_some_and(|r| r.contains("postgres.users")), "the refusal stands");
+
+    let mut other_id = p.clone();
+    other_id.changes.iter_mut().find(|c| c.address.as_str() == "postgres.users").unwrap().id =
+        Some("db-someone-else".into());
+    let err = saved(other_id).verified_plan(&state).unwrap_err();
+    assert!(matches!(&err, SavedPlanError::Altered(m) if m.contains("postgres.users")), "{err}");
+
+    let mut unplanned = plan(&desired(&with_db.replace("storage_gb: 20", "storage_gb: 30")), &state, &live).unwrap();
+    let changed = unplanned.changes[0].address.clone();
+    unplanned.desired.remove(&changed);
+    let err = saved(unplanned).verified_plan(&state).unwrap_err();
+    assert!(err.to_string().contains("not planned") || err.to_string().contains("neither planned"), "{err}");
+
+    let mut dangling = p.clone();
+    let (_, first) = dangling.desired.iter_mut().next().unwrap();
+    first.depends_on.insert(Address::new("network.nothing"));
+    let err = saved(dangling).verified_plan(&state).unwrap_err();
+    assert!(err.to_string().contains("network.nothing"), "{err}");
+
+    let mut read_elsewhere = p.clone();
+    read_elsewhere.live.get_mut(&Address::new("network.vpc")).unwrap().id = "vpc-other".into();
+    assert!(saved(read_elsewhere).verified_plan(&state).is_err());
+}
