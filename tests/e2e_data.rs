@@ -351,3 +351,43 @@ async fn describe_db(rds: &aws_sdk_rds::Client, id: &str) -> aws_sdk_rds::types:
     let out = rds.describe_db_instances().db_instance_identifier(id).send().await.unwrap();
     out.db_instances()[0].clone()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destroyed_secret_comes_back_with_its_value_on_moto() {
+    secret_restore(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destroyed_secret_comes_back_with_its_value_on_ministack() {
+    secret_restore(Kind::Ministack).await;
+}
+
+/// A stack destroyed and applied again within the secret's recovery window: Secrets Manager
+/// refuses a new secret of that name, so platformctl restores the old one — same ARN, same
+/// generated value (databases reading it keep working), no longer scheduled for deletion.
+async fn secret_restore(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tokens.yaml"),
+        "stack: tokens\nregion: eu-west-1\nsecrets:\n  api-token: { generate: { length: 40, punctuation: false } }\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], code: i32, what: &str| emu.platformctl(dir.path(), args).expect(code, what);
+    let secrets = aws_sdk_secretsmanager::Client::new(&emu.sdk_config().await);
+    run(&["apply", "tokens.yaml", "--auto-approve"], 0, "apply");
+    let arn = read_state(dir.path(), "tokens")["resources"]["secret.api-token"]["id"].as_str().unwrap().to_owned();
+    let value = secrets.get_secret_value().secret_id(&arn).send().await.unwrap().secret_string().unwrap().to_owned();
+    run(&["destroy", "tokens.yaml", "--auto-approve"], 0, "destroy");
+    let described = secrets.describe_secret().secret_id(&arn).send().await.unwrap();
+    assert!(described.deleted_date().is_some(), "the destroy scheduled the secret for deletion");
+
+    run(&["apply", "tokens.yaml", "--auto-approve"], 0, "apply again within the recovery window");
+    let again = read_state(dir.path(), "tokens")["resources"]["secret.api-token"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(again, arn, "the same secret, restored");
+    let described = secrets.describe_secret().secret_id(&arn).send().await.unwrap();
+    assert!(described.deleted_date().is_none(), "no longer scheduled for deletion");
+    let restored = secrets.get_secret_value().secret_id(&arn).send().await.unwrap();
+    assert_eq!(restored.secret_string(), Some(value.as_str()), "its value kept");
+    run(&["plan", "tokens.yaml", "--detailed-exitcode"], 0, "no changes");
+}

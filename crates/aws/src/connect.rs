@@ -129,6 +129,11 @@ impl Aws {
     pub(crate) fn with_rds(rds: aws_sdk_rds::Client) -> Aws {
         Aws { rds, ..Aws::for_tests() }
     }
+
+    /// `elasticache` as given (an aws-smithy-mocks client).
+    pub(crate) fn with_elasticache(elasticache: aws_sdk_elasticache::Client) -> Aws {
+        Aws { elasticache, ..Aws::for_tests() }
+    }
 }
 
 /// The SDK settings for `region`: credentials and endpoint the standard way, the user's

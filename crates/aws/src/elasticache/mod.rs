@@ -3,6 +3,8 @@
 
 pub(crate) mod replication_group;
 pub(crate) mod subnet_group;
+#[cfg(test)]
+mod tests;
 
 use aws_sdk_elasticache::types::Tag;
 use platformctl_core::resource::Attrs;

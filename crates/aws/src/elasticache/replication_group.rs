@@ -160,13 +160,15 @@ impl Provider for ReplicationGroup {
     }
 }
 
-/// The group's tags; an emulator without ListTagsForResource leaves them as applied.
-async fn read_tags(aws: &Aws, arn: Option<&str>, request: &ReadRequest) -> Result<Value, AwsError> {
+/// The group's tags. Only an endpoint that definitely lacks ListTagsForResource leaves them as
+/// applied (said as a warning); any other failure — denied, throttled past the retries, an
+/// unreadable answer — is an error, never taken for "no drift".
+pub(super) async fn read_tags(aws: &Aws, arn: Option<&str>, request: &ReadRequest) -> Result<Value, AwsError> {
     let Some(arn) = arn else { return Ok(TAGS.get(&request.attrs).clone()) };
     match aws.elasticache.list_tags_for_resource().resource_name(arn).send().await.aws("ListTagsForResource") {
         Ok(out) => Ok(tags_from_pairs(out.tag_list().iter().map(|t| (t.key(), t.value())))),
-        Err(e) if e.code().is_none() => {
-            tracing::debug!(error = %e, "ListTagsForResource not supported here; tags compared as applied");
+        Err(e) if e.is_unsupported() => {
+            tracing::warn!(error = %e, "ListTagsForResource is not supported here; the group's tags are compared as applied");
             Ok(TAGS.get(&request.attrs).clone())
         }
         Err(e) => Err(e),

@@ -289,12 +289,9 @@ async fn delete(rds: &Client, id: &str, snapshot: bool) -> Result<(), AwsError> 
     } else {
         request.skip_final_snapshot(true)
     };
-    match request.send().await.aws("DeleteDBInstance") {
-        Ok(_) => Ok(()),
-        // Already on its way out (an interrupted destroy run again): the wait follows it.
-        Err(e) if e.message.contains("already being deleted") => Ok(()),
-        Err(e) => Err(e),
-    }
+    // Already on its way out (an interrupted destroy run again): `registry::delete` sees the
+    // instance `deleting` and lets the wait follow it.
+    request.send().await.aws("DeleteDBInstance").map(drop)
 }
 
 /// One instance as a read replica (source, endpoint) with its raw status, or `None` if gone.

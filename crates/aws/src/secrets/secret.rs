@@ -48,9 +48,23 @@ impl Provider for Secret {
         }
         match request.send().await.aws("DeleteSecret") {
             Ok(_) => Ok(()),
-            Err(e) if e.message.contains("already scheduled for deletion") => Ok(()),
+            // AWS refuses to delete a secret twice (InvalidRequestException): one already
+            // scheduled for deletion is as deleted as this call would make it.
+            Err(e) if e.code() == Some(INVALID_REQUEST) && scheduled_for_deletion(&aws.secrets, id).await? => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Secrets Manager's code for a request the secret's state forbids (among others).
+const INVALID_REQUEST: &str = "InvalidRequestException";
+
+/// Whether the secret exists and is scheduled for deletion (in its recovery window).
+async fn scheduled_for_deletion(client: &Client, id: &str) -> Result<bool, AwsError> {
+    match client.describe_secret().secret_id(id).send().await.aws("DescribeSecret") {
+        Ok(out) => Ok(out.deleted_date().is_some()),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -124,7 +138,14 @@ async fn create(client: &Client, attrs: &Attrs, copied: Option<SecretString>) ->
         .aws("CreateSecret");
     match result {
         Ok(out) => Ok(out.arn().unwrap_or_default().to_owned()),
-        Err(e) if !e.message.contains("scheduled for deletion") => Err(e),
+        // AWS answers InvalidRequestException for a name scheduled for deletion (emulators
+        // ResourceExistsException): either way the secret itself says whether it is.
+        Err(e)
+            if !matches!(e.code(), Some(INVALID_REQUEST | "ResourceExistsException"))
+                || !scheduled_for_deletion(client, name).await? =>
+        {
+            Err(e)
+        }
         Err(_) => {
             // The stack was destroyed and is applied again within the recovery window: bring
             // the secret back (its value was generated once and stays what it was).

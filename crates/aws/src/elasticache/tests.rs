@@ -1,0 +1,63 @@
+//! How a replication group's tags are read when ListTagsForResource fails: only an endpoint
+//! without the operation leaves them as applied; a denied or unreadable answer is an error.
+//! The SDK client on aws-smithy-mocks rules (both emulators answer the call, so the failures
+//! are made here).
+
+use aws_sdk_elasticache::Client;
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use platformctl_core::resource::{Address, Attrs, Value};
+
+use crate::{Aws, ReadRequest};
+
+const ARN: &str = "arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:user-service-sessions";
+
+fn client(rules: &[&Rule]) -> Client {
+    let interceptor =
+        rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, r| i.with_rule(r));
+    let config = aws_sdk_elasticache::Config::builder()
+        .behavior_version(aws_sdk_elasticache::config::BehaviorVersion::latest())
+        .region(aws_sdk_elasticache::config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_elasticache::config::Credentials::new("test", "test", None, None, "test"))
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor)
+        .build();
+    Client::from_conf(config)
+}
+
+fn request() -> ReadRequest {
+    let applied = Value::Map([("team".to_owned(), Value::str("platform"))].into());
+    ReadRequest::new(
+        &Address::new("redis.sessions"),
+        Some("user-service-sessions"),
+        Attrs::from([("tags".into(), applied)]),
+    )
+}
+
+fn answer(status: u16, body: &'static str) -> HttpResponse {
+    HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
+}
+
+#[tokio::test]
+async fn a_denied_tag_read_is_an_error_not_tags_as_applied() {
+    let denied = mock!(Client::list_tags_for_resource).then_http_response(|| {
+        answer(
+            403,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>",
+        )
+    });
+    let aws = Aws::with_elasticache(client(&[&denied]));
+    let err = super::replication_group::read_tags(&aws, Some(ARN), &request()).await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_endpoint_without_the_operation_leaves_the_tags_as_applied() {
+    let missing = mock!(Client::list_tags_for_resource)
+        .then_http_response(|| answer(404, "<!doctype html><title>404 Not Found</title>"));
+    let aws = Aws::with_elasticache(client(&[&missing]));
+    let tags = super::replication_group::read_tags(&aws, Some(ARN), &request()).await.unwrap();
+    assert_eq!(tags, Value::Map([("team".to_owned(), Value::str("platform"))].into()));
+}
