@@ -94,6 +94,38 @@ async fn two_regions(kind: Kind) {
         assert_eq!(peering_route(&frankfurt, &table, "10.60.0.0/16").await.as_deref(), Some(peering.as_str()), "{az}");
     }
 
+    // DNS resolution across the peering is read back: turned off behind platformctl's back it
+    // is drift, and apply turns it on again. (ministack neither reports nor changes it.)
+    if matches!(kind, Kind::Moto) {
+        let dns = |c: &aws_sdk_ec2::types::VpcPeeringConnection| {
+            let side = |i: Option<&aws_sdk_ec2::types::VpcPeeringConnectionVpcInfo>| {
+                i.and_then(|i| i.peering_options()).and_then(|o| o.allow_dns_resolution_from_remote_vpc())
+            };
+            (side(c.requester_vpc_info()), side(c.accepter_vpc_info()))
+        };
+        assert_eq!(dns(connection), (Some(true), Some(true)), "turned on at creation, both sides");
+        let off = aws_sdk_ec2::types::PeeringConnectionOptionsRequest::builder()
+            .allow_dns_resolution_from_remote_vpc(false)
+            .build();
+        frankfurt
+            .modify_vpc_peering_connection_options()
+            .vpc_peering_connection_id(&peering)
+            .requester_peering_connection_options(off)
+            .send()
+            .await
+            .unwrap();
+        let drift = run(&["plan", "primary-dr.yaml", "--json", "--detailed-exitcode"], 2, "DNS resolution off");
+        let plan: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+        let change = plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == "peering.primary").unwrap();
+        assert_eq!((change["action"].as_str(), change["drift"].as_bool()), (Some("update"), Some(true)), "{change:#}");
+        assert_eq!(change["attributes"][0]["name"], "dns_resolution", "{change:#}");
+        run(&["apply", "primary-dr.yaml", "--auto-approve"], 0, "turn it on again");
+        run(&["plan", "primary-dr.yaml", "--detailed-exitcode"], 0, "no changes after the repair");
+        let again =
+            frankfurt.describe_vpc_peering_connections().vpc_peering_connection_ids(&peering).send().await.unwrap();
+        assert_eq!(dns(&again.vpc_peering_connections()[0]), (Some(true), Some(true)));
+    }
+
     let refused = run(&["destroy", "primary.yaml", "--auto-approve"], 1, "destroy the primary first");
     assert!(refused.stderr.contains("primary-dr still uses"), "{}", refused.stderr);
     run(&["destroy", "primary-dr.yaml", "--auto-approve"], 0, "destroy the DR stack");

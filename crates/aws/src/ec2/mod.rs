@@ -61,7 +61,7 @@ pub(crate) trait Tagged: Sync {
     async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError>;
 
     /// In-place changes besides tags; tags only by default.
-    async fn modify(_ec2: &Client, _id: &str, _before: &Attrs, _after: &Attrs) -> Result<(), AwsError> {
+    async fn modify(_aws: &Aws, _id: &str, _before: &Attrs, _after: &Attrs) -> Result<(), AwsError> {
         Ok(())
     }
 
@@ -89,7 +89,7 @@ impl<T: Tagged> Provider for T {
     }
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        T::modify(&aws.ec2, id, before, after).await?;
+        T::modify(aws, id, before, after).await?;
         retag(&aws.ec2, id, before, after).await
     }
 

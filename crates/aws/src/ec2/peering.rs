@@ -9,12 +9,13 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     Filter, PeeringConnectionOptionsRequest, ResourceType, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
-use platformctl_core::kinds::vpc_peering::{PEER_REGION, PEER_VPC_ID, TAGS, VPC_ID};
-use platformctl_core::resource::{Attrs, LiveResource};
+use platformctl_core::kinds::vpc_peering::{DNS_RESOLUTION, PEER_REGION, PEER_VPC_ID, TAGS, VPC_ID};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
 use super::{Tagged, opt_str, tag_spec, tags_value};
+use crate::ReadRequest;
 use crate::common::eventually;
-use crate::error::{SdkResultExt, from_sdk};
+use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Status};
 use crate::{Aws, AwsError};
 
@@ -31,12 +32,18 @@ impl Tagged for Peering {
             .filter(|p| !gone(p))
             .map(|p| LiveResource {
                 id: p.vpc_peering_connection_id().unwrap_or_default().to_owned(),
-                attrs: Attrs::from([
-                    VPC_ID.to(opt_str(p.requester_vpc_info().and_then(|v| v.vpc_id()))),
-                    PEER_VPC_ID.to(opt_str(p.accepter_vpc_info().and_then(|v| v.vpc_id()))),
-                    PEER_REGION.to(opt_str(p.accepter_vpc_info().and_then(|v| v.region()))),
-                    TAGS.to(tags_value(p.tags())),
-                ]),
+                attrs: {
+                    let mut attrs = Attrs::from([
+                        VPC_ID.to(opt_str(p.requester_vpc_info().and_then(|v| v.vpc_id()))),
+                        PEER_VPC_ID.to(opt_str(p.accepter_vpc_info().and_then(|v| v.vpc_id()))),
+                        PEER_REGION.to(opt_str(p.accepter_vpc_info().and_then(|v| v.region()))),
+                        TAGS.to(tags_value(p.tags())),
+                    ]);
+                    if let Some(on) = dns_resolution(p) {
+                        attrs.insert(DNS_RESOLUTION.name.to_owned(), on.into());
+                    }
+                    attrs
+                },
                 ready: state(p) == Some(&VpcPeeringConnectionStateReasonCode::Active),
                 outputs: Attrs::new(),
             })
@@ -45,6 +52,36 @@ impl Tagged for Peering {
 
     async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         create(aws, new.attrs).await
+    }
+
+    /// DNS resolution turned (back) on, both sides; an endpoint without the call is said
+    /// and skipped.
+    async fn modify(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        if !DNS_RESOLUTION.changed(before, after) || !DNS_RESOLUTION.is_true(after) {
+            return Ok(());
+        }
+        match allow_dns_resolution(aws, &aws.ec2_in(PEER_REGION.str(after)), id).await {
+            Err(e) if e.is_unsupported() => {
+                tracing::warn!(peering = id, error = %e, "DNS resolution across the peering cannot be turned on here");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// An endpoint that does not report peering options (ministack) leaves `dns_resolution`
+    /// as it was applied.
+    fn completed(mut found: Vec<(Address, Observed)>, requests: &[ReadRequest]) -> Vec<(Address, Observed)> {
+        for (address, observed) in &mut found {
+            let Observed::Present(live) = observed else { continue };
+            if live.attrs.contains_key(DNS_RESOLUTION.name) {
+                continue;
+            }
+            if let Some(request) = requests.iter().find(|r| &r.address == address) {
+                live.attrs.insert(DNS_RESOLUTION.name.to_owned(), DNS_RESOLUTION.get(&request.attrs).clone());
+            }
+        }
+        found
     }
 
     async fn delete(ec2: &Client, id: &str) -> Result<(), AwsError> {
@@ -101,30 +138,43 @@ async fn create(aws: &Aws, attrs: &Attrs) -> Result<String, AwsError> {
             .aws("AcceptVpcPeeringConnection")
     })
     .await?;
-    allow_dns_resolution(aws, &accepter, &id).await;
+    // The peering exists now: a failure here must not lose its id. DNS resolution is read back
+    // by the next plan, which shows it off and turns it on again (`modify`).
+    if DNS_RESOLUTION.is_true(attrs)
+        && let Err(e) = allow_dns_resolution(aws, &accepter, &id).await
+    {
+        tracing::warn!(peering = %id, error = %e, "DNS resolution across the peering was not turned on");
+    }
     Ok(id)
 }
 
-/// Private DNS names of each side resolve to private addresses from the other. Best effort:
-/// some endpoints lack the call (ministack); the peering works without it.
-async fn allow_dns_resolution(aws: &Aws, accepter: &Client, id: &str) {
+/// Both sides' `AllowDnsResolutionFromRemoteVpc`, when the endpoint reports them.
+fn dns_resolution(p: &VpcPeeringConnection) -> Option<bool> {
+    let side = |info: Option<&aws_sdk_ec2::types::VpcPeeringConnectionVpcInfo>| {
+        info.and_then(|i| i.peering_options()).and_then(|o| o.allow_dns_resolution_from_remote_vpc())
+    };
+    Some(side(p.requester_vpc_info())? && side(p.accepter_vpc_info())?)
+}
+
+/// Private DNS names of each side resolve to private addresses from the other: requester side
+/// here, accepter side in the peer's region.
+async fn allow_dns_resolution(aws: &Aws, accepter: &Client, id: &str) -> Result<(), AwsError> {
     let on = || PeeringConnectionOptionsRequest::builder().allow_dns_resolution_from_remote_vpc(true).build();
-    let requester = aws
-        .ec2
+    aws.ec2
         .modify_vpc_peering_connection_options()
         .vpc_peering_connection_id(id)
-        .requester_peering_connection_options(on());
-    if let Err(e) = requester.send().await {
-        tracing::warn!(peering = id, error = %from_sdk("ModifyVpcPeeringConnectionOptions", e), "DNS resolution across the peering not turned on (requester)");
-        return;
-    }
-    let accepter = accepter
+        .requester_peering_connection_options(on())
+        .send()
+        .await
+        .aws("ModifyVpcPeeringConnectionOptions")?;
+    accepter
         .modify_vpc_peering_connection_options()
         .vpc_peering_connection_id(id)
-        .accepter_peering_connection_options(on());
-    if let Err(e) = accepter.send().await {
-        tracing::warn!(peering = id, error = %from_sdk("ModifyVpcPeeringConnectionOptions", e), "DNS resolution across the peering not turned on (accepter)");
-    }
+        .accepter_peering_connection_options(on())
+        .send()
+        .await
+        .aws("ModifyVpcPeeringConnectionOptions")?;
+    Ok(())
 }
 
 async fn status(ec2: &Client, id: &str) -> Result<Status, AwsError> {

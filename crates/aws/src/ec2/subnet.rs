@@ -53,7 +53,8 @@ impl Tagged for Subnet {
         Ok(id)
     }
 
-    async fn modify(ec2: &Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    async fn modify(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        let ec2 = &aws.ec2;
         set_public_ip(ec2, id, before, after).await
     }
 

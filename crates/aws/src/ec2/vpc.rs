@@ -61,7 +61,8 @@ impl Tagged for Vpc {
         Ok(id)
     }
 
-    async fn modify(ec2: &Client, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    async fn modify(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        let ec2 = &aws.ec2;
         set_dns(ec2, id, before, after).await
     }
 

@@ -20,6 +20,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, peers: &[PeerNetwork], out: &
                 vpc_peering::VPC_ID.to(Value::Ref(super::network::vpc())),
                 vpc_peering::PEER_VPC_ID.to(&peer.vpc_id),
                 vpc_peering::PEER_REGION.to(&peer.region),
+                vpc_peering::DNS_RESOLUTION.to(true),
                 vpc_peering::TAGS.to(tags(stack, &connection, &format!("{}-{}", stack.name, peer.stack))),
             ]),
         ));
