@@ -346,3 +346,29 @@ fn a_policy_file_outside_the_stack_folder_is_refused() {
         assert!(run.stderr.contains("stacks/app.yaml:14:22"), "{}", run.stderr);
     }
 }
+
+/// A destroy needs nothing of the stacks this one uses, so a peer that is gone does not stop
+/// it (a warning); a peer's state that cannot be read is an error, not something to skip.
+#[test]
+fn a_destroy_reports_an_unreadable_neighbour_state_and_skips_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("dr.yaml"),
+        "stack: dr\nregion: eu-central-1\nnetwork:\n  cidr: 10.1.0.0/16\n  azs: [eu-central-1a]\n  public_subnets: [10.1.0.0/20]\n  private_subnets: [10.1.128.0/18]\npeering:\n  primary: { stack: primary }\n",
+    )
+    .unwrap();
+    std::fs::create_dir(d.join(".platformctl")).unwrap();
+    std::fs::write(d.join(".platformctl/primary.state.json"), "{ not json").unwrap();
+    // No AWS call is needed (this stack's state is empty): a closed port makes sure.
+    let env = [("AWS_ENDPOINT_URL", "http://127.0.0.1:9")];
+    let corrupt = platformctl_with_env(d, &["destroy", "dr.yaml", "--auto-approve"], &env).expect(1, "corrupt peer");
+    assert!(
+        corrupt.stderr.contains("primary.state.json") && corrupt.stderr.contains("is not valid"),
+        "{}",
+        corrupt.stderr
+    );
+    std::fs::remove_file(d.join(".platformctl/primary.state.json")).unwrap();
+    let gone = platformctl_with_env(d, &["destroy", "dr.yaml", "--auto-approve"], &env).expect(0, "peer gone");
+    assert!(gone.stderr.contains("destroying from this stack's state alone"), "{}", gone.stderr);
+}

@@ -144,9 +144,11 @@ impl Session {
                 session.record_uses(&met.uses, &met.no_longer_used);
             }
             // A destroy plans no desired resources: it needs nothing of the other stacks, and
-            // must work even after one of them is gone (destroyed with --force).
-            Err(e) if operation == "destroy" => {
-                tracing::warn!(error = %e, "other stacks' states are not readable; destroying from this stack's state alone");
+            // must work even after one of them is gone (destroyed with --force) or changed. A
+            // state that cannot be read (denied, corrupt, unreachable) is still an error: it
+            // may hide a stack this one must not be destroyed under.
+            Err(e) if operation == "destroy" && !e.chain().any(|c| c.downcast_ref::<StateError>().is_some()) => {
+                tracing::warn!(error = %e, "destroying from this stack's state alone");
             }
             Err(e) => {
                 session.close().await;

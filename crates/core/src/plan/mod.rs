@@ -377,7 +377,8 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
         .filter(|(_, r)| !r.deposed.is_empty())
         .map(|(a, r)| Deposed { address: a.clone(), kind: r.kind, ids: r.deposed.clone() })
         .collect();
-    let refused = rules::refusals(&changes);
+    let mut refused = rules::refusals(&changes);
+    refused.extend(shared_ids(state, &present));
     Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted, data_loss, deposed, refused })
 }
 
@@ -406,6 +407,30 @@ fn data_loss(changes: &[Change], present: &BTreeMap<Address, LiveResource>, keep
                 // The RDS kinds' setting; the other kinds that hold data have none.
                 present.get(&c.address).is_some_and(|l| database::DELETION_PROTECTION.is_true(&l.attrs));
             DataLoss { address: c.address.clone(), action: c.action, reason, deletion_protection }
+        })
+        .collect()
+}
+
+/// Addresses of this stack recorded (or just found) as one and the same AWS resource: an
+/// adoption by natural key that matched a resource another address already owns. Applying
+/// would change, or delete, one resource for two; refused, naming both.
+fn shared_ids(state: &State, present: &BTreeMap<Address, LiveResource>) -> Vec<String> {
+    let mut owners: BTreeMap<(Kind, &str), Vec<&Address>> = BTreeMap::new();
+    for (address, recorded) in &state.resources {
+        let id = present.get(address).map(|l| l.id.as_str()).or(recorded.id.as_deref());
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            owners.entry((recorded.kind, id)).or_default().push(address);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(_, addresses)| addresses.len() > 1)
+        .map(|((kind, id), addresses)| {
+            let names: Vec<&str> = addresses.iter().map(|a| a.as_str()).collect();
+            format!(
+                "{} are all the same {kind} in AWS ({id}): one resource cannot be several of the stack's\n  hint: keep the address that owns it and `platformctl state rm` the others, then plan again",
+                names.join(" and ")
+            )
         })
         .collect()
 }

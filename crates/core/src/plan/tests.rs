@@ -350,3 +350,21 @@ fn a_saved_plan_is_verified_against_the_state_and_its_data_loss_recomputed() {
     read_elsewhere.live.get_mut(&Address::new("network.vpc")).unwrap().id = "vpc-other".into();
     assert!(saved(read_elsewhere).verified_plan(&state).is_err());
 }
+
+/// Two addresses recorded as one AWS resource (an adoption that matched what another address
+/// owns) are refused by name, not silently shared.
+#[test]
+fn two_addresses_of_one_aws_resource_are_refused() {
+    let d = desired(USER_SERVICE);
+    let (mut state, mut live) = converged(&d);
+    let (a, b) = (Address::new("network.subnet.public[eu-west-1a]"), Address::new("network.subnet.public[eu-west-1b]"));
+    let shared = state.resources[&a].id.clone();
+    state.resources.get_mut(&b).unwrap().id = shared.clone();
+    if let Some(Observed::Present(r)) = live.get_mut(&b) {
+        r.id = shared.clone().unwrap();
+    }
+    let p = plan(&d, &state, &live).unwrap();
+    assert_eq!(p.refused.len(), 1, "{:?}", p.refused);
+    assert!(p.refused[0].contains(a.as_str()) && p.refused[0].contains(b.as_str()), "{}", p.refused[0]);
+    assert!(p.refused[0].contains("state rm"), "{}", p.refused[0]);
+}
