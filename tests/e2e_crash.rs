@@ -27,6 +27,16 @@ use support::{Emulator, Kind, Run, finish, signal, workdir_with};
 
 const STACK: &str = "user-service";
 
+/// Waits for the proxy's signal that a request was answered, failing the test (instead of
+/// hanging CI) when it never comes — a run that makes fewer requests than the test expects.
+async fn arrives(forwarded: tokio::sync::oneshot::Receiver<()>, what: &str) {
+    match tokio::time::timeout(Duration::from_secs(120), forwarded).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => panic!("the proxy stopped before {what}"),
+        Err(_) => panic!("{what} never came within 120 s"),
+    }
+}
+
 /// One emulator, a proxy in front of it, and a copy of the seed stack.
 struct Rig {
     emu: Emulator,
@@ -162,10 +172,7 @@ async fn killed_at_any_point_the_next_apply_converges_without_duplicates() {
         let forwarded = rig.proxy.when_forwarded(k);
         let mut child = rig.spawn(&["apply", "user-service.yaml", "--auto-approve"]);
         let op = log.get(k as usize - 1).cloned().unwrap_or_default();
-        tokio::select! {
-            _ = forwarded => {}
-            _ = tokio::time::sleep(Duration::from_secs(120)) => panic!("request {k} ({op}) never came"),
-        }
+        arrives(forwarded, &format!("request {k} ({op})")).await;
         child.kill().unwrap();
         let _ = child.wait();
         let what = format!("killed after request {k} ({op})");
@@ -203,7 +210,7 @@ async fn ctrl_c_once_finishes_in_flight_work_and_twice_exits_at_once() {
     let rig = Rig::new(Faults { latency: Duration::from_millis(20), error_rate: 0.0 }).await;
     let forwarded = rig.proxy.when_forwarded(log.len() as u64 / 3);
     let child = rig.spawn(&["apply", "user-service.yaml", "--auto-approve"]);
-    forwarded.await.unwrap();
+    arrives(forwarded, "the request to interrupt at").await;
     signal(&child, "-INT");
     let once = finish(child);
     assert_eq!(once.code, 1, "{}", once.stderr);
@@ -221,7 +228,7 @@ async fn ctrl_c_once_finishes_in_flight_work_and_twice_exits_at_once() {
     let rig = Rig::new(Faults { latency: Duration::from_millis(20), error_rate: 0.0 }).await;
     let forwarded = rig.proxy.when_forwarded(log.len() as u64 / 2);
     let child = rig.spawn(&["apply", "user-service.yaml", "--auto-approve"]);
-    forwarded.await.unwrap();
+    arrives(forwarded, "the request to interrupt at").await;
     signal(&child, "-INT");
     tokio::time::sleep(Duration::from_millis(200)).await;
     signal(&child, "-INT");
@@ -243,7 +250,7 @@ async fn a_destroy_killed_half_way_finishes_when_run_again() {
     let reads = rig.proxy.forwarded();
     let forwarded = rig.proxy.when_forwarded(reads + 40);
     let mut child = rig.spawn(&["destroy", "user-service.yaml", "--auto-approve", "--allow-data-loss"]);
-    forwarded.await.unwrap();
+    arrives(forwarded, "the request to interrupt at").await;
     child.kill().unwrap();
     let _ = child.wait();
     let left = read_state(&rig.dir, STACK)["resources"].as_object().unwrap().len();

@@ -391,3 +391,52 @@ async fn secret_restore(kind: Kind) {
     assert_eq!(restored.secret_string(), Some(value.as_str()), "its value kept");
     run(&["plan", "tokens.yaml", "--detailed-exitcode"], 0, "no changes");
 }
+
+/// Redis on ministack beyond the seed's group: replicas taken away (DecreaseReplicaCount), and
+/// a cluster-mode group of three shards (ministack wants at least three; AWS two) created with
+/// its configuration endpoint as the address applications use. Resharding has no emulator:
+/// crates/aws/src/elasticache/tests.rs checks its requests.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_replicas_down_and_cluster_mode_on_ministack() {
+    let emu = Emulator::start(Kind::Ministack);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cache.yaml");
+    std::fs::write(
+        &file,
+        "stack: cache\nregion: eu-west-1\nnetwork:\n  cidr: 10.80.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.80.0.0/20, 10.80.16.0/20]\n  private_subnets: [10.80.128.0/18, 10.80.192.0/18]\n  nat_gateways: none\nredis:\n  sessions:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    replicas_per_shard: 2\n    transit_encryption: false\n  sharded:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    shards: 3\n    replicas_per_shard: 1\n    transit_encryption: false\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], code: i32, what: &str| emu.platformctl(dir.path(), args).expect(code, what);
+    let elasticache = aws_sdk_elasticache::Client::new(&emu.sdk_config().await);
+    let describe = |id: &'static str| {
+        let client = elasticache.clone();
+        async move {
+            let out = client.describe_replication_groups().replication_group_id(id).send().await.unwrap();
+            out.replication_groups()[0].clone()
+        }
+    };
+    run(&["apply", "cache.yaml", "--auto-approve"], 0, "apply");
+    run(&["plan", "cache.yaml", "--detailed-exitcode"], 0, "converged");
+    let sharded = describe("cache-sharded").await;
+    assert_eq!(sharded.node_groups().len(), 3, "three shards");
+    assert_eq!(sharded.cluster_enabled(), Some(true));
+    let output: Json = serde_json::from_str(&run(&["output", "cache.yaml", "--json"], 0, "output").stdout).unwrap();
+    let configuration = sharded.configuration_endpoint().and_then(|e| e.address()).expect("a configuration endpoint");
+    assert_eq!(output["redis.sharded"]["endpoint"], configuration, "applications use the configuration endpoint");
+    assert_eq!(describe("cache-sessions").await.node_groups()[0].node_group_members().len(), 3, "primary and 2");
+
+    support::edit_file(&file, "replicas_per_shard: 2", "replicas_per_shard: 1");
+    let plan: Json = serde_json::from_str(
+        &run(&["plan", "cache.yaml", "--json", "--detailed-exitcode"], 2, "fewer replicas").stdout,
+    )
+    .unwrap();
+    assert_eq!(addresses(&plan, "update"), set(&["redis.sessions"]), "{plan:#}");
+    assert_eq!(attribute_names(find(&plan, "redis.sessions").unwrap()), ["replicas_per_shard"]);
+    run(&["apply", "cache.yaml", "--auto-approve"], 0, "decrease");
+    run(&["plan", "cache.yaml", "--detailed-exitcode"], 0, "converged after the decrease");
+    assert_eq!(describe("cache-sessions").await.node_groups()[0].node_group_members().len(), 2, "primary and 1");
+
+    support::edit_file(&file, "shards: 3", "shards: 1");
+    let refused = run(&["plan", "cache.yaml"], 1, "cluster mode off in place");
+    assert!(refused.stderr.contains("cluster mode off"), "{}", refused.stderr);
+}

@@ -518,6 +518,41 @@ async fn seed_platform_updates_on_moto() {
     assert_eq!(groups.nodegroups().len(), 1, "{:?}", groups.nodegroups());
     assert!(read_state(&s.dir, STACK)["resources"]["eks.main.node_group[apps]"].get("deposed").is_none());
 
+    // The API server's endpoint access (UpdateClusterConfig's resourcesVpcConfig): the public
+    // endpoint narrowed to one range, in place.
+    s.edit("public_access_cidrs: [0.0.0.0/0]", "public_access_cidrs: [203.0.113.0/24]");
+    let plan = s.plan_json(2);
+    assert_eq!(addresses(&plan, "update"), BTreeSet::from(["eks.main".to_owned()]), "{plan}");
+    let cluster_change = find(&plan, "eks.main").unwrap();
+    assert_eq!(cluster_change["attributes"][0]["name"], "public_access_cidrs", "{cluster_change}");
+    s.run(&["apply", "--auto-approve"], 0, "narrow the public endpoint");
+    // moto replaces the whole resourcesVpcConfig with the update's (AWS keeps the subnets), so
+    // its next plan sees the subnets gone; the endpoint settings themselves match.
+    let after = s.plan_json(2);
+    let endpoint_changes = find(&after, "eks.main").map_or(0, |c| {
+        c["attributes"].as_array().unwrap().iter().filter(|a| a["name"] == "public_access_cidrs").count()
+    });
+    assert_eq!(endpoint_changes, 0, "{after}");
+    // Give moto its subnets back (a shim for moto only), and the stack converges.
+    let state = read_state(&s.dir, STACK);
+    let subnets: Vec<String> = ["public", "private"]
+        .iter()
+        .flat_map(|tier| ["eu-west-1a", "eu-west-1b"].map(|az| format!("network.subnet.{tier}[{az}]")))
+        .map(|a| state["resources"][a.as_str()]["id"].as_str().unwrap().to_owned())
+        .collect();
+    let config = aws_sdk_eks::types::VpcConfigRequest::builder()
+        .set_subnet_ids(Some(subnets))
+        .endpoint_public_access(true)
+        .endpoint_private_access(true)
+        .public_access_cidrs("203.0.113.0/24")
+        .build();
+    aws.eks.update_cluster_config().name(CLUSTER).resources_vpc_config(config).send().await.unwrap();
+    s.run(&["plan", "--detailed-exitcode"], 0, "converged once moto has the subnets back");
+    let c = aws.eks.describe_cluster().name(CLUSTER).send().await.unwrap();
+    let vpc = c.cluster().unwrap().resources_vpc_config().unwrap();
+    assert_eq!(vpc.public_access_cidrs(), ["203.0.113.0/24".to_owned()]);
+    assert_eq!((vpc.endpoint_public_access(), vpc.endpoint_private_access()), (true, true));
+
     s.unprotect();
     s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
     assert_eq!(aws.inventory().await, Vec::<String>::new(), "nothing of the compute tier is left");

@@ -18,8 +18,9 @@
 //!   DBInstance.update sets it before the replica's own region), so the test first creates a
 //!   group of that name in eu-west-1 — a shim for moto only, deleted at the end. moto accepts
 //!   PromoteReadReplica but keeps reporting the source afterwards, so `promote` is seen to send
-//!   it and then time out waiting; the wait itself (available, no source) and the plan after a
-//!   promotion are tested in src/providers/rds/promote_tests.rs and src/plan/tests.rs.
+//!   it (counted by the proxy) and then time out waiting; the wait itself (available, no
+//!   source), what promote records, and the plan after a promotion are tested in
+//!   crates/aws/src/rds/promote_tests.rs, src/ops/promote.rs and crates/core/src/plan/tests.rs.
 
 mod support;
 
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 use support::inspect::{id, inventory_in, peering_route, read_state};
+use support::proxy::{Faults, Proxy};
 use support::{Emulator, Kind, Run, workdir_with};
 
 const PRIMARY_REGION: &str = "eu-west-1";
@@ -234,11 +236,19 @@ async fn promote_on_moto(s: &TwoStacks, dr: &Json) {
     println!(
         "moto: after PromoteReadReplica it still reports ReadReplicaSourceDBInstanceIdentifier; promote's wait times out"
     );
-    let timed_out = s.run(
+    // Through the counting proxy: the timed-out wait must follow a PromoteReadReplica that
+    // was really sent (not, say, a promote that gave up before it).
+    let proxy = Proxy::start(&s.emu.endpoint, Faults::default()).await;
+    let timed_out = support::platformctl_with_env(
+        &s.dir,
         &["promote", "user-service-dr.yaml", address, "--auto-approve", "--wait-timeout", "3s"],
-        1,
-        "promote on moto",
-    );
+        &[("AWS_ENDPOINT_URL", proxy.endpoint.as_str())],
+    )
+    .expect(1, "promote on moto");
+    assert_eq!(proxy.counts().get("PromoteReadReplica"), Some(&1), "{:?}", proxy.counts());
+    let log = proxy.log();
+    let sent = log.iter().position(|op| op == "PromoteReadReplica").unwrap();
+    assert!(log[sent + 1..].iter().any(|op| op == "DescribeDBInstances"), "then waited: {log:?}");
     assert!(timed_out.stderr.contains("without a replication source within 3s"), "{}", timed_out.stderr);
     assert!(timed_out.stderr.contains("run `platformctl promote` again"), "{}", timed_out.stderr);
     let after = read_state(&s.dir, "user-service-dr");

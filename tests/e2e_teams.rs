@@ -16,6 +16,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use support::inspect::id;
+use support::proxy::{Faults, Proxy};
 use support::{Emulator, Kind, Run, finish, signal};
 
 const BUCKET: &str = "platformctl-team-state";
@@ -204,18 +205,16 @@ async fn teams(kind: Kind) {
     t.run(&["apply", "app.yaml", "--auto-approve"], 0, "apply after the unlock");
     t.run(&["plan", "app.yaml", "--detailed-exitcode"], 0, "converged after the kill");
 
-    // Ctrl-C (SIGINT) while a run holds the lock: the run stops and releases it.
-    let mut interrupted = t.spawn(&["plan", "app.yaml"]);
+    // Ctrl-C (SIGINT) while a run holds the lock: the run stops and releases it. Through a
+    // proxy that makes every AWS call take 300 ms, so the plan is still reading when the
+    // signal lands (not done, which would let it finish with 0).
+    let slow = Proxy::start(&t.emu.endpoint, Faults { latency: Duration::from_millis(300), error_rate: 0.0 }).await;
+    let mut interrupted = support::spawn(&t.dir, &slow.endpoint, &["plan", "app.yaml"]);
     t.wait_for_lock(&mut interrupted).await;
-    signal(&interrupted, "-STOP");
     signal(&interrupted, "-INT");
-    signal(&interrupted, "-CONT");
     let interrupted = finish(interrupted);
-    assert!(
-        interrupted.code == 0 || interrupted.stderr.contains("interrupted; nothing was changed"),
-        "{}",
-        interrupted.stderr
-    );
+    assert_eq!(interrupted.code, 1, "{}", interrupted.stderr);
+    assert!(interrupted.stderr.contains("interrupted; nothing was changed"), "{}", interrupted.stderr);
     assert!(!t.lock_exists().await, "Ctrl-C released the lock");
 
     // The state lost: recovered from AWS's tags and names, the plan has no changes.

@@ -23,6 +23,9 @@ pub struct Emulator {
     pub kind: Kind,
     pub endpoint: String,
     child: Child,
+    /// The emulator's own output (moto logs every request): its tail is printed when the
+    /// test that used it fails.
+    log: tempfile::NamedTempFile,
 }
 
 /// The virtualenv with the pinned emulators: `PLATFORMCTL_VENV`, or the default location
@@ -66,12 +69,13 @@ impl Emulator {
                 c
             }
         };
+        let log = tempfile::NamedTempFile::new().expect("a file for the emulator's log");
         let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(log.reopen().unwrap()))
+            .stderr(Stdio::from(log.reopen().unwrap()))
             .spawn()
             .unwrap_or_else(|e| panic!("starting {kind:?}: {e}"));
-        let emulator = Emulator { kind, endpoint: format!("http://127.0.0.1:{port}"), child };
+        let emulator = Emulator { kind, endpoint: format!("http://127.0.0.1:{port}"), child, log };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "{kind:?} did not start listening on port {port} within 60s");
@@ -109,6 +113,18 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(80)..];
+            eprintln!(
+                "--- the last {} lines of {:?}'s log ({}) ---\n{}",
+                tail.len(),
+                self.kind,
+                self.endpoint,
+                tail.join("\n")
+            );
+        }
     }
 }
 

@@ -118,14 +118,7 @@ impl Provider for ReplicationGroup {
             }
         }
         if SHARDS.changed(before, after) {
-            client
-                .modify_replication_group_shard_configuration()
-                .replication_group_id(id)
-                .node_group_count(SHARDS.i32(after).unwrap_or(1))
-                .apply_immediately(true)
-                .send()
-                .await
-                .aws("ModifyReplicationGroupShardConfiguration")?;
+            reshard(client, id, SHARDS.i32(after).unwrap_or(1)).await?;
         }
         retag(aws, before, after).await
     }
@@ -158,6 +151,29 @@ impl Provider for ReplicationGroup {
             Some(_) => Status::Pending,
         })
     }
+}
+
+/// Changes the number of shards of a cluster-mode group. Growing, ElastiCache places the new
+/// shards; shrinking, it needs to be told which to keep (`NodeGroupsToRetain`): the first ones
+/// by id, whose slots the removed shards' keys move to.
+pub(super) async fn reshard(client: &aws_sdk_elasticache::Client, id: &str, count: i32) -> Result<(), AwsError> {
+    let described =
+        client.describe_replication_groups().replication_group_id(id).send().await.aws("DescribeReplicationGroups")?;
+    let mut shard_ids: Vec<String> = described
+        .replication_groups()
+        .first()
+        .map(|g| g.node_groups().iter().filter_map(|n| n.node_group_id().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    shard_ids.sort();
+    let mut request = client
+        .modify_replication_group_shard_configuration()
+        .replication_group_id(id)
+        .node_group_count(count)
+        .apply_immediately(true);
+    if (count as usize) < shard_ids.len() {
+        request = request.set_node_groups_to_retain(Some(shard_ids.into_iter().take(count as usize).collect()));
+    }
+    request.send().await.aws("ModifyReplicationGroupShardConfiguration").map(drop)
 }
 
 /// The group's tags. Only an endpoint that definitely lacks ListTagsForResource leaves them as

@@ -5,13 +5,31 @@
 use super::{Action, Change, Planned};
 use crate::kinds::db_read_replica::SOURCE;
 use crate::kinds::eks_cluster::VERSION;
+use crate::kinds::replication_group::SHARDS;
 use crate::model::KubernetesVersion;
 use crate::resource::{Kind, Value};
 
 pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
     let upgrades = changes.iter().filter(|c| c.kind == Kind::EksCluster).filter_map(kubernetes_upgrade);
     let promotions = changes.iter().filter(|c| c.kind == Kind::DbReadReplica).filter_map(unpromoted_replica);
-    upgrades.chain(promotions).collect()
+    let cluster_mode = changes.iter().filter(|c| c.kind == Kind::ReplicationGroup).filter_map(cluster_mode_switch);
+    upgrades.chain(promotions).chain(cluster_mode).collect()
+}
+
+/// One shard is Redis with cluster mode off, several with it on: ElastiCache reshards a group
+/// within its mode only.
+fn cluster_mode_switch(change: &Change) -> Option<String> {
+    let a = change.attributes.iter().find(|a| a.name == SHARDS.name)?;
+    let (Some(Value::Int(before)), Planned::Known(Value::Int(after))) = (&a.before, &a.after) else { return None };
+    if (*before > 1) == (*after > 1) {
+        return None;
+    }
+    let address = &change.address;
+    Some(format!(
+        "{address}: {before} → {after} shards turns cluster mode {}, which ElastiCache does not do in place\n  hint: keep {before} shard{}, or add a new group under another name, move the clients, then remove this one",
+        if *after > 1 { "on" } else { "off" },
+        if *before == 1 { "" } else { "s" }
+    ))
 }
 
 /// `promoted: true` in the stack file (no source wanted) while the instance still replicates,

@@ -368,3 +368,28 @@ fn two_addresses_of_one_aws_resource_are_refused() {
     assert!(p.refused[0].contains(a.as_str()) && p.refused[0].contains(b.as_str()), "{}", p.refused[0]);
     assert!(p.refused[0].contains("state rm"), "{}", p.refused[0]);
 }
+
+/// From one shard to several (or back) turns Redis cluster mode on (or off): refused with the
+/// way to do it, while resharding within cluster mode is an update.
+#[test]
+fn redis_cluster_mode_does_not_change_in_place() {
+    let with_redis = |shards: u32| {
+        format!(
+            "{USER_SERVICE}redis:\n  sessions:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    shards: {shards}\n    transit_encryption: false\n"
+        )
+    };
+    for (from, to, refused) in [(1, 3, true), (3, 1, true), (3, 4, false), (4, 3, false)] {
+        let (state, live) = converged(&desired(&with_redis(from)));
+        let p = plan(&desired(&with_redis(to)), &state, &live).unwrap();
+        assert_eq!(p.refused.len(), usize::from(refused), "{from} → {to}: {:?}", p.refused);
+        if refused {
+            assert!(
+                p.refused[0].contains("redis.sessions") && p.refused[0].contains("cluster mode"),
+                "{:?}",
+                p.refused
+            );
+        } else {
+            assert_eq!(p.change(&Address::new("redis.sessions")).unwrap().action, Action::Update);
+        }
+    }
+}
