@@ -206,4 +206,130 @@ mod tests {
         // Every step was saved as it happened.
         assert_eq!(store.read("user-service-dr", "eu-central-1").await.unwrap(), state);
     }
+
+    /// The whole success path after PromoteReadReplica, on the real SDK clients against
+    /// aws-smithy-mocks answers (moto never completes a promotion, ministack has none): the
+    /// wait ends available without a source, the state records the instance so, and the
+    /// replica's secret gets `host` = the instance's endpoint (its password kept) with the new
+    /// secret version recorded.
+    #[tokio::test]
+    async fn a_completed_promotion_points_the_secret_at_the_instance() {
+        use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+        use aws_sdk_rds::operation::promote_read_replica::PromoteReadReplicaOutput;
+        use aws_sdk_rds::types::{DbInstance, Endpoint};
+        use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
+        use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput;
+        use aws_sdk_secretsmanager::operation::put_secret_value::PutSecretValueOutput;
+        use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+
+        const ID: &str = "user-service-dr-users-replica";
+        const SECRET: &str = "arn:aws:secretsmanager:eu-central-1:1:secret:user-service-dr/users-replica";
+        let endpoint = format!("{ID}.abc.eu-central-1.rds.amazonaws.com");
+        let interceptor = |rules: &[&Rule]| {
+            rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, r| i.with_rule(r))
+        };
+        let instance = |status: &str, source: Option<&str>| {
+            let db = DbInstance::builder()
+                .db_instance_identifier(ID)
+                .db_instance_status(status)
+                .set_read_replica_source_db_instance_identifier(source.map(str::to_owned))
+                .endpoint(
+                    Endpoint::builder().address(format!("{ID}.abc.eu-central-1.rds.amazonaws.com")).port(5432).build(),
+                )
+                .build();
+            DescribeDbInstancesOutput::builder().db_instances(db).build()
+        };
+        let before = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_output(move || instance("available", Some("arn:aws:rds:eu-west-1:1:db:user-service-users")));
+        let promoted = mock!(aws_sdk_rds::Client::promote_read_replica)
+            .match_requests(|r| r.db_instance_identifier() == Some(ID) && r.backup_retention_period() == Some(7))
+            .then_output(|| PromoteReadReplicaOutput::builder().build());
+        let after = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(move || instance("available", None));
+        let rds_config = aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("eu-central-1"))
+            .credentials_provider(aws_sdk_rds::config::Credentials::new("test", "test", None, None, "test"))
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor(&[&before, &promoted, &after]))
+            .build();
+
+        let current = mock!(aws_sdk_secretsmanager::Client::get_secret_value).then_output(|| {
+            GetSecretValueOutput::builder()
+                .secret_string(
+                    r#"{"password":"copied","host":"primary.example","reader_host":"replica.example","port":5432}"#,
+                )
+                .build()
+        });
+        let host = endpoint.clone();
+        let put = mock!(aws_sdk_secretsmanager::Client::put_secret_value)
+            .match_requests(move |r| {
+                let written: serde_json::Value = serde_json::from_str(r.secret_string().unwrap_or("{}")).unwrap();
+                r.secret_id() == Some(SECRET) && written["host"] == host.as_str() && written["password"] == "copied"
+            })
+            .then_output(|| PutSecretValueOutput::builder().version_id("v2").build());
+        let described = mock!(aws_sdk_secretsmanager::Client::describe_secret).then_output(|| {
+            DescribeSecretOutput::builder()
+                .version_ids_to_stages("v1", vec!["AWSPREVIOUS".to_owned()])
+                .version_ids_to_stages("v2", vec!["AWSCURRENT".to_owned()])
+                .build()
+        });
+        let secrets_config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+            .region(aws_sdk_secretsmanager::config::Region::new("eu-central-1"))
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new("test", "test", None, None, "test"))
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor(&[&current, &put, &described]))
+            .build();
+
+        // Clients for everything else are made but never called.
+        let mut aws = platformctl_aws::Aws::connect("user-service-dr", "eu-central-1", &Default::default()).await;
+        aws.rds = aws_sdk_rds::Client::from_conf(rds_config);
+        aws.secrets = aws_sdk_secretsmanager::Client::from_conf(secrets_config);
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::local(&dir.path().join("dr.yaml"), "user-service-dr", None, None);
+        let mut state = State::new("user-service-dr", "eu-central-1");
+        let replica = Address::new("postgres.users-replica");
+        let mut replica_entry =
+            entry(Kind::DbReadReplica, Attrs::from([db_read_replica::SOURCE.to("user-service-users")]));
+        replica_entry.id = Some(ID.into());
+        state.resources.insert(replica.clone(), replica_entry);
+        let fields_address = Address::new("postgres.users-replica.secret.fields");
+        let fields = Value::Map(
+            [
+                ("host".to_owned(), Value::str("primary.example")),
+                ("reader_host".to_owned(), Value::str("replica.example")),
+            ]
+            .into(),
+        );
+        let mut fields_entry = entry(
+            Kind::SecretFields,
+            Attrs::from([secret_fields::SECRET_ID.to(SECRET), secret_fields::FIELDS.to(fields)]),
+        );
+        fields_entry.id = Some(SECRET.into());
+        fields_entry.outputs = Attrs::from([secret_fields::out::VERSION_ID.to("v1")]);
+        state.resources.insert(fields_address.clone(), fields_entry);
+
+        let timeout = std::time::Duration::from_secs(30);
+        let (sent, found) = platformctl_aws::promote_read_replica(&aws, &replica, ID, 7, timeout).await.unwrap();
+        assert!(sent);
+        let journal = Journal::new(state, store.clone());
+        let (recorded_endpoint, secret) = record_promotion(&aws, &journal, &replica, found).await.unwrap();
+        assert_eq!(recorded_endpoint.as_deref(), Some(endpoint.as_str()));
+        assert_eq!(secret.as_deref(), Some(SECRET));
+        assert_eq!((promoted.num_calls(), put.num_calls()), (1, 1), "promoted once, the secret written once");
+
+        let state = journal.into_state();
+        assert_eq!(db_read_replica::SOURCE.get(&state.resources[&replica].attributes), &Value::Null, "standalone now");
+        let recorded = &state.resources[&fields_address];
+        let fields = secret_fields::FIELDS.map(&recorded.attributes).unwrap();
+        assert_eq!(fields["host"].as_str(), Some(endpoint.as_str()), "writes go to the promoted instance");
+        assert_eq!(fields["reader_host"].as_str(), Some("replica.example"));
+        assert_eq!(
+            secret_fields::out::VERSION_ID.get(&recorded.outputs),
+            Some(&Value::str("v2")),
+            "plans see the fields as written"
+        );
+        assert_eq!(store.read("user-service-dr", "eu-central-1").await.unwrap(), state, "every step saved");
+    }
 }
