@@ -9,6 +9,7 @@
 
 mod support;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde_json::Value as Json;
@@ -439,4 +440,62 @@ async fn redis_replicas_down_and_cluster_mode_on_ministack() {
     support::edit_file(&file, "shards: 3", "shards: 1");
     let refused = run(&["plan", "cache.yaml"], 1, "cluster mode off in place");
     assert!(refused.stderr.contains("cluster mode off"), "{}", refused.stderr);
+}
+
+/// `managed_password: true` on a PostgreSQL instance (moto reports its MasterUserSecret;
+/// ministack does not for instances) and on an Aurora cluster (both report it).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_rds_managed_password_on_moto() {
+    managed_password(
+        Kind::Moto,
+        "postgres",
+        "    instance_class: db.t4g.medium\n    storage_gb: 20\n    publish_ssm: /managed/db\n",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_rds_managed_password_for_aurora_on_ministack() {
+    managed_password(Kind::Ministack, "aurora", "    instance_class: db.r6g.large\n    instances: 1\n").await;
+}
+
+/// RDS generates the master password and keeps it in its own secret (ManageMasterUserPassword);
+/// platformctl creates no secret, sends no password, publishes none to SSM, and shows the
+/// secret's ARN as an output.
+async fn managed_password(kind: Kind, section: &str, extra: &str) {
+    let emu = Emulator::start(kind);
+    let dir = tempfile::tempdir().unwrap();
+    let version = if section == "aurora" { "16.8" } else { "16.4" };
+    std::fs::write(
+        dir.path().join("db.yaml"),
+        format!(
+            "stack: managed\nregion: eu-west-1\nnetwork:\n  cidr: 10.90.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.90.0.0/20, 10.90.16.0/20]\n  private_subnets: [10.90.128.0/18, 10.90.192.0/18]\n  nat_gateways: none\nsecurity_groups:\n  db:\n    description: Postgres\n    ingress:\n      - {{ protocol: tcp, port: 5432, from: private_subnets }}\n{section}:\n  orders:\n    engine_version: \"{version}\"\n    database: orders\n    username: app\n    managed_password: true\n    security_groups: [db]\n{extra}"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], code: i32, what: &str| emu.platformctl(dir.path(), args).expect(code, what);
+    let config = emu.sdk_config().await;
+    let plan = run(&["plan", "db.yaml"], 0, "plan");
+    assert!(!plan.stdout.contains("secret."), "no secret of the stack: {}", plan.stdout);
+    assert!(!plan.stdout.contains("ssm[password]"), "no password in SSM: {}", plan.stdout);
+    run(&["apply", "db.yaml", "--auto-approve"], 0, "apply");
+    run(&["plan", "db.yaml", "--detailed-exitcode"], 0, "converged");
+    let rds = aws_sdk_rds::Client::new(&config);
+    let secret = if section == "aurora" {
+        let out = rds.describe_db_clusters().db_cluster_identifier("managed-orders").send().await.unwrap();
+        out.db_clusters()[0].master_user_secret().and_then(|s| s.secret_arn()).map(str::to_owned)
+    } else {
+        describe_db(&rds, "managed-orders").await.master_user_secret().and_then(|s| s.secret_arn()).map(str::to_owned)
+    }
+    .expect("RDS keeps the password");
+    let output: Json = serde_json::from_str(&run(&["output", "db.yaml", "--json"], 0, "output").stdout).unwrap();
+    assert_eq!(output[format!("{section}.orders")]["managed_secret_arn"], secret.as_str(), "{output:#}");
+    let state = read_state(dir.path(), "managed");
+    assert!(state["resources"].as_object().unwrap().keys().all(|a| !a.starts_with("secret.")), "{state:#}");
+    if section == "postgres" {
+        let ssm = aws_sdk_ssm::Client::new(&config);
+        let published = ssm.get_parameters_by_path().path("/managed/db").send().await.unwrap();
+        let names: BTreeSet<&str> = published.parameters().iter().filter_map(|p| p.name()).collect();
+        assert!(names.contains("/managed/db/endpoint") && !names.contains("/managed/db/password"), "{names:?}");
+    }
 }

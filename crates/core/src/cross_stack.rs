@@ -47,7 +47,8 @@ pub struct ReplicaSource {
     pub port: i64,
     pub database: String,
     pub username: String,
-    /// The ARN of the secret holding the source's master password (in the source's region).
+    /// The ARN of the secret holding the source's master password (in the source's region): a
+    /// secret of its stack, or RDS's own for a managed password (`password` in both).
     pub password_secret_arn: String,
 }
 
@@ -160,7 +161,10 @@ pub fn replica_source(
         port: db_instance::PORT.int(&r.attributes).unwrap_or(5432),
         database: text(db_instance::DB_NAME).ok_or_else(|| missing("database name"))?,
         username: text(db_instance::USERNAME).ok_or_else(|| missing("master username"))?,
-        password_secret_arn: text(db_instance::PASSWORD_SECRET).ok_or_else(|| missing("password secret"))?,
+        // The stack's own secret, or the one RDS keeps a managed password in.
+        password_secret_arn: text(db_instance::PASSWORD_SECRET)
+            .or_else(|| output(db_instance::out::MASTER_SECRET_ARN))
+            .ok_or_else(|| missing("password secret"))?,
     };
     if replica.kms_key.is_some() && !source.storage_encrypted {
         return Err(format!(

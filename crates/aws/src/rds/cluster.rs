@@ -50,6 +50,7 @@ impl Provider for Cluster {
             .set_database_name(DB_NAME.str(attrs).map(str::to_owned))
             .set_master_username(USERNAME.str(attrs).map(str::to_owned))
             .set_master_user_password(password.as_ref().map(|p| p.expose_secret().to_owned()))
+            .set_manage_master_user_password(MANAGED_PASSWORD.is_true(attrs).then_some(true))
             .storage_encrypted(STORAGE_ENCRYPTED.is_true(attrs))
             .set_kms_key_id(KMS_KEY.str(attrs).map(str::to_owned))
             .set_backup_retention_period(BACKUP_RETENTION_DAYS.i32(attrs))
@@ -111,13 +112,17 @@ fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
         DB_SUBNET_GROUP.to(opt_str(c.db_subnet_group())),
         TAGS.to(tags_from_pairs(c.tag_list().iter().map(|t| (t.key(), t.value())))),
         ARN.to(opt_str(c.db_cluster_arn())),
+        MANAGED_PASSWORD.to(c.master_user_secret().is_some()),
     ]);
-    let outputs = Attrs::from([
+    let mut outputs = Attrs::from([
         out::ENDPOINT.to(opt_str(c.endpoint())),
         out::READER_ENDPOINT.to(opt_str(c.reader_endpoint())),
         out::PORT.to(opt_int(c.port())),
         out::ARN.to(opt_str(c.db_cluster_arn())),
     ]);
+    if let Some(arn) = c.master_user_secret().and_then(|s| s.secret_arn()) {
+        outputs.insert(out::MASTER_SECRET_ARN.0.to_owned(), arn.into());
+    }
     let ready = matches!(lifecycle(c.status().unwrap_or_default()), Status::Ready);
     LiveResource { id: id.to_owned(), attrs, ready, outputs }
 }

@@ -49,6 +49,7 @@ impl Provider for Primary {
             .set_db_name(DB_NAME.str(attrs).map(str::to_owned))
             .set_master_username(USERNAME.str(attrs).map(str::to_owned))
             .set_master_user_password(password.as_ref().map(|p| p.expose_secret().to_owned()))
+            .set_manage_master_user_password(MANAGED_PASSWORD.is_true(attrs).then_some(true))
             .set_port(PORT.i32(attrs))
             .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
             .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
@@ -267,16 +268,20 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 PORT.to(opt_int(port)),
                 VPC_SECURITY_GROUP_IDS.to(security_groups),
                 DB_SUBNET_GROUP.to(opt_str(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()))),
+                MANAGED_PASSWORD.to(db.master_user_secret().is_some()),
             ]);
         }
     }
     use primary::out;
-    let outputs = Attrs::from([
+    let mut outputs = Attrs::from([
         out::ADDRESS.to(opt_str(db.endpoint().and_then(|e| e.address()))),
         out::PORT.to(opt_int(port)),
         out::ARN.to(opt_str(db.db_instance_arn())),
         out::RESOURCE_ID.to(opt_str(db.dbi_resource_id())),
     ]);
+    if let Some(arn) = db.master_user_secret().and_then(|s| s.secret_arn()) {
+        outputs.insert(out::MASTER_SECRET_ARN.0.to_owned(), arn.into());
+    }
     let ready = matches!(lifecycle(db.db_instance_status().unwrap_or_default()), Status::Ready);
     LiveResource { id: id.to_owned(), attrs, ready, outputs }
 }

@@ -10,7 +10,8 @@
 macro_rules! modify_shared {
     ($request:ident, $aws:expr, $before:expr, $after:expr) => {{
         use platformctl_core::kinds::database::{
-            BACKUP_RETENTION_DAYS, DELETION_PROTECTION, ENGINE_VERSION, PASSWORD_SECRET, VPC_SECURITY_GROUP_IDS,
+            BACKUP_RETENTION_DAYS, DELETION_PROTECTION, ENGINE_VERSION, MANAGED_PASSWORD, PASSWORD_SECRET,
+            VPC_SECURITY_GROUP_IDS,
         };
         use secrecy::ExposeSecret;
         let (before, after): (&Attrs, &Attrs) = ($before, $after);
@@ -28,7 +29,12 @@ macro_rules! modify_shared {
         if DELETION_PROTECTION.changed(before, after) {
             $request = $request.deletion_protection(DELETION_PROTECTION.is_true(after));
         }
-        if PASSWORD_SECRET.changed(before, after) {
+        // To a managed password: RDS makes one. Back to a secret of the stack: its password,
+        // sent with the switch (RDS requires one then).
+        if MANAGED_PASSWORD.changed(before, after) {
+            $request = $request.manage_master_user_password(MANAGED_PASSWORD.is_true(after));
+        }
+        if PASSWORD_SECRET.changed(before, after) && !MANAGED_PASSWORD.is_true(after) {
             let password = super::master_password($aws, after).await?;
             $request = $request.set_master_user_password(password.as_ref().map(|p| p.expose_secret().to_owned()));
         }

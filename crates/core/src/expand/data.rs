@@ -15,8 +15,8 @@ use crate::kinds::{
     reader_scaling, replication_group, secret, secret_fields, ssm_parameter,
 };
 use crate::model::{
-    Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, Network, Postgres, RDS_PUNCTUATION, Redis,
-    Secret, SecretValue, Stack,
+    Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, Network, Postgres,
+    RDS_PUNCTUATION, Redis, Secret, SecretValue, Stack,
 };
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -99,11 +99,11 @@ pub(super) fn expand(stack: &Stack, net: &Network, sources: &[ReplicaSource], ou
 
 fn shape_of<'a>(stack: &'a Stack, secret: &str) -> Shape<'a> {
     let data = &stack.data;
-    if let Some(p) = data.postgres.iter().find(|p| p.core.password_secret == secret) {
+    if let Some(p) = data.postgres.iter().find(|p| p.core.password.secret() == Some(secret)) {
         let endpoint = db_instance::out::ADDRESS.of(&Address::new(format!("postgres.{}", p.name)));
         return Shape::Database { engine: "postgres", endpoint, core: &p.core, ready_after: vec![] };
     }
-    if let Some(a) = data.aurora.iter().find(|a| a.core.password_secret == secret) {
+    if let Some(a) = data.aurora.iter().find(|a| a.core.password.secret() == Some(secret)) {
         let endpoint = db_cluster::out::ENDPOINT.of(&Address::new(format!("aurora.{}", a.name)));
         let ready_after = (1..=a.instances).map(|n| Address::new(format!("aurora.{}.instance[{n}]", a.name))).collect();
         return Shape::Database { engine: "postgres", endpoint, core: &a.core, ready_after };
@@ -189,7 +189,8 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
         database::APPLY_IMMEDIATELY.to(core.apply_immediately),
         database::DB_NAME.to(&core.database),
         database::USERNAME.to(&core.username),
-        database::PASSWORD_SECRET.to(Value::Ref(secret_address(&core.password_secret))),
+        database::PASSWORD_SECRET.to(core.password.secret().map_or(Value::Null, |s| Value::Ref(secret_address(s)))),
+        database::MANAGED_PASSWORD.to(core.password == MasterPassword::Managed),
         database::PORT.to(core.port),
         database::VPC_SECURITY_GROUP_IDS.to(security_groups(&core.security_groups)),
         database::DB_SUBNET_GROUP.to(Value::Ref(Address::new(DB_SUBNET_GROUP))),
@@ -231,20 +232,21 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
     }
     if let Some(path) = &p.publish_ssm {
         let endpoint = db_instance::out::ADDRESS.of(&address);
-        let password = Value::Map(
-            [
-                ("secret".to_owned(), Value::Ref(secret_address(&p.core.password_secret))),
-                ("key".to_owned(), Value::str("password")),
-            ]
-            .into(),
-        );
-        let parameters = [
+        let mut parameters = vec![
             ("endpoint", "String", endpoint, Value::Null),
             ("port", "String", Value::str(p.core.port.to_string()), Value::Null),
             ("database", "String", Value::str(&p.core.database), Value::Null),
             ("username", "String", Value::str(&p.core.username), Value::Null),
-            ("password", "SecureString", Value::Null, password),
         ];
+        // An RDS-managed password rotates inside RDS's own secret: a copy in SSM would go
+        // stale, so applications read that secret (its ARN is an output) instead.
+        if let Some(secret) = p.core.password.secret() {
+            let password = Value::Map(
+                [("secret".to_owned(), Value::Ref(secret_address(secret))), ("key".to_owned(), Value::str("password"))]
+                    .into(),
+            );
+            parameters.push(("password", "SecureString", Value::Null, password));
+        }
         for (key, kind, value, from_secret) in parameters {
             let param = Address::new(format!("{address}.ssm[{key}]"));
             let name = format!("{path}/{key}");

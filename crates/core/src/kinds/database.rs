@@ -13,6 +13,10 @@ pub const DB_NAME: Attr = Attr::replace("db_name");
 pub const USERNAME: Attr = Attr::replace("username");
 /// The ARN of the secret holding the master password: a new one sends a new password.
 pub const PASSWORD_SECRET: Attr = Attr::in_place("password_secret").unreported();
+/// RDS keeps the master password in a secret of its own (`ManageMasterUserPassword`), so that
+/// platformctl never holds it; turned on in place (RDS generates it), off with a
+/// `password_secret` to send.
+pub const MANAGED_PASSWORD: Attr = Attr::in_place("managed_password");
 pub const STORAGE_ENCRYPTED: Attr = Attr::replace("storage_encrypted");
 /// AWS reports the key as an ARN where the stack may name an alias; it cannot change.
 pub const KMS_KEY: Attr = Attr::replace("kms_key").unreported();
@@ -30,6 +34,8 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     pub const PORT: Output = Output("port");
+    /// The ARN of the secret RDS keeps the master password in, with `managed_password`.
+    pub const MASTER_SECRET_ARN: Output = Output("master_secret_arn");
 }
 
 /// Instances and clusters are waited for generously: a multi-AZ instance takes 10–20 minutes,

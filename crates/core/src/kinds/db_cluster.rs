@@ -3,13 +3,14 @@
 
 pub use super::database::{
     APPLY_IMMEDIATELY, BACKUP_RETENTION_DAYS, DB_NAME, DB_SUBNET_GROUP, DELETION_PROTECTION, ENGINE, ENGINE_VERSION,
-    FINAL_SNAPSHOT, IDENTIFIER, KMS_KEY, PASSWORD_SECRET, PORT, STORAGE_ENCRYPTED, USERNAME, VPC_SECURITY_GROUP_IDS,
+    FINAL_SNAPSHOT, IDENTIFIER, KMS_KEY, MANAGED_PASSWORD, PASSWORD_SECRET, PORT, STORAGE_ENCRYPTED, USERNAME,
+    VPC_SECURITY_GROUP_IDS,
 };
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
 
 pub mod out {
-    pub use crate::kinds::database::out::{ARN, PORT};
+    pub use crate::kinds::database::out::{ARN, MASTER_SECRET_ARN, PORT};
     use crate::resource::schema::Output;
 
     /// The writer endpoint.
@@ -27,6 +28,7 @@ pub const DEF: KindDef = KindDef::new(
         DB_NAME,
         USERNAME,
         PASSWORD_SECRET,
+        MANAGED_PASSWORD,
         STORAGE_ENCRYPTED,
         KMS_KEY,
         BACKUP_RETENTION_DAYS,
@@ -41,13 +43,14 @@ pub const DEF: KindDef = KindDef::new(
     ],
     Adoption::Id(IDENTIFIER),
 )
-.outputs(&[out::ENDPOINT, out::READER_ENDPOINT, out::PORT, out::ARN])
+.outputs(&[out::ENDPOINT, out::READER_ENDPOINT, out::PORT, out::ARN, out::MASTER_SECRET_ARN])
 .shown(&[
     ("endpoint", Shown::Output(out::ENDPOINT)),
     ("reader_endpoint", Shown::Output(out::READER_ENDPOINT)),
     ("port", Shown::Output(out::PORT)),
     ("arn", Shown::Output(out::ARN)),
     ("secret_arn", Shown::Attr(PASSWORD_SECRET)),
+    ("managed_secret_arn", Shown::Output(out::MASTER_SECRET_ARN)),
 ])
 .lifecycle(Lifecycle::DATA)
 .waits(super::database::WAIT_MINUTES);

@@ -2,7 +2,8 @@
 
 pub use super::database::{
     APPLY_IMMEDIATELY, BACKUP_RETENTION_DAYS, DB_NAME, DB_SUBNET_GROUP, DELETION_PROTECTION, ENGINE, ENGINE_VERSION,
-    FINAL_SNAPSHOT, IDENTIFIER, KMS_KEY, PASSWORD_SECRET, PORT, STORAGE_ENCRYPTED, USERNAME, VPC_SECURITY_GROUP_IDS,
+    FINAL_SNAPSHOT, IDENTIFIER, KMS_KEY, MANAGED_PASSWORD, PASSWORD_SECRET, PORT, STORAGE_ENCRYPTED, USERNAME,
+    VPC_SECURITY_GROUP_IDS,
 };
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
@@ -14,7 +15,7 @@ pub const MULTI_AZ: Attr = Attr::in_place("multi_az");
 
 /// What every RDS instance (primary, replica, Aurora member) reports.
 pub mod out {
-    pub use crate::kinds::database::out::{ARN, PORT};
+    pub use crate::kinds::database::out::{ARN, MASTER_SECRET_ARN, PORT};
     use crate::resource::schema::Output;
 
     /// The endpoint's host name.
@@ -22,6 +23,8 @@ pub mod out {
     pub const RESOURCE_ID: Output = Output("resource_id");
 
     pub const ALL: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID];
+    /// A primary's: its managed password's secret too.
+    pub const PRIMARY: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID, MASTER_SECRET_ARN];
 }
 
 pub const DEF: KindDef = KindDef::new(
@@ -42,6 +45,7 @@ pub const DEF: KindDef = KindDef::new(
         DB_NAME,
         USERNAME,
         PASSWORD_SECRET,
+        MANAGED_PASSWORD,
         PORT,
         VPC_SECURITY_GROUP_IDS,
         DB_SUBNET_GROUP,
@@ -52,12 +56,13 @@ pub const DEF: KindDef = KindDef::new(
     ],
     Adoption::Id(IDENTIFIER),
 )
-.outputs(out::ALL)
+.outputs(out::PRIMARY)
 .shown(&[
     ("endpoint", Shown::Output(out::ADDRESS)),
     ("port", Shown::Output(out::PORT)),
     ("arn", Shown::Output(out::ARN)),
     ("secret_arn", Shown::Attr(PASSWORD_SECRET)),
+    ("managed_secret_arn", Shown::Output(out::MASTER_SECRET_ARN)),
 ])
 .lifecycle(Lifecycle::DATA)
 .waits(super::database::WAIT_MINUTES);

@@ -44,9 +44,28 @@ pub struct DatabaseCore {
     pub apply_immediately: bool,
     pub database: String,
     pub username: String,
-    pub password_secret: String,
+    pub password: MasterPassword,
     pub port: i64,
     pub security_groups: Vec<String>,
+}
+
+/// Where a database's master password comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MasterPassword {
+    /// A generated secret of this stack (`password_secret`), sent by platformctl.
+    Secret(String),
+    /// Generated and kept by RDS in a secret of its own (`managed_password: true`).
+    Managed,
+}
+
+impl MasterPassword {
+    /// The stack's secret holding it, if it is one.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            MasterPassword::Secret(s) => Some(s),
+            MasterPassword::Managed => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -150,9 +169,11 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
     for (name, p) in &spec.postgres {
         let field = format!("postgres.{}", name.value());
         entry_name(name, &field, stack, 63, check);
-        let core = core(&field, p.fields(), &refs, check);
-        refs.secret(&p.password_secret, &format!("{field}.password_secret"), check);
-        uses.entry(p.password_secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
+        let core = core(&field, name, p.fields(), &refs, check);
+        // Checked as an RDS password even when the rest of the entry has mistakes.
+        if let Some(secret) = &p.password_secret {
+            uses.entry(secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
+        }
         let instance_class =
             class(&p.instance_class, &format!("{field}.instance_class"), "db.", "db.t4g.medium", check);
         let storage_gb = int_in(&p.storage_gb, &format!("{field}.storage_gb"), 20, 65536, check);
@@ -202,7 +223,7 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
     for (name, a) in &spec.aurora {
         let field = format!("aurora.{}", name.value());
         entry_name(name, &field, stack, 60, check);
-        let core = core(&field, a.fields(), &refs, check);
+        let core = core(&field, name, a.fields(), &refs, check);
         if core.as_ref().is_some_and(|c| c.backup_retention_days == 0) {
             check.error(
                 a.backup_retention_days.as_ref().and_then(|b| b.location()),
@@ -211,8 +232,9 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
                 "use 1 to 35",
             );
         }
-        refs.secret(&a.password_secret, &format!("{field}.password_secret"), check);
-        uses.entry(a.password_secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
+        if let Some(secret) = &a.password_secret {
+            uses.entry(secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
+        }
         let instance_class = class(&a.instance_class, &format!("{field}.instance_class"), "db.", "db.r6g.large", check);
         let instances = int_in(&a.instances, &format!("{field}.instances"), 1, 16, check);
         let reader_autoscaling = a.reader_autoscaling.as_ref().and_then(|r| {
@@ -272,7 +294,13 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
     tier
 }
 
-fn core(field: &str, f: DatabaseFields, refs: &References, check: &mut Checker) -> Option<DatabaseCore> {
+fn core(
+    field: &str,
+    name: &Located<String>,
+    f: DatabaseFields,
+    refs: &References,
+    check: &mut Checker,
+) -> Option<DatabaseCore> {
     let engine_version = version(f.engine_version, &format!("{field}.engine_version"), "\"16.4\"", check);
     let backup_retention_days = match f.backup_retention_days {
         Some(b) => int_in(b, &format!("{field}.backup_retention_days"), 0, 35, check),
@@ -296,6 +324,7 @@ fn core(field: &str, f: DatabaseFields, refs: &References, check: &mut Checker) 
         );
     }
     let security_groups = refs.groups(f.security_groups, &format!("{field}.security_groups"), check);
+    let password = master_password(field, name, &f, refs, check);
     Some(DatabaseCore {
         engine_version: engine_version?,
         storage_encrypted,
@@ -306,10 +335,46 @@ fn core(field: &str, f: DatabaseFields, refs: &References, check: &mut Checker) 
         apply_immediately: flag(f.apply_immediately, true),
         database: database?,
         username: username?,
-        password_secret: f.password_secret.value().clone(),
+        password: password?,
         port: port?,
         security_groups,
     })
+}
+
+/// `password_secret: <secret>` or `managed_password: true`, exactly one.
+fn master_password(
+    field: &str,
+    name: &Located<String>,
+    f: &DatabaseFields<'_>,
+    refs: &References<'_>,
+    check: &mut Checker,
+) -> Option<MasterPassword> {
+    let managed = f.managed_password.as_ref().filter(|m| *m.value());
+    match (f.password_secret, managed) {
+        (Some(secret), None) => {
+            refs.secret(secret, &format!("{field}.password_secret"), check);
+            Some(MasterPassword::Secret(secret.value().clone()))
+        }
+        (None, Some(_)) => Some(MasterPassword::Managed),
+        (Some(_), Some(m)) => {
+            check.error(
+                m.location(),
+                format!("{field}.managed_password"),
+                "a database's password is either a secret of the stack or managed by RDS, not both",
+                "remove `password_secret` (RDS keeps the password) or `managed_password` (platformctl sends the secret's)",
+            );
+            None
+        }
+        (None, None) => {
+            check.error(
+                name.location(),
+                format!("{field}.password_secret"),
+                "a database needs a master password",
+                "add `password_secret: <a generated secret of this stack>`, or `managed_password: true` to have RDS keep it",
+            );
+            None
+        }
+    }
 }
 
 /// A replica of another stack's instance. What needs that stack's state (that it exists, its
@@ -719,6 +784,7 @@ fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<Str
 
 #[cfg(test)]
 mod tests {
+    use super::MasterPassword;
     use crate::model::test_support::{USER_SERVICE, stack_from};
 
     #[test]
@@ -766,5 +832,23 @@ redis:
 "
         );
         insta::assert_snapshot!(stack_from(&src).unwrap_err());
+    }
+
+    /// A database's master password: a secret of the stack or RDS's own, exactly one.
+    #[test]
+    fn a_database_has_exactly_one_source_of_its_password() {
+        let db = |password: &str| {
+            format!(
+                "stack: app\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.0.0.0/18, 10.0.64.0/18]\n  private_subnets: [10.0.128.0/18, 10.0.192.0/18]\nsecrets:\n  pw: {{ generate: {{ length: 32 }} }}\npostgres:\n  users:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.medium\n    storage_gb: 20\n    database: users\n    username: app\n{password}"
+            )
+        };
+        let managed = stack_from(&db("    managed_password: true\n")).unwrap();
+        assert_eq!(managed.data.postgres[0].core.password, MasterPassword::Managed);
+        let secret = stack_from(&db("    password_secret: pw\n")).unwrap();
+        assert_eq!(secret.data.postgres[0].core.password, MasterPassword::Secret("pw".into()));
+        let both = stack_from(&db("    password_secret: pw\n    managed_password: true\n")).unwrap_err();
+        assert!(both.contains("not both") && both.contains("postgres.users.managed_password"), "{both}");
+        let neither = stack_from(&db("")).unwrap_err();
+        assert!(neither.contains("needs a master password") && neither.contains("managed_password: true"), "{neither}");
     }
 }

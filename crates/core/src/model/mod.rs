@@ -22,8 +22,8 @@ use crate::spec::{LoadedSpec, StackFileError};
 pub use backend::{BACKEND_KEYS, Backend};
 pub use credentials::{AssumeRole, Credentials};
 pub use data::{
-    Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, Postgres, RDS_PUNCTUATION,
-    ReaderAutoscaling, Redis, Secret, SecretValue,
+    Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, Postgres,
+    RDS_PUNCTUATION, ReaderAutoscaling, Redis, Secret, SecretValue,
 };
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,

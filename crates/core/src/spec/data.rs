@@ -63,8 +63,11 @@ macro_rules! database_spec {
             pub database: Located<String>,
             /// The master user's name.
             pub username: Located<String>,
-            /// A generated secret of this stack holding the master password.
-            pub password_secret: Located<String>,
+            /// A generated secret of this stack holding the master password. Or:
+            pub password_secret: Option<Located<String>>,
+            /// `true`: RDS generates the master password and keeps it in a secret of its own
+            /// (rotated by RDS); platformctl never holds it. Instead of `password_secret`.
+            pub managed_password: Option<Located<bool>>,
             /// Port, default 5432.
             pub port: Option<Located<i64>>,
             /// Security groups of this stack.
@@ -86,6 +89,7 @@ macro_rules! database_spec {
                     database: &self.database,
                     username: &self.username,
                     password_secret: &self.password_secret,
+                    managed_password: &self.managed_password,
                     port: &self.port,
                     security_groups: &self.security_groups,
                 }
@@ -105,7 +109,8 @@ pub struct DatabaseFields<'a> {
     pub apply_immediately: &'a Option<Located<bool>>,
     pub database: &'a Located<String>,
     pub username: &'a Located<String>,
-    pub password_secret: &'a Located<String>,
+    pub password_secret: &'a Option<Located<String>>,
+    pub managed_password: &'a Option<Located<bool>>,
     pub port: &'a Option<Located<i64>>,
     pub security_groups: &'a [Located<String>],
 }
