@@ -35,6 +35,8 @@ pub mod retries;
 pub mod s3_state;
 mod secrets;
 mod ssm;
+#[cfg(test)]
+mod test_mocks;
 
 pub use common::PollDelay;
 pub use connect::{Aws, ConnectOptions, Role};

@@ -100,27 +100,25 @@ async fn node_groups_follow_the_cluster_version() {
     assert_eq!((start.num_calls(), poll.num_calls()), (1, 1));
 }
 
-/// A DescribeUpdate that fails otherwise than "this endpoint has no such operation" is an
-/// error: an answer that cannot be read (here a 200 with a body that is no JSON) once counted
-/// as "unsupported" and the update as done.
-#[tokio::test]
-async fn an_unreadable_update_poll_is_an_error_not_success() {
-    use aws_smithy_runtime_api::http::StatusCode;
-    use aws_smithy_types::body::SdkBody;
+/// A version upgrade whose first DescribeUpdate poll gets the answer `status`, `body`.
+async fn upgrade_polled_with(status: u16, body: &'static str) -> Result<(), crate::AwsError> {
     let start = mock!(Client::update_cluster_version).then_output(|| {
         UpdateClusterVersionOutput::builder()
             .update(update(UpdateStatus::InProgress, UpdateType::VersionUpdate))
             .build()
     });
-    let poll = mock!(Client::describe_update).then_http_response(|| {
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
-            StatusCode::try_from(200).unwrap(),
-            SdkBody::from("<html>captive portal</html>"),
-        )
-    });
+    let poll = mock!(Client::describe_update).then_http_response(move || crate::test_mocks::answer(status, body));
     let aws = Aws::with_eks(mock_client!(aws_sdk_eks, RuleMode::Sequential, [&start, &poll]));
     let (before, after) = versions("1.30", "1.31");
-    let err = crate::update(&aws, Kind::EksCluster, "user-service-main", &before, &after).await.unwrap_err();
+    crate::update(&aws, Kind::EksCluster, "user-service-main", &before, &after).await
+}
+
+/// A DescribeUpdate that fails otherwise than "this endpoint has no such operation" is an
+/// error: an answer that cannot be read (here a 200 with a body that is no JSON) once counted
+/// as "unsupported" and the update as done.
+#[tokio::test]
+async fn an_unreadable_update_poll_is_an_error_not_success() {
+    let err = upgrade_polled_with(200, "<html>captive portal</html>").await.unwrap_err();
     assert_eq!(err.operation, "DescribeUpdate", "{err}");
     assert!(!err.is_unsupported(), "{err:?}");
 }
@@ -129,23 +127,7 @@ async fn an_unreadable_update_poll_is_an_error_not_success() {
 /// poll: the update is taken as started, not failed.
 #[tokio::test]
 async fn an_endpoint_without_describe_update_falls_back_to_the_status_wait() {
-    use aws_smithy_runtime_api::http::StatusCode;
-    use aws_smithy_types::body::SdkBody;
-    let start = mock!(Client::update_cluster_version).then_output(|| {
-        UpdateClusterVersionOutput::builder()
-            .update(update(UpdateStatus::InProgress, UpdateType::VersionUpdate))
-            .build()
-    });
-    let poll = mock!(Client::describe_update).then_http_response(|| {
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
-            StatusCode::try_from(404).unwrap(),
-            SdkBody::from("<!doctype html><title>404 Not Found</title>"),
-        )
-    });
-    let aws = Aws::with_eks(mock_client!(aws_sdk_eks, RuleMode::Sequential, [&start, &poll]));
-    let (before, after) = versions("1.30", "1.31");
-    crate::update(&aws, Kind::EksCluster, "user-service-main", &before, &after).await.unwrap();
-    assert_eq!(poll.num_calls(), 1);
+    upgrade_polled_with(404, "<!doctype html><title>404 Not Found</title>").await.unwrap();
 }
 
 /// An add-on without a version gets the newest one AWS lists for the cluster's Kubernetes

@@ -4,27 +4,16 @@
 //! are made here).
 
 use aws_sdk_elasticache::Client;
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_mocks::{Rule, mock};
 use platformctl_core::resource::{Address, Attrs, Value};
 
+use crate::test_mocks::answer;
 use crate::{Aws, ReadRequest};
 
 const ARN: &str = "arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:user-service-sessions";
 
 fn client(rules: &[&Rule]) -> Client {
-    let interceptor =
-        rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, r| i.with_rule(r));
-    let config = aws_sdk_elasticache::Config::builder()
-        .behavior_version(aws_sdk_elasticache::config::BehaviorVersion::latest())
-        .region(aws_sdk_elasticache::config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_elasticache::config::Credentials::new("test", "test", None, None, "test"))
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(config)
+    crate::test_mocks::client!(aws_sdk_elasticache, rules)
 }
 
 fn request() -> ReadRequest {
@@ -34,10 +23,6 @@ fn request() -> ReadRequest {
         Some("user-service-sessions"),
         Attrs::from([("tags".into(), applied)]),
     )
-}
-
-fn answer(status: u16, body: &'static str) -> HttpResponse {
-    HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
 }
 
 #[tokio::test]

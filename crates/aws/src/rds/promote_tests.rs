@@ -8,7 +8,7 @@ use aws_sdk_rds::Client;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::operation::promote_read_replica::PromoteReadReplicaOutput;
 use aws_sdk_rds::types::{DbInstance, Endpoint};
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 
 use crate::Aws;
 use platformctl_core::resource::{Address, Value, attr};
@@ -26,19 +26,9 @@ fn instance(status: &str, source: Option<&str>) -> DescribeDbInstancesOutput {
     DescribeDbInstancesOutput::builder().db_instances(db).build()
 }
 
-/// An RDS client answering from `rules` in order. Built by hand rather than with
-/// `mock_client!`, which needs the SDK crate's `test-util` feature (another build of aws-sdk-rds).
+/// An RDS client answering from `rules` in order.
 fn client(rules: &[&Rule]) -> Client {
-    let interceptor =
-        rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, r| i.with_rule(r));
-    let config = aws_sdk_rds::Config::builder()
-        .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
-        .region(aws_sdk_rds::config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_rds::config::Credentials::new("test", "test", None, None, "test"))
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(config)
+    crate::test_mocks::client!(aws_sdk_rds, rules)
 }
 
 async fn promote(rds: Client) -> Result<(bool, platformctl_core::resource::LiveResource), crate::AwsError> {

@@ -137,6 +137,11 @@ pub(super) fn user_tags(
     out
 }
 
+/// A character AWS accepts in tag keys and values, across services.
+fn tag_character(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "+-=._:/@".contains(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,9 +162,4 @@ mod tests {
         assert_eq!(suggest_name("9lives"), "s-9lives");
         assert_eq!(suggest_name("--x--"), "x");
     }
-}
-
-/// A character AWS accepts in tag keys and values, across services.
-fn tag_character(c: char) -> bool {
-    c.is_alphanumeric() || c == ' ' || "+-=._:/@".contains(c)
 }
