@@ -404,7 +404,7 @@ async fn redis_replicas_down_and_cluster_mode_on_ministack() {
     let file = dir.path().join("cache.yaml");
     std::fs::write(
         &file,
-        "stack: cache\nregion: eu-west-1\nnetwork:\n  cidr: 10.80.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.80.0.0/20, 10.80.16.0/20]\n  private_subnets: [10.80.128.0/18, 10.80.192.0/18]\n  nat_gateways: none\nredis:\n  sessions:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    replicas_per_shard: 2\n    transit_encryption: false\n  sharded:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    shards: 3\n    replicas_per_shard: 1\n    transit_encryption: false\n",
+        "stack: cache\nregion: eu-west-1\nchecks:\n  skip: { CKV_AWS_30: \"a throwaway cache of this test\", CKV_AWS_31: \"a throwaway cache of this test\" }\nnetwork:\n  cidr: 10.80.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.80.0.0/20, 10.80.16.0/20]\n  private_subnets: [10.80.128.0/18, 10.80.192.0/18]\n  nat_gateways: none\nredis:\n  sessions:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    replicas_per_shard: 2\n    transit_encryption: false\n  sharded:\n    engine_version: \"7.1\"\n    node_type: cache.t4g.small\n    shards: 3\n    replicas_per_shard: 1\n    transit_encryption: false\n",
     )
     .unwrap();
     let run = |args: &[&str], code: i32, what: &str| emu.platformctl(dir.path(), args).expect(code, what);

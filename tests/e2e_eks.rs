@@ -200,8 +200,16 @@ async fn check_provisioned(aws: &Clients, state: &Json) {
     )
     .unwrap();
     assert_eq!(lbc, file, "the policy file went to IAM as written");
+    // The autoscaler gets its scoped policy file, no `*FullAccess` managed policy (PCTL_IAM_1).
     let (_, autoscaler) = aws.role_policies(&format!("{CLUSTER}-sa-cluster-autoscaler")).await;
-    assert_eq!(autoscaler, BTreeSet::from(["arn:aws:iam::aws:policy/AutoScalingFullAccess".to_owned()]));
+    assert_eq!(autoscaler, BTreeSet::new());
+    let scoped = aws.inline_policy(&format!("{CLUSTER}-sa-cluster-autoscaler"), "policy-file").await;
+    let file: Json = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stacks/policies/cluster-autoscaler.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(scoped, file, "the autoscaler's policy file went to IAM as written");
 
     let (cluster_trust, cluster_policies) = aws.role_policies(&format!("{CLUSTER}-cluster")).await;
     assert_eq!(cluster_trust["Statement"][0]["Principal"]["Service"], "eks.amazonaws.com");
@@ -520,7 +528,7 @@ async fn seed_platform_updates_on_moto() {
 
     // The API server's endpoint access (UpdateClusterConfig's resourcesVpcConfig): the public
     // endpoint narrowed to one range, in place.
-    s.edit("public_access_cidrs: [0.0.0.0/0]", "public_access_cidrs: [203.0.113.0/24]");
+    s.edit("public_access_cidrs: [198.51.100.0/24]", "public_access_cidrs: [203.0.113.0/24]");
     let plan = s.plan_json(2);
     assert_eq!(addresses(&plan, "update"), BTreeSet::from(["eks.main".to_owned()]), "{plan}");
     let cluster_change = find(&plan, "eks.main").unwrap();

@@ -49,7 +49,7 @@ async fn lifecycle(kind: Kind) {
 
     emu.platformctl(d, &["validate", file]).expect(0, "validate");
     let first = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(2, "first plan");
-    assert!(first.stdout.contains("Plan: 25 to create, 0 to update, 0 to replace, 0 to delete."), "{}", first.stdout);
+    assert!(first.stdout.contains("Plan: 26 to create, 0 to update, 0 to replace, 0 to delete."), "{}", first.stdout);
 
     emu.platformctl(d, &["apply", file, "--auto-approve"]).expect(0, "apply");
     let again = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "plan after apply");
@@ -59,6 +59,26 @@ async fn lifecycle(kind: Kind) {
         1 + 4 + 1 + 1 + 1 + 3 + 2,
         "VPC, 4 subnets, IGW, EIP, NAT, 3 route tables, 2 groups"
     );
+
+    // The VPC's default security group is left with no rule (CIS AWS 5.4), a secure default;
+    // a rule added behind platformctl's back is drift, which the next apply revokes.
+    let ec2 = emu.ec2().await;
+    let state = read_state(d, STACK);
+    let default_group = id(&state, "network.default_security_group");
+    assert_eq!(default_group_rules(&ec2, &default_group).await, 0, "the default group keeps rules");
+    ec2.authorize_security_group_ingress()
+        .group_id(&default_group)
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
+    let drifted = json_plan(&emu, d, file, 2);
+    assert_eq!(addresses(&drifted, "update"), set(&["network.default_security_group"]), "{drifted:#}");
+    emu.platformctl(d, &["apply", file, "--auto-approve"]).expect(0, "apply revokes the added rule");
+    assert_eq!(default_group_rules(&ec2, &default_group).await, 0, "the added rule is still there");
 
     // An apply killed right after AWS took a create leaves a pending entry without an id. The
     // next run must find the resource (by tag, or by natural key where AWS has no tags) and
@@ -163,6 +183,13 @@ async fn lifecycle(kind: Kind) {
 }
 
 /// Keeps only the networking half of the seed stack: everything before its data tier.
+/// How many rules (ingress and egress) a security group has.
+async fn default_group_rules(ec2: &aws_sdk_ec2::Client, group: &str) -> usize {
+    let found = ec2.describe_security_groups().group_ids(group).send().await.unwrap();
+    let g = &found.security_groups()[0];
+    g.ip_permissions().len() + g.ip_permissions_egress().len()
+}
+
 fn network_only(stack_file: &Path) {
     let yaml = std::fs::read_to_string(stack_file).unwrap();
     let cut = yaml.find("\nsecrets:").expect("the seed stack has a data tier after its network");

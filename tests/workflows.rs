@@ -194,3 +194,26 @@ fn the_apply_job_runs_per_environment_and_never_destroys() {
         assert!(!all.contains("--allow-local-state"), "`{name}` must keep CI's refusal of a local state");
     }
 }
+
+/// plan.yml: `platformctl check` runs in a job of its own without AWS credentials, uploads its
+/// SARIF to code scanning whatever it found, and fails the pull request's checks on findings
+/// at high or above.
+#[test]
+fn the_pull_request_check_uploads_sarif_without_credentials() {
+    let w = workflow("plan.yml");
+    let all = jobs(&w);
+    let (name, job) = all
+        .iter()
+        .find(|(_, job)| {
+            steps(job).iter().any(|s| uses(s).is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@")))
+        })
+        .expect("a job uploads SARIF");
+    assert_eq!(permission(job, "security-events"), Some("write"), "{name}");
+    assert_eq!(permission(job, "id-token"), None, "`{name}` needs no AWS credentials: check is offline");
+    let script = scripts(job).join("\n");
+    assert!(script.contains("check") && script.contains("--format sarif"), "{script}");
+    let steps = steps(job);
+    let upload = steps.iter().position(|s| uses(s).is_some_and(|u| u.contains("upload-sarif"))).unwrap();
+    let fail = steps.iter().rposition(|s| s["run"].as_str().is_some_and(|r| r.starts_with("exit"))).unwrap();
+    assert!(fail > upload, "the findings are uploaded before the job fails on them");
+}

@@ -6,9 +6,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::CommandFactory;
+use platformctl_core::checks::Severity;
 use platformctl_core::render::{self, report};
 
-use super::{Cli, Command, Common, GraphFormat, PlanFormat, RunOptions, StateCommand, confirm::confirm, exit};
+use super::{
+    CheckFormat, Cli, Command, Common, GraphFormat, PlanFormat, RunOptions, StateCommand, confirm::confirm, exit,
+};
 use crate::engine::ApplyOptions;
 use crate::ops;
 
@@ -18,6 +21,20 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             let v = ops::validate::validate(&stack)?;
             println_stdout(&report::validated(&stack, &v.stack, v.resources))?;
             Ok(exit::OK)
+        }
+        Command::Check { paths, fail_on, format } => {
+            let reports = ops::check::check(&paths)?;
+            println_stdout(&match format {
+                CheckFormat::Human => {
+                    reports.iter().map(|(r, s)| render::checks::human(r, s, fail_on)).collect::<Vec<_>>().join("\n")
+                }
+                CheckFormat::Json => serde_json::to_string_pretty(&serde_json::Value::Array(
+                    reports.iter().map(|(r, s)| render::checks::json(r, s)).collect(),
+                ))?,
+                CheckFormat::Sarif => serde_json::to_string_pretty(&render::sarif::sarif(&reports))?,
+            })?;
+            let failing = reports.iter().any(|(r, _)| r.failing(fail_on).next().is_some());
+            Ok(if failing { exit::FINDINGS } else { exit::OK })
         }
         Command::Graph { paths, format } => {
             let graphs = ops::graph::graph(&paths)?;
@@ -140,10 +157,19 @@ async fn plan(
 ) -> anyhow::Result<u8> {
     let planned = ops::plan::plan(stack, destroy, out, options).await?;
     let plan = &planned.plan;
+    let (checks, sources) = (&planned.checks, &planned.sources);
     println_stdout(&match format {
-        PlanFormat::Json => render::json::plan_json(plan, &planned.stack, &planned.region),
-        PlanFormat::Markdown => render::markdown::plan_markdown(plan, &planned.stack),
-        PlanFormat::Text => render::human::plan_text(plan, render::colour_on_stdout()),
+        PlanFormat::Json => {
+            render::json::plan_json(plan, &planned.stack, &planned.region, &render::checks::json(checks, sources))
+        }
+        PlanFormat::Markdown => {
+            render::markdown::plan_markdown(plan, &planned.stack) + &render::markdown::checks(checks, sources)
+        }
+        PlanFormat::Text => format!(
+            "{}\n{}",
+            render::human::plan_text(plan, render::colour_on_stdout()),
+            render::checks::human(checks, sources, Severity::High)
+        ),
     })?;
     if let Some(out) = &planned.saved {
         eprintln!(
@@ -161,6 +187,7 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
         auto_approve: run.auto_approve,
         allow_data_loss: run.allow_data_loss,
         force: run.force,
+        skip_checks: run.skip_checks,
         options: ApplyOptions {
             parallelism: usize::from(run.parallelism),
             wait_timeouts: run.wait_timeout.iter().copied().collect(),

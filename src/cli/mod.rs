@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use platformctl_aws::ConnectOptions;
+use platformctl_core::checks::Severity;
 use platformctl_core::model::BACKEND_KEYS;
 use platformctl_core::resource::Kind;
 use platformctl_core::spec::StackFileError;
@@ -25,6 +26,8 @@ pub mod exit {
     pub const ERROR: u8 = 1;
     /// `plan --detailed-exitcode`: the plan has changes.
     pub const CHANGES: u8 = 2;
+    /// `check`: findings at `--fail-on` or above.
+    pub const FINDINGS: u8 = 3;
 }
 
 #[derive(Parser, Debug)]
@@ -51,6 +54,23 @@ enum Command {
     Validate {
         /// The stack file.
         stack: PathBuf,
+    },
+    /// Check stacks against security and reliability rules (checkov's ids where checkov has
+    /// the rule), offline: each finding with its severity, the YAML line that decides it and
+    /// the YAML that fixes it. Exits 3 when a finding at `--fail-on` or above is not skipped.
+    #[command(
+        after_help = "Examples:\n  platformctl check stacks/user-service.yaml\n  platformctl check stacks/prod --fail-on medium\n  platformctl check stacks --format sarif > platformctl.sarif   # GitHub code scanning\n\nSkip a rule where it does not apply, with the reason, in the entry (or at the top):\n  eks: { main: { checks: { skip: { CKV_AWS_39: \"the office VPN needs the public endpoint\" } } } }"
+    )]
+    Check {
+        /// Stack files, or folders whose `*.yaml` files are all stacks.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The lowest severity that fails: `critical`, `high` (default), `medium` or `low`.
+        #[arg(long, default_value = "high", value_parser = parse_severity)]
+        fail_on: Severity,
+        /// `human` (default), `json` or `sarif` (SARIF 2.1.0, for code scanning).
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
     },
     /// Show what apply would change, reading live AWS state (drift included).
     #[command(
@@ -258,6 +278,18 @@ enum RetryMode {
     Adaptive,
 }
 
+/// How `check` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
 /// How `plan` prints.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum PlanFormat {
@@ -329,6 +361,10 @@ struct RunOptions {
     /// Destroy even while other stacks use this stack's network (`network: { from_stack }`).
     #[arg(long)]
     force: bool,
+    /// Apply although `platformctl check` has findings at high or above (they are still shown
+    /// with the plan).
+    #[arg(long)]
+    skip_checks: bool,
     /// How long to wait for one kind of resource, e.g. `db_instance=2h` (repeatable). Defaults:
     /// 90m for RDS, 60m for ElastiCache, 20m for the rest.
     #[arg(long, value_name = "KIND=DURATION", value_parser = parse_wait_timeout)]

@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use platformctl_aws::s3_state::S3Store;
 use platformctl_aws::{Aws, ConnectOptions};
+use platformctl_core::checks::CheckReport;
 use platformctl_core::cross_stack::Neighbours;
 use platformctl_core::diagnostics::Sources;
 use platformctl_core::expand::expand;
@@ -32,6 +33,8 @@ pub use apply::ApplyOptions;
 /// uses of other stacks read from their states.
 pub struct Session {
     pub stack: Stack,
+    /// `platformctl check`'s findings on the stack: shown by `plan`, refused by `apply`.
+    pub checks: CheckReport,
     /// The stack file and the files it extends.
     pub sources: Sources,
     pub neighbours: Neighbours,
@@ -128,8 +131,10 @@ impl Session {
             }
         };
         let aws = Aws::connect(&stack.name, &stack.region, &connect).await;
+        let checks = platformctl_core::checks::check(&loaded, &stack);
         let mut session = Session {
             stack,
+            checks,
             sources: loaded.sources,
             neighbours: Neighbours::default(),
             store,

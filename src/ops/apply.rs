@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use platformctl_core::checks::{CheckReport, Severity};
 use platformctl_core::plan::Plan;
 use platformctl_core::plan::operations::ApplyReport;
 use platformctl_core::saved_plan::SavedPlan;
@@ -17,6 +18,8 @@ pub struct ApplyRequest {
     pub allow_data_loss: bool,
     /// Destroy even while other stacks use this one.
     pub force: bool,
+    /// Apply although `platformctl check` has findings at high or above (`--skip-checks`).
+    pub skip_checks: bool,
     pub options: ApplyOptions,
 }
 
@@ -56,6 +59,21 @@ async fn refuse_a_second_copy(session: &Session) -> anyhow::Result<()> {
         found.len(),
         if found.len() == 1 { "" } else { "s" },
         shown.join(", ")
+    )
+}
+
+/// Findings at `high` or above stop an apply before anything changes: the stack fixes them,
+/// skips the rule with its reason, or the run says `--skip-checks`.
+fn refuse_failing_checks(checks: &CheckReport) -> anyhow::Result<()> {
+    let failing: Vec<String> =
+        checks.failing(Severity::High).map(|f| format!("{} {} ({})", f.rule.id, f.address, f.reason)).collect();
+    if failing.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to apply: `platformctl check` has {} finding(s) at high or above:\n  {}\n  hint: fix them (`platformctl check <stack file>` shows the YAML that does), skip a rule in the stack with its reason (`checks: {{ skip: {{ <rule>: \"why\" }} }}`), or pass --skip-checks; nothing was changed",
+        failing.len(),
+        failing.join("\n  ")
     )
 }
 
@@ -99,6 +117,9 @@ pub async fn apply(
         }
         if let Some(refusal) = plan.data_loss_refusal(request.allow_data_loss) {
             anyhow::bail!(refusal);
+        }
+        if !destroy && !request.skip_checks {
+            refuse_failing_checks(&session.checks)?;
         }
         // A saved plan was reviewed when it was made: applying the file is the approval.
         if saved.is_none() && plan.has_changes() && !request.auto_approve {

@@ -4,6 +4,7 @@
 //! (`with_session`).
 
 pub mod apply;
+pub mod check;
 pub mod drift;
 pub mod graph;
 pub mod import;

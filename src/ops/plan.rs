@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use platformctl_core::checks::CheckReport;
+use platformctl_core::diagnostics::Sources;
 use platformctl_core::plan::Plan;
 use platformctl_core::saved_plan::SavedPlan;
 
@@ -12,6 +14,9 @@ use crate::engine::SessionOptions;
 
 pub struct Planned {
     pub plan: Plan,
+    /// `platformctl check`'s findings (none for a destroy plan, which creates nothing).
+    pub checks: CheckReport,
+    pub sources: Sources,
     pub stack: String,
     pub region: String,
     /// Where the plan was saved, with `--out`.
@@ -34,6 +39,8 @@ pub async fn plan(
         }
         Ok(Planned {
             plan,
+            checks: if destroy { CheckReport::default() } else { session.checks.clone() },
+            sources: session.sources.clone(),
             stack: session.stack.name.clone(),
             region: session.stack.region.clone(),
             saved: out.map(Path::to_owned),

@@ -31,13 +31,23 @@ pub struct Emulator {
 /// The virtualenv with the pinned emulators: `PLATFORMCTL_VENV`, or the default location
 /// `scripts/setup-emulators` uses.
 pub fn venv() -> PathBuf {
-    if let Some(v) = std::env::var_os("PLATFORMCTL_VENV") {
+    virtualenv("PLATFORMCTL_VENV", "venv")
+}
+
+/// The virtualenv with the pinned checkov: `PLATFORMCTL_CHECKOV_VENV`, or the default location
+/// `scripts/setup-emulators` uses.
+pub fn checkov_venv() -> PathBuf {
+    virtualenv("PLATFORMCTL_CHECKOV_VENV", "checkov-venv")
+}
+
+fn virtualenv(variable: &str, default_name: &str) -> PathBuf {
+    if let Some(v) = std::env::var_os(variable) {
         return PathBuf::from(v);
     }
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
-    cache.join("platformctl").join("venv")
+    cache.join("platformctl").join(default_name)
 }
 
 fn free_port() -> u16 {

@@ -103,7 +103,9 @@ pub fn network_of(state: &State) -> Option<Network> {
         1 => NatGateways::Single,
         _ => NatGateways::PerAz,
     };
-    (!azs.is_empty()).then_some(Network { cidr: vpc, azs, nat_gateways })
+    let restrict_default_security_group =
+        state.resources.keys().any(|a| a.as_str() == "network.default_security_group");
+    (!azs.is_empty()).then_some(Network { cidr: vpc, azs, nat_gateways, restrict_default_security_group })
 }
 
 /// The other stack's network resources as live resources of this plan (ids and outputs only;

@@ -17,6 +17,7 @@
 //! state format, its local store and lock live in `state/`; a remote store (S3) plugs in
 //! through `state::RemoteStore`. This crate has no AWS SDK dependency: it cannot call AWS.
 
+pub mod checks;
 pub mod cross_stack;
 pub mod diagnostics;
 pub mod drift;

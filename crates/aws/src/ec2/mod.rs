@@ -21,6 +21,7 @@ macro_rules! all_pages {
 use all_pages;
 
 pub(crate) mod attachment;
+pub(crate) mod default_security_group;
 pub(crate) mod elastic_ip;
 pub(crate) mod internet_gateway;
 pub(crate) mod nat_gateway;

@@ -1,5 +1,6 @@
 //! The network section's resources: VPC, internet gateway and its attachment, subnets, NAT
-//! gateways with their Elastic IPs, route tables, default routes and subnet associations.
+//! gateways with their Elastic IPs, route tables, default routes and subnet associations, and
+//! the VPC's default security group emptied of its rules.
 //!
 //! Private route tables are always one per AZ, whatever `nat_gateways` says: switching from
 //! `single` to `per_az` then only adds NAT gateways and repoints routes, without re-associating
@@ -7,7 +8,7 @@
 
 use super::tags;
 use crate::kinds::{
-    elastic_ip, internet_gateway, internet_gateway_attachment, nat_gateway, route, route_table,
+    default_security_group, elastic_ip, internet_gateway, internet_gateway_attachment, nat_gateway, route, route_table,
     route_table_association, subnet as subnet_kind, vpc as vpc_kind,
 };
 use crate::model::{NatGateways, Network, Stack};
@@ -48,6 +49,16 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
             internet_gateway_attachment::VPC_ID.to(Value::Ref(vpc.clone())),
         ]),
     ));
+    if net.restrict_default_security_group {
+        out.push(DesiredResource::new(
+            Address::new("network.default_security_group"),
+            Kind::DefaultSecurityGroup,
+            Attrs::from([
+                default_security_group::VPC_ID.to(Value::Ref(vpc.clone())),
+                default_security_group::RULES.to(Value::List(Vec::new())),
+            ]),
+        ));
+    }
 
     for az in &net.azs {
         for (tier, cidr, public) in [("public", az.public, true), ("private", az.private, false)] {

@@ -34,12 +34,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
         let mut seen = BTreeSet::new();
         for rule in &sg.ingress {
             for (source_key, cidr, source_group) in sources(rule, net) {
-                let key = format!(
-                    "{}:{}{}",
-                    rule.protocol.name(),
-                    rule.ports.map(|p| format!("{p}:")).unwrap_or_default(),
-                    source_key
-                );
+                let key = rule_key(rule, &source_key);
                 let rule_address = Address::new(format!("{address}.ingress[{key}]"));
                 if !seen.insert(rule_address.clone()) {
                     continue;
@@ -68,6 +63,12 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
             }
         }
     }
+}
+
+/// How a permission is named in its address: protocol, ports and source
+/// (`tcp:5432:10.0.128.0/18`), never its position in the YAML.
+pub(crate) fn rule_key(rule: &IngressRule, source_key: &str) -> String {
+    format!("{}:{}{}", rule.protocol.name(), rule.ports.map(|p| format!("{p}:")).unwrap_or_default(), source_key)
 }
 
 /// (address key, CIDR, source group) for each permission a rule expands to.

@@ -16,6 +16,7 @@ pub mod db_cluster_instance;
 pub mod db_instance;
 pub mod db_read_replica;
 pub mod db_subnet_group;
+pub mod default_security_group;
 pub mod ecr_repository;
 pub mod eks_addon;
 pub mod eks_cluster;
@@ -101,6 +102,7 @@ kinds! {
     EcrRepository => ecr_repository,
     LogGroup => log_group,
     VpcPeering => vpc_peering,
+    DefaultSecurityGroup => default_security_group,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -330,7 +330,7 @@ fn core(
         storage_encrypted,
         kms_key,
         backup_retention_days: backup_retention_days?,
-        deletion_protection: flag(f.deletion_protection, false),
+        deletion_protection: flag(f.deletion_protection, true),
         final_snapshot: flag(f.final_snapshot, true),
         apply_immediately: flag(f.apply_immediately, true),
         database: database?,
@@ -461,6 +461,13 @@ fn redis(name: &Located<String>, r: &RedisSpec, field: &str, refs: &References, 
                 "set `transit_encryption: true` (ElastiCache sends the token only over TLS)",
             );
         }
+    } else if transit_encryption {
+        check.error(
+            name.location(),
+            format!("{field}.auth_token_secret"),
+            "a Redis group with transit encryption needs an AUTH token",
+            "add a generated secret (`secrets: { redis-auth: { generate: { length: 64, punctuation: false } } }`) and `auth_token_secret: redis-auth`; or, for a throwaway cache, `transit_encryption: false`",
+        );
     }
     let security_groups = refs.groups(&r.security_groups, &format!("{field}.security_groups"), check);
     Some(Redis {
@@ -786,6 +793,26 @@ fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<Str
 mod tests {
     use super::MasterPassword;
     use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    /// Secure defaults: a database left unspecified is protected from deletion, and Redis with
+    /// TLS (its default) needs an AUTH token.
+    #[test]
+    fn databases_are_protected_and_redis_with_tls_needs_a_token_by_default() {
+        let src = format!(
+            "{USER_SERVICE}secrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  db: {{ engine_version: \"16.4\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m }}\n"
+        );
+        let stack = stack_from(&src).unwrap();
+        let core = &stack.data.postgres[0].core;
+        assert_eq!((core.deletion_protection, core.final_snapshot, core.storage_encrypted), (true, true, true));
+        let redis =
+            format!("{USER_SERVICE}redis:\n  cache: {{ engine_version: \"7.1\", node_type: cache.t4g.small }}\n");
+        let err = stack_from(&redis).unwrap_err();
+        assert!(err.contains("a Redis group with transit encryption needs an AUTH token"), "{err}");
+        assert!(err.contains("redis.cache.auth_token_secret"), "{err}");
+        let plain =
+            redis.replace("node_type: cache.t4g.small", "node_type: cache.t4g.small, transit_encryption: false");
+        assert!(stack_from(&plain).is_ok());
+    }
 
     #[test]
     fn the_seed_data_tier_validates() {

@@ -8,12 +8,17 @@ use ipnet::Ipv4Net;
 use super::Checker;
 use super::data::{flag, int_in, kms_key};
 use crate::diagnostics::Sources;
-use crate::spec::{AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, StackSpec};
+use crate::spec::{
+    AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, StackSpec,
+};
 
 pub use crate::kinds::eks_cluster::LOG_TYPES;
 /// Retention periods CloudWatch Logs accepts, in days.
 pub const RETENTION_DAYS: &[i64] =
     &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+/// How long log groups keep events unless the stack says otherwise: a year, what audits and
+/// incident reviews reach back to (checkov CKV_AWS_338).
+const DEFAULT_RETENTION_DAYS: i64 = 365;
 /// IAM's limit on the inline policies of one role, in characters (whitespace excluded).
 const INLINE_POLICY_LIMIT: usize = 10_240;
 
@@ -47,6 +52,11 @@ impl KubernetesVersion {
             return None;
         }
         Some(KubernetesVersion { major: major.parse().ok()?, minor: minor.parse().ok()? })
+    }
+
+    /// The version an upgrade goes to: EKS upgrades one minor version at a time.
+    pub fn next_minor(self) -> Self {
+        KubernetesVersion { major: self.major, minor: self.minor + 1 }
     }
 }
 
@@ -177,11 +187,23 @@ fn cluster(
             "write it as a quoted `major.minor` string, e.g. \"1.31\"",
         );
     }
+    let endpoint_public_access = flag(&e.endpoint_public_access, false);
     let public_access_cidrs = match &e.public_access_cidrs {
-        None => vec!["0.0.0.0/0".to_owned()],
         Some(list) => list.iter().filter_map(|c| cidr(c, &format!("{field}.public_access_cidrs"), check)).collect(),
+        None if endpoint_public_access => {
+            check.error(
+                e.endpoint_public_access.as_ref().and_then(|p| p.location()),
+                format!("{field}.public_access_cidrs"),
+                "a public endpoint needs the list of who may reach it",
+                "add `public_access_cidrs: [<office or VPN egress CIDR>]` (write `[0.0.0.0/0]` to open it to everyone)",
+            );
+            Vec::new()
+        }
+        // What EKS reports for a cluster without a public endpoint.
+        None => vec!["0.0.0.0/0".to_owned()],
     };
-    for t in &e.logging {
+    let written_logging = e.logging.as_deref().unwrap_or_default();
+    for t in written_logging {
         if !LOG_TYPES.contains(&t.as_str()) {
             check.error(
                 t.location(),
@@ -191,11 +213,16 @@ fn cluster(
             );
         }
     }
-    let mut logging: Vec<String> = e.logging.iter().map(|t| t.value().clone()).collect();
+    let mut logging: Vec<String> = match &e.logging {
+        Some(list) => list.iter().map(|t| t.value().clone()).collect(),
+        None => LOG_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+    };
     logging.sort();
     logging.dedup();
-    let log_retention_days =
-        e.log_retention_days.as_ref().map_or(Some(90), |d| retention(d, &format!("{field}.log_retention_days"), check));
+    let log_retention_days = e
+        .log_retention_days
+        .as_ref()
+        .map_or(Some(DEFAULT_RETENTION_DAYS), |d| retention(d, &format!("{field}.log_retention_days"), check));
     let secrets_kms_key =
         e.secrets_kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.secrets_kms_key"), check));
 
@@ -221,7 +248,7 @@ fn cluster(
     Some(Eks {
         name: name.value().clone(),
         version: version?,
-        endpoint_public_access: flag(&e.endpoint_public_access, true),
+        endpoint_public_access,
         endpoint_private_access: flag(&e.endpoint_private_access, true),
         public_access_cidrs,
         logging,
@@ -633,8 +660,8 @@ fn repository(name: &Located<String>, r: &EcrSpec, check: &mut Checker) -> Optio
         );
     }
     let tag_mutability = match r.tag_mutability.as_ref().map(|t| t.as_str()) {
-        None | Some("mutable") => "MUTABLE",
-        Some("immutable") => "IMMUTABLE",
+        Some("mutable") => "MUTABLE",
+        None | Some("immutable") => "IMMUTABLE",
         Some(other) => {
             check.error(
                 r.tag_mutability.as_ref().and_then(|t| t.location()),
@@ -671,9 +698,12 @@ fn log_group(name: &Located<String>, g: &LogGroupSpec, check: &mut Checker) -> O
             "use letters, digits and `_-/.#`, e.g. `/platform/user-service`",
         );
     }
-    let retention_days = match &g.retention_days {
-        Some(d) => Some(retention(d, &format!("{field}.retention_days"), check)?),
-        None => None,
+    let retention_days = match g.retention_days.as_ref().map(|d| (d, *d.value())) {
+        Some((_, RetentionSpec::Forever(_))) => None,
+        Some((d, RetentionSpec::Days(days))) => {
+            Some(retention(&Located::at(days, d.location()), &format!("{field}.retention_days"), check)?)
+        }
+        None => Some(DEFAULT_RETENTION_DAYS),
     };
     ok.then(|| LogGroup { name: name.value().clone(), retention_days })
 }
@@ -681,6 +711,29 @@ fn log_group(name: &Located<String>, g: &LogGroupSpec, check: &mut Checker) -> O
 #[cfg(test)]
 mod tests {
     use crate::model::test_support::{USER_SERVICE, stack_from, stack_from_file};
+
+    /// Secure defaults: a cluster that says nothing is private and logs everything for a year;
+    /// a public endpoint must say who may reach it; ECR tags are immutable; log groups expire.
+    #[test]
+    fn a_cluster_that_says_nothing_is_private_and_logs_everything() {
+        let src = format!(
+            "{USER_SERVICE}eks:\n  main: {{ version: \"1.33\" }}\necr:\n  app: {{}}\nlog_groups:\n  /a: {{}}\n  /b: {{ retention_days: never }}\n"
+        );
+        let stack = stack_from(&src).unwrap();
+        let eks = &stack.compute.eks[0];
+        assert_eq!((eks.endpoint_public_access, eks.endpoint_private_access), (false, true));
+        assert_eq!(eks.logging, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        assert_eq!(eks.log_retention_days, 365);
+        assert_eq!(stack.compute.ecr[0].tag_mutability, "IMMUTABLE");
+        let retention: Vec<Option<i64>> = stack.compute.log_groups.iter().map(|g| g.retention_days).collect();
+        assert_eq!(retention, [Some(365), None]);
+        let public = src.replace("version: \"1.33\"", "version: \"1.33\", endpoint_public_access: true");
+        let err = stack_from(&public).unwrap_err();
+        assert!(err.contains("a public endpoint needs the list of who may reach it"), "{err}");
+        let bad_retention = src.replace("retention_days: never", "retention_days: forever");
+        let err = stack_from(&bad_retention).unwrap_err();
+        assert!(err.contains("a number of days") && err.contains("`never`"), "{err}");
+    }
 
     #[test]
     fn the_seed_platform_validates() {
@@ -754,6 +807,10 @@ mod pinned_node_groups {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stack.yaml");
         std::fs::write(&path, src).unwrap();
+        // The example's policy file, where the copy looks for it.
+        std::fs::create_dir(dir.path().join("policies")).unwrap();
+        let policy = crate::model::test_support::repo_file("examples/policies/cluster-autoscaler.json");
+        std::fs::copy(policy, dir.path().join("policies/cluster-autoscaler.json")).unwrap();
         stack_from_file(path.to_str().unwrap())
     }
 

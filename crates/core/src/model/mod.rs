@@ -6,6 +6,7 @@
 //! checked offline, so `platformctl validate` works without credentials.
 
 mod backend;
+mod checks;
 mod credentials;
 mod data;
 mod eks;
@@ -20,6 +21,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::spec::{LoadedSpec, StackFileError};
 
 pub use backend::{BACKEND_KEYS, Backend};
+pub use checks::CheckSkip;
 pub use credentials::{AssumeRole, Credentials};
 pub use data::{
     Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, Postgres,
@@ -52,6 +54,8 @@ pub struct Stack {
     pub peerings: Vec<(String, String)>,
     /// The accounts it may run in and the role to assume first.
     pub credentials: Credentials,
+    /// Rules of `platformctl check` skipped, each with its reason.
+    pub check_skips: Vec<CheckSkip>,
 }
 
 /// Collects diagnostics for one stack file while sections validate themselves.
@@ -97,6 +101,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let compute = eks::validate(spec, name.as_deref(), network_written, &loaded.sources, &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
+    let check_skips = checks::validate(spec, &mut check);
     let mut peerings = Vec::new();
     for (peering, p) in &spec.peering {
         let field = format!("peering.{}", peering.value());
@@ -152,6 +157,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             backend,
             peerings,
             credentials,
+            check_skips,
         }),
         _ => Err(diags),
     }

@@ -13,6 +13,9 @@ pub struct Network {
     pub cidr: Ipv4Net,
     pub azs: Vec<AvailabilityZone>,
     pub nat_gateways: NatGateways,
+    /// The VPC's default security group is emptied of its rules (and they are restored on
+    /// destroy).
+    pub restrict_default_security_group: bool,
 }
 
 /// An AZ with the stack's subnets in it.
@@ -68,7 +71,8 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
         .zip(public.iter().zip(&private))
         .map(|(name, (p, q))| AvailabilityZone { name, public: p.1.unwrap(), private: q.1.unwrap() })
         .collect();
-    Some(Network { cidr: vpc, azs, nat_gateways })
+    let restrict_default_security_group = spec.restrict_default_security_group.as_ref().is_none_or(|r| *r.value());
+    Some(Network { cidr: vpc, azs, nat_gateways, restrict_default_security_group })
 }
 
 fn availability_zones(azs: &Located<Vec<Located<String>>>, region: Option<&str>, check: &mut Checker) -> Vec<String> {

@@ -3,7 +3,8 @@
 //! "attributes": [{"name", "before", "after", "forces_replacement", "drift"}], "reasons",
 //! "drift"}], "data_loss": [{"address", "action", "reason", "deletion_protection"}], "deposed":
 //! [{"address", "kind", "ids"}] (only when an interrupted replacement left old ids), "summary":
-//! {"create", "update", "replace", "delete"}}`. A value not known before apply is
+//! {"create", "update", "replace", "delete"}, "checks": {"stack", "findings": [...]}}` (the
+//! findings of `platformctl check --format json`). A value not known before apply is
 //! `{"known_after_apply": "<address>"}`. Secret values never appear (they are not attributes).
 //! docs/plan-json.md describes it.
 
@@ -23,9 +24,10 @@ struct PlanDocument<'a> {
     #[serde(skip_serializing_if = "<[Deposed]>::is_empty")]
     deposed: &'a [Deposed],
     summary: Summary,
+    checks: &'a serde_json::Value,
 }
 
-pub fn plan_json(plan: &Plan, stack: &str, region: &str) -> String {
+pub fn plan_json(plan: &Plan, stack: &str, region: &str, checks: &serde_json::Value) -> String {
     let doc = PlanDocument {
         format_version: PLAN_FORMAT_VERSION,
         stack,
@@ -34,6 +36,7 @@ pub fn plan_json(plan: &Plan, stack: &str, region: &str) -> String {
         data_loss: &plan.data_loss,
         deposed: &plan.deposed,
         summary: plan.summary(),
+        checks,
     };
     serde_json::to_string_pretty(&doc).expect("plan serialises")
 }

@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use super::escape::{fence_for, html};
 use super::human::attribute_lines;
+use crate::checks::{CheckReport, Finding, Severity};
+use crate::diagnostics::Sources;
 use crate::plan::{Action, Change, Plan};
 
 fn heading(plan: &Plan, stack: &str) -> String {
@@ -76,6 +78,49 @@ pub fn plan_markdown(plan: &Plan, stack: &str) -> String {
     if !others.is_empty() {
         let _ = writeln!(out, "\n#### Other changes\n");
         others.iter().for_each(|c| block(&mut out, plan, c));
+    }
+    out
+}
+
+/// `platformctl check`'s findings under a plan comment: a table, most severe first, with the
+/// skipped rules and their reasons folded away. Nothing when the stack has no finding.
+pub fn checks(report: &CheckReport, sources: &Sources) -> String {
+    if report.findings.is_empty() {
+        return String::new();
+    }
+    let mut active: Vec<&Finding> = report.active().collect();
+    active.sort_by_key(|f| std::cmp::Reverse(f.rule.severity));
+    let failing = report.failing(Severity::High).count();
+    let mut out = String::from("\n#### Checks\n\n");
+    if failing > 0 {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> {failing} finding(s) at high or above: apply refuses them until they are fixed or skipped with a reason.\n"
+        );
+    }
+    if !active.is_empty() {
+        let _ = writeln!(out, "| severity | rule | resource | where | finding | fix |\n|---|---|---|---|---|---|");
+        for f in &active {
+            let _ = writeln!(
+                out,
+                "| {} | {} | <code>{}</code> | <code>{}</code> | {} | <code>{}</code> |",
+                f.rule.severity.name(),
+                f.rule.id,
+                html(&f.address),
+                html(&super::checks::position(f, sources)),
+                html(&f.reason),
+                html(&f.fix).replace('\n', "<br>"),
+            );
+        }
+    }
+    let skipped: Vec<&Finding> = report.findings.iter().filter(|f| f.skipped.is_some()).collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>{} skipped</summary>\n", skipped.len());
+        for f in skipped {
+            let reason = f.skipped.as_deref().unwrap_or_default();
+            let _ = writeln!(out, "- {} <code>{}</code>: {}", f.rule.id, html(&f.address), html(reason));
+        }
+        let _ = writeln!(out, "\n</details>");
     }
     out
 }

@@ -3,6 +3,7 @@
 //! and what every command reports when it is done (`report`). Commands hand data here and never
 //! format text themselves.
 
+pub mod checks;
 pub mod drift;
 pub mod escape;
 pub mod graph;
@@ -11,6 +12,7 @@ pub mod json;
 pub mod markdown;
 pub mod progress;
 pub mod report;
+pub mod sarif;
 
 /// Whether stdout should get colour: a terminal, and `NO_COLOR` unset.
 pub fn colour_on_stdout() -> bool {

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::Located;
+use super::{ChecksSpec, Located};
 
 /// A Secrets Manager secret: generated once by platformctl, or filled in by people.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -21,6 +21,8 @@ pub struct SecretSpec {
     pub force_delete: Option<Located<bool>>,
     /// Days Secrets Manager keeps a deleted secret recoverable, 7 to 30. Default 30.
     pub recovery_window_days: Option<Located<i64>>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// How to generate a secret value.
@@ -53,7 +55,8 @@ macro_rules! database_spec {
             pub kms_key: Option<Located<String>>,
             /// Automated backups, 0 to 35 days (read replicas need at least 1). Default 7.
             pub backup_retention_days: Option<Located<i64>>,
-            /// RDS refuses to delete it; platformctl refuses to plan it away. Default false.
+            /// RDS refuses to delete it; platformctl refuses to plan it away. Default true: set it
+            /// false (and apply) before a destroy.
             pub deletion_protection: Option<Located<bool>>,
             /// Take a final snapshot when deleted. Default true.
             pub final_snapshot: Option<Located<bool>>,
@@ -73,6 +76,8 @@ macro_rules! database_spec {
             /// Security groups of this stack.
             #[serde(default)]
             pub security_groups: Vec<Located<String>>,
+            /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+            pub checks: Option<ChecksSpec>,
         }
 
         impl $name {
@@ -154,6 +159,8 @@ pub struct CrossRegionReplicaSpec {
     /// Automated backups the instance keeps once promoted (`platformctl promote`), 0 to 35 days.
     /// Default 7.
     pub backup_retention_days: Option<Located<i64>>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// Which instance a replica copies.
@@ -264,7 +271,8 @@ pub struct RedisSpec {
     pub shards: Option<Located<i64>>,
     /// Replicas of each shard's primary, 0 to 5. Default 1.
     pub replicas_per_shard: Option<Located<i64>>,
-    /// TLS between clients and nodes. Default true; required by `auth_token_secret`.
+    /// TLS between clients and nodes. Default true; required by `auth_token_secret`, which it
+    /// requires in turn.
     pub transit_encryption: Option<Located<bool>>,
     /// Default true. Changing it replaces the group.
     pub at_rest_encryption: Option<Located<bool>>,
@@ -280,4 +288,6 @@ pub struct RedisSpec {
     pub apply_immediately: Option<Located<bool>>,
     /// Default 6379.
     pub port: Option<Located<i64>>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::Located;
+use super::{ChecksSpec, Located};
 
 /// An EKS cluster in the stack's subnets.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -14,18 +14,19 @@ use super::Located;
 pub struct EksSpec {
     /// Kubernetes version, e.g. `"1.31"`. Upgrades go one minor version at a time.
     pub version: Located<String>,
-    /// The API server is reachable from the internet (from `public_access_cidrs`). Default true.
+    /// The API server is reachable from the internet (from `public_access_cidrs`). Default
+    /// false: reach it from the VPC, a VPN or a bastion.
     pub endpoint_public_access: Option<Located<bool>>,
     /// The API server is reachable from inside the VPC. Default true.
     pub endpoint_private_access: Option<Located<bool>>,
-    /// Who may reach the public endpoint. Default `[0.0.0.0/0]`.
+    /// Who may reach the public endpoint; required with `endpoint_public_access: true`
+    /// (`[0.0.0.0/0]` opens it to everyone, and only when written).
     pub public_access_cidrs: Option<Located<Vec<Located<String>>>>,
     /// Control plane log types sent to CloudWatch: `api`, `audit`, `authenticator`,
-    /// `controllerManager`, `scheduler`.
-    #[serde(default)]
-    pub logging: Vec<Located<String>>,
+    /// `controllerManager`, `scheduler`. Default: all five; `[]` sends none.
+    pub logging: Option<Vec<Located<String>>>,
     /// Retention of the `/aws/eks/<cluster>/cluster` log group, in days (a CloudWatch value:
-    /// 1, 3, 5, 7, 14, 30, 60, 90, ...). Default 90.
+    /// 1, 3, 5, 7, 14, 30, 60, 90, ...). Default 365: it holds the audit log.
     pub log_retention_days: Option<Located<i64>>,
     /// KMS key (alias or ARN) for envelope encryption of Kubernetes secrets. Changing it
     /// replaces the cluster.
@@ -39,6 +40,8 @@ pub struct EksSpec {
     /// IAM roles for Kubernetes service accounts (IRSA), by service account name.
     #[serde(default)]
     pub service_accounts: IndexMap<Located<String>, ServiceAccountSpec>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// An EKS add-on.
@@ -117,19 +120,70 @@ pub struct ServiceAccountSpec {
 pub struct EcrSpec {
     /// Scan images for vulnerabilities when pushed. Default true.
     pub scan_on_push: Option<Located<bool>>,
-    /// `mutable` (default) or `immutable` tags.
+    /// `immutable` (default: a pushed tag always names the same image) or `mutable` tags.
     pub tag_mutability: Option<Located<String>>,
     /// Keep only the newest N images (a lifecycle policy); all when absent.
     pub keep_images: Option<Located<i64>>,
     /// Delete the repository on destroy even if it still holds images. Default false.
     pub force_delete: Option<Located<bool>>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// A CloudWatch Logs log group.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogGroupSpec {
-    /// Days to keep events (a CloudWatch value: 1, 3, 5, 7, 14, 30, 60, 90, ...). Forever when
-    /// absent.
-    pub retention_days: Option<Located<i64>>,
+    /// Days to keep events (a CloudWatch value: 1, 3, 5, 7, 14, 30, 60, 90, ...), or `never` to
+    /// keep them forever. Default 365.
+    pub retention_days: Option<Located<RetentionSpec>>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
+}
+
+/// How long a log group keeps events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum RetentionSpec {
+    Days(i64),
+    Forever(Never),
+}
+
+/// `never`: events are kept until deleted by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Never {
+    Never,
+}
+
+// By hand rather than `untagged`: the YAML reader hands every scalar over as text, which an
+// untagged enum would never take for a number.
+impl<'de> Deserialize<'de> for RetentionSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RetentionSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of days (1, 3, 5, 7, 14, 30, 60, 90, ... 3653) or `never`")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RetentionSpec, E> {
+                Ok(RetentionSpec::Days(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RetentionSpec, E> {
+                i64::try_from(v)
+                    .map(RetentionSpec::Days)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RetentionSpec, E> {
+                match v {
+                    "never" => Ok(RetentionSpec::Forever(Never::Never)),
+                    _ => v
+                        .parse()
+                        .map(RetentionSpec::Days)
+                        .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }

@@ -40,6 +40,7 @@ pub const SECTIONS: &[&str] = &[
     "extends",
     "account_id",
     "assume_role",
+    "checks",
 ];
 
 /// A parsed stack file: its spec, the files it came from and their text (for error excerpts).
@@ -52,6 +53,10 @@ pub struct LoadedSpec {
     pub problems: Vec<Diagnostic>,
     /// Top-level sections that were present but could not be read.
     pub unreadable_sections: Vec<String>,
+    /// The YAML as merged from the files (environments over their bases), every node with its
+    /// position: where `platformctl check` finds the line that sets a value, or the section
+    /// that leaves it at its default.
+    pub tree: Node,
 }
 
 impl LoadedSpec {
@@ -297,7 +302,9 @@ pub fn parse_str(path: &Path, source: &str) -> Result<LoadedSpec, StackFileError
 fn parsed(root: Node, sources: Sources, diags: &mut Diagnostics) -> Result<LoadedSpec, StackFileError> {
     let mut unreadable_sections = Vec::new();
     match parse_into(&root, diags, &mut unreadable_sections) {
-        Some(spec) => Ok(LoadedSpec { sources, spec, problems: diags.items().to_vec(), unreadable_sections }),
+        Some(spec) => {
+            Ok(LoadedSpec { sources, spec, problems: diags.items().to_vec(), unreadable_sections, tree: root })
+        }
         None => Err(StackFileError::Invalid(diags.clone())),
     }
 }
@@ -341,6 +348,7 @@ fn parse_into(root: &Node, diags: &mut Diagnostics, unreadable: &mut Vec<String>
             "extends" => spec.extends = section(value, name, diags),
             "account_id" => spec.account_id = account_ids(value, diags),
             "assume_role" => spec.assume_role = section(value, name, diags),
+            "checks" => spec.checks = section(value, name, diags),
             _ => diags.push(
                 Diagnostic::new(at, name, format!("unknown field `{name}`"))
                     .with_hint(format!("top-level fields are: {}", quoted_list(SECTIONS))),

@@ -6,6 +6,7 @@
 //! A new section (postgres, redis, eks, ...) is one more field here, one more entry in
 //! `load::SECTIONS`, and its own types beside these.
 
+mod checks;
 mod credentials;
 mod data;
 mod eks;
@@ -16,12 +17,15 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use checks::ChecksSpec;
 pub use credentials::{AccountIdsSpec, AssumeRoleSpec};
 pub use data::{
     AuroraSpec, CrossRegionReplicaSpec, DatabaseFields, GenerateSpec, PostgresSpec, ReadReplicasSpec,
     ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec, ReplicaSpec, SecretSpec,
 };
-pub use eks::{AddonSpec, EcrSpec, EksSpec, LogGroupSpec, NodeGroupSpec, ServiceAccountSpec, TaintSpec};
+pub use eks::{
+    AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, TaintSpec,
+};
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
 pub use located::{Located, location_of};
 
@@ -95,6 +99,8 @@ pub struct StackSpec {
     pub account_id: Option<Located<AccountIdsSpec>>,
     /// A role assumed through STS before any other AWS call (its account is the one checked).
     pub assume_role: Option<AssumeRoleSpec>,
+    /// `platformctl check` settings for the whole stack: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// A peering with another stack's VPC: requested here, accepted in the other stack's region,
@@ -138,6 +144,11 @@ pub struct NetworkSpec {
     /// NAT gateways for the private subnets' internet access.
     #[serde(default)]
     pub nat_gateways: Option<Located<NatGatewaysSpec>>,
+    /// Empty the VPC's default security group of its rules (CIS AWS 5.4), so that nothing
+    /// placed in it by mistake is reachable; its rules are restored on destroy. Default true.
+    pub restrict_default_security_group: Option<Located<bool>>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// What the schema shows for `network`: a network of the stack's own, or another stack's.
@@ -180,6 +191,8 @@ pub struct SecurityGroupSpec {
     /// Inbound rules.
     #[serde(default)]
     pub ingress: Vec<IngressRuleSpec>,
+    /// `platformctl check` settings for this entry: rules skipped, each with its reason.
+    pub checks: Option<ChecksSpec>,
 }
 
 /// One inbound rule. `from` is `private_subnets`, `public_subnets`, `vpc`, a CIDR, or

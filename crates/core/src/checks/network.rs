@@ -1,0 +1,80 @@
+//! The network's rules: security group ingress from the internet (SSH, RDP, HTTP, every port,
+//! database and cache ports) and the VPC's default security group.
+
+use super::Findings;
+use super::catalogue::*;
+use crate::expand::security_groups::rule_key;
+use crate::model::{IngressRule, Protocol, RuleSource, Stack};
+
+/// Database and cache ports no one should reach from the internet: PostgreSQL, MySQL, SQL
+/// Server, Oracle, Redis, Memcached, MongoDB, Elasticsearch/OpenSearch, Redshift, Cassandra.
+const DATA_PORTS: &[u16] = &[5432, 3306, 1433, 1521, 6379, 11211, 27017, 9200, 5439, 9042];
+
+pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
+    for sg in &stack.security_groups {
+        for (index, rule) in sg.ingress.iter().enumerate() {
+            let RuleSource::Cidr(net) = rule.source else { continue };
+            if net.prefix_len() != 0 {
+                continue;
+            }
+            let address = format!("security_group.{}.ingress[{}]", sg.name, rule_key(rule, &rule.source.spelling()));
+            let index = index.to_string();
+            let path = ["security_groups", sg.name.as_str(), "ingress", index.as_str()];
+            let mut flag = |rule_def: &'static Rule, reason: String| {
+                found.add(
+                    rule_def,
+                    &address,
+                    &path,
+                    reason,
+                    "from: sg:<the group that needs it>   # or your office CIDR, or a load balancer's group",
+                );
+            };
+            let every_port = covers_every_port(rule);
+            for (rule_def, port, what) in [(SG_SSH, 22, "SSH"), (SG_RDP, 3389, "RDP"), (SG_HTTP, 80, "plain HTTP")] {
+                if covers(rule, port) {
+                    flag(rule_def, format!("{what} (port {port}) is open to {net}"));
+                }
+            }
+            if every_port {
+                flag(SG_ALL_PORTS, format!("every port is open to {net}"));
+            }
+            let data: Vec<String> = DATA_PORTS.iter().filter(|p| covers(rule, **p)).map(u16::to_string).collect();
+            if every_port {
+                flag(SG_DATA_PORTS, format!("every database and cache port is open to {net}"));
+            } else if !data.is_empty() {
+                flag(SG_DATA_PORTS, format!("database or cache port {} is open to {net}", data.join(", ")));
+            }
+        }
+    }
+    if let Some(net) = &stack.network
+        && !net.restrict_default_security_group
+    {
+        found.add(
+            DEFAULT_SG,
+            "network.default_security_group",
+            &["network", "restrict_default_security_group"],
+            "the VPC's default security group keeps AWS's rules: its members reach each other on every port",
+            "restrict_default_security_group: true",
+        );
+    }
+}
+
+/// The rule lets TCP traffic reach `port`.
+fn covers(rule: &IngressRule, port: u16) -> bool {
+    match (rule.protocol, rule.ports) {
+        (Protocol::All, _) => true,
+        (Protocol::Tcp, Some(p)) => (p.from..=p.to).contains(&port),
+        (Protocol::Tcp, None) => true,
+        (Protocol::Udp | Protocol::Icmp, _) => false,
+    }
+}
+
+/// The rule opens every port: all protocols, or TCP/UDP over the whole range.
+fn covers_every_port(rule: &IngressRule) -> bool {
+    match (rule.protocol, rule.ports) {
+        (Protocol::All, _) => true,
+        (Protocol::Tcp | Protocol::Udp, Some(p)) => p.from <= 1 && p.to == u16::MAX,
+        (Protocol::Tcp | Protocol::Udp, None) => true,
+        (Protocol::Icmp, _) => false,
+    }
+}
