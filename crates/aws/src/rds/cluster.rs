@@ -58,6 +58,8 @@ impl Provider for Cluster {
             .set_port(PORT.i32(attrs))
             .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
             .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
+            .enable_iam_database_authentication(IAM_AUTH.is_true(attrs))
+            .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)))
             .send()
@@ -113,6 +115,8 @@ fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
         TAGS.to(tags_from_pairs(c.tag_list().iter().map(|t| (t.key(), t.value())))),
         ARN.to(opt_str(c.db_cluster_arn())),
         MANAGED_PASSWORD.to(c.master_user_secret().is_some()),
+        IAM_AUTH.to(c.iam_database_authentication_enabled().unwrap_or(false)),
+        LOG_EXPORTS.to(sorted_list(c.enabled_cloudwatch_logs_exports().iter().map(String::as_str))),
     ]);
     let mut outputs = Attrs::from([
         out::ENDPOINT.to(opt_str(c.endpoint())),

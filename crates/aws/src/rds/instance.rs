@@ -53,6 +53,10 @@ impl Provider for Primary {
             .set_port(PORT.i32(attrs))
             .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
             .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
+            .enable_iam_database_authentication(IAM_AUTH.is_true(attrs))
+            .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
+            .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
+            .auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.bool(attrs).unwrap_or(true))
             .publicly_accessible(false)
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)))
@@ -82,6 +86,7 @@ impl Provider for Primary {
             if MULTI_AZ.changed(before, after) {
                 request = request.multi_az(MULTI_AZ.is_true(after));
             }
+            request = instance_settings(request, before, after);
             super::modify_shared!(request, aws, before, after);
             if PORT.changed(before, after) {
                 request = request.set_db_port_number(PORT.i32(after));
@@ -175,6 +180,8 @@ impl Provider for ClusterMember {
             .engine(ENGINE.str(attrs).unwrap_or("aurora-postgresql"))
             .set_db_instance_class(INSTANCE_CLASS.str(attrs).map(str::to_owned))
             .set_availability_zone(AVAILABILITY_ZONE.str(attrs).map(str::to_owned))
+            .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
+            .auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.bool(attrs).unwrap_or(true))
             .publicly_accessible(false)
             .set_tags(Some(rds_tags(attrs)))
             .send()
@@ -185,9 +192,12 @@ impl Provider for ClusterMember {
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         use member::INSTANCE_CLASS;
-        if INSTANCE_CLASS.changed(before, after) {
-            let request = aws.rds.modify_db_instance().db_instance_identifier(id).apply_immediately(true);
-            let request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
+        if member::DEF.needs_modification(before, after, &[]) {
+            let mut request = aws.rds.modify_db_instance().db_instance_identifier(id).apply_immediately(true);
+            if INSTANCE_CLASS.changed(before, after) {
+                request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
+            }
+            request = instance_settings(request, before, after);
             request.send().await.aws("ModifyDBInstance")?;
         }
         retag(aws, before, after).await
@@ -201,6 +211,22 @@ impl Provider for ClusterMember {
     async fn status(&self, aws: &Aws, id: &str) -> Result<Status, AwsError> {
         super::wait_status(status(&aws.rds, id).await)
     }
+}
+
+/// The settings of an instance itself that changed (a PostgreSQL instance, an Aurora member).
+fn instance_settings(
+    mut request: aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder,
+    before: &Attrs,
+    after: &Attrs,
+) -> aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder {
+    use platformctl_core::kinds::database::{AUTO_MINOR_VERSION_UPGRADE, PERFORMANCE_INSIGHTS};
+    if PERFORMANCE_INSIGHTS.changed(before, after) {
+        request = request.enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(after));
+    }
+    if AUTO_MINOR_VERSION_UPGRADE.changed(before, after) {
+        request = request.auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.is_true(after));
+    }
+    request
 }
 
 /// Every instance in one DescribeDBInstances, each reported in the role of `kind`.
@@ -251,6 +277,7 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 member::ENGINE.to(opt_str(db.engine())),
                 member::AVAILABILITY_ZONE.to(opt_str(db.availability_zone())),
             ]);
+            attrs.extend(instance_settings_of(db));
         }
         _ => {
             use primary::*;
@@ -269,7 +296,10 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 VPC_SECURITY_GROUP_IDS.to(security_groups),
                 DB_SUBNET_GROUP.to(opt_str(db.db_subnet_group().and_then(|g| g.db_subnet_group_name()))),
                 MANAGED_PASSWORD.to(db.master_user_secret().is_some()),
+                IAM_AUTH.to(db.iam_database_authentication_enabled().unwrap_or(false)),
+                LOG_EXPORTS.to(sorted_list(db.enabled_cloudwatch_logs_exports().iter().map(String::as_str))),
             ]);
+            attrs.extend(instance_settings_of(db));
         }
     }
     use primary::out;
@@ -284,6 +314,15 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
     }
     let ready = matches!(lifecycle(db.db_instance_status().unwrap_or_default()), Status::Ready);
     LiveResource { id: id.to_owned(), attrs, ready, outputs }
+}
+
+/// An instance's own settings as AWS reports them (absent: AWS's defaults).
+fn instance_settings_of(db: &DbInstance) -> [(String, platformctl_core::resource::Value); 2] {
+    use platformctl_core::kinds::database::{AUTO_MINOR_VERSION_UPGRADE, PERFORMANCE_INSIGHTS};
+    [
+        PERFORMANCE_INSIGHTS.to(db.performance_insights_enabled().unwrap_or(false)),
+        AUTO_MINOR_VERSION_UPGRADE.to(db.auto_minor_version_upgrade().unwrap_or(true)),
+    ]
 }
 
 /// Deletes an instance, with a final snapshot when `snapshot`.

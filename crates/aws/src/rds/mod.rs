@@ -10,8 +10,8 @@
 macro_rules! modify_shared {
     ($request:ident, $aws:expr, $before:expr, $after:expr) => {{
         use platformctl_core::kinds::database::{
-            BACKUP_RETENTION_DAYS, DELETION_PROTECTION, ENGINE_VERSION, MANAGED_PASSWORD, PASSWORD_SECRET,
-            VPC_SECURITY_GROUP_IDS,
+            BACKUP_RETENTION_DAYS, DELETION_PROTECTION, ENGINE_VERSION, IAM_AUTH, LOG_EXPORTS, MANAGED_PASSWORD,
+            PASSWORD_SECRET, VPC_SECURITY_GROUP_IDS,
         };
         use secrecy::ExposeSecret;
         let (before, after): (&Attrs, &Attrs) = ($before, $after);
@@ -41,9 +41,25 @@ macro_rules! modify_shared {
         if VPC_SECURITY_GROUP_IDS.changed(before, after) {
             $request = $request.set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(after)));
         }
+        if IAM_AUTH.changed(before, after) {
+            $request = $request.enable_iam_database_authentication(IAM_AUTH.is_true(after));
+        }
+        if LOG_EXPORTS.changed(before, after) {
+            $request = $request.cloudwatch_logs_export_configuration(super::log_exports_change(before, after));
+        }
     }};
 }
 use modify_shared;
+
+/// The logs to start and stop publishing, from the exports applied to those wanted.
+fn log_exports_change(before: &Attrs, after: &Attrs) -> aws_sdk_rds::types::CloudwatchLogsExportConfiguration {
+    use platformctl_core::kinds::database::LOG_EXPORTS;
+    let (was, will) = (LOG_EXPORTS.strings(before), LOG_EXPORTS.strings(after));
+    aws_sdk_rds::types::CloudwatchLogsExportConfiguration::builder()
+        .set_enable_log_types(Some(will.iter().filter(|l| !was.contains(l)).cloned().collect()))
+        .set_disable_log_types(Some(was.iter().filter(|l| !will.contains(l)).cloned().collect()))
+        .build()
+}
 
 pub(crate) mod cluster;
 pub(crate) mod instance;

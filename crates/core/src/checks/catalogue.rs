@@ -67,6 +67,16 @@ rules! {
         "Unencrypted storage, snapshots and backups can be read by anyone who gets hold of them; encryption cannot be turned on later without a new cluster.";
     AURORA_DELETION_PROTECTION = "CKV_AWS_139", Medium, "Aurora cluster has deletion protection",
         "Without it one mistaken destroy or console click deletes the cluster.";
+    RDS_IAM_AUTH = "CKV_AWS_161", Medium, "RDS instance has IAM authentication",
+        "With IAM authentication, access is granted and revoked in IAM with short-lived tokens, and no long-lived password needs to reach the application.";
+    AURORA_IAM_AUTH = "CKV_AWS_162", Medium, "Aurora cluster has IAM authentication",
+        "With IAM authentication, access is granted and revoked in IAM with short-lived tokens, and no long-lived password needs to reach the application.";
+    RDS_PERFORMANCE_INSIGHTS = "CKV_AWS_353", Low, "Databases have Performance Insights",
+        "The load a database was under, query by query, is what an incident review needs; without it the history is gone.";
+    RDS_LOG_EXPORTS = "CKV_AWS_129", Medium, "Databases publish their logs to CloudWatch",
+        "The PostgreSQL log (connections, errors, slow statements) kept outside the instance outlives it and can be searched and alarmed on.";
+    RDS_MINOR_UPGRADES = "CKV_AWS_226", Low, "Databases take minor version upgrades automatically",
+        "Minor versions carry the security fixes; applied in the maintenance window, they arrive without anyone remembering to.";
     FINAL_SNAPSHOT = "PCTL_DATA_1", Medium, "A database or cache takes a final snapshot when deleted",
         "Without a final snapshot, deleting the resource loses its data for good.";
     REDIS_AT_REST = "CKV_AWS_29", High, "ElastiCache data is encrypted at rest",

@@ -12,7 +12,7 @@ const MIN_BACKUP_DAYS: i64 = 7;
 pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
     for p in &stack.data.postgres {
         let address = format!("postgres.{}", p.name);
-        database(&p.core, "postgres", &p.name, &address, RDS_ENCRYPTED, RDS_DELETION_PROTECTION, found);
+        database(&p.core, "postgres", &p.name, &address, [RDS_ENCRYPTED, RDS_DELETION_PROTECTION, RDS_IAM_AUTH], found);
         if !p.multi_az {
             found.add(
                 RDS_MULTI_AZ,
@@ -25,7 +25,14 @@ pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
     }
     for a in &stack.data.aurora {
         let address = format!("aurora.{}", a.name);
-        database(&a.core, "aurora", &a.name, &address, AURORA_ENCRYPTED, AURORA_DELETION_PROTECTION, found);
+        database(
+            &a.core,
+            "aurora",
+            &a.name,
+            &address,
+            [AURORA_ENCRYPTED, AURORA_DELETION_PROTECTION, AURORA_IAM_AUTH],
+            found,
+        );
     }
     for r in &stack.data.replicas_of_others {
         let address = format!("postgres.{}", r.name);
@@ -63,17 +70,47 @@ pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
     }
 }
 
-/// The rules an RDS instance and an Aurora cluster share.
+/// The rules an RDS instance and an Aurora cluster share; `[encrypted, protected, iam_auth]`
+/// are the engine's own rule ids for three of them.
 fn database(
     core: &DatabaseCore,
     section: &str,
     name: &str,
     address: &str,
-    encrypted: &'static Rule,
-    protected: &'static Rule,
+    [encrypted, protected, iam_auth]: [&'static Rule; 3],
     found: &mut Findings,
 ) {
     let at = |field: &'static str| [section, name, field];
+    if !core.iam_auth {
+        found.add(iam_auth, address, &at("iam_auth"), "IAM database authentication is off", "iam_auth: true");
+    }
+    if !core.performance_insights {
+        found.add(
+            RDS_PERFORMANCE_INSIGHTS,
+            address,
+            &at("performance_insights"),
+            "Performance Insights is off",
+            "performance_insights: true",
+        );
+    }
+    if !core.log_exports.iter().any(|l| l == "postgresql") {
+        found.add(
+            RDS_LOG_EXPORTS,
+            address,
+            &at("log_exports"),
+            "the PostgreSQL log is not published to CloudWatch Logs",
+            if section == "aurora" { "log_exports: [postgresql]" } else { "log_exports: [postgresql, upgrade]" },
+        );
+    }
+    if !core.auto_minor_version_upgrade {
+        found.add(
+            RDS_MINOR_UPGRADES,
+            address,
+            &at("auto_minor_version_upgrade"),
+            "minor version upgrades are not applied automatically",
+            "auto_minor_version_upgrade: true",
+        );
+    }
     if !core.storage_encrypted {
         found.add(
             encrypted,

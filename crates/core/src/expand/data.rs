@@ -194,13 +194,24 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
         database::PORT.to(core.port),
         database::VPC_SECURITY_GROUP_IDS.to(security_groups(&core.security_groups)),
         database::DB_SUBNET_GROUP.to(Value::Ref(Address::new(DB_SUBNET_GROUP))),
+        database::IAM_AUTH.to(core.iam_auth),
+        database::LOG_EXPORTS.to(Value::List(core.log_exports.iter().map(Value::str).collect())),
     ])
+}
+
+/// What each instance serving the database has: a PostgreSQL instance, an Aurora member.
+fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 2] {
+    [
+        database::PERFORMANCE_INSIGHTS.to(core.performance_insights),
+        database::AUTO_MINOR_VERSION_UPGRADE.to(core.auto_minor_version_upgrade),
+    ]
 }
 
 fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
     let address = Address::new(format!("postgres.{}", p.name));
     let identifier = format!("{}-{}", stack.name, p.name);
     let mut attrs = core_attrs(&p.core);
+    attrs.extend(instance_attrs(&p.core));
     attrs.extend([
         db_instance::IDENTIFIER.to(&identifier),
         db_instance::ENGINE.to("postgres"),
@@ -384,18 +395,16 @@ fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResourc
         let member_id = format!("{identifier}-{n}");
         // Round-robin over the stack's AZs: instance 1 (the first writer) in the first.
         let az = &net.azs[i as usize % net.azs.len()].name;
-        out.push(DesiredResource::new(
-            member.clone(),
-            Kind::DbClusterInstance,
-            Attrs::from([
-                db_cluster_instance::IDENTIFIER.to(&member_id),
-                db_cluster_instance::CLUSTER.to(Value::Ref(address.clone())),
-                db_cluster_instance::ENGINE.to("aurora-postgresql"),
-                db_cluster_instance::INSTANCE_CLASS.to(&a.instance_class),
-                db_cluster_instance::AVAILABILITY_ZONE.to(az),
-                db_cluster_instance::TAGS.to(tags(stack, &member, &member_id)),
-            ]),
-        ));
+        let mut member_attrs = Attrs::from([
+            db_cluster_instance::IDENTIFIER.to(&member_id),
+            db_cluster_instance::CLUSTER.to(Value::Ref(address.clone())),
+            db_cluster_instance::ENGINE.to("aurora-postgresql"),
+            db_cluster_instance::INSTANCE_CLASS.to(&a.instance_class),
+            db_cluster_instance::AVAILABILITY_ZONE.to(az),
+            db_cluster_instance::TAGS.to(tags(stack, &member, &member_id)),
+        ]);
+        member_attrs.extend(instance_attrs(&a.core));
+        out.push(DesiredResource::new(member.clone(), Kind::DbClusterInstance, member_attrs));
         members.push(member);
     }
     if let Some(scaling) = &a.reader_autoscaling {

@@ -26,6 +26,15 @@ pub const PORT: Attr = Attr::in_place("port");
 pub const VPC_SECURITY_GROUP_IDS: Attr = Attr::in_place("vpc_security_group_ids").set();
 pub const DB_SUBNET_GROUP: Attr = Attr::replace("db_subnet_group");
 pub const FINAL_SNAPSHOT: Attr = Attr::local("final_snapshot");
+/// IAM database authentication (`EnableIAMDatabaseAuthentication`): clients may connect with
+/// short-lived IAM tokens instead of a password.
+pub const IAM_AUTH: Attr = Attr::in_place("iam_auth");
+/// The database logs RDS publishes to CloudWatch Logs (`postgresql`, `upgrade`).
+pub const LOG_EXPORTS: Attr = Attr::in_place("log_exports").set();
+/// Performance Insights on an instance (a PostgreSQL instance, an Aurora cluster's members).
+pub const PERFORMANCE_INSIGHTS: Attr = Attr::in_place("performance_insights");
+/// AWS applies new minor engine versions in the maintenance window (instances, members).
+pub const AUTO_MINOR_VERSION_UPGRADE: Attr = Attr::in_place("auto_minor_version_upgrade");
 /// `false`: modifications wait for the next maintenance window, as RDS does.
 pub const APPLY_IMMEDIATELY: Attr = Attr::instruction("apply_immediately");
 

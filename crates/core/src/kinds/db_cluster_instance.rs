@@ -1,6 +1,6 @@
 //! An instance serving an Aurora cluster (the first is the writer).
 
-pub use super::database::{ENGINE, IDENTIFIER};
+pub use super::database::{AUTO_MINOR_VERSION_UPGRADE, ENGINE, IDENTIFIER, PERFORMANCE_INSIGHTS};
 pub use super::db_instance::{INSTANCE_CLASS, out};
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
@@ -11,7 +11,17 @@ pub const AVAILABILITY_ZONE: Attr = Attr::replace("availability_zone");
 pub const DEF: KindDef = KindDef::new(
     "db_cluster_instance",
     Service::Rds,
-    &[IDENTIFIER, CLUSTER, ENGINE, INSTANCE_CLASS, AVAILABILITY_ZONE, TAGS, ARN],
+    &[
+        IDENTIFIER,
+        CLUSTER,
+        ENGINE,
+        INSTANCE_CLASS,
+        AVAILABILITY_ZONE,
+        PERFORMANCE_INSIGHTS,
+        AUTO_MINOR_VERSION_UPGRADE,
+        TAGS,
+        ARN,
+    ],
     Adoption::Id(IDENTIFIER),
 )
 .outputs(out::ALL)

@@ -47,6 +47,11 @@ pub struct DatabaseCore {
     pub password: MasterPassword,
     pub port: i64,
     pub security_groups: Vec<String>,
+    pub iam_auth: bool,
+    pub performance_insights: bool,
+    /// The logs published to CloudWatch Logs, sorted.
+    pub log_exports: Vec<String>,
+    pub auto_minor_version_upgrade: bool,
 }
 
 /// Where a database's master password comes from.
@@ -325,6 +330,23 @@ fn core(
     }
     let security_groups = refs.groups(f.security_groups, &format!("{field}.security_groups"), check);
     let password = master_password(field, name, &f, refs, check);
+    // RDS for PostgreSQL publishes its log and the upgrade log; Aurora PostgreSQL its log.
+    let exportable: &[&str] = if field.starts_with("aurora.") { &["postgresql"] } else { &["postgresql", "upgrade"] };
+    let mut log_exports = Vec::new();
+    for log in f.log_exports.as_ref().map(|l| l.value().as_slice()).unwrap_or_default() {
+        if exportable.contains(&log.as_str()) {
+            log_exports.push(log.value().clone());
+        } else {
+            check.error(
+                log.location(),
+                format!("{field}.log_exports"),
+                format!("`{}` is not a log this engine publishes", log.value()),
+                format!("it publishes: {}", exportable.join(", ")),
+            );
+        }
+    }
+    log_exports.sort();
+    log_exports.dedup();
     Some(DatabaseCore {
         engine_version: engine_version?,
         storage_encrypted,
@@ -338,6 +360,10 @@ fn core(
         password: password?,
         port: port?,
         security_groups,
+        iam_auth: flag(f.iam_auth, false),
+        performance_insights: flag(f.performance_insights, false),
+        log_exports,
+        auto_minor_version_upgrade: flag(f.auto_minor_version_upgrade, true),
     })
 }
 

@@ -76,6 +76,15 @@ macro_rules! database_spec {
             /// Security groups of this stack.
             #[serde(default)]
             pub security_groups: Vec<Located<String>>,
+            /// IAM database authentication: clients may connect with IAM tokens. Default false.
+            pub iam_auth: Option<Located<bool>>,
+            /// Performance Insights on the instance(s). Default false.
+            pub performance_insights: Option<Located<bool>>,
+            /// Logs published to CloudWatch Logs: `postgresql`, and `upgrade` for an instance.
+            /// Default none.
+            pub log_exports: Option<Located<Vec<Located<String>>>>,
+            /// AWS applies new minor versions in the maintenance window. Default true.
+            pub auto_minor_version_upgrade: Option<Located<bool>>,
             /// `platformctl check` settings for this entry: rules skipped, each with its reason.
             pub checks: Option<ChecksSpec>,
         }
@@ -97,6 +106,10 @@ macro_rules! database_spec {
                     managed_password: &self.managed_password,
                     port: &self.port,
                     security_groups: &self.security_groups,
+                    iam_auth: &self.iam_auth,
+                    performance_insights: &self.performance_insights,
+                    log_exports: &self.log_exports,
+                    auto_minor_version_upgrade: &self.auto_minor_version_upgrade,
                 }
             }
         }
@@ -118,6 +131,10 @@ pub struct DatabaseFields<'a> {
     pub managed_password: &'a Option<Located<bool>>,
     pub port: &'a Option<Located<i64>>,
     pub security_groups: &'a [Located<String>],
+    pub iam_auth: &'a Option<Located<bool>>,
+    pub performance_insights: &'a Option<Located<bool>>,
+    pub log_exports: &'a Option<Located<Vec<Located<String>>>>,
+    pub auto_minor_version_upgrade: &'a Option<Located<bool>>,
 }
 
 database_spec! {

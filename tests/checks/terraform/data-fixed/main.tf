@@ -11,6 +11,10 @@ resource "aws_db_instance" "users" {
   backup_retention_period = 7
   skip_final_snapshot     = false
   publicly_accessible     = false
+  iam_database_authentication_enabled = true
+  performance_insights_enabled        = true
+  enabled_cloudwatch_logs_exports     = ["postgresql", "upgrade"]
+  auto_minor_version_upgrade          = true
   db_name                 = "users"
   username                = "app"
   password                = var.db_master
@@ -26,6 +30,18 @@ resource "aws_rds_cluster" "orders" {
   database_name               = "orders"
   master_username             = "app"
   manage_master_user_password = true
+  iam_database_authentication_enabled = true
+  enabled_cloudwatch_logs_exports     = ["postgresql"]
+}
+
+resource "aws_rds_cluster_instance" "orders" {
+  count                        = 2
+  identifier                   = "checks-data-orders-${count.index + 1}"
+  cluster_identifier           = aws_rds_cluster.orders.id
+  engine                       = "aurora-postgresql"
+  instance_class               = "db.r6g.large"
+  performance_insights_enabled = true
+  auto_minor_version_upgrade   = true
 }
 
 resource "aws_elasticache_replication_group" "sessions" {

@@ -12,6 +12,7 @@ resource "aws_db_instance" "users" {
   backup_retention_period = 0
   skip_final_snapshot     = true
   publicly_accessible     = false
+  auto_minor_version_upgrade = false
   db_name                 = "users"
   username                = "app"
   password                = var.db_master
@@ -27,6 +28,14 @@ resource "aws_rds_cluster" "orders" {
   database_name               = "orders"
   master_username             = "app"
   manage_master_user_password = true
+}
+
+resource "aws_rds_cluster_instance" "orders" {
+  count              = 2
+  identifier         = "checks-data-orders-${count.index + 1}"
+  cluster_identifier = aws_rds_cluster.orders.id
+  engine             = "aurora-postgresql"
+  instance_class     = "db.r6g.large"
 }
 
 resource "aws_elasticache_replication_group" "sessions" {
