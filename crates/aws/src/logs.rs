@@ -118,7 +118,7 @@ async fn describe(aws: &Aws, group: &LogGroup) -> Result<LiveResource, AwsError>
         TAGS.to(tags),
         ARN.to(Value::str(&arn)),
     ]);
-    let outputs = Attrs::from([out::ARN.to(&arn)]);
+    let outputs = Attrs::from([out::ARN.to(&arn), out::STREAMS_ARN.to(format!("{arn}:*"))]);
     Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
 }
 

@@ -105,7 +105,14 @@ pub fn network_of(state: &State) -> Option<Network> {
     };
     let restrict_default_security_group =
         state.resources.keys().any(|a| a.as_str() == "network.default_security_group");
-    (!azs.is_empty()).then_some(Network { cidr: vpc, azs, nat_gateways, restrict_default_security_group })
+    // What the borrower needs of the lender's network is its subnets: its flow logs stay its own.
+    (!azs.is_empty()).then_some(Network {
+        cidr: vpc,
+        azs,
+        nat_gateways,
+        restrict_default_security_group,
+        flow_logs: None,
+    })
 }
 
 /// The other stack's network resources as live resources of this plan (ids and outputs only;

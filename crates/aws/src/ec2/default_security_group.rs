@@ -56,7 +56,8 @@ fn rules(group: &SecurityGroup) -> Vec<Value> {
     out
 }
 
-/// Revokes every rule the group has.
+/// Revokes every rule the group has: by permission, then by rule id whatever is left (an
+/// emulator that cannot match a permission naming the group itself keeps it otherwise).
 async fn empty(aws: &Aws, group: &SecurityGroup) -> Result<(), AwsError> {
     let id = group.group_id().unwrap_or_default();
     if !group.ip_permissions().is_empty() {
@@ -76,6 +77,25 @@ async fn empty(aws: &Aws, group: &SecurityGroup) -> Result<(), AwsError> {
             .send()
             .await
             .aws("RevokeSecurityGroupEgress")?;
+    }
+    let left: Vec<_> = super::all_pages!(
+        aws.ec2.describe_security_group_rules().filters(filter("group-id", [id])),
+        "DescribeSecurityGroupRules"
+    )?;
+    let ids = |egress: bool| -> Vec<String> {
+        left.iter()
+            .filter(|r| r.is_egress() == Some(egress))
+            .filter_map(|r| r.security_group_rule_id().map(str::to_owned))
+            .collect()
+    };
+    let (ingress, egress) = (ids(false), ids(true));
+    if !ingress.is_empty() {
+        let request = aws.ec2.revoke_security_group_ingress().group_id(id).set_security_group_rule_ids(Some(ingress));
+        request.send().await.aws("RevokeSecurityGroupIngress")?;
+    }
+    if !egress.is_empty() {
+        let request = aws.ec2.revoke_security_group_egress().group_id(id).set_security_group_rule_ids(Some(egress));
+        request.send().await.aws("RevokeSecurityGroupEgress")?;
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ use all_pages;
 pub(crate) mod attachment;
 pub(crate) mod default_security_group;
 pub(crate) mod elastic_ip;
+pub(crate) mod flow_log;
 pub(crate) mod internet_gateway;
 pub(crate) mod nat_gateway;
 pub(crate) mod peering;

@@ -119,6 +119,8 @@ rules! {
         "All ports open to 0.0.0.0/0 exposes every service of every instance in the group.";
     SG_DATA_PORTS = "PCTL_SG_1", High, "No security group opens a database or cache port to the internet",
         "Databases and caches belong in private subnets, reached from the application's security group.";
+    FLOW_LOGS = "CKV2_AWS_11", Medium, "The VPC has flow logs",
+        "Flow logs are the record of who talked to what: without them an incident in the network leaves no trace.";
     DEFAULT_SG = "CKV2_AWS_12", Medium, "The VPC's default security group allows no traffic",
         "Anything launched without a security group lands in the default one: with its rules emptied, it is reachable by nothing (CIS AWS 5.4).";
     IAM_ADMIN = "CKV_AWS_62", Critical, "No IAM policy allows every action on every resource",

@@ -1,5 +1,5 @@
 //! The network's rules: security group ingress from the internet (SSH, RDP, HTTP, every port,
-//! database and cache ports) and the VPC's default security group.
+//! database and cache ports), the VPC's default security group and its flow logs.
 
 use super::Findings;
 use super::catalogue::*;
@@ -45,6 +45,17 @@ pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
                 flag(SG_DATA_PORTS, format!("database or cache port {} is open to {net}", data.join(", ")));
             }
         }
+    }
+    if let Some(net) = &stack.network
+        && net.flow_logs.is_none()
+    {
+        found.add(
+            FLOW_LOGS,
+            "network.vpc",
+            &["network", "flow_logs"],
+            "the VPC's traffic is not recorded",
+            "flow_logs: {}   # all traffic, to /platformctl/<stack>/vpc-flow-logs, kept 365 days",
+        );
     }
     if let Some(net) = &stack.network
         && !net.restrict_default_security_group

@@ -60,7 +60,7 @@ const FAMILIES: &[(&str, &[&str])] = &[
             "CKV_AWS_338",
         ],
     ),
-    ("network", &["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277", "PCTL_SG_1", "CKV2_AWS_12"]),
+    ("network", &["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277", "PCTL_SG_1", "CKV2_AWS_12", "CKV2_AWS_11"]),
     ("iam", &["CKV_AWS_62", "CKV_AWS_286", "CKV_AWS_355", "PCTL_IAM_1"]),
 ];
 
@@ -95,9 +95,9 @@ fn the_human_report_and_the_sarif_are_stable() {
 fn a_finding_points_at_its_line_or_at_the_entry_that_leaves_the_default() {
     let (broken, _) = report("tests/checks/compute.yaml");
     let public = broken.findings.iter().find(|f| f.rule.id == "CKV_AWS_38").unwrap();
-    assert_eq!((public.location.map(|l| l.line), public.from_default), (Some(15), false));
+    assert_eq!((public.location.map(|l| l.line), public.from_default), (Some(16), false));
     let kms = broken.findings.iter().find(|f| f.rule.id == "CKV_AWS_58").unwrap();
-    assert_eq!((kms.location.map(|l| (l.line, l.column)), kms.from_default), (Some((12, 3)), true));
+    assert_eq!((kms.location.map(|l| (l.line, l.column)), kms.from_default), (Some((13, 3)), true));
 }
 
 const SKIPPING: &str = "\

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::data::secret_address;
+use super::iam::{policy, role, service_role, statement, strings};
 use super::network::subnet;
 use super::tags;
 use crate::kinds::iam_role::OIDC_PLACEHOLDER;
@@ -24,7 +25,6 @@ use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 /// The only audience IRSA tokens carry.
 pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
-const POLICY_VERSION: &str = "2012-10-17";
 const CLUSTER_POLICIES: &[&str] = &["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"];
 const NODE_POLICIES: &[&str] = &[
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -172,55 +172,6 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
     }
 }
 
-fn strings(items: &[String]) -> Value {
-    Value::List(items.iter().map(Value::str).collect())
-}
-
-fn statement(entries: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
-    Value::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-}
-
-fn policy(statements: Vec<Value>) -> Value {
-    Value::Map(BTreeMap::from([
-        ("Version".into(), Value::str(POLICY_VERSION)),
-        ("Statement".into(), Value::List(statements)),
-    ]))
-}
-
-/// A role an AWS service (`eks`, `ec2`) assumes, with managed policies.
-fn service_role(stack: &Stack, address: &Address, name: &str, service: &str, policies: &[&str]) -> DesiredResource {
-    let principal = Value::Map(BTreeMap::from([("Service".into(), Value::str(format!("{service}.amazonaws.com")))]));
-    let trust = policy(vec![statement([
-        ("Effect", Value::str("Allow")),
-        ("Principal", principal),
-        ("Action", Value::str("sts:AssumeRole")),
-    ])]);
-    role(stack, address, name, trust, policies.iter().map(|p| (*p).to_owned()).collect(), BTreeMap::new())
-}
-
-fn role(
-    stack: &Stack,
-    address: &Address,
-    name: &str,
-    trust: Value,
-    mut managed: Vec<String>,
-    inline: BTreeMap<String, Value>,
-) -> DesiredResource {
-    managed.sort();
-    managed.dedup();
-    DesiredResource::new(
-        address.clone(),
-        Kind::IamRole,
-        Attrs::from([
-            iam_role::NAME.to(name),
-            iam_role::ASSUME_ROLE_POLICY.to(trust),
-            iam_role::MANAGED_POLICIES.to(strings(&managed)),
-            iam_role::INLINE_POLICIES.to(Value::Map(inline)),
-            iam_role::TAGS.to(tags(stack, address, name)),
-        ]),
-    )
-}
-
 /// IRSA: only `system:serviceaccount:<namespace>:<name>`, only through this cluster's OIDC
 /// provider, only with the STS audience; allowed to read exactly the named secrets.
 fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAccount) -> DesiredResource {
@@ -355,7 +306,7 @@ fn repository(stack: &Stack, repo: &Ecr, out: &mut Vec<DesiredResource>) {
     ));
 }
 
-fn log_group(stack: &Stack, address: &Address, group: &LogGroup) -> DesiredResource {
+pub(super) fn log_group(stack: &Stack, address: &Address, group: &LogGroup) -> DesiredResource {
     DesiredResource::new(
         address.clone(),
         Kind::LogGroup,

@@ -8,6 +8,8 @@
 
 mod data;
 mod eks;
+mod flow_logs;
+mod iam;
 mod network;
 mod peering;
 pub(crate) mod security_groups;
@@ -28,6 +30,9 @@ pub fn expand(stack: &Stack, neighbours: &Neighbours) -> Vec<DesiredResource> {
     let mut out = Vec::new();
     if let Some(net) = &stack.network {
         network::expand(stack, net, &mut out);
+        if let Some(flow_logs) = &net.flow_logs {
+            flow_logs::expand(stack, flow_logs, &mut out);
+        }
         peering::expand(stack, net, &neighbours.peers, &mut out);
     }
     data::expand_secrets(stack, &mut out);

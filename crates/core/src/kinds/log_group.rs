@@ -7,9 +7,13 @@ pub const NAME: Attr = Attr::replace("name");
 pub const RETENTION_DAYS: Attr = Attr::in_place("retention_days");
 
 pub mod out {
+    use crate::resource::schema::Output;
     pub use crate::resource::schema::out::ARN;
+
+    /// `<arn>:*`: the group's log streams, for policies that let a service write to it.
+    pub const STREAMS_ARN: Output = Output("streams_arn");
 }
 
 pub const DEF: KindDef =
     KindDef::new("log_group", Service::CloudWatchLogs, &[NAME, RETENTION_DAYS, TAGS, ARN], Adoption::Id(NAME))
-        .outputs(&[out::ARN]);
+        .outputs(&[out::ARN, out::STREAMS_ARN]);

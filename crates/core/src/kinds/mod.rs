@@ -21,6 +21,7 @@ pub mod ecr_repository;
 pub mod eks_addon;
 pub mod eks_cluster;
 pub mod elastic_ip;
+pub mod flow_log;
 pub mod iam_role;
 pub mod internet_gateway;
 pub mod internet_gateway_attachment;
@@ -103,6 +104,7 @@ kinds! {
     LogGroup => log_group,
     VpcPeering => vpc_peering,
     DefaultSecurityGroup => default_security_group,
+    FlowLog => flow_log,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -279,6 +279,20 @@ fn cidr(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String>
     }
 }
 
+/// A log group's `retention_days`: a CloudWatch period, `never` (`Some(None)`), or the
+/// default year when absent; `None` when invalid (reported).
+pub(super) fn retention_setting(
+    setting: Option<&Located<RetentionSpec>>,
+    field: &str,
+    check: &mut Checker,
+) -> Option<Option<i64>> {
+    match setting.map(|d| (d, *d.value())) {
+        Some((_, RetentionSpec::Forever(_))) => Some(None),
+        Some((d, RetentionSpec::Days(days))) => Some(Some(retention(&Located::at(days, d.location()), field, check)?)),
+        None => Some(Some(DEFAULT_RETENTION_DAYS)),
+    }
+}
+
 fn retention(v: &Located<i64>, field: &str, check: &mut Checker) -> Option<i64> {
     if RETENTION_DAYS.contains(v.value()) {
         return Some(*v.value());
@@ -698,13 +712,7 @@ fn log_group(name: &Located<String>, g: &LogGroupSpec, check: &mut Checker) -> O
             "use letters, digits and `_-/.#`, e.g. `/platform/user-service`",
         );
     }
-    let retention_days = match g.retention_days.as_ref().map(|d| (d, *d.value())) {
-        Some((_, RetentionSpec::Forever(_))) => None,
-        Some((d, RetentionSpec::Days(days))) => {
-            Some(retention(&Located::at(days, d.location()), &format!("{field}.retention_days"), check)?)
-        }
-        None => Some(DEFAULT_RETENTION_DAYS),
-    };
+    let retention_days = retention_setting(g.retention_days.as_ref(), &format!("{field}.retention_days"), check)?;
     ok.then(|| LogGroup { name: name.value().clone(), retention_days })
 }
 

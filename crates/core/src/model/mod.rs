@@ -30,7 +30,7 @@ pub use data::{
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,
 };
-pub use network::{AvailabilityZone, NatGateways, Network, overlaps};
+pub use network::{AvailabilityZone, FlowLogs, NatGateways, Network, overlaps};
 pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
 
 /// A stack that passed validation.

@@ -6,7 +6,7 @@
 use ipnet::Ipv4Net;
 
 use super::Checker;
-use crate::spec::{Located, NatGatewaysSpec, NetworkSpec};
+use crate::spec::{FlowLogsSpec, Located, NatGatewaysSpec, NetworkSpec};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
@@ -16,6 +16,16 @@ pub struct Network {
     /// The VPC's default security group is emptied of its rules (and they are restored on
     /// destroy).
     pub restrict_default_security_group: bool,
+    pub flow_logs: Option<FlowLogs>,
+}
+
+/// VPC flow logs to a log group of the stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowLogs {
+    /// `ALL`, `ACCEPT` or `REJECT`, as EC2 spells it.
+    pub traffic: String,
+    /// `None`: kept forever.
+    pub retention_days: Option<i64>,
 }
 
 /// An AZ with the stack's subnets in it.
@@ -72,7 +82,42 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
         .map(|(name, (p, q))| AvailabilityZone { name, public: p.1.unwrap(), private: q.1.unwrap() })
         .collect();
     let restrict_default_security_group = spec.restrict_default_security_group.as_ref().is_none_or(|r| *r.value());
-    Some(Network { cidr: vpc, azs, nat_gateways, restrict_default_security_group })
+    let flow_logs = match &spec.flow_logs {
+        Some(f) => Some(flow_logs(f, check)?),
+        None => None,
+    };
+    Some(Network { cidr: vpc, azs, nat_gateways, restrict_default_security_group, flow_logs })
+}
+
+fn flow_logs(spec: &FlowLogsSpec, check: &mut Checker) -> Option<FlowLogs> {
+    if let Some(d) = &spec.destination
+        && d.as_str() != "cloudwatch"
+    {
+        check.error(
+            d.location(),
+            "network.flow_logs.destination",
+            format!("`{}` is not a flow log destination platformctl delivers to", d.value()),
+            "use `cloudwatch` (S3 destinations are not supported yet)",
+        );
+        return None;
+    }
+    let traffic = match spec.traffic.as_ref().map(|t| t.as_str()) {
+        None | Some("all") => "ALL",
+        Some("accept") => "ACCEPT",
+        Some("reject") => "REJECT",
+        Some(other) => {
+            check.error(
+                spec.traffic.as_ref().and_then(|t| t.location()),
+                "network.flow_logs.traffic",
+                format!("unknown traffic `{other}`"),
+                "use `all`, `accept` or `reject`",
+            );
+            return None;
+        }
+    };
+    let retention_days =
+        super::eks::retention_setting(spec.retention_days.as_ref(), "network.flow_logs.retention_days", check)?;
+    Some(FlowLogs { traffic: traffic.to_owned(), retention_days })
 }
 
 fn availability_zones(azs: &Located<Vec<Located<String>>>, region: Option<&str>, check: &mut Checker) -> Vec<String> {

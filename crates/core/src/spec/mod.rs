@@ -147,8 +147,25 @@ pub struct NetworkSpec {
     /// Empty the VPC's default security group of its rules (CIS AWS 5.4), so that nothing
     /// placed in it by mistake is reachable; its rules are restored on destroy. Default true.
     pub restrict_default_security_group: Option<Located<bool>>,
+    /// VPC flow logs, to a CloudWatch Logs group of the stack (`/platformctl/<stack>/vpc-flow-logs`)
+    /// written through a role platformctl creates. Off when absent; `flow_logs: {}` for the
+    /// defaults.
+    pub flow_logs: Option<FlowLogsSpec>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
+}
+
+/// Where and what a VPC's flow logs record.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLogsSpec {
+    /// `cloudwatch` (the default and, for now, the only destination).
+    pub destination: Option<Located<String>>,
+    /// `all` (default), `accept` or `reject`: which traffic is recorded. Changing it replaces the
+    /// flow log.
+    pub traffic: Option<Located<String>>,
+    /// Days the log group keeps records (a CloudWatch period), or `never`. Default 365.
+    pub retention_days: Option<Located<RetentionSpec>>,
 }
 
 /// What the schema shows for `network`: a network of the stack's own, or another stack's.

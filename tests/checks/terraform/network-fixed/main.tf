@@ -3,6 +3,19 @@ resource "aws_vpc" "main" {
   cidr_block = "10.72.0.0/16"
 }
 
+# platformctl's `network.flow_logs`: all traffic to a log group, through a role.
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = "/platformctl/checks-network/vpc-flow-logs"
+  retention_in_days = 365
+}
+
+resource "aws_flow_log" "vpc" {
+  vpc_id          = aws_vpc.main.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.flow_logs.arn
+  iam_role_arn    = "arn:aws:iam::123456789012:role/checks-network-vpc-flow-logs"
+}
+
 # platformctl's `network.default_security_group`: no rule left.
 resource "aws_default_security_group" "default" {
   vpc_id = aws_vpc.main.id
