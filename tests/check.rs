@@ -98,5 +98,12 @@ fn apply_refuses_high_findings_before_touching_aws_unless_told() {
         }
     );
     emu.platformctl(dir.path(), &["apply", "network.yaml", "--auto-approve", "--skip-checks"]).expect(0, "skip-checks");
+    // A destroy plan creates nothing: no findings, in text or JSON.
+    let destroy = emu.platformctl(dir.path(), &["plan", "network.yaml", "--destroy"]).expect(0, "destroy plan");
+    assert!(!destroy.stdout.contains("CKV_AWS_24") && !destroy.stdout.contains("findings"), "{}", destroy.stdout);
+    let json =
+        emu.platformctl(dir.path(), &["plan", "network.yaml", "--destroy", "--json"]).expect(0, "destroy plan json");
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(doc["checks"].is_null(), "{doc:#}");
     emu.platformctl(dir.path(), &["destroy", "network.yaml", "--auto-approve"]).expect(0, "destroy");
 }

@@ -157,19 +157,23 @@ async fn plan(
 ) -> anyhow::Result<u8> {
     let planned = ops::plan::plan(stack, destroy, out, options).await?;
     let plan = &planned.plan;
-    let (checks, sources) = (&planned.checks, &planned.sources);
+    let (checks, sources) = (planned.checks.as_ref(), &planned.sources);
     println_stdout(&match format {
         PlanFormat::Json => {
-            render::json::plan_json(plan, &planned.stack, &planned.region, &render::checks::json(checks, sources))
+            let checks = checks.map_or(serde_json::Value::Null, |c| render::checks::json(c, sources));
+            render::json::plan_json(plan, &planned.stack, &planned.region, &checks)
         }
         PlanFormat::Markdown => {
-            render::markdown::plan_markdown(plan, &planned.stack) + &render::markdown::checks(checks, sources)
+            let findings = checks.map(|c| render::markdown::checks(c, sources)).unwrap_or_default();
+            render::markdown::plan_markdown(plan, &planned.stack) + &findings
         }
-        PlanFormat::Text => format!(
-            "{}\n{}",
-            render::human::plan_text(plan, render::colour_on_stdout()),
-            render::checks::human(checks, sources, Severity::High)
-        ),
+        PlanFormat::Text => {
+            let text = render::human::plan_text(plan, render::colour_on_stdout());
+            match checks {
+                Some(c) => format!("{text}\n{}", render::checks::human(c, sources, Severity::High)),
+                None => text,
+            }
+        }
     })?;
     if let Some(out) = &planned.saved {
         eprintln!(

@@ -14,8 +14,8 @@ use crate::engine::SessionOptions;
 
 pub struct Planned {
     pub plan: Plan,
-    /// `platformctl check`'s findings (none for a destroy plan, which creates nothing).
-    pub checks: CheckReport,
+    /// `platformctl check`'s findings; `None` for a destroy plan, which creates nothing.
+    pub checks: Option<CheckReport>,
     pub sources: Sources,
     pub stack: String,
     pub region: String,
@@ -39,7 +39,7 @@ pub async fn plan(
         }
         Ok(Planned {
             plan,
-            checks: if destroy { CheckReport::default() } else { session.checks.clone() },
+            checks: (!destroy).then(|| session.checks.clone()),
             sources: session.sources.clone(),
             stack: session.stack.name.clone(),
             region: session.stack.region.clone(),

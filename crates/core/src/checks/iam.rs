@@ -89,7 +89,7 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
         );
     }
     if !escalating.is_empty() {
-        escalating.dedup();
+        keep_first(&mut escalating);
         found.add(
             IAM_ESCALATION,
             &address,
@@ -99,7 +99,7 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
         );
     }
     if !writes.is_empty() {
-        writes.dedup();
+        keep_first(&mut writes);
         found.add(
             IAM_WILDCARD_RESOURCE,
             &address,
@@ -107,6 +107,18 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
             format!("the policy file allows {} on every resource", writes.join(", ")),
             "name the resources in `Resource`, or scope the statement with a `Condition` (e.g. on a tag)",
         );
+    }
+}
+
+/// Each action once, where it first appears (statements may repeat one).
+fn keep_first<T: PartialEq>(items: &mut Vec<T>) {
+    let mut seen = 0;
+    while seen < items.len() {
+        if items[..seen].contains(&items[seen]) {
+            items.remove(seen);
+        } else {
+            seen += 1;
+        }
     }
 }
 
@@ -155,5 +167,12 @@ mod tests {
         assert!(matches("iam:Attach*", "iam:AttachRolePolicy"));
         assert!(!matches("iam:Get*", "iam:PassRole"));
         assert!(!matches("s3:GetObject", "iam:PassRole"));
+    }
+
+    #[test]
+    fn actions_repeated_across_statements_are_named_once() {
+        let mut actions = vec!["iam:PassRole", "s3:PutObject", "iam:PassRole", "s3:PutObject", "ec2:RunInstances"];
+        keep_first(&mut actions);
+        assert_eq!(actions, ["iam:PassRole", "s3:PutObject", "ec2:RunInstances"]);
     }
 }
