@@ -175,6 +175,8 @@ async fn killed_at_any_point_the_next_apply_converges_without_duplicates() {
         arrives(forwarded, &format!("request {k} ({op})")).await;
         child.kill().unwrap();
         let _ = child.wait();
+        // What the killed run had sent, AWS finishes: the next run starts after that.
+        rig.proxy.settled().await;
         let what = format!("killed after request {k} ({op})");
         let again = rig.run(&["apply", "user-service.yaml", "--auto-approve"], 0, &what);
         assert!(!again.stderr.contains("already exists"), "{what}: {}", again.stderr);

@@ -44,6 +44,8 @@ struct Shared {
     /// Operations in the order they were forwarded.
     log: Mutex<Vec<String>>,
     forwarded: AtomicU64,
+    /// Requests sent on to the emulator and not answered yet.
+    in_flight: AtomicU64,
     injected: AtomicU64,
     seed: AtomicU64,
     /// (k, tell the test): fired once the k-th forwarded request has its answer.
@@ -68,6 +70,7 @@ impl Proxy {
             counts: Mutex::new(BTreeMap::new()),
             log: Mutex::new(Vec::new()),
             forwarded: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
             injected: AtomicU64::new(0),
             seed: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
             watch: Mutex::new(None),
@@ -113,6 +116,16 @@ impl Proxy {
     /// Requests forwarded to the emulator so far.
     pub fn forwarded(&self) -> u64 {
         self.shared.forwarded.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once every request sent on has its answer: what a killed platformctl left
+    /// in flight has then been done by the emulator, as AWS finishes what it received.
+    pub async fn settled(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 {
+            assert!(tokio::time::Instant::now() < deadline, "requests still in flight after 60 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Errors answered instead of forwarding.
@@ -185,6 +198,21 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         return Ok(answer);
     }
 
+    // AWS finishes a request it received even when the caller goes away: forward it in a task
+    // of its own, which a client killed mid-request does not cancel.
+    shared.in_flight.fetch_add(1, Ordering::SeqCst);
+    let forwarding = tokio::spawn(forward(shared, parts, body, op));
+    Ok(forwarding.await.unwrap_or_else(|_| unavailable()))
+}
+
+/// Sends a request on to the emulator and returns its answer, noting it in the log (and
+/// holding it back when it is the one the test waits for).
+async fn forward(
+    shared: Arc<Shared>,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+    op: String,
+) -> Response<Full<Bytes>> {
     let uri = format!("{}{}", shared.upstream, parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
     let mut upstream = Request::builder().method(parts.method.clone()).uri(uri);
     for (name, value) in parts.headers.iter() {
@@ -202,6 +230,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let n = {
         let mut log = shared.log.lock().unwrap();
         log.push(op.clone());
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         shared.forwarded.fetch_add(1, Ordering::SeqCst) + 1
     };
     let fire = {
@@ -216,7 +245,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         // The emulator has done it; platformctl has not heard yet. The test kills it now.
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
-    Ok(answer)
+    answer
 }
 
 /// A throttling answer in the protocol the request used (REST services get a 503, which every
