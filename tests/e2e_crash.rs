@@ -1,6 +1,6 @@
 //! Killed at any moment, throttled, interrupted: nothing lost, nothing duplicated. The real
-//! binary applies seed 000's whole platform (`stacks/user-service.yaml`: network, data tier,
-//! EKS, ECR, log groups) on ministack — the emulator that answers every kind of it — through
+//! binary applies seed 000's whole platform (`stacks/user-service.yaml`: network, KMS key,
+//! data tier, EKS, ECR, log groups) on ministack — the emulator that answers every kind of it — through
 //! the fault-injecting proxy (tests/support/proxy.rs).
 //!
 //! - SIGKILL at 20+ points from the first request to the last, including right after a create
@@ -110,6 +110,19 @@ impl Rig {
         census.insert("repository".into(), ecr.describe_repositories().send().await.unwrap().repositories().len());
         let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
         census.insert("log group".into(), logs.describe_log_groups().send().await.unwrap().log_groups().len());
+        // Keys in use (a destroyed stack's wait out their deletion window) and aliases.
+        let kms = aws_sdk_kms::Client::new(&config);
+        let mut keys = 0;
+        for key in kms.list_keys().send().await.unwrap().keys() {
+            let key = kms.describe_key().key_id(key.key_id().unwrap()).send().await.unwrap();
+            let state = key.key_metadata().and_then(|m| m.key_state()).cloned();
+            keys += usize::from(state != Some(aws_sdk_kms::types::KeyState::PendingDeletion));
+        }
+        census.insert("kms key".into(), keys);
+        let aliases = kms.list_aliases().send().await.unwrap();
+        let ours =
+            aliases.aliases().iter().filter(|a| a.alias_name().is_some_and(|n| n.starts_with("alias/user-service")));
+        census.insert("kms alias".into(), ours.count());
         census.retain(|_, n| *n > 0);
         census
     }

@@ -193,26 +193,33 @@ async fn data_tier(kind: Kind) {
     assert_eq!(class.db_instance_class(), Some("db.t4g.large"));
 
     // Encryption cannot change in place: the plan says replace, and why; apply refuses while
-    // deletion protection is on, and without --allow-data-loss once it is off.
-    s.edit("storage_encrypted: true", "storage_encrypted: false");
+    // deletion protection is on, and without --allow-data-loss once it is off. (The stack's
+    // key goes with encryption: a key needs it.)
+    const ENCRYPTED: &str = "storage_encrypted: true\n    kms_key: data";
+    const UNENCRYPTED: &str = "storage_encrypted: false";
+    s.edit(ENCRYPTED, UNENCRYPTED);
     let plan = s.plan_json(2);
     let change = find(&plan, "postgres.users").unwrap();
     assert_eq!(change["action"], "replace", "{change:#}");
-    assert!(change["reasons"][0].as_str().unwrap().contains("`storage_encrypted` forces replacement"), "{change:#}");
+    let reasons = change["reasons"].as_array().unwrap();
+    assert!(
+        reasons.iter().any(|r| r.as_str().unwrap().contains("`storage_encrypted` forces replacement")),
+        "{change:#}"
+    );
     assert_eq!(plan["data_loss"][0]["address"], "postgres.users");
     assert_eq!(plan["data_loss"][0]["deletion_protection"], true);
     let refused = s.run(&["apply", "--auto-approve", "--allow-data-loss"], 1, "apply refuses: protected");
     assert!(refused.stderr.contains("deletion protection is on"), "{}", refused.stderr);
     let human = s.run(&["plan"], 0, "plan shows the data loss");
     assert!(human.stdout.contains("DATA LOSS"), "{}", human.stdout);
-    s.edit("storage_encrypted: false", "storage_encrypted: true");
+    s.edit(UNENCRYPTED, ENCRYPTED);
     s.edit("deletion_protection: true", "deletion_protection: false");
     s.run(&["apply", "--auto-approve"], 0, "turn deletion protection off");
-    s.edit("storage_encrypted: true", "storage_encrypted: false");
+    s.edit(ENCRYPTED, UNENCRYPTED);
     let refused = s.run(&["apply", "--auto-approve"], 1, "apply refuses: data loss not allowed");
     assert!(refused.stderr.contains("--allow-data-loss"), "{}", refused.stderr);
     assert_eq!(describe_db(&rds, "user-service-users").await.storage_encrypted(), Some(true), "nothing changed");
-    s.edit("storage_encrypted: false", "storage_encrypted: true");
+    s.edit(UNENCRYPTED, ENCRYPTED);
     s.run(&["plan", "--detailed-exitcode"], 0, "back to no changes");
 
     // Drift: backups shortened behind platformctl's back.

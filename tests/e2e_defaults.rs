@@ -2,8 +2,9 @@
 //! gets, as AWS reports it after apply, a private EKS endpoint with all five control-plane log
 //! types, its log group kept 365 days, an immutable and scanned ECR repository, a log group
 //! kept 365 days, an encrypted PostgreSQL instance with deletion protection and 7 days of
-//! backups, and a VPC default security group without rules; destroy needs deletion protection
-//! turned off first, and leaves a final snapshot.
+//! backups, a VPC default security group without rules, and subnets tagged for the AWS Load
+//! Balancer Controller (`kubernetes.io/role/elb` public, `.../internal-elb` private); destroy
+//! needs deletion protection turned off first, and leaves a final snapshot.
 
 mod support;
 
@@ -103,6 +104,35 @@ async fn a_stack_that_says_nothing_gets_the_safe_settings_on_moto() {
         .unwrap();
     let default_group = &groups.security_groups()[0];
     assert!(default_group.ip_permissions().is_empty() && default_group.ip_permissions_egress().is_empty());
+
+    // A stack with an EKS cluster tags its subnets for the AWS Load Balancer Controller.
+    let subnets = ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc_id).build())
+        .send()
+        .await
+        .unwrap();
+    let mut discovery: Vec<(bool, String)> = subnets
+        .subnets()
+        .iter()
+        .map(|s| {
+            let tag = s.tags().iter().find(|t| t.key().is_some_and(|k| k.starts_with("kubernetes.io/role/")));
+            (
+                s.map_public_ip_on_launch() == Some(true),
+                format!("{:?}={:?}", tag.and_then(|t| t.key()), tag.and_then(|t| t.value())),
+            )
+        })
+        .collect();
+    discovery.sort();
+    assert_eq!(
+        discovery,
+        [
+            (false, "Some(\"kubernetes.io/role/internal-elb\")=Some(\"1\")".to_owned()),
+            (false, "Some(\"kubernetes.io/role/internal-elb\")=Some(\"1\")".to_owned()),
+            (true, "Some(\"kubernetes.io/role/elb\")=Some(\"1\")".to_owned()),
+            (true, "Some(\"kubernetes.io/role/elb\")=Some(\"1\")".to_owned()),
+        ]
+    );
 
     // Destroy: refused while deletion protection is on; once it is off, a final snapshot stays.
     let refused = emu

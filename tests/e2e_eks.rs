@@ -78,6 +78,7 @@ struct Clients {
     ecr: aws_sdk_ecr::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     secrets: aws_sdk_secretsmanager::Client,
+    kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -89,6 +90,7 @@ impl Clients {
             ecr: aws_sdk_ecr::Client::new(&c),
             logs: aws_sdk_cloudwatchlogs::Client::new(&c),
             secrets: aws_sdk_secretsmanager::Client::new(&c),
+            kms: aws_sdk_kms::Client::new(&c),
         }
     }
 
@@ -141,6 +143,11 @@ impl Clients {
         Self::document(p.policy_document())
     }
 
+    async fn key_arn(&self, alias: &str) -> String {
+        let key = self.kms.describe_key().key_id(alias).send().await.unwrap();
+        key.key_metadata().unwrap().arn().unwrap().to_owned()
+    }
+
     async fn secret_arn(&self, name: &str) -> String {
         self.secrets.describe_secret().secret_id(name).send().await.unwrap().arn().unwrap().to_owned()
     }
@@ -187,6 +194,12 @@ async fn check_provisioned(aws: &Clients, state: &Json) {
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
                 "Resource": expected_arns
+            }, {
+                // The secrets are encrypted with the stack's key: reading them needs it.
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": [aws.key_arn("alias/user-service-data").await],
+                "Condition": { "StringEquals": { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } }
             }]
         })
     );

@@ -251,6 +251,6 @@ async fn default_group_rules(ec2: &aws_sdk_ec2::Client, group: &str) -> usize {
 
 fn network_only(stack_file: &Path) {
     let yaml = std::fs::read_to_string(stack_file).unwrap();
-    let cut = yaml.find("\nsecrets:").expect("the seed stack has a data tier after its network");
+    let cut = yaml.find("\nkms_keys:").expect("the seed stack has its key and data tier after its network");
     std::fs::write(stack_file, &yaml[..=cut]).unwrap();
 }

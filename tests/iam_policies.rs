@@ -38,6 +38,7 @@ fn service_of(relative: &Path) -> Option<&'static str> {
         "logs" => "logs",
         "ssm" => "ssm",
         "autoscaling" => "application-autoscaling",
+        "kms" => "kms",
         "s3_state" => "s3",
         "existing" => "tag",
         "connect" => "sts",
@@ -74,6 +75,10 @@ const VERBS: &[&str] = &[
     "Decrease",
     "Replace",
     "Restore",
+    "Enable",
+    "Disable",
+    "Cancel",
+    "Schedule",
 ];
 
 /// The IAM actions of the operations named in string literals of the crate's sources.
@@ -94,6 +99,7 @@ fn actions_called() -> BTreeSet<String> {
             }
             let action = match (service, literal) {
                 (_, "DescribeSecret") => "secretsmanager:DescribeSecret".to_owned(),
+                (_, "DescribeKey") => "kms:DescribeKey".to_owned(),
                 ("s3", "ListObjectsV2") => "s3:ListBucket".to_owned(),
                 // Every identity may call it; no policy grants it.
                 ("sts", "GetCallerIdentity") => continue,
@@ -138,7 +144,17 @@ fn the_apply_role_may_make_every_call_platformctl_makes() {
     let unused: Vec<&String> = apply
         .difference(&called)
         .filter(|a| {
-            !["iam:PassRole", "iam:CreateServiceLinkedRole", "kms:DescribeKey", "kms:CreateGrant"].contains(&a.as_str())
+            // Not calls of platformctl's own: what the services it calls need of the caller
+            // (passing roles, grants on KMS keys, a secret's data key through Secrets Manager).
+            ![
+                "iam:PassRole",
+                "iam:CreateServiceLinkedRole",
+                "kms:DescribeKey",
+                "kms:CreateGrant",
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+            ]
+            .contains(&a.as_str())
         })
         .filter(|a| !["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].contains(&a.as_str()))
         .collect();

@@ -235,6 +235,14 @@ pub fn workdir_with(stack: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, dest)
 }
 
+/// A temporary directory holding `yaml` as `stack.yaml`.
+pub fn workdir_with_text(yaml: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stack.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    (dir, file)
+}
+
 /// Replaces the first `from` in a stack file with `to` (the file must contain it).
 pub fn edit_file(path: &Path, from: &str, to: &str) {
     let yaml = std::fs::read_to_string(path).unwrap();

@@ -22,6 +22,7 @@ pub struct Aws {
     pub eks: aws_sdk_eks::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub kms: aws_sdk_kms::Client,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -92,6 +93,7 @@ impl Aws {
             eks: client!(aws_sdk_eks, config),
             ecr: client!(aws_sdk_ecr, config),
             logs: client!(aws_sdk_cloudwatchlogs, config),
+            kms: client!(aws_sdk_kms, config),
             stack: stack.to_owned(),
             config: config.clone(),
         }

@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability, Repository as EcrRepository, Tag};
+use aws_sdk_ecr::types::{
+    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
+    Repository as EcrRepository, Tag,
+};
 
 use async_trait::async_trait;
 use platformctl_core::kinds::ecr_repository::{
-    ARN, FORCE_DELETE, LIFECYCLE_POLICY, NAME, SCAN_ON_PUSH, TAG_MUTABILITY, TAGS, out,
+    ARN, FORCE_DELETE, KMS_KEY, LIFECYCLE_POLICY, NAME, SCAN_ON_PUSH, TAG_MUTABILITY, TAGS, out,
 };
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
@@ -54,6 +57,7 @@ impl Provider for Repository {
             .repository_name(name)
             .image_scanning_configuration(scanning(attrs))
             .image_tag_mutability(mutability(attrs))
+            .set_encryption_configuration(encryption(attrs)?)
             .set_tags(Some(ecr_tags(tag_pairs(attrs))))
             .send()
             .await
@@ -186,4 +190,15 @@ async fn put_lifecycle(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsEr
             Ok(())
         }
     }
+}
+
+/// KMS encryption with the stack's key; none (ECR's AES-256) without one.
+fn encryption(attrs: &Attrs) -> Result<Option<EncryptionConfiguration>, AwsError> {
+    let Some(key) = KMS_KEY.str(attrs) else { return Ok(None) };
+    EncryptionConfiguration::builder()
+        .encryption_type(EncryptionType::Kms)
+        .kms_key(key)
+        .build()
+        .map(Some)
+        .map_err(|e| AwsError::local("CreateRepository", e.to_string()))
 }

@@ -1,12 +1,13 @@
 //! What AWS already holds of a stack, found by its `platformctl:stack` tag across services with
 //! the Resource Groups Tagging API (one paginated call): an apply from an empty state refuses
 //! while there is any, so a lost or misplaced state never becomes a second copy of the platform.
-//! What a destroy leaves on purpose does not count: final snapshots, and secrets in their
-//! recovery window.
+//! What a destroy leaves on purpose does not count: final snapshots, secrets in their
+//! recovery window and KMS keys in their deletion window.
 //!
 //! Some endpoints do not return every service through this API (an emulator without EC2 in
 //! it): the check then sees less, never more.
 
+use aws_sdk_kms::types::KeyState;
 use platformctl_core::resource::tags::STACK_TAG;
 
 use crate::error::SdkResultExt;
@@ -33,7 +34,7 @@ pub async fn tagged_resources(aws: &Aws, stack: &str) -> Result<Vec<String>, Aws
     Ok(live)
 }
 
-/// A final snapshot, or a secret scheduled for deletion.
+/// A final snapshot, or a secret or KMS key scheduled for deletion.
 async fn left_by_a_destroy(aws: &Aws, arn: &str) -> Result<bool, AwsError> {
     if [":snapshot:", ":cluster-snapshot:"].iter().any(|s| arn.contains(s)) {
         return Ok(true);
@@ -41,6 +42,13 @@ async fn left_by_a_destroy(aws: &Aws, arn: &str) -> Result<bool, AwsError> {
     if arn.starts_with("arn:aws:secretsmanager:") || arn.contains(":secretsmanager:") {
         return match aws.secrets.describe_secret().secret_id(arn).send().await.aws("DescribeSecret") {
             Ok(out) => Ok(out.deleted_date().is_some()),
+            Err(e) if e.is_not_found() => Ok(true),
+            Err(e) => Err(e),
+        };
+    }
+    if arn.contains(":kms:") && arn.contains(":key/") {
+        return match aws.kms.describe_key().key_id(arn).send().await.aws("DescribeKey") {
+            Ok(out) => Ok(out.key_metadata().and_then(|m| m.key_state()) == Some(&KeyState::PendingDeletion)),
             Err(e) if e.is_not_found() => Ok(true),
             Err(e) => Err(e),
         };

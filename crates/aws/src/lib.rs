@@ -27,6 +27,7 @@ mod elasticache;
 pub mod error;
 pub mod existing;
 mod iam;
+mod kms;
 mod logs;
 mod rds;
 pub mod refresh;

@@ -15,7 +15,7 @@ use platformctl_core::resource::schema::{Adoption, KindDef, Service};
 use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use crate::common::eventually;
-use crate::{Aws, AwsError, autoscaling, ec2, ecr, eks, elasticache, iam, logs, rds, secrets, ssm};
+use crate::{Aws, AwsError, autoscaling, ec2, ecr, eks, elasticache, iam, kms, logs, rds, secrets, ssm};
 
 /// One address to read: its id if known, and what the state recorded of it — its attributes
 /// (natural keys, what AWS does not report) and its outputs (the version of a secret
@@ -121,6 +121,8 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::EksAddon => &eks::addon::Addon,
         Kind::EcrRepository => &ecr::Repository,
         Kind::LogGroup => &logs::LogGroupProvider,
+        Kind::KmsKey => &kms::key::Key,
+        Kind::KmsAlias => &kms::alias::Alias,
     }
 }
 
@@ -203,7 +205,8 @@ fn catches_up_slowly(kind: Kind) -> bool {
         | Service::Iam
         | Service::Eks
         | Service::Ecr
-        | Service::CloudWatchLogs => false,
+        | Service::CloudWatchLogs
+        | Service::Kms => false,
     }
 }
 

@@ -105,13 +105,16 @@ pub fn network_of(state: &State) -> Option<Network> {
     };
     let restrict_default_security_group =
         state.resources.keys().any(|a| a.as_str() == "network.default_security_group");
-    // What the borrower needs of the lender's network is its subnets: its flow logs stay its own.
+    // What the borrower needs of the lender's network is its subnets: its flow logs and subnet
+    // tags stay its own.
     (!azs.is_empty()).then_some(Network {
         cidr: vpc,
         azs,
         nat_gateways,
         restrict_default_security_group,
         flow_logs: None,
+        public_subnet_tags: BTreeMap::new(),
+        private_subnet_tags: BTreeMap::new(),
     })
 }
 
@@ -230,7 +233,7 @@ mod tests {
             promoted: false,
             instance_class: "db.t4g.medium".into(),
             security_groups: vec![],
-            kms_key: kms_key.map(str::to_owned),
+            kms_key: kms_key.map(|k| crate::model::KmsKeyRef::Existing(k.to_owned())),
             deletion_protection: false,
             backup_retention_days: 7,
         }

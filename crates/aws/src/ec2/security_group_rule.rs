@@ -1,6 +1,7 @@
-//! Ingress rules, one permission each (one CIDR or one source group), with AWS's rule ids.
-//! AWS stores a permission once: a pending create is found again by its content, and a
-//! duplicate error on create means the rule is already there.
+//! Ingress and egress rules, one permission each (one CIDR or one peer group), with AWS's rule
+//! ids. AWS stores a permission once: a pending create is found again by its content, and a
+//! duplicate error on create means the rule is already there. (A group's default allow-all
+//! egress rule is the group's `default_egress`, not a rule of the stack.)
 
 use async_trait::async_trait;
 use aws_sdk_ec2::Client;
@@ -9,7 +10,7 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 use platformctl_core::kinds::security_group_rule::{
-    CIDR_IPV4, DESCRIPTION, FROM_PORT, GROUP_ID, PERMISSION, PROTOCOL, SOURCE_GROUP_ID, TAGS, TO_PORT,
+    CIDR_IPV4, DESCRIPTION, EGRESS, FROM_PORT, GROUP_ID, PERMISSION, PROTOCOL, SOURCE_GROUP_ID, TAGS, TO_PORT,
 };
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
@@ -41,20 +42,20 @@ impl Provider for Rule {
             permission = permission
                 .user_id_group_pairs(UserIdGroupPair::builder().group_id(source).set_description(description).build());
         }
-        let result = aws
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(GROUP_ID.str(attrs).unwrap_or_default())
-            .ip_permissions(permission.build())
-            .tag_specifications(tag_spec(ResourceType::SecurityGroupRule, attrs))
-            .send()
-            .await
-            .aws("AuthorizeSecurityGroupIngress");
+        let group = GROUP_ID.str(attrs).unwrap_or_default();
+        let tags = tag_spec(ResourceType::SecurityGroupRule, attrs);
+        let result = if EGRESS.is_true(attrs) {
+            let request = aws.ec2.authorize_security_group_egress().group_id(group).ip_permissions(permission.build());
+            let out = request.tag_specifications(tags).send().await.aws("AuthorizeSecurityGroupEgress");
+            out.map(|o| o.security_group_rules().first().and_then(|r| r.security_group_rule_id()).map(str::to_owned))
+        } else {
+            let request = aws.ec2.authorize_security_group_ingress().group_id(group).ip_permissions(permission.build());
+            let out = request.tag_specifications(tags).send().await.aws("AuthorizeSecurityGroupIngress");
+            out.map(|o| o.security_group_rules().first().and_then(|r| r.security_group_rule_id()).map(str::to_owned))
+        };
         match result {
-            Ok(out) => match out.security_group_rules().first().and_then(|r| r.security_group_rule_id()) {
-                Some(id) => Ok(id.to_owned()),
-                None => find_existing(&aws.ec2, new.address, attrs).await,
-            },
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => find_existing(&aws.ec2, new.address, attrs).await,
             Err(e) if e.code() == Some("InvalidPermission.Duplicate") => {
                 find_existing(&aws.ec2, new.address, attrs).await
             }
@@ -88,13 +89,14 @@ impl Provider for Rule {
     }
 
     async fn delete(&self, aws: &Aws, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
-        aws.ec2
-            .revoke_security_group_ingress()
-            .group_id(GROUP_ID.str(attrs).unwrap_or_default())
-            .security_group_rule_ids(id)
-            .send()
-            .await
-            .aws("RevokeSecurityGroupIngress")?;
+        let group = GROUP_ID.str(attrs).unwrap_or_default();
+        if EGRESS.is_true(attrs) {
+            let request = aws.ec2.revoke_security_group_egress().group_id(group).security_group_rule_ids(id);
+            request.send().await.aws("RevokeSecurityGroupEgress")?;
+        } else {
+            let request = aws.ec2.revoke_security_group_ingress().group_id(group).security_group_rule_ids(id);
+            request.send().await.aws("RevokeSecurityGroupIngress")?;
+        }
         Ok(())
     }
 }
@@ -107,15 +109,13 @@ async fn list(ec2: &Client, group_ids: Vec<String>) -> Result<Vec<SecurityGroupR
         ec2.describe_security_group_rules().filters(filter("group-id", group_ids.clone())),
         "DescribeSecurityGroupRules"
     )?;
-    Ok(rules
-        .into_iter()
-        .filter(|r| !r.is_egress().unwrap_or(false) && r.group_id().is_some_and(|g| group_ids.iter().any(|x| x == g)))
-        .collect())
+    Ok(rules.into_iter().filter(|r| r.group_id().is_some_and(|g| group_ids.iter().any(|x| x == g))).collect())
 }
 
 fn attrs_of(r: &SecurityGroupRule) -> Attrs {
     Attrs::from([
         GROUP_ID.to(r.group_id().unwrap_or_default()),
+        EGRESS.to(r.is_egress().unwrap_or(false).then_some(true)),
         PROTOCOL.to(r.ip_protocol().unwrap_or_default()),
         FROM_PORT.to(r.from_port().unwrap_or(-1)),
         TO_PORT.to(r.to_port().unwrap_or(-1)),

@@ -62,6 +62,7 @@ impl Provider for ReplicationGroup {
             .multi_az_enabled(replicas > 0)
             .transit_encryption_enabled(TRANSIT_ENCRYPTION.is_true(attrs))
             .at_rest_encryption_enabled(AT_REST_ENCRYPTION.is_true(attrs))
+            .set_kms_key_id(KMS_KEY.str(attrs).map(str::to_owned))
             .set_auth_token(token.as_ref().map(|t| t.expose_secret().to_owned()))
             .set_security_group_ids(Some(SECURITY_GROUP_IDS.strings(attrs)))
             .set_cache_subnet_group_name(CACHE_SUBNET_GROUP.str(attrs).map(str::to_owned))

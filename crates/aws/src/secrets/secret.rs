@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::Tag;
 use platformctl_core::kinds::secret::{
-    COPY_FROM, DESCRIPTION, FORCE_DELETE, GENERATE, NAME, RECOVERY_WINDOW_DAYS, TAGS, VALUE_KEY, out,
+    COPY_FROM, DESCRIPTION, FORCE_DELETE, GENERATE, KMS_KEY, NAME, RECOVERY_WINDOW_DAYS, TAGS, VALUE_KEY, out,
 };
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 use secrecy::{ExposeSecret, SecretString};
@@ -131,6 +131,7 @@ async fn create(client: &Client, attrs: &Attrs, copied: Option<SecretString>) ->
         .create_secret()
         .name(name)
         .set_description(DESCRIPTION.str(attrs).map(str::to_owned))
+        .set_kms_key_id(KMS_KEY.str(attrs).map(str::to_owned))
         .set_tags(Some(tags(attrs)))
         .set_secret_string(value.as_ref().map(|v| v.expose_secret().to_owned()))
         .send()
@@ -162,6 +163,11 @@ async fn update(client: &Client, id: &str, before: &Attrs, after: &Attrs) -> Res
     if DESCRIPTION.changed(before, after) {
         let request = client.update_secret().secret_id(id).description(DESCRIPTION.str(after).unwrap_or_default());
         request.send().await.aws("UpdateSecret")?;
+    }
+    if KMS_KEY.changed(before, after) {
+        // No key of the stack's any more: back to the AWS managed key.
+        let key = KMS_KEY.str(after).unwrap_or("alias/aws/secretsmanager");
+        client.update_secret().secret_id(id).kms_key_id(key).send().await.aws("UpdateSecret")?;
     }
     TagChanges::between(before, after)
         .send(

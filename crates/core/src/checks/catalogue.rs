@@ -89,6 +89,8 @@ rules! {
         "With no replica, a node failure loses the shard's data and the cache is down until a new node is filled.";
     REDIS_SNAPSHOTS = "CKV_AWS_134", Medium, "ElastiCache keeps daily snapshots",
         "Without snapshots a lost group cannot be restored.";
+    KMS_ROTATION = "CKV_AWS_7", Medium, "Customer-managed KMS keys rotate their key material",
+        "A key used for years encrypts ever more data with the same material; yearly rotation limits what one leaked or broken version exposes, and old data stays readable.";
     SECRET_ROTATION = "CKV2_AWS_57", Low, "Secrets are rotated automatically",
         "A secret that never changes stays valid for whoever copied it. platformctl does not set up rotation yet: rotate with a Secrets Manager rotation schedule, or prefer `managed_password: true` for databases.";
     EKS_LOGGING = "CKV_AWS_37", Medium, "EKS sends all five control-plane log types",

@@ -1,6 +1,7 @@
 //! The data tier's rules: RDS PostgreSQL and Aurora (encryption, Multi-AZ, deletion
 //! protection, backups, final snapshot), ElastiCache Redis (encryption both ways, AUTH,
-//! failover, snapshots) and Secrets Manager (rotation).
+//! failover, snapshots), Secrets Manager (rotation) and the KMS keys that encrypt them
+//! (rotation of the key material).
 
 use super::Findings;
 use super::catalogue::*;
@@ -66,6 +67,15 @@ pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
             &["secrets", &s.name],
             "the secret has no rotation schedule",
             "checks: { skip: { CKV2_AWS_57: \"<how and when it is rotated>\" } }",
+        );
+    }
+    for k in stack.kms_keys.iter().filter(|k| !k.rotation) {
+        found.add(
+            KMS_ROTATION,
+            format!("kms_keys.{}", k.name),
+            &["kms_keys", &k.name, "rotation"],
+            "the key material is never rotated",
+            "rotation: true",
         );
     }
 }

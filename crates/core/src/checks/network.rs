@@ -4,7 +4,7 @@
 use super::Findings;
 use super::catalogue::*;
 use crate::expand::security_groups::rule_key;
-use crate::model::{IngressRule, Protocol, RuleSource, Stack};
+use crate::model::{GroupRule, Protocol, RuleSource, Stack};
 
 /// Database and cache ports no one should reach from the internet: PostgreSQL, MySQL, SQL
 /// Server, Oracle, Redis, Memcached, MongoDB, Elasticsearch/OpenSearch, Redshift, Cassandra.
@@ -13,11 +13,11 @@ const DATA_PORTS: &[u16] = &[5432, 3306, 1433, 1521, 6379, 11211, 27017, 9200, 5
 pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
     for sg in &stack.security_groups {
         for (index, rule) in sg.ingress.iter().enumerate() {
-            let RuleSource::Cidr(net) = rule.source else { continue };
+            let RuleSource::Cidr(net) = rule.peer else { continue };
             if net.prefix_len() != 0 {
                 continue;
             }
-            let address = format!("security_group.{}.ingress[{}]", sg.name, rule_key(rule, &rule.source.spelling()));
+            let address = format!("security_group.{}.ingress[{}]", sg.name, rule_key(rule, &rule.peer.spelling()));
             let index = index.to_string();
             let path = ["security_groups", sg.name.as_str(), "ingress", index.as_str()];
             let mut flag = |rule_def: &'static Rule, reason: String| {
@@ -71,7 +71,7 @@ pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
 }
 
 /// The rule lets TCP traffic reach `port`.
-fn covers(rule: &IngressRule, port: u16) -> bool {
+fn covers(rule: &GroupRule, port: u16) -> bool {
     match (rule.protocol, rule.ports) {
         (Protocol::All, _) => true,
         (Protocol::Tcp, Some(p)) => (p.from..=p.to).contains(&port),
@@ -81,7 +81,7 @@ fn covers(rule: &IngressRule, port: u16) -> bool {
 }
 
 /// The rule opens every port: all protocols, or TCP/UDP over the whole range.
-fn covers_every_port(rule: &IngressRule) -> bool {
+fn covers_every_port(rule: &GroupRule) -> bool {
     match (rule.protocol, rule.ports) {
         (Protocol::All, _) => true,
         (Protocol::Tcp | Protocol::Udp, Some(p)) => p.from <= 1 && p.to == u16::MAX,

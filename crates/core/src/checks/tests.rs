@@ -44,6 +44,7 @@ const FAMILIES: &[(&str, &[&str])] = &[
             "CKV2_AWS_50",
             "CKV_AWS_134",
             "CKV2_AWS_57",
+            "CKV_AWS_7",
         ],
     ),
     (

@@ -7,6 +7,7 @@
 //! Manager by the provider call that needs it.
 
 use crate::cross_stack::ReplicaSource;
+use crate::expand::kms::key_value;
 use crate::expand::network::subnet;
 use crate::expand::security_groups::group;
 use crate::expand::tags;
@@ -143,6 +144,7 @@ fn secret(stack: &Stack, s: &Secret, shape: &Shape, out: &mut Vec<DesiredResourc
             secret::VALUE_KEY.to(value_key),
             secret::RECOVERY_WINDOW_DAYS.to(s.recovery_window_days),
             secret::FORCE_DELETE.to(s.force_delete),
+            secret::KMS_KEY.to(s.kms_key.as_ref().map(key_value)),
             secret::TAGS.to(tags(stack, &address, &aws_name)),
         ]),
     ));
@@ -182,7 +184,7 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
     Attrs::from([
         database::ENGINE_VERSION.to(&core.engine_version),
         database::STORAGE_ENCRYPTED.to(core.storage_encrypted),
-        database::KMS_KEY.to(core.kms_key.as_ref()),
+        database::KMS_KEY.to(core.kms_key.as_ref().map(key_value)),
         database::BACKUP_RETENTION_DAYS.to(core.backup_retention_days),
         database::DELETION_PROTECTION.to(core.deletion_protection),
         database::FINAL_SNAPSHOT.to(core.final_snapshot),
@@ -294,7 +296,7 @@ fn replica_of_other(
     // An encrypted source across regions needs a key of this region; `aws/rds` unless named.
     let kms_key = match source {
         Some(s) if s.storage_encrypted && (cross_region || r.kms_key.is_some()) => {
-            Value::str(r.kms_key.as_deref().unwrap_or("alias/aws/rds"))
+            r.kms_key.as_ref().map_or_else(|| Value::str("alias/aws/rds"), key_value)
         }
         _ => Value::Null,
     };
@@ -442,6 +444,7 @@ fn redis(stack: &Stack, r: &Redis, out: &mut Vec<DesiredResource>) {
             replication_group::REPLICAS_PER_SHARD.to(r.replicas_per_shard),
             replication_group::TRANSIT_ENCRYPTION.to(r.transit_encryption),
             replication_group::AT_REST_ENCRYPTION.to(r.at_rest_encryption),
+            replication_group::KMS_KEY.to(r.kms_key.as_ref().map(key_value)),
             replication_group::AUTH_TOKEN_SECRET
                 .to(r.auth_token_secret.as_ref().map_or(Value::Null, |s| Value::Ref(secret_address(s)))),
             replication_group::SECURITY_GROUP_IDS.to(security_groups(&r.security_groups)),

@@ -15,11 +15,12 @@ use sha2::{Digest, Sha256};
 
 use super::data::secret_address;
 use super::iam::{policy, role, service_role, statement, strings};
+use super::kms::key_value;
 use super::network::subnet;
 use super::tags;
 use crate::kinds::iam_role::OIDC_PLACEHOLDER;
 use crate::kinds::{ecr_repository, eks_addon, eks_cluster, iam_role, log_group, node_group, oidc_provider, secret};
-use crate::model::{Ecr, Eks, LogGroup, NatGateways, Network, NodeGroup, ServiceAccount, Stack, role_name};
+use crate::model::{Ecr, Eks, KmsKeyRef, LogGroup, NatGateways, Network, NodeGroup, ServiceAccount, Stack, role_name};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
 /// The only audience IRSA tokens carry.
@@ -103,7 +104,7 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
         eks_cluster::TAGS.to(tags(stack, &cluster, &cluster_name)),
     ]);
     if let Some(key) = &eks.secrets_kms_key {
-        attrs.extend([eks_cluster::SECRETS_KMS_KEY.to(key)]);
+        attrs.extend([eks_cluster::SECRETS_KMS_KEY.to(key_value(key))]);
     }
     let mut resource = DesiredResource::new(cluster.clone(), Kind::EksCluster, attrs);
     if has_logs {
@@ -195,20 +196,51 @@ fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAc
     let mut inline = BTreeMap::new();
     if !sa.read_secrets.is_empty() {
         let arns = sa.read_secrets.iter().map(|s| secret::out::ARN.of(&secret_address(s))).collect();
-        inline.insert(
-            "read-secrets".to_owned(),
-            policy(vec![statement([
-                ("Effect", Value::str("Allow")),
-                ("Action", strings(&["secretsmanager:GetSecretValue".into(), "secretsmanager:DescribeSecret".into()])),
-                ("Resource", Value::List(arns)),
-            ])]),
-        );
+        let mut statements = vec![statement([
+            ("Effect", Value::str("Allow")),
+            ("Action", strings(&["secretsmanager:GetSecretValue".into(), "secretsmanager:DescribeSecret".into()])),
+            ("Resource", Value::List(arns)),
+        ])];
+        statements.extend(decrypt_secrets_keys(stack, &sa.read_secrets));
+        inline.insert("read-secrets".to_owned(), policy(statements));
     }
     if let Some(doc) = &sa.policy {
         inline.insert("policy-file".to_owned(), Value::from_json(doc.clone()));
     }
     let name = role_name(&stack.name, &eks.name, &format!("sa-{}", sa.name));
     role(stack, &address, &name, trust, sa.managed_policies.clone(), inline)
+}
+
+/// A secret encrypted with a customer-managed key is readable only with `kms:Decrypt` on that
+/// key: allowed on the keys of the secrets read (the stack's, or an existing key given by ARN;
+/// an alias cannot name a key in a policy), and only through Secrets Manager.
+fn decrypt_secrets_keys(stack: &Stack, read: &[String]) -> Option<Value> {
+    let mut keys: Vec<Value> = Vec::new();
+    for secret in stack.data.secrets.iter().filter(|s| read.contains(&s.name)) {
+        let key = match &secret.kms_key {
+            Some(key @ KmsKeyRef::Stack(_)) => key_value(key),
+            Some(KmsKeyRef::Existing(arn)) if arn.starts_with("arn:") && arn.contains(":key/") => Value::str(arn),
+            _ => continue,
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let via = Value::str(format!("secretsmanager.{}.amazonaws.com", stack.region));
+    (!keys.is_empty()).then(|| {
+        statement([
+            ("Effect", Value::str("Allow")),
+            ("Action", Value::str("kms:Decrypt")),
+            ("Resource", Value::List(keys)),
+            (
+                "Condition",
+                Value::Map(BTreeMap::from([(
+                    "StringEquals".into(),
+                    Value::Map(BTreeMap::from([("kms:ViaService".into(), via)])),
+                )])),
+            ),
+        ])
+    })
 }
 
 fn node_group(
@@ -301,6 +333,7 @@ fn repository(stack: &Stack, repo: &Ecr, out: &mut Vec<DesiredResource>) {
             ecr_repository::TAG_MUTABILITY.to(&repo.tag_mutability),
             ecr_repository::LIFECYCLE_POLICY.to(lifecycle),
             ecr_repository::FORCE_DELETE.to(repo.force_delete),
+            ecr_repository::KMS_KEY.to(repo.kms_key.as_ref().map(key_value)),
             ecr_repository::TAGS.to(tags(stack, &address, &repo.name)),
         ]),
     ));

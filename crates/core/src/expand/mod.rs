@@ -10,12 +10,14 @@ mod data;
 mod eks;
 mod flow_logs;
 mod iam;
+mod kms;
 mod network;
 mod peering;
 pub(crate) mod security_groups;
 
 pub use data::{CACHE_SUBNET_GROUP, DB_SUBNET_GROUP, secret_address};
 pub use eks::{STS_AUDIENCE, cluster_address, service_account_address};
+pub use kms::key_address;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +37,7 @@ pub fn expand(stack: &Stack, neighbours: &Neighbours) -> Vec<DesiredResource> {
         }
         peering::expand(stack, net, &neighbours.peers, &mut out);
     }
+    kms::expand(stack, &mut out);
     data::expand_secrets(stack, &mut out);
     // Another stack's network is referred to, never declared here.
     if let Some(net) = stack.network.as_ref().or(neighbours.network.as_ref()) {

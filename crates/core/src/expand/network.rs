@@ -71,7 +71,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
                     subnet_kind::CIDR_BLOCK.to(cidr.to_string()),
                     subnet_kind::AVAILABILITY_ZONE.to(&az.name),
                     subnet_kind::MAP_PUBLIC_IP_ON_LAUNCH.to(public),
-                    subnet_kind::TAGS.to(tags(stack, &address, &format!("{s}-{tier}-{}", az.name))),
+                    subnet_kind::TAGS.to(subnet_tags(stack, net, &address, &format!("{s}-{tier}-{}", az.name), public)),
                 ]),
             ));
         }
@@ -185,4 +185,24 @@ fn association(address: &Address, subnet: &Address, table: &Address) -> DesiredR
             route_table_association::ROUTE_TABLE_ID.to(Value::Ref(table.clone())),
         ]),
     )
+}
+
+/// A subnet's tags: the stack's, then — in a stack with an EKS cluster — the tag the AWS Load
+/// Balancer Controller discovers the tier's subnets by (`kubernetes.io/role/elb` public,
+/// `kubernetes.io/role/internal-elb` private), then the tier's own tags, which win over both.
+/// (`Name` and `platformctl:*` cannot be tier tags: validation refuses them.)
+fn subnet_tags(stack: &Stack, net: &Network, address: &Address, name: &str, public: bool) -> Value {
+    let mut all = tags(stack, address, name);
+    let (discovery, own) = if public {
+        ("kubernetes.io/role/elb", &net.public_subnet_tags)
+    } else {
+        ("kubernetes.io/role/internal-elb", &net.private_subnet_tags)
+    };
+    if let Value::Map(all) = &mut all {
+        if !stack.compute.eks.is_empty() {
+            all.insert(discovery.to_owned(), Value::str("1"));
+        }
+        all.extend(own.iter().map(|(k, v)| (k.clone(), Value::str(v))));
+    }
+    all
 }

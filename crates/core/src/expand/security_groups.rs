@@ -1,14 +1,14 @@
-//! Security groups and one resource per ingress permission. A rule whose source is a set of
-//! subnets becomes one permission per subnet CIDR, addressed by its content
-//! (`security_group.db.ingress[tcp:5432:10.0.128.0/18]`), so adding or reordering rules in the
-//! YAML never replaces the others.
+//! Security groups and one resource per ingress or egress permission. A rule whose peer is a
+//! set of subnets becomes one permission per subnet CIDR, addressed by its content
+//! (`security_group.db.ingress[tcp:5432:10.0.128.0/18]`, `security_group.app.egress[...]`), so
+//! adding or reordering rules in the YAML never replaces the others.
 
 use std::collections::BTreeSet;
 
 use super::network::vpc;
 use super::tags;
 use crate::kinds::{security_group, security_group_rule};
-use crate::model::{IngressRule, Network, Protocol, RuleSource, Stack};
+use crate::model::{GroupRule, Network, Protocol, RuleSource, Stack};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
 pub fn group(name: &str) -> Address {
@@ -26,16 +26,18 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
                 security_group::VPC_ID.to(Value::Ref(vpc())),
                 security_group::GROUP_NAME.to(&aws_name),
                 security_group::DESCRIPTION.to(&sg.description),
+                security_group::DEFAULT_EGRESS.to(sg.egress.is_none()),
                 security_group::TAGS.to(tags(stack, &address, &aws_name)),
             ]),
         ));
+        let egress = sg.egress.iter().flatten().map(|rule| (rule, "egress"));
         // Two rules can expand to the same permission (`vpc` and the VPC's CIDR written out):
         // AWS stores it once, so it is emitted once.
         let mut seen = BTreeSet::new();
-        for rule in &sg.ingress {
-            for (source_key, cidr, source_group) in sources(rule, net) {
-                let key = rule_key(rule, &source_key);
-                let rule_address = Address::new(format!("{address}.ingress[{key}]"));
+        for (rule, direction) in sg.ingress.iter().map(|rule| (rule, "ingress")).chain(egress) {
+            for (peer_key, cidr, peer_group) in peers(rule, net) {
+                let key = rule_key(rule, &peer_key);
+                let rule_address = Address::new(format!("{address}.{direction}[{key}]"));
                 if !seen.insert(rule_address.clone()) {
                     continue;
                 }
@@ -50,12 +52,13 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
                     Kind::SecurityGroupRule,
                     Attrs::from([
                         security_group_rule::GROUP_ID.to(Value::Ref(address.clone())),
+                        security_group_rule::EGRESS.to((direction == "egress").then_some(true)),
                         security_group_rule::PROTOCOL.to(rule.protocol.aws_name()),
                         security_group_rule::FROM_PORT.to(from),
                         security_group_rule::TO_PORT.to(to),
                         security_group_rule::CIDR_IPV4.to(cidr.map_or(Value::Null, Value::str)),
                         security_group_rule::SOURCE_GROUP_ID
-                            .to(source_group.map_or(Value::Null, |g| Value::Ref(group(&g)))),
+                            .to(peer_group.map_or(Value::Null, |g| Value::Ref(group(&g)))),
                         security_group_rule::DESCRIPTION.to(rule.description.as_ref().map_or(Value::Null, Value::str)),
                         security_group_rule::TAGS.to(tags_value),
                     ]),
@@ -67,15 +70,15 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
 
 /// How a permission is named in its address: protocol, ports and source
 /// (`tcp:5432:10.0.128.0/18`), never its position in the YAML.
-pub(crate) fn rule_key(rule: &IngressRule, source_key: &str) -> String {
+pub(crate) fn rule_key(rule: &GroupRule, source_key: &str) -> String {
     format!("{}:{}{}", rule.protocol.name(), rule.ports.map(|p| format!("{p}:")).unwrap_or_default(), source_key)
 }
 
-/// (address key, CIDR, source group) for each permission a rule expands to.
-fn sources(rule: &IngressRule, net: &Network) -> Vec<(String, Option<String>, Option<String>)> {
+/// (address key, CIDR, peer group) for each permission a rule expands to.
+fn peers(rule: &GroupRule, net: &Network) -> Vec<(String, Option<String>, Option<String>)> {
     let cidrs =
         |nets: Vec<ipnet::Ipv4Net>| nets.into_iter().map(|n| (n.to_string(), Some(n.to_string()), None)).collect();
-    match &rule.source {
+    match &rule.peer {
         RuleSource::PrivateSubnets => cidrs(net.private_cidrs()),
         RuleSource::PublicSubnets => cidrs(net.public_cidrs()),
         RuleSource::Vpc => cidrs(vec![net.cidr]),

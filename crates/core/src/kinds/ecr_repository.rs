@@ -9,6 +9,8 @@ pub const SCAN_ON_PUSH: Attr = Attr::in_place("scan_on_push");
 pub const TAG_MUTABILITY: Attr = Attr::in_place("tag_mutability");
 pub const LIFECYCLE_POLICY: Attr = Attr::in_place("lifecycle_policy").json();
 pub const FORCE_DELETE: Attr = Attr::local("force_delete");
+/// The KMS key of the images (none: AES-256), as applied: ECR cannot change it.
+pub const KMS_KEY: Attr = Attr::replace("kms_key").unreported();
 
 pub mod out {
     use crate::resource::schema::Output;
@@ -21,7 +23,7 @@ pub mod out {
 pub const DEF: KindDef = KindDef::new(
     "ecr_repository",
     Service::Ecr,
-    &[NAME, SCAN_ON_PUSH, TAG_MUTABILITY, LIFECYCLE_POLICY, FORCE_DELETE, TAGS, ARN],
+    &[NAME, SCAN_ON_PUSH, TAG_MUTABILITY, LIFECYCLE_POLICY, FORCE_DELETE, KMS_KEY, TAGS, ARN],
     Adoption::Id(NAME),
 )
 .outputs(&[out::ARN, out::URI])

@@ -25,6 +25,8 @@ pub mod flow_log;
 pub mod iam_role;
 pub mod internet_gateway;
 pub mod internet_gateway_attachment;
+pub mod kms_alias;
+pub mod kms_key;
 pub mod log_group;
 pub mod nat_gateway;
 pub mod node_group;
@@ -105,6 +107,8 @@ kinds! {
     VpcPeering => vpc_peering,
     DefaultSecurityGroup => default_security_group,
     FlowLog => flow_log,
+    KmsKey => kms_key,
+    KmsAlias => kms_alias,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -17,6 +17,8 @@ pub const SHARDS: Attr = Attr::in_place("shards");
 pub const REPLICAS_PER_SHARD: Attr = Attr::in_place("replicas_per_shard");
 pub const TRANSIT_ENCRYPTION: Attr = Attr::replace("transit_encryption");
 pub const AT_REST_ENCRYPTION: Attr = Attr::replace("at_rest_encryption");
+/// The KMS key encrypting at rest, as applied (an alias resolves to the ARN AWS reports).
+pub const KMS_KEY: Attr = Attr::replace("kms_key").unreported();
 /// The ARN of the secret holding the auth token.
 pub const AUTH_TOKEN_SECRET: Attr = Attr::in_place("auth_token_secret").unreported();
 pub const SECURITY_GROUP_IDS: Attr = Attr::in_place("security_group_ids").set().unreported();
@@ -47,6 +49,7 @@ pub const DEF: KindDef = KindDef::new(
         REPLICAS_PER_SHARD,
         TRANSIT_ENCRYPTION,
         AT_REST_ENCRYPTION,
+        KMS_KEY,
         AUTH_TOKEN_SECRET,
         SECURITY_GROUP_IDS,
         CACHE_SUBNET_GROUP,

@@ -9,6 +9,9 @@ pub const NAME: Attr = Attr::replace("name");
 pub const DESCRIPTION: Attr = Attr::in_place("description");
 pub const RECOVERY_WINDOW_DAYS: Attr = Attr::local("recovery_window_days");
 pub const FORCE_DELETE: Attr = Attr::local("force_delete");
+/// The KMS key encrypting the value (none: `aws/secretsmanager`). DescribeSecret reports it as
+/// given (an alias stays an alias), so it is compared with what was applied.
+pub const KMS_KEY: Attr = Attr::in_place("kms_key").unreported();
 /// `{length, punctuation}`: how to generate the value; none for an external secret.
 pub const GENERATE: Attr = Attr::instruction("generate");
 /// The JSON key the value is stored under (`password`, `auth_token`); none for a bare value.
@@ -27,7 +30,7 @@ pub mod out {
 pub const DEF: KindDef = KindDef::new(
     "secret",
     Service::SecretsManager,
-    &[NAME, DESCRIPTION, RECOVERY_WINDOW_DAYS, FORCE_DELETE, GENERATE, VALUE_KEY, COPY_FROM, TAGS],
+    &[NAME, DESCRIPTION, KMS_KEY, RECOVERY_WINDOW_DAYS, FORCE_DELETE, GENERATE, VALUE_KEY, COPY_FROM, TAGS],
     Adoption::Lookup(NAME),
 )
 .outputs(&[out::ARN, out::VERSION_ID])

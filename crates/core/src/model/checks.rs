@@ -21,6 +21,7 @@ pub(super) fn validate<'a>(spec: &'a StackSpec, check: &mut Checker) -> Vec<Chec
     };
     blocks.extend(spec.network.iter().filter_map(|n| named("network", "", &n.checks)));
     blocks.extend(spec.security_groups.iter().filter_map(|(n, e)| named("security_groups", n, &e.checks)));
+    blocks.extend(spec.kms_keys.iter().filter_map(|(n, e)| named("kms_keys", n, &e.checks)));
     blocks.extend(spec.secrets.iter().filter_map(|(n, e)| named("secrets", n, &e.checks)));
     blocks.extend(spec.postgres.iter().filter_map(|(n, e)| named("postgres", n, &e.checks)));
     blocks.extend(spec.postgres_replicas.iter().filter_map(|(n, e)| named("postgres", n, &e.checks)));

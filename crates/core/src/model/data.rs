@@ -7,6 +7,7 @@
 use indexmap::IndexMap;
 
 use super::Checker;
+use super::kms::{KmsKeyRef, key_ref};
 use crate::spec::{
     CrossRegionReplicaSpec, DatabaseFields, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec,
 };
@@ -24,6 +25,7 @@ pub struct Secret {
     pub description: Option<String>,
     pub force_delete: bool,
     pub recovery_window_days: i64,
+    pub kms_key: Option<KmsKeyRef>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,7 +39,7 @@ pub enum SecretValue {
 pub struct DatabaseCore {
     pub engine_version: String,
     pub storage_encrypted: bool,
-    pub kms_key: Option<String>,
+    pub kms_key: Option<KmsKeyRef>,
     pub backup_retention_days: i64,
     pub deletion_protection: bool,
     pub final_snapshot: bool,
@@ -98,7 +100,7 @@ pub struct CrossRegionReplica {
     pub promoted: bool,
     pub instance_class: String,
     pub security_groups: Vec<String>,
-    pub kms_key: Option<String>,
+    pub kms_key: Option<KmsKeyRef>,
     pub deletion_protection: bool,
     pub backup_retention_days: i64,
 }
@@ -128,6 +130,8 @@ pub struct Redis {
     pub replicas_per_shard: i64,
     pub transit_encryption: bool,
     pub at_rest_encryption: bool,
+    /// The key encrypting at rest; ElastiCache's own when `None`.
+    pub kms_key: Option<KmsKeyRef>,
     pub auth_token_secret: Option<String>,
     pub security_groups: Vec<String>,
     pub snapshot_retention_days: i64,
@@ -318,7 +322,7 @@ fn core(
         Some(p) => int_in(p, &format!("{field}.port"), 1150, 65535, check),
         None => Some(5432),
     };
-    let kms_key = f.kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.kms_key"), check));
+    let kms_key = f.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check));
     let storage_encrypted = flag(f.storage_encrypted, true);
     if let (Some(k), false) = (f.kms_key, storage_encrypted) {
         check.error(
@@ -444,7 +448,7 @@ fn replica_of_other(
         );
     }
     let instance_class = class(&r.instance_class, &format!("{field}.instance_class"), "db.", "db.t4g.medium", check);
-    let kms_key = r.kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.kms_key"), check));
+    let kms_key = r.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check));
     let backup_retention_days = match &r.backup_retention_days {
         Some(b) => int_in(b, &format!("{field}.backup_retention_days"), 0, 35, check),
         None => Some(7),
@@ -496,6 +500,16 @@ fn redis(name: &Located<String>, r: &RedisSpec, field: &str, refs: &References, 
         );
     }
     let security_groups = refs.groups(&r.security_groups, &format!("{field}.security_groups"), check);
+    let at_rest_encryption = flag(&r.at_rest_encryption, true);
+    let kms_key = r.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check));
+    if let (Some(k), false) = (&r.kms_key, at_rest_encryption) {
+        check.error(
+            k.location(),
+            format!("{field}.kms_key"),
+            "a KMS key needs `at_rest_encryption: true`",
+            "remove kms_key or turn encryption at rest on",
+        );
+    }
     Some(Redis {
         name: name.value().clone(),
         engine_version: engine_version?,
@@ -503,7 +517,8 @@ fn redis(name: &Located<String>, r: &RedisSpec, field: &str, refs: &References, 
         shards: shards?,
         replicas_per_shard: replicas?,
         transit_encryption,
-        at_rest_encryption: flag(&r.at_rest_encryption, true),
+        at_rest_encryption,
+        kms_key,
         auth_token_secret: r.auth_token_secret.as_ref().map(|s| s.value().clone()),
         security_groups,
         snapshot_retention_days: snapshots?,
@@ -562,6 +577,7 @@ fn secret(name: &Located<String>, s: &SecretSpec, check: &mut Checker) -> Option
         description: s.description.as_ref().map(|d| d.value().clone()),
         force_delete: flag(&s.force_delete, false),
         recovery_window_days,
+        kms_key: s.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check)),
     })
 }
 
@@ -778,22 +794,6 @@ fn pg_identifier(v: &Located<String>, field: &str, reserved: &[&str], check: &mu
         return None;
     }
     Some(v.value().clone())
-}
-
-pub(super) fn kms_key(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
-    let ok = v.starts_with("alias/")
-        || v.starts_with("arn:aws")
-        || (v.len() == 36 && v.chars().filter(|c| *c == '-').count() == 4);
-    if ok {
-        return Some(v.value().clone());
-    }
-    check.error(
-        v.location(),
-        field,
-        format!("`{}` is not a KMS key", v.value()),
-        "use `alias/<name>`, a key ARN or a key id",
-    );
-    None
 }
 
 fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {

@@ -6,7 +6,8 @@
 use ipnet::Ipv4Net;
 
 use super::Checker;
-use super::data::{flag, int_in, kms_key};
+use super::data::{flag, int_in};
+use super::kms::{KmsKeyRef, key_ref};
 use crate::diagnostics::Sources;
 use crate::spec::{
     AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, StackSpec,
@@ -31,7 +32,7 @@ pub struct Eks {
     pub public_access_cidrs: Vec<String>,
     pub logging: Vec<String>,
     pub log_retention_days: i64,
-    pub secrets_kms_key: Option<String>,
+    pub secrets_kms_key: Option<KmsKeyRef>,
     pub addons: Vec<Addon>,
     pub node_groups: Vec<NodeGroup>,
     pub service_accounts: Vec<ServiceAccount>,
@@ -118,6 +119,8 @@ pub struct Ecr {
     pub tag_mutability: String,
     pub keep_images: Option<i64>,
     pub force_delete: bool,
+    /// KMS encryption of the images; ECR's AES-256 when `None`.
+    pub kms_key: Option<KmsKeyRef>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -224,7 +227,7 @@ fn cluster(
         .as_ref()
         .map_or(Some(DEFAULT_RETENTION_DAYS), |d| retention(d, &format!("{field}.log_retention_days"), check));
     let secrets_kms_key =
-        e.secrets_kms_key.as_ref().and_then(|k| kms_key(k, &format!("{field}.secrets_kms_key"), check));
+        e.secrets_kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.secrets_kms_key"), check));
 
     let addons = e.addons.iter().filter_map(|(n, a)| addon(n, a, &field, check)).collect();
     let stack_azs: Option<Vec<&str>> = spec.network.as_ref().map(|n| n.azs.iter().map(|a| a.as_str()).collect());
@@ -611,10 +614,14 @@ pub fn role_name(stack: &str, cluster: &str, purpose: &str) -> String {
     format!("{stack}-{cluster}-{purpose}")
 }
 
-/// Reads and checks an IAM policy document: JSON with a `Statement`.
-/// A policy document, relative to the file that names it (a base's policy files stay its own
+/// Reads and checks a policy document (IAM or KMS): JSON with a `Statement`. A policy document, relative to the file that names it (a base's policy files stay its own
 /// when an environment extends it).
-fn policy_file(v: &Located<String>, field: &str, sources: &Sources, check: &mut Checker) -> Option<serde_json::Value> {
+pub(super) fn policy_file(
+    v: &Located<String>,
+    field: &str,
+    sources: &Sources,
+    check: &mut Checker,
+) -> Option<serde_json::Value> {
     let dir = sources.dir_of(v.location());
     // What CI plans is the repository: a policy from elsewhere on the runner (`/etc/...`,
     // `../../`) would be read by the plan role and put into the role.
@@ -690,12 +697,14 @@ fn repository(name: &Located<String>, r: &EcrSpec, check: &mut Checker) -> Optio
         Some(k) => Some(int_in(k, &format!("{field}.keep_images"), 1, 10_000, check)?),
         None => None,
     };
+    let kms_key = r.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check));
     ok.then(|| Ecr {
         name: name.value().clone(),
         scan_on_push: flag(&r.scan_on_push, true),
         tag_mutability: tag_mutability.to_owned(),
         keep_images,
         force_delete: flag(&r.force_delete, false),
+        kms_key,
     })
 }
 

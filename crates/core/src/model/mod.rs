@@ -10,6 +10,7 @@ mod checks;
 mod credentials;
 mod data;
 mod eks;
+mod kms;
 mod naming;
 mod network;
 mod security_groups;
@@ -30,8 +31,9 @@ pub use data::{
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,
 };
+pub use kms::{KmsKey, KmsKeyRef};
 pub use network::{AvailabilityZone, FlowLogs, NatGateways, Network, overlaps};
-pub use security_groups::{IngressRule, PortRange, Protocol, RuleSource, SecurityGroup};
+pub use security_groups::{GroupRule, PortRange, Protocol, RuleSource, SecurityGroup};
 
 /// A stack that passed validation.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +48,8 @@ pub struct Stack {
     /// `network: { from_stack: ... }`: the stack whose network this one uses.
     pub network_from: Option<String>,
     pub security_groups: Vec<SecurityGroup>,
+    /// Customer-managed KMS keys, in the order of the file.
+    pub kms_keys: Vec<KmsKey>,
     pub data: DataTier,
     pub compute: ComputeTier,
     /// Where the state lives.
@@ -61,6 +65,8 @@ pub struct Stack {
 /// Collects diagnostics for one stack file while sections validate themselves.
 pub(crate) struct Checker<'a> {
     diags: &'a mut Diagnostics,
+    /// The names of the stack's `kms_keys`, which any `kms_key:` field may name.
+    kms_keys: Vec<String>,
 }
 
 impl Checker<'_> {
@@ -89,14 +95,16 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
         diags.push(problem.clone());
     }
     let network_written = spec_has_network(loaded);
-    let mut check = Checker { diags: &mut diags };
     let spec = &loaded.spec;
+    let kms_key_names = spec.kms_keys.keys().map(|k| k.value().clone()).collect();
+    let mut check = Checker { diags: &mut diags, kms_keys: kms_key_names };
 
     let name = naming::stack_name(spec.stack.as_ref(), &mut check);
     let region = naming::region(spec.region.as_ref(), &mut check);
-    let tags = naming::user_tags(&spec.tags, &mut check);
+    let tags = naming::user_tags(&spec.tags, "tags", &mut check);
     let network = spec.network.as_ref().and_then(|n| network::validate(n, region.as_deref(), &mut check));
     let security_groups = security_groups::validate(&spec.security_groups, network_written, &mut check);
+    let kms_keys = kms::validate(&spec.kms_keys, &loaded.sources, &mut check);
     let data = data::validate(spec, name.as_deref(), network_written, &mut check);
     let compute = eks::validate(spec, name.as_deref(), network_written, &loaded.sources, &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
@@ -152,6 +160,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             network,
             network_from,
             security_groups,
+            kms_keys,
             data,
             compute,
             backend,
@@ -264,7 +273,7 @@ mod tests {
         assert_eq!(net.azs[1].private.to_string(), "10.0.192.0/18");
         assert_eq!(net.nat_gateways, NatGateways::Single);
         assert_eq!(stack.security_groups.len(), 2);
-        assert_eq!(stack.security_groups[1].ingress[1].source, RuleSource::Group("bastion".into()));
+        assert_eq!(stack.security_groups[1].ingress[1].peer, RuleSource::Group("bastion".into()));
     }
 
     #[test]

@@ -90,11 +90,12 @@ pub(super) fn region(region: Option<&Located<String>>, check: &mut Checker) -> O
 
 pub(super) fn user_tags(
     tags: &IndexMap<Located<String>, Located<String>>,
+    section: &str,
     check: &mut Checker,
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (key, value) in tags {
-        let field = format!("tags.{}", key.value());
+        let field = format!("{section}.{}", key.value());
         let lower = key.to_ascii_lowercase();
         if key.as_str() == "Name" || lower.starts_with("platformctl:") {
             check.error(

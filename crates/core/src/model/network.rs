@@ -3,6 +3,8 @@
 //! (/16 to /28), containment in the VPC, overlaps, one subnet of each kind per AZ, and that
 //! the AZs belong to the stack's region.
 
+use std::collections::BTreeMap;
+
 use ipnet::Ipv4Net;
 
 use super::Checker;
@@ -17,6 +19,10 @@ pub struct Network {
     /// destroy).
     pub restrict_default_security_group: bool,
     pub flow_logs: Option<FlowLogs>,
+    /// Tags of each tier's subnets, as written (the load balancer discovery tags an EKS stack
+    /// adds are expansion's).
+    pub public_subnet_tags: BTreeMap<String, String>,
+    pub private_subnet_tags: BTreeMap<String, String>,
 }
 
 /// VPC flow logs to a log group of the stack.
@@ -86,7 +92,17 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
         Some(f) => Some(flow_logs(f, check)?),
         None => None,
     };
-    Some(Network { cidr: vpc, azs, nat_gateways, restrict_default_security_group, flow_logs })
+    let public_subnet_tags = super::naming::user_tags(&spec.public_subnet_tags, "network.public_subnet_tags", check);
+    let private_subnet_tags = super::naming::user_tags(&spec.private_subnet_tags, "network.private_subnet_tags", check);
+    Some(Network {
+        cidr: vpc,
+        azs,
+        nat_gateways,
+        restrict_default_security_group,
+        flow_logs,
+        public_subnet_tags,
+        private_subnet_tags,
+    })
 }
 
 fn flow_logs(spec: &FlowLogsSpec, check: &mut Checker) -> Option<FlowLogs> {
@@ -256,6 +272,33 @@ pub fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
 mod tests {
     use super::super::test_support::stack_from;
     use super::*;
+
+    #[test]
+    fn tier_tags_are_checked_like_the_stacks_and_reach_their_subnets() {
+        let net = "stack: app\nregion: eu-west-1\nnetwork:\n  cidr: 10.0.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.0.0.0/20, 10.0.16.0/20]\n  private_subnets: [10.0.128.0/20, 10.0.144.0/20]\n  nat_gateways: none\n";
+        let errors = stack_from(&format!("{net}  private_subnet_tags: {{ Name: x, aws:y: z }}\n")).unwrap_err();
+        assert!(
+            errors.contains("network.private_subnet_tags.Name") && errors.contains("set by platformctl"),
+            "{errors}"
+        );
+        assert!(errors.contains("reserved by AWS"), "{errors}");
+
+        // With a cluster the discovery tag comes by default; a tier's own tag wins over it.
+        let eks = "eks:\n  main: { version: \"1.33\" }\n";
+        let stack =
+            stack_from(&format!("{net}  public_subnet_tags: {{ kubernetes.io/role/elb: \"0\", tier: edge }}\n{eks}"))
+                .unwrap();
+        let resources = crate::expand::expand(&stack, &crate::cross_stack::Neighbours::default());
+        let tags_of = |address: &str| {
+            let r = resources.iter().find(|r| r.address.as_str() == address).unwrap();
+            crate::kinds::subnet::TAGS.get(&r.attrs).as_map().unwrap().clone()
+        };
+        let public = tags_of("network.subnet.public[eu-west-1a]");
+        assert_eq!((public["kubernetes.io/role/elb"].as_str(), public["tier"].as_str()), (Some("0"), Some("edge")));
+        let private = tags_of("network.subnet.private[eu-west-1a]");
+        assert_eq!(private["kubernetes.io/role/internal-elb"].as_str(), Some("1"));
+        assert!(!private.contains_key("tier"));
+    }
 
     #[test]
     fn overlap_is_symmetric_and_exact() {

@@ -6,20 +6,23 @@ use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 
 use super::Checker;
-use crate::spec::{IngressRuleSpec, Located, SecurityGroupSpec};
+use crate::spec::{EgressRuleSpec, IngressRuleSpec, Located, SecurityGroupSpec};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SecurityGroup {
     pub name: String,
     pub description: String,
-    pub ingress: Vec<IngressRule>,
+    pub ingress: Vec<GroupRule>,
+    /// `None`: AWS's default allow-all egress stays; `Some`: only these rules go out.
+    pub egress: Option<Vec<GroupRule>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct IngressRule {
+pub struct GroupRule {
     pub protocol: Protocol,
     pub ports: Option<PortRange>,
-    pub source: RuleSource,
+    /// Where traffic comes from (ingress) or goes to (egress).
+    pub peer: RuleSource,
     pub description: Option<String>,
 }
 
@@ -128,33 +131,84 @@ pub(super) fn validate(
             Some(d) => d.value().clone(),
             None => format!("Managed by platformctl: {}", name.value()),
         };
-        let mut ingress: Vec<IngressRule> = Vec::new();
-        for (i, rule) in spec.ingress.iter().enumerate() {
-            let rule_field = format!("{field}.ingress[{i}]");
-            let Some(rule) = ingress_rule(rule, &rule_field, groups, has_network_section, check) else { continue };
-            if ingress.iter().any(|r| r.protocol == rule.protocol && r.ports == rule.ports && r.source == rule.source) {
-                check.error(
-                    spec.ingress[i].from.location(),
-                    rule_field,
-                    "this rule repeats an earlier rule of the group",
-                    "remove one of them",
-                );
-                continue;
+        let ingress_fields = spec.ingress.iter().map(RuleFields::ingress);
+        let ingress = rules(ingress_fields, &format!("{field}.ingress"), groups, has_network_section, check);
+        let egress = spec.egress.as_ref().map(|egress| {
+            let fields = egress.iter().map(RuleFields::egress);
+            let egress = rules(fields, &format!("{field}.egress"), groups, has_network_section, check);
+            for (i, rule) in egress.iter().enumerate() {
+                if rule.protocol == Protocol::All && rule.peer == RuleSource::Cidr(Ipv4Net::default()) {
+                    check.error(
+                        spec.egress.as_ref().and_then(|e| e.get(i)).and_then(|e| e.to.location()),
+                        format!("{field}.egress"),
+                        "all traffic to 0.0.0.0/0 is AWS's default egress rule",
+                        "leave `egress:` out to keep the default, or list only what the group may reach",
+                    );
+                }
             }
-            ingress.push(rule);
-        }
-        out.push(SecurityGroup { name: name.value().clone(), description, ingress });
+            egress
+        });
+        out.push(SecurityGroup { name: name.value().clone(), description, ingress, egress });
     }
     out
 }
 
-fn ingress_rule(
-    spec: &IngressRuleSpec,
+/// The fields of an ingress or egress rule as written: the same but for the peer's key
+/// (`from` or `to`).
+struct RuleFields<'a> {
+    protocol: &'a Located<String>,
+    port: &'a Option<Located<u32>>,
+    ports: &'a Option<Located<String>>,
+    peer: &'a Located<String>,
+    peer_key: &'static str,
+    description: &'a Option<Located<String>>,
+}
+
+impl<'a> RuleFields<'a> {
+    fn ingress(r: &'a IngressRuleSpec) -> RuleFields<'a> {
+        let (protocol, port, ports, description) = (&r.protocol, &r.port, &r.ports, &r.description);
+        RuleFields { protocol, port, ports, peer: &r.from, peer_key: "from", description }
+    }
+
+    fn egress(r: &'a EgressRuleSpec) -> RuleFields<'a> {
+        let (protocol, port, ports, description) = (&r.protocol, &r.port, &r.ports, &r.description);
+        RuleFields { protocol, port, ports, peer: &r.to, peer_key: "to", description }
+    }
+}
+
+/// A group's rules of one direction, each checked, a repeated one refused.
+fn rules<'a>(
+    specs: impl Iterator<Item = RuleFields<'a>>,
     field: &str,
     groups: &IndexMap<Located<String>, SecurityGroupSpec>,
     has_network: bool,
     check: &mut Checker,
-) -> Option<IngressRule> {
+) -> Vec<GroupRule> {
+    let mut out: Vec<GroupRule> = Vec::new();
+    for (i, spec) in specs.enumerate() {
+        let rule_field = format!("{field}[{i}]");
+        let Some(rule) = rule(&spec, &rule_field, groups, has_network, check) else { continue };
+        if out.iter().any(|r| r.protocol == rule.protocol && r.ports == rule.ports && r.peer == rule.peer) {
+            check.error(
+                spec.peer.location(),
+                rule_field,
+                "this rule repeats an earlier rule of the group",
+                "remove one of them",
+            );
+            continue;
+        }
+        out.push(rule);
+    }
+    out
+}
+
+fn rule(
+    spec: &RuleFields,
+    field: &str,
+    groups: &IndexMap<Located<String>, SecurityGroupSpec>,
+    has_network: bool,
+    check: &mut Checker,
+) -> Option<GroupRule> {
     let protocol = match spec.protocol.as_str() {
         "tcp" => Some(Protocol::Tcp),
         "udp" => Some(Protocol::Udp),
@@ -171,7 +225,7 @@ fn ingress_rule(
         }
     };
     let ports = rule_ports(spec, protocol, field, check);
-    let source = rule_source(&spec.from, field, groups, has_network, check);
+    let source = rule_source(spec.peer, spec.peer_key, field, groups, has_network, check);
     let description = match &spec.description {
         Some(d) if d.len() > 255 || !is_ec2_text(d) => {
             check.error(
@@ -184,11 +238,11 @@ fn ingress_rule(
         }
         d => d.as_ref().map(|d| d.value().clone()),
     };
-    Some(IngressRule { protocol: protocol?, ports: ports.ok()?, source: source?, description })
+    Some(GroupRule { protocol: protocol?, ports: ports.ok()?, peer: source?, description })
 }
 
 fn rule_ports(
-    spec: &IngressRuleSpec,
+    spec: &RuleFields,
     protocol: Option<Protocol>,
     field: &str,
     check: &mut Checker,
@@ -257,12 +311,13 @@ fn rule_ports(
 
 fn rule_source(
     from: &Located<String>,
+    key: &str,
     field: &str,
     groups: &IndexMap<Located<String>, SecurityGroupSpec>,
     has_network: bool,
     check: &mut Checker,
 ) -> Option<RuleSource> {
-    let field = format!("{field}.from");
+    let field = format!("{field}.{key}");
     let needs_network = |check: &mut Checker, what: &str| {
         if !has_network {
             check.error(

@@ -244,6 +244,7 @@ pub enum Service {
     Eks,
     Ecr,
     CloudWatchLogs,
+    Kms,
 }
 
 /// How a resource whose create was interrupted (recorded as pending, no id yet) is found again.

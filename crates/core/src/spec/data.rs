@@ -21,6 +21,10 @@ pub struct SecretSpec {
     pub force_delete: Option<Located<bool>>,
     /// Days Secrets Manager keeps a deleted secret recoverable, 7 to 30. Default 30.
     pub recovery_window_days: Option<Located<i64>>,
+    /// KMS key encrypting the value: a key of `kms_keys` by name, or an existing key's alias or
+    /// ARN; `aws/secretsmanager` when absent. Changed in place (Secrets Manager re-encrypts the
+    /// current versions with the new key).
+    pub kms_key: Option<Located<String>>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
 }
@@ -293,6 +297,9 @@ pub struct RedisSpec {
     pub transit_encryption: Option<Located<bool>>,
     /// Default true. Changing it replaces the group.
     pub at_rest_encryption: Option<Located<bool>>,
+    /// KMS key for encryption at rest: a key of `kms_keys` by name, or an existing key's alias
+    /// or ARN; ElastiCache's own key when absent. Changing it replaces the group.
+    pub kms_key: Option<Located<String>>,
     /// A generated secret of this stack holding the AUTH token.
     pub auth_token_secret: Option<Located<String>>,
     #[serde(default)]

@@ -126,6 +126,9 @@ pub struct EcrSpec {
     pub keep_images: Option<Located<i64>>,
     /// Delete the repository on destroy even if it still holds images. Default false.
     pub force_delete: Option<Located<bool>>,
+    /// KMS key encrypting the images: a key of `kms_keys` by name, or an existing key's alias
+    /// or ARN; ECR's AES-256 when absent. Changing it replaces the repository.
+    pub kms_key: Option<Located<String>>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
 }

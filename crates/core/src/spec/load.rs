@@ -28,6 +28,7 @@ pub const SECTIONS: &[&str] = &[
     "tags",
     "network",
     "security_groups",
+    "kms_keys",
     "secrets",
     "postgres",
     "aurora",
@@ -329,6 +330,7 @@ fn parse_into(root: &Node, diags: &mut Diagnostics, unreadable: &mut Vec<String>
             }
             "network" => spec.network = section(value, name, diags),
             "security_groups" => spec.security_groups = named_entries(value, name, diags),
+            "kms_keys" => spec.kms_keys = named_entries(value, name, diags),
             "secrets" => spec.secrets = named_entries(value, name, diags),
             "postgres" => {
                 // An entry with `replica_of` is a replica of another stack's instance: its own type.

@@ -10,6 +10,7 @@ mod checks;
 mod credentials;
 mod data;
 mod eks;
+mod kms;
 mod load;
 mod located;
 
@@ -26,6 +27,7 @@ pub use data::{
 pub use eks::{
     AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, TaintSpec,
 };
+pub use kms::KmsKeySpec;
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
 pub use located::{Located, location_of};
 
@@ -57,6 +59,9 @@ pub struct StackSpec {
     /// Security groups in the stack's VPC, by name.
     #[serde(default)]
     pub security_groups: IndexMap<Located<String>, SecurityGroupSpec>,
+    /// Customer-managed KMS keys, by name: other sections encrypt with one as `kms_key: <name>`.
+    #[serde(default)]
+    pub kms_keys: IndexMap<Located<String>, KmsKeySpec>,
     /// Secrets Manager secrets, by name: generated passwords and tokens, or external values.
     #[serde(default)]
     pub secrets: IndexMap<Located<String>, SecretSpec>,
@@ -151,6 +156,15 @@ pub struct NetworkSpec {
     /// written through a role platformctl creates. Off when absent; `flow_logs: {}` for the
     /// defaults.
     pub flow_logs: Option<FlowLogsSpec>,
+    /// Tags of the public subnets, over the stack's. With an EKS cluster in the stack they
+    /// start with `kubernetes.io/role/elb: "1"`, which the AWS Load Balancer Controller looks
+    /// for to place internet-facing load balancers.
+    #[serde(default)]
+    pub public_subnet_tags: IndexMap<Located<String>, Located<String>>,
+    /// Tags of the private subnets, over the stack's. With an EKS cluster in the stack they
+    /// start with `kubernetes.io/role/internal-elb: "1"` (internal load balancers).
+    #[serde(default)]
+    pub private_subnet_tags: IndexMap<Located<String>, Located<String>>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
 }
@@ -208,8 +222,28 @@ pub struct SecurityGroupSpec {
     /// Inbound rules.
     #[serde(default)]
     pub ingress: Vec<IngressRuleSpec>,
+    /// Outbound rules. When given, AWS's default rule allowing all traffic out is removed and
+    /// only these are allowed (`egress: []`: nothing out); when absent, the default stays.
+    pub egress: Option<Vec<EgressRuleSpec>>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
+}
+
+/// One outbound rule. `to` is `private_subnets`, `public_subnets`, `vpc`, a CIDR, or
+/// `sg:<name>` for another security group of this stack.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EgressRuleSpec {
+    /// `tcp`, `udp`, `icmp` or `all`.
+    pub protocol: Located<String>,
+    /// A single port (tcp, udp).
+    pub port: Option<Located<u32>>,
+    /// A port range `FROM-TO` (tcp, udp).
+    pub ports: Option<Located<String>>,
+    /// Where traffic may go.
+    pub to: Located<String>,
+    /// Shown on the rule in AWS.
+    pub description: Option<Located<String>>,
 }
 
 /// One inbound rule. `from` is `private_subnets`, `public_subnets`, `vpc`, a CIDR, or

@@ -60,6 +60,16 @@ resource "aws_elasticache_replication_group" "sessions" {
 }
 
 # The stack skips CKV2_AWS_57 for its secrets, with its reason; checkov, the same way.
+resource "aws_kms_key" "data" {
+  description         = "data tier"
+  enable_key_rotation = true
+}
+
+resource "aws_kms_alias" "data" {
+  name          = "alias/checks-data"
+  target_key_id = aws_kms_key.data.key_id
+}
+
 resource "aws_secretsmanager_secret" "db_master" {
   # checkov:skip=CKV2_AWS_57:rotated by the quarterly credential runbook
   name = "checks-data/db-master"

@@ -51,6 +51,11 @@ resource "aws_elasticache_replication_group" "sessions" {
   snapshot_retention_limit   = 0
 }
 
+resource "aws_kms_key" "data" {
+  description         = "data tier"
+  enable_key_rotation = false
+}
+
 resource "aws_secretsmanager_secret" "db_master" {
   name = "checks-data/db-master"
 }

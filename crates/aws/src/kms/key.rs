@@ -1,0 +1,253 @@
+//! Customer-managed KMS keys. KMS has no batch describe and no search by tag: a key with an id
+//! is read with DescribeKey, GetKeyRotationStatus, ListResourceTags (and GetKeyPolicy when the
+//! stack owns the policy), all requests at once. A key without one — a pending create, or a
+//! create after a destroy — is looked for among the account's keys by its `platformctl:address`
+//! tag, one ListResourceTags per key: a cost paid only when a key is created.
+//!
+//! A key scheduled for deletion is gone as far as the stack is concerned (the plan creates it);
+//! the create finds it by its tag within its window and cancels the deletion, so what it
+//! encrypted stays readable — never a second key beside it.
+
+use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
+
+use async_trait::async_trait;
+use platformctl_core::kinds::kms_key::{ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY, ROTATION, TAGS, out};
+use platformctl_core::resource::tags::{ADDRESS_TAG, STACK_TAG, address_tag};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+
+use crate::common::{TagChanges, opt_str, read_each, tag_pairs, tags_from_pairs};
+use crate::error::SdkResultExt;
+use crate::registry::{NewResource, Provider};
+use crate::{Aws, AwsError, ReadRequest};
+
+pub(crate) struct Key;
+
+/// KMS has one key policy per key, named `default`.
+const POLICY_NAME: &str = "default";
+
+#[async_trait]
+impl Provider for Key {
+    async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
+        read_each(requests, |r| async move {
+            let id = match &r.id {
+                Some(id) => id.clone(),
+                None => match find_by_address(aws, &r.address).await? {
+                    Some((id, _)) => id,
+                    None => return Ok(None),
+                },
+            };
+            let metadata = metadata(aws, &id).await?;
+            if scheduled_for_deletion(&metadata) {
+                return Ok(None);
+            }
+            describe(aws, &metadata, POLICY.get(&r.attrs) != &Value::Null).await.map(Some)
+        })
+        .await
+    }
+
+    async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
+        let attrs = new.attrs;
+        if let Some((id, state)) = find_by_address(aws, new.address).await? {
+            if state == KeyState::PendingDeletion {
+                aws.kms.cancel_key_deletion().key_id(&id).send().await.aws("CancelKeyDeletion")?;
+                // A cancelled deletion leaves the key disabled.
+                aws.kms.enable_key().key_id(&id).send().await.aws("EnableKey")?;
+                tracing::info!(key = %id, "cancelled the scheduled deletion of the stack's key");
+            }
+            // Brought back or adopted: made what the stack says now.
+            let before = describe(aws, &metadata(aws, &id).await?, true).await?.attrs;
+            self.update(aws, &id, &before, attrs).await?;
+            return Ok(id);
+        }
+        let tags = tag_pairs(attrs)
+            .into_iter()
+            .map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AwsError::local("CreateKey", e.to_string()))?;
+        let created = aws
+            .kms
+            .create_key()
+            .set_description(DESCRIPTION.str(attrs).map(str::to_owned))
+            .set_policy(policy_text(attrs))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .aws("CreateKey")?;
+        let id = created.key_metadata().map(|m| m.key_id().to_owned()).unwrap_or_default();
+        if ROTATION.is_true(attrs) {
+            aws.kms.enable_key_rotation().key_id(&id).send().await.aws("EnableKeyRotation")?;
+        }
+        Ok(id)
+    }
+
+    async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        let kms = &aws.kms;
+        if DESCRIPTION.changed(before, after) {
+            let description = DESCRIPTION.str(after).unwrap_or_default();
+            kms.update_key_description()
+                .key_id(id)
+                .description(description)
+                .send()
+                .await
+                .aws("UpdateKeyDescription")?;
+        }
+        if ROTATION.changed(before, after) {
+            if ROTATION.is_true(after) {
+                kms.enable_key_rotation().key_id(id).send().await.aws("EnableKeyRotation")?;
+            } else {
+                kms.disable_key_rotation().key_id(id).send().await.aws("DisableKeyRotation")?;
+            }
+        }
+        if POLICY.changed(before, after) {
+            // No policy of the stack's own any more: back to the one KMS gives a new key.
+            let policy = policy_text(after).unwrap_or_else(|| default_policy(ARN.str(before).unwrap_or_default()));
+            let put = kms.put_key_policy().key_id(id).policy_name(POLICY_NAME).policy(policy);
+            put.send().await.aws("PutKeyPolicy")?;
+        }
+        TagChanges::between(before, after)
+            .send(
+                async |set| {
+                    let tags = set
+                        .into_iter()
+                        .map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| AwsError::local("TagResource", e.to_string()))?;
+                    kms.tag_resource().key_id(id).set_tags(Some(tags)).send().await.map(drop).aws("TagResource")
+                },
+                async |keys| {
+                    let request = kms.untag_resource().key_id(id).set_tag_keys(Some(keys));
+                    request.send().await.map(drop).aws("UntagResource")
+                },
+            )
+            .await
+    }
+
+    /// Schedules the deletion after the key's window; a key already scheduled stays so.
+    async fn delete(&self, aws: &Aws, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
+        let days = DELETION_WINDOW_DAYS.i32(attrs).unwrap_or(30);
+        let scheduled = aws.kms.schedule_key_deletion().key_id(id).pending_window_in_days(days).send().await;
+        match scheduled.aws("ScheduleKeyDeletion") {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.code() == Some("KMSInvalidStateException")
+                    && scheduled_for_deletion(&metadata(aws, id).await?) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+async fn metadata(aws: &Aws, id: &str) -> Result<KeyMetadata, AwsError> {
+    let out = aws.kms.describe_key().key_id(id).send().await.aws("DescribeKey")?;
+    out.key_metadata().cloned().ok_or_else(|| AwsError::local("DescribeKey", format!("KMS described no key {id}")))
+}
+
+fn scheduled_for_deletion(metadata: &KeyMetadata) -> bool {
+    matches!(metadata.key_state(), Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion))
+}
+
+/// The key's attributes; its policy only when the stack owns it (otherwise it is whatever KMS
+/// or the account's administrators made it, not the stack's business).
+async fn describe(aws: &Aws, metadata: &KeyMetadata, with_policy: bool) -> Result<LiveResource, AwsError> {
+    let id = metadata.key_id();
+    let kms = &aws.kms;
+    let rotation = kms.get_key_rotation_status().key_id(id).send().await.aws("GetKeyRotationStatus")?;
+    let tags = tags_of(aws, id).await?;
+    let policy = if with_policy {
+        let out = kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy")?;
+        opt_str(out.policy())
+    } else {
+        Value::Null
+    };
+    let arn = metadata.arn().unwrap_or_default();
+    Ok(LiveResource {
+        id: id.to_owned(),
+        attrs: Attrs::from([
+            DESCRIPTION.to(opt_str(metadata.description())),
+            ROTATION.to(rotation.key_rotation_enabled()),
+            POLICY.to(policy),
+            TAGS.to(tags_from_pairs(tags.iter().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))))),
+            ARN.to(arn),
+        ]),
+        ready: true,
+        outputs: Attrs::from([out::ARN.to(arn)]),
+    })
+}
+
+async fn tags_of(aws: &Aws, id: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let mut tags = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = aws.kms.list_resource_tags().key_id(id).set_marker(marker).send().await.aws("ListResourceTags")?;
+        tags.extend(page.tags().iter().map(|t| (t.tag_key().to_owned(), t.tag_value().to_owned())));
+        marker = page.next_marker().map(str::to_owned);
+        if !page.truncated() || marker.is_none() {
+            return Ok(tags);
+        }
+    }
+}
+
+/// The stack's key at `address` among the account's keys, by its `platformctl:stack` and
+/// `platformctl:address` tags, with its state.
+async fn find_by_address(aws: &Aws, address: &Address) -> Result<Option<(String, KeyState)>, AwsError> {
+    let mut ids = Vec::new();
+    let mut pages = aws.kms.list_keys().into_paginator().items().send();
+    while let Some(key) = pages.next().await {
+        if let Some(id) = key.aws("ListKeys")?.key_id() {
+            ids.push(id.to_owned());
+        }
+    }
+    let wanted = &address_tag(address);
+    let tagged = ids.iter().map(|id| async move {
+        match tags_of(aws, id).await {
+            Ok(tags) => {
+                let has = |k: &str, v: &str| tags.iter().any(|(key, value)| key == k && value == v);
+                Ok((has(STACK_TAG, &aws.stack) && has(ADDRESS_TAG, wanted)).then(|| id.clone()))
+            }
+            // AWS-managed keys (and other accounts' keys shared here) may refuse their tags:
+            // they are not the stack's.
+            Err(e) if e.code() == Some("AccessDeniedException") || e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    });
+    let ours: Vec<String> = futures::future::try_join_all(tagged).await?.into_iter().flatten().collect();
+    let mut found = None;
+    for id in ours {
+        let metadata = metadata(aws, &id).await?;
+        let state = metadata.key_state().cloned().unwrap_or(KeyState::Enabled);
+        // Two keys of one address (someone copied the tags): the one in use wins over one
+        // waiting for its deletion.
+        let in_use = |s: &KeyState| *s != KeyState::PendingDeletion;
+        if found.as_ref().is_none_or(|(_, s)| !in_use(s) && in_use(&state)) {
+            found = Some((id, state));
+        }
+    }
+    Ok(found)
+}
+
+fn policy_text(attrs: &Attrs) -> Option<String> {
+    match POLICY.get(attrs) {
+        Value::Null => None,
+        Value::Str(text) => Some(text.clone()),
+        other => serde_json::to_string(other).ok(),
+    }
+}
+
+/// The policy KMS gives a key created without one: the account's IAM policies decide.
+fn default_policy(key_arn: &str) -> String {
+    let account = key_arn.split(':').nth(4).unwrap_or_default();
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [{
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+            "Action": "kms:*",
+            "Resource": "*",
+        }],
+    })
+    .to_string()
+}

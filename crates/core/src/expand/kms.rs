@@ -1,0 +1,49 @@
+//! `kms_keys`: each key with its aliases, and what a `kms_key:` field becomes — the ARN of the
+//! stack's key (an output: the key is created first) or the existing key as written.
+
+use super::tags;
+use crate::kinds::{kms_alias, kms_key};
+use crate::model::{KmsKey, KmsKeyRef, Stack};
+use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
+
+/// The address of a key of the stack.
+pub fn key_address(name: &str) -> Address {
+    Address::new(format!("kms_keys.{name}"))
+}
+
+/// What a `kms_key:` attribute holds: the stack key's ARN, or the existing key as written.
+pub(super) fn key_value(key: &KmsKeyRef) -> Value {
+    match key {
+        KmsKeyRef::Stack(name) => kms_key::out::ARN.of(&key_address(name)),
+        KmsKeyRef::Existing(key) => Value::str(key),
+    }
+}
+
+pub(super) fn expand(stack: &Stack, out: &mut Vec<DesiredResource>) {
+    for key in &stack.kms_keys {
+        out.extend(key_and_aliases(stack, key));
+    }
+}
+
+fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
+    let address = key_address(&key.name);
+    let mut resources = vec![DesiredResource::new(
+        address.clone(),
+        Kind::KmsKey,
+        Attrs::from([
+            kms_key::DESCRIPTION.to(key.description.as_deref()),
+            kms_key::ROTATION.to(key.rotation),
+            kms_key::POLICY.to(key.policy.clone().map(Value::from_json)),
+            kms_key::DELETION_WINDOW_DAYS.to(key.deletion_window_days),
+            kms_key::TAGS.to(tags(stack, &address, &format!("{}-{}", stack.name, key.name))),
+        ]),
+    )];
+    for alias in &key.aliases {
+        resources.push(DesiredResource::new(
+            Address::new(format!("kms_keys.{}.alias[{alias}]", key.name)),
+            Kind::KmsAlias,
+            Attrs::from([kms_alias::NAME.to(alias), kms_alias::TARGET_KEY.to(Value::Ref(address.clone()))]),
+        ));
+    }
+    resources
+}

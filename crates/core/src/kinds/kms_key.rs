@@ -1,0 +1,28 @@
+//! A customer-managed symmetric KMS key. Its description, rotation, policy and tags change in
+//! place; a deletion is scheduled with the key's window (a local setting), and a create finds a
+//! key of the same address still in its window and cancels the deletion instead of making
+//! another (what the key encrypted stays readable).
+
+use crate::resource::schema::*;
+pub use crate::resource::schema::{ARN, TAGS};
+
+pub const DESCRIPTION: Attr = Attr::in_place("description");
+/// Yearly rotation of the key material.
+pub const ROTATION: Attr = Attr::in_place("rotation");
+/// The key policy; absent: the key keeps the policy KMS gave it (AWS's default, which lets
+/// the account's IAM policies decide), and the read does not report it.
+pub const POLICY: Attr = Attr::in_place("policy").json();
+/// Days a destroy's scheduled deletion waits (7–30).
+pub const DELETION_WINDOW_DAYS: Attr = Attr::local("deletion_window_days");
+
+pub mod out {
+    pub use crate::resource::schema::out::ARN;
+}
+
+pub const DEF: KindDef = KindDef::new(
+    "kms_key",
+    Service::Kms,
+    &[DESCRIPTION, ROTATION, POLICY, DELETION_WINDOW_DAYS, TAGS, ARN],
+    Adoption::Tag,
+)
+.outputs(&[out::ARN]);

@@ -1,0 +1,139 @@
+//! Customer-managed KMS keys (`kms_keys`) through the real binary, on moto and ministack: the
+//! key, its alias, rotation and tags as KMS reports them; a secret and an ECR repository
+//! encrypted with it by name; description and rotation changed in place; a description
+//! changed behind platformctl's back shown and repaired; destroy schedules the deletion with
+//! the key's window, and applying again within it brings the same key back (never a second
+//! one) with its alias.
+
+mod support;
+
+use support::{Emulator, Kind, edit_file, workdir_with_text};
+
+const STACK: &str = "\
+stack: kms-test
+region: eu-west-1
+kms_keys:
+  data:
+    description: platform data
+    deletion_window_days: 7
+    aliases: [alias/kms-test-data]
+secrets:
+  api-token:
+    external: true
+    kms_key: data
+    checks: { skip: { CKV2_AWS_57: \"a test secret\" } }
+ecr:
+  kms-test-app: { kms_key: data, force_delete: true }
+";
+
+fn plan_changes(run: &support::Run) -> Vec<(String, String, Vec<String>)> {
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let names = c["attributes"]
+                .as_array()
+                .map_or(vec![], |a| a.iter().map(|a| a["name"].as_str().unwrap_or_default().to_owned()).collect());
+            (c["address"].as_str().unwrap().to_owned(), c["action"].as_str().unwrap().to_owned(), names)
+        })
+        .collect()
+}
+
+async fn lifecycle(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let (dir, file) = workdir_with_text(STACK);
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+
+    let config = emu.sdk_config().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms.describe_key().key_id("alias/kms-test-data").send().await.unwrap();
+    let key = key.key_metadata().unwrap().clone();
+    let (key_id, key_arn) = (key.key_id().to_owned(), key.arn().unwrap().to_owned());
+    assert_eq!(key.description(), Some("platform data"));
+    assert_eq!(key.key_state(), Some(&aws_sdk_kms::types::KeyState::Enabled));
+    let rotation =
+        async |id: &str| kms.get_key_rotation_status().key_id(id).send().await.unwrap().key_rotation_enabled();
+    assert!(rotation(&key_id).await, "rotation is on by default");
+    let tags = kms.list_resource_tags().key_id(&key_id).send().await.unwrap();
+    assert!(tags.tags().iter().any(|t| t.tag_key() == "platformctl:stack" && t.tag_value() == "kms-test"), "{tags:?}");
+
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secret = secrets.describe_secret().secret_id("kms-test/api-token").send().await.unwrap();
+    assert_eq!(secret.kms_key_id(), Some(key_arn.as_str()), "the secret is encrypted with the stack's key");
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let repos = ecr.describe_repositories().repository_names("kms-test-app").send().await.unwrap();
+    let encryption = repos.repositories()[0].encryption_configuration().unwrap();
+    assert_eq!((encryption.encryption_type().as_str(), encryption.kms_key()), ("KMS", Some(key_arn.as_str())));
+
+    // In place: a new description and no rotation.
+    edit_file(&file, "    description: platform data\n", "    description: platform data (eu)\n    rotation: false\n");
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "changes");
+    let mut changes = plan_changes(&plan);
+    changes.iter_mut().for_each(|c| c.2.sort());
+    assert_eq!(
+        changes,
+        [("kms_keys.data".to_owned(), "update".to_owned(), vec!["description".to_owned(), "rotation".to_owned()])]
+    );
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply the change");
+    assert!(!rotation(&key_id).await, "rotation turned off");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
+
+    // Drift: the description changed by hand is named and put back.
+    kms.update_key_description().key_id(&key_id).description("changed by hand").send().await.unwrap();
+    let drift = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "drift");
+    assert_eq!(
+        plan_changes(&drift),
+        [("kms_keys.data".to_owned(), "update".to_owned(), vec!["description".to_owned()])]
+    );
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "repair");
+    let key = kms.describe_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(key.key_metadata().unwrap().description(), Some("platform data (eu)"));
+
+    // Destroy schedules the deletion; applying again within the window keeps the same key.
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy");
+    let state = async || {
+        let key = kms.describe_key().key_id(&key_id).send().await.unwrap();
+        key.key_metadata().unwrap().key_state().cloned()
+    };
+    assert_eq!(state().await, Some(aws_sdk_kms::types::KeyState::PendingDeletion));
+    let aliases = async || {
+        let all = kms.list_aliases().send().await.unwrap();
+        all.aliases().iter().filter(|a| a.alias_name() == Some("alias/kms-test-data")).count()
+    };
+    assert_eq!(aliases().await, 0, "the alias is deleted with the stack");
+
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply again");
+    assert_eq!(state().await, Some(aws_sdk_kms::types::KeyState::Enabled), "the deletion was cancelled");
+    let again = kms.describe_key().key_id("alias/kms-test-data").send().await.unwrap();
+    assert_eq!(again.key_metadata().unwrap().key_id(), key_id, "the alias points at the same key");
+    let ours = kms.list_keys().send().await.unwrap();
+    let mut tagged = 0;
+    for k in ours.keys() {
+        let tags = kms.list_resource_tags().key_id(k.key_id().unwrap()).send().await.unwrap();
+        tagged += usize::from(tags.tags().iter().any(|t| t.tag_value() == "kms-test"));
+    }
+    assert_eq!(tagged, 1, "one key of the stack, not two");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged after coming back");
+
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy again");
+    assert_eq!(state().await, Some(aws_sdk_kms::types::KeyState::PendingDeletion));
+    assert_eq!(aliases().await, 0);
+    let repos = ecr.describe_repositories().send().await.unwrap();
+    assert!(repos.repositories().iter().all(|r| r.repository_name() != Some("kms-test-app")));
+    let secret = secrets.describe_secret().secret_id("kms-test/api-token").send().await.unwrap();
+    assert!(secret.deleted_date().is_some(), "the secret waits in its recovery window");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_keys_on_moto() {
+    lifecycle(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_keys_on_ministack() {
+    lifecycle(Kind::Ministack).await;
+}
