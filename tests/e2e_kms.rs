@@ -1,6 +1,6 @@
 //! Customer-managed KMS keys (`kms_keys`) through the real binary, on moto and ministack: the
-//! key, its alias, rotation and tags as KMS reports them; a secret and an ECR repository
-//! encrypted with it by name; description and rotation changed in place; a description
+//! key, its alias, rotation and tags as KMS reports them; a secret, an ECR repository and a
+//! log group encrypted with it by name (the key policy then lets CloudWatch Logs use it); description and rotation changed in place; a description
 //! changed behind platformctl's back shown and repaired; destroy schedules the deletion with
 //! the key's window, and applying again within it brings the same key back (never a second
 //! one) with its alias.
@@ -24,6 +24,8 @@ secrets:
     checks: { skip: { CKV2_AWS_57: \"a test secret\" } }
 ecr:
   kms-test-app: { kms_key: data, force_delete: true }
+log_groups:
+  /kms-test/app: { kms_key: data }
 ";
 
 fn plan_changes(run: &support::Run) -> Vec<(String, String, Vec<String>)> {
@@ -68,6 +70,16 @@ async fn lifecycle(kind: Kind) {
     let repos = ecr.describe_repositories().repository_names("kms-test-app").send().await.unwrap();
     let encryption = repos.repositories()[0].encryption_configuration().unwrap();
     assert_eq!((encryption.encryption_type().as_str(), encryption.kms_key()), ("KMS", Some(key_arn.as_str())));
+
+    // The log group is encrypted with the key, whose policy lets CloudWatch Logs use it.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let groups = logs.describe_log_groups().log_group_name_prefix("/kms-test/app").send().await.unwrap();
+    assert_eq!(groups.log_groups()[0].kms_key_id(), Some(key_arn.as_str()));
+    let policy = kms.get_key_policy().key_id(&key_id).policy_name("default").send().await.unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let services: Vec<&serde_json::Value> =
+        policy["Statement"].as_array().unwrap().iter().map(|s| &s["Principal"]["Service"]).collect();
+    assert!(services.contains(&&serde_json::json!("logs.eu-west-1.amazonaws.com")), "{policy:#}");
 
     // In place: a new description and no rotation.
     edit_file(&file, "    description: platform data\n", "    description: platform data (eu)\n    rotation: false\n");

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 
 use async_trait::async_trait;
-use platformctl_core::kinds::log_group::{ARN, NAME, RETENTION_DAYS, TAGS, out};
+use platformctl_core::kinds::log_group::{ARN, KMS_KEY, NAME, RETENTION_DAYS, TAGS, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
-use crate::common::{TagChanges, opt_int, tag_pairs, tags_from_pairs};
+use crate::common::{TagChanges, opt_int, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -54,7 +54,9 @@ impl Provider for LogGroupProvider {
         let attrs = new.attrs;
         let name = NAME.str(attrs).unwrap_or_default();
         let tags: HashMap<String, String> = tag_pairs(attrs).into_iter().collect();
-        let created = aws.logs.create_log_group().log_group_name(name).set_tags(Some(tags)).send().await;
+        let kms_key = KMS_KEY.str(attrs).map(str::to_owned);
+        let created =
+            aws.logs.create_log_group().log_group_name(name).set_kms_key_id(kms_key).set_tags(Some(tags)).send().await;
         if let Err(e) = created {
             let e = crate::error::from_sdk("CreateLogGroup", e);
             // EKS creates its cluster's group by itself if logging was on before we got here.
@@ -62,6 +64,9 @@ impl Provider for LogGroupProvider {
                 return Err(e);
             }
             tracing::info!(log_group = name, "the log group already exists; taking it over");
+            if KMS_KEY.get(attrs) != &Value::Null {
+                set_kms_key(aws, name, attrs).await?;
+            }
         }
         if RETENTION_DAYS.get(attrs) != &Value::Null {
             set_retention(aws, name, attrs).await?;
@@ -72,6 +77,9 @@ impl Provider for LogGroupProvider {
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         if RETENTION_DAYS.changed(before, after) {
             set_retention(aws, id, after).await?;
+        }
+        if KMS_KEY.changed(before, after) {
+            set_kms_key(aws, id, after).await?;
         }
         let arn = ARN.str(before).unwrap_or_default();
         TagChanges::between(before, after)
@@ -115,6 +123,7 @@ async fn describe(aws: &Aws, group: &LogGroup) -> Result<LiveResource, AwsError>
     let attrs = Attrs::from([
         NAME.to(Value::str(name)),
         RETENTION_DAYS.to(opt_int(group.retention_in_days())),
+        KMS_KEY.to(opt_str(group.kms_key_id())),
         TAGS.to(tags),
         ARN.to(Value::str(&arn)),
     ]);
@@ -135,6 +144,20 @@ async fn set_retention(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsEr
         }
         None => {
             aws.logs.delete_retention_policy().log_group_name(name).send().await.aws("DeleteRetentionPolicy")?;
+        }
+    }
+    Ok(())
+}
+
+/// Encrypts new events with the key, or (none) with CloudWatch Logs' own again.
+async fn set_kms_key(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsError> {
+    match KMS_KEY.str(attrs) {
+        Some(key) => {
+            let request = aws.logs.associate_kms_key().log_group_name(name).kms_key_id(key);
+            request.send().await.aws("AssociateKmsKey")?;
+        }
+        None => {
+            aws.logs.disassociate_kms_key().log_group_name(name).send().await.aws("DisassociateKmsKey")?;
         }
     }
     Ok(())

@@ -11,7 +11,9 @@
 use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
 
 use async_trait::async_trait;
-use platformctl_core::kinds::kms_key::{ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY, ROTATION, TAGS, out};
+use platformctl_core::kinds::kms_key::{
+    ALLOW_CLOUDWATCH_LOGS, ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY, ROTATION, TAGS, out,
+};
 use platformctl_core::resource::tags::{ADDRESS_TAG, STACK_TAG, address_tag};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
@@ -55,7 +57,8 @@ impl Provider for Key {
                 tracing::info!(key = %id, "cancelled the scheduled deletion of the stack's key");
             }
             // Brought back or adopted: made what the stack says now.
-            let before = describe(aws, &metadata(aws, &id).await?, true).await?.attrs;
+            let stack_owns_policy = POLICY.get(attrs) != &Value::Null;
+            let before = describe(aws, &metadata(aws, &id).await?, stack_owns_policy).await?.attrs;
             self.update(aws, &id, &before, attrs).await?;
             return Ok(id);
         }
@@ -76,6 +79,10 @@ impl Provider for Key {
         let id = created.key_metadata().map(|m| m.key_id().to_owned()).unwrap_or_default();
         if ROTATION.is_true(attrs) {
             aws.kms.enable_key_rotation().key_id(&id).send().await.aws("EnableKeyRotation")?;
+        }
+        if POLICY.get(attrs) == &Value::Null && ALLOW_CLOUDWATCH_LOGS.is_true(attrs) {
+            let arn = created.key_metadata().and_then(|m| m.arn()).unwrap_or_default();
+            put_policy(aws, &id, default_policy(arn, true)).await?;
         }
         Ok(id)
     }
@@ -98,11 +105,13 @@ impl Provider for Key {
                 kms.disable_key_rotation().key_id(id).send().await.aws("DisableKeyRotation")?;
             }
         }
-        if POLICY.changed(before, after) {
-            // No policy of the stack's own any more: back to the one KMS gives a new key.
-            let policy = policy_text(after).unwrap_or_else(|| default_policy(ARN.str(before).unwrap_or_default()));
-            let put = kms.put_key_policy().key_id(id).policy_name(POLICY_NAME).policy(policy);
-            put.send().await.aws("PutKeyPolicy")?;
+        if POLICY.changed(before, after) || ALLOW_CLOUDWATCH_LOGS.changed(before, after) {
+            // Without a policy of the stack's own: the one KMS gives a new key, with CloudWatch
+            // Logs' statement when the stack's log groups use the key.
+            let arn = ARN.str(before).unwrap_or_default();
+            let policy =
+                policy_text(after).unwrap_or_else(|| default_policy(arn, ALLOW_CLOUDWATCH_LOGS.is_true(after)));
+            put_policy(aws, id, policy).await?;
         }
         TagChanges::between(before, after)
             .send(
@@ -148,26 +157,29 @@ fn scheduled_for_deletion(metadata: &KeyMetadata) -> bool {
     matches!(metadata.key_state(), Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion))
 }
 
-/// The key's attributes; its policy only when the stack owns it (otherwise it is whatever KMS
-/// or the account's administrators made it, not the stack's business).
-async fn describe(aws: &Aws, metadata: &KeyMetadata, with_policy: bool) -> Result<LiveResource, AwsError> {
+/// The key's attributes: its policy when the stack owns it, otherwise (the policy being
+/// whatever KMS or the account's administrators made it) only whether it lets CloudWatch Logs
+/// use the key.
+async fn describe(aws: &Aws, metadata: &KeyMetadata, stack_owns_policy: bool) -> Result<LiveResource, AwsError> {
     let id = metadata.key_id();
     let kms = &aws.kms;
     let rotation = kms.get_key_rotation_status().key_id(id).send().await.aws("GetKeyRotationStatus")?;
     let tags = tags_of(aws, id).await?;
-    let policy = if with_policy {
-        let out = kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy")?;
-        opt_str(out.policy())
-    } else {
-        Value::Null
-    };
+    let policy = kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy")?;
+    let policy = policy.policy().unwrap_or_default();
     let arn = metadata.arn().unwrap_or_default();
+    let (policy, allow_logs) = if stack_owns_policy {
+        (opt_str(Some(policy)), Value::Null)
+    } else {
+        (Value::Null, Value::Bool(allows_cloudwatch_logs(policy, arn)))
+    };
     Ok(LiveResource {
         id: id.to_owned(),
         attrs: Attrs::from([
             DESCRIPTION.to(opt_str(metadata.description())),
             ROTATION.to(rotation.key_rotation_enabled()),
             POLICY.to(policy),
+            ALLOW_CLOUDWATCH_LOGS.to(allow_logs),
             TAGS.to(tags_from_pairs(tags.iter().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))))),
             ARN.to(arn),
         ]),
@@ -235,19 +247,52 @@ fn policy_text(attrs: &Attrs) -> Option<String> {
     }
 }
 
-/// The policy KMS gives a key created without one: the account's IAM policies decide.
-fn default_policy(key_arn: &str) -> String {
-    let account = key_arn.split(':').nth(4).unwrap_or_default();
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Id": "key-default-1",
-        "Statement": [{
-            "Sid": "Enable IAM User Permissions",
+async fn put_policy(aws: &Aws, id: &str, policy: String) -> Result<(), AwsError> {
+    let put = aws.kms.put_key_policy().key_id(id).policy_name(POLICY_NAME).policy(policy);
+    put.send().await.aws("PutKeyPolicy")?;
+    Ok(())
+}
+
+/// `(region, account)` of a key, from its ARN.
+fn region_and_account(key_arn: &str) -> (&str, &str) {
+    let mut parts = key_arn.split(':').skip(3);
+    (parts.next().unwrap_or_default(), parts.next().unwrap_or_default())
+}
+
+/// CloudWatch Logs of the key's region, as a key policy names it.
+fn logs_principal(key_arn: &str) -> String {
+    format!("logs.{}.amazonaws.com", region_and_account(key_arn).0)
+}
+
+/// Whether a key policy has a statement allowing CloudWatch Logs of the key's region.
+fn allows_cloudwatch_logs(policy: &str, key_arn: &str) -> bool {
+    let principal = logs_principal(key_arn);
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else { return false };
+    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+    statements.iter().any(|s| s["Effect"] == "Allow" && s["Principal"]["Service"] == principal.as_str())
+}
+
+/// The policy KMS gives a key created without one (the account's IAM policies decide), and,
+/// with `allow_logs`, CloudWatch Logs' use of the key for this account's log groups (what AWS
+/// documents for encrypting log data).
+fn default_policy(key_arn: &str, allow_logs: bool) -> String {
+    let (region, account) = region_and_account(key_arn);
+    let mut statements = vec![serde_json::json!({
+        "Sid": "Enable IAM User Permissions",
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+        "Action": "kms:*",
+        "Resource": "*",
+    })];
+    if allow_logs {
+        statements.push(serde_json::json!({
+            "Sid": "Allow CloudWatch Logs",
             "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
-            "Action": "kms:*",
+            "Principal": {"Service": logs_principal(key_arn)},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             "Resource": "*",
-        }],
-    })
-    .to_string()
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": format!("arn:aws:logs:{region}:{account}:log-group:*")}},
+        }));
+    }
+    serde_json::json!({"Version": "2012-10-17", "Id": "key-default-1", "Statement": statements}).to_string()
 }

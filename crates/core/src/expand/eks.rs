@@ -81,8 +81,11 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
     let log_group_address = at("log_group");
     let has_logs = !eks.logging.is_empty();
     if has_logs {
-        let group =
-            LogGroup { name: format!("/aws/eks/{cluster_name}/cluster"), retention_days: Some(eks.log_retention_days) };
+        let group = LogGroup {
+            name: format!("/aws/eks/{cluster_name}/cluster"),
+            retention_days: Some(eks.log_retention_days),
+            kms_key: None,
+        };
         out.push(log_group(stack, &log_group_address, &group));
     }
 
@@ -346,6 +349,7 @@ pub(super) fn log_group(stack: &Stack, address: &Address, group: &LogGroup) -> D
         Attrs::from([
             log_group::NAME.to(&group.name),
             log_group::RETENTION_DAYS.to(group.retention_days.map_or(Value::Null, Value::Int)),
+            log_group::KMS_KEY.to(group.kms_key.as_ref().map(key_value)),
             log_group::TAGS.to(tags(stack, address, &group.name)),
         ]),
     )

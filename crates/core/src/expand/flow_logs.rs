@@ -18,6 +18,7 @@ pub(super) fn expand(stack: &Stack, flow_logs: &FlowLogs, out: &mut Vec<DesiredR
     let group = LogGroup {
         name: format!("/platformctl/{}/vpc-flow-logs", stack.name),
         retention_days: flow_logs.retention_days,
+        kms_key: flow_logs.kms_key.clone(),
     };
     out.push(log_group(stack, &group_address, &group));
 

@@ -25,6 +25,13 @@ pub(super) fn expand(stack: &Stack, out: &mut Vec<DesiredResource>) {
     }
 }
 
+/// Whether a log group of the stack (its own, or the flow logs') is encrypted with the key.
+fn encrypts_log_groups(stack: &Stack, key: &str) -> bool {
+    let flow_logs = stack.network.as_ref().and_then(|n| n.flow_logs.as_ref()).and_then(|f| f.kms_key.as_ref());
+    let groups = stack.compute.log_groups.iter().filter_map(|g| g.kms_key.as_ref());
+    flow_logs.into_iter().chain(groups).any(|k| k.stack_key() == Some(key))
+}
+
 fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
     let address = key_address(&key.name);
     let mut resources = vec![DesiredResource::new(
@@ -34,6 +41,7 @@ fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
             kms_key::DESCRIPTION.to(key.description.as_deref()),
             kms_key::ROTATION.to(key.rotation),
             kms_key::POLICY.to(key.policy.clone().map(Value::from_json)),
+            kms_key::ALLOW_CLOUDWATCH_LOGS.to(key.policy.is_none().then(|| encrypts_log_groups(stack, &key.name))),
             kms_key::DELETION_WINDOW_DAYS.to(key.deletion_window_days),
             kms_key::TAGS.to(tags(stack, &address, &format!("{}-{}", stack.name, key.name))),
         ]),

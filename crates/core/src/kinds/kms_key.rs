@@ -12,6 +12,10 @@ pub const ROTATION: Attr = Attr::in_place("rotation");
 /// The key policy; absent: the key keeps the policy KMS gave it (AWS's default, which lets
 /// the account's IAM policies decide), and the read does not report it.
 pub const POLICY: Attr = Attr::in_place("policy").json();
+/// Whether the key policy lets CloudWatch Logs of the key's region and account use the key
+/// (for log groups encrypted with it). Only for a key without a policy of the stack's own:
+/// the provider then writes the policy itself, AWS's default plus that statement.
+pub const ALLOW_CLOUDWATCH_LOGS: Attr = Attr::in_place("allow_cloudwatch_logs");
 /// Days a destroy's scheduled deletion waits (7–30).
 pub const DELETION_WINDOW_DAYS: Attr = Attr::local("deletion_window_days");
 
@@ -22,7 +26,7 @@ pub mod out {
 pub const DEF: KindDef = KindDef::new(
     "kms_key",
     Service::Kms,
-    &[DESCRIPTION, ROTATION, POLICY, DELETION_WINDOW_DAYS, TAGS, ARN],
+    &[DESCRIPTION, ROTATION, POLICY, ALLOW_CLOUDWATCH_LOGS, DELETION_WINDOW_DAYS, TAGS, ARN],
     Adoption::Tag,
 )
 .outputs(&[out::ARN]);

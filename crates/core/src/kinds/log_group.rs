@@ -5,6 +5,8 @@ pub use crate::resource::schema::{ARN, TAGS};
 
 pub const NAME: Attr = Attr::replace("name");
 pub const RETENTION_DAYS: Attr = Attr::in_place("retention_days");
+/// The ARN of the KMS key encrypting the events (AssociateKmsKey / DisassociateKmsKey).
+pub const KMS_KEY: Attr = Attr::in_place("kms_key");
 
 pub mod out {
     use crate::resource::schema::Output;
@@ -15,5 +17,5 @@ pub mod out {
 }
 
 pub const DEF: KindDef =
-    KindDef::new("log_group", Service::CloudWatchLogs, &[NAME, RETENTION_DAYS, TAGS, ARN], Adoption::Id(NAME))
+    KindDef::new("log_group", Service::CloudWatchLogs, &[NAME, RETENTION_DAYS, KMS_KEY, TAGS, ARN], Adoption::Id(NAME))
         .outputs(&[out::ARN, out::STREAMS_ARN]);

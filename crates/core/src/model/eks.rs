@@ -7,7 +7,7 @@ use ipnet::Ipv4Net;
 
 use super::Checker;
 use super::data::{flag, int_in};
-use super::kms::{KmsKeyRef, key_ref};
+use super::kms::{KmsKeyRef, key_arn_ref, key_ref};
 use crate::diagnostics::Sources;
 use crate::spec::{
     AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, StackSpec,
@@ -127,6 +127,8 @@ pub struct Ecr {
 pub struct LogGroup {
     pub name: String,
     pub retention_days: Option<i64>,
+    /// Encryption of the events; CloudWatch Logs' own when `None`.
+    pub kms_key: Option<KmsKeyRef>,
 }
 
 /// The validated compute tier of a stack.
@@ -722,7 +724,8 @@ fn log_group(name: &Located<String>, g: &LogGroupSpec, check: &mut Checker) -> O
         );
     }
     let retention_days = retention_setting(g.retention_days.as_ref(), &format!("{field}.retention_days"), check)?;
-    ok.then(|| LogGroup { name: name.value().clone(), retention_days })
+    let kms_key = g.kms_key.as_ref().and_then(|k| key_arn_ref(k, &format!("{field}.kms_key"), check));
+    ok.then(|| LogGroup { name: name.value().clone(), retention_days, kms_key })
 }
 
 #[cfg(test)]

@@ -142,6 +142,23 @@ pub(super) fn key_ref(v: &Located<String>, field: &str, check: &mut Checker) -> 
     None
 }
 
+/// A `kms_key:` field of a service that takes only a key ARN (CloudWatch Logs): a key of the
+/// stack, or an existing key by its ARN.
+pub(super) fn key_arn_ref(v: &Located<String>, field: &str, check: &mut Checker) -> Option<KmsKeyRef> {
+    match key_ref(v, field, check)? {
+        KmsKeyRef::Existing(key) if !(key.starts_with("arn:") && key.contains(":key/")) => {
+            check.error(
+                v.location(),
+                field,
+                format!("CloudWatch Logs takes a key ARN, not `{key}`"),
+                "name a key of `kms_keys`, or give the key's ARN (`arn:aws:kms:<region>:<account>:key/<id>`)",
+            );
+            None
+        }
+        key => Some(key),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::test_support::stack_from;
@@ -160,7 +177,7 @@ mod tests {
         assert_eq!(stack.data.secrets[1].kms_key, Some(super::KmsKeyRef::Existing("alias/other".into())));
 
         let errors = stack_from(&format!(
-            "{BASE}kms_keys:\n  data: {{ deletion_window_days: 3, aliases: [alias/aws/rds, alias/x, alias/x, nope] }}\nsecrets:\n  a: {{ external: true, kms_key: dta }}\n"
+            "{BASE}kms_keys:\n  data: {{ deletion_window_days: 3, aliases: [alias/aws/rds, alias/x, alias/x, nope] }}\nsecrets:\n  a: {{ external: true, kms_key: dta }}\nlog_groups:\n  /app: {{ kms_key: alias/app-logs }}\n"
         ))
         .unwrap_err();
         for expected in [
@@ -172,6 +189,7 @@ mod tests {
             "stack.yaml:6:33 (secrets.a.kms_key)",
             "`dta` is not a KMS key",
             "the stack's keys are: data",
+            "CloudWatch Logs takes a key ARN, not `alias/app-logs`",
         ] {
             assert!(errors.contains(expected), "{expected}: {errors}");
         }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 use super::Checker;
+use super::kms::{KmsKeyRef, key_arn_ref};
 use crate::spec::{FlowLogsSpec, Located, NatGatewaysSpec, NetworkSpec};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +33,8 @@ pub struct FlowLogs {
     pub traffic: String,
     /// `None`: kept forever.
     pub retention_days: Option<i64>,
+    /// Encryption of the log group.
+    pub kms_key: Option<KmsKeyRef>,
 }
 
 /// An AZ with the stack's subnets in it.
@@ -133,7 +136,8 @@ fn flow_logs(spec: &FlowLogsSpec, check: &mut Checker) -> Option<FlowLogs> {
     };
     let retention_days =
         super::eks::retention_setting(spec.retention_days.as_ref(), "network.flow_logs.retention_days", check)?;
-    Some(FlowLogs { traffic: traffic.to_owned(), retention_days })
+    let kms_key = spec.kms_key.as_ref().and_then(|k| key_arn_ref(k, "network.flow_logs.kms_key", check));
+    Some(FlowLogs { traffic: traffic.to_owned(), retention_days, kms_key })
 }
 
 fn availability_zones(azs: &Located<Vec<Located<String>>>, region: Option<&str>, check: &mut Checker) -> Vec<String> {

@@ -140,6 +140,9 @@ pub struct LogGroupSpec {
     /// Days to keep events (a CloudWatch value: 1, 3, 5, 7, 14, 30, 60, 90, ...), or `never` to
     /// keep them forever. Default 365.
     pub retention_days: Option<Located<RetentionSpec>>,
+    /// KMS key encrypting the events: a key of `kms_keys` by name (its policy then lets
+    /// CloudWatch Logs use it) or an existing key's ARN. In place.
+    pub kms_key: Option<Located<String>>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
 }

@@ -180,6 +180,8 @@ pub struct FlowLogsSpec {
     pub traffic: Option<Located<String>>,
     /// Days the log group keeps records (a CloudWatch period), or `never`. Default 365.
     pub retention_days: Option<Located<RetentionSpec>>,
+    /// KMS key encrypting the log group: a key of `kms_keys` by name or an existing key's ARN.
+    pub kms_key: Option<Located<String>>,
 }
 
 /// What the schema shows for `network`: a network of the stack's own, or another stack's.
