@@ -163,6 +163,19 @@ async fn data_tier(kind: Kind) {
     assert_eq!(published.parameter().unwrap().value(), Some(password.as_str()), "SSM holds the secret's password");
     let ssm_endpoint = ssm.get_parameter().name("/user-service/db/endpoint").send().await.unwrap();
     assert_eq!(ssm_endpoint.parameter().unwrap().value(), Some(endpoint));
+    // The password's parameter is encrypted with the key of the secret it copies (the stack's).
+    let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
+        .key("Name")
+        .values("/user-service/db/password")
+        .build()
+        .unwrap();
+    let described = ssm.describe_parameters().parameter_filters(filter).send().await.unwrap();
+    let key = aws_sdk_kms::Client::new(&config).describe_key().key_id("alias/user-service-data").send().await.unwrap();
+    assert_eq!(described.parameters()[0].key_id(), key.key_metadata().unwrap().arn(), "{described:?}");
+    let secret = secrets.describe_secret().secret_id(&password_arn).send().await.unwrap();
+    assert_eq!(secret.kms_key_id(), key.key_metadata().unwrap().arn(), "the secret is encrypted with the stack's key");
+    let db = describe_db(&rds, "user-service-users").await;
+    assert_eq!(db.kms_key_id(), key.key_metadata().unwrap().arn(), "the storage is encrypted with the stack's key");
     let output = s.run(&["output", "--json"], 0, "output");
     let output: Json = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(output["postgres.users"]["endpoint"], endpoint);

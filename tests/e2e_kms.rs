@@ -1,9 +1,10 @@
 //! Customer-managed KMS keys (`kms_keys`) through the real binary, on moto and ministack: the
 //! key, its alias, rotation and tags as KMS reports them; a secret, an ECR repository and a
-//! log group encrypted with it by name (the key policy then lets CloudWatch Logs use it); description and rotation changed in place; a description
-//! changed behind platformctl's back shown and repaired; destroy schedules the deletion with
-//! the key's window, and applying again within it brings the same key back (never a second
-//! one) with its alias.
+//! log group encrypted with it by name (the key policy then lets CloudWatch Logs use it);
+//! description and rotation changed in place; a description changed behind platformctl's back
+//! shown and repaired; destroy schedules the deletion with the key's window, and applying again
+//! within it brings the same key back (never a second one) with its alias. And an S3 state
+//! written with SSE-KMS under an existing key.
 
 mod support;
 
@@ -148,4 +149,41 @@ async fn kms_keys_on_moto() {
 #[tokio::test(flavor = "multi_thread")]
 async fn kms_keys_on_ministack() {
     lifecycle(Kind::Ministack).await;
+}
+
+/// `state: { backend: s3, kms_key }`: the state object is written with SSE-KMS under an
+/// existing key (made here, as a bootstrap stack or an administrator would).
+async fn state_encrypted(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let config = emu.sdk_config().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms.create_key().description("platformctl states").send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    kms.create_alias().alias_name("alias/platform-states").target_key_id(&key_id).send().await.unwrap();
+    let s3 = aws_sdk_s3::Client::new(&config);
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    s3.create_bucket().bucket("kms-test-states").create_bucket_configuration(location).send().await.unwrap();
+    let (dir, _) = workdir_with_text(
+        "stack: kms-state\nregion: eu-west-1\nstate: { backend: s3, bucket: kms-test-states, key: kms-state.json, kms_key: alias/platform-states }\nlog_groups:\n  /kms-state/app: {}\n",
+    );
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    let head = s3.head_object().bucket("kms-test-states").key("kms-state.json").send().await.unwrap();
+    assert_eq!(head.server_side_encryption(), Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms), "{head:?}");
+    let used = head.ssekms_key_id().unwrap_or_default();
+    assert!(used.contains(&key_id) || used == "alias/platform-states", "the state's key: {used}");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "the encrypted state reads back");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_encrypted_with_a_key_on_moto() {
+    state_encrypted(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_encrypted_with_a_key_on_ministack() {
+    state_encrypted(Kind::Ministack).await;
 }

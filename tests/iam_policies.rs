@@ -145,13 +145,15 @@ fn the_apply_role_may_make_every_call_platformctl_makes() {
         .difference(&called)
         .filter(|a| {
             // Not calls of platformctl's own: what the services it calls need of the caller
-            // (passing roles, grants on KMS keys, a secret's data key through Secrets Manager).
+            // (passing roles, grants on KMS keys, the data keys of secrets and SecureString
+            // parameters through Secrets Manager and SSM).
             ![
                 "iam:PassRole",
                 "iam:CreateServiceLinkedRole",
                 "kms:DescribeKey",
                 "kms:CreateGrant",
                 "kms:Decrypt",
+                "kms:Encrypt",
                 "kms:GenerateDataKey",
             ]
             .contains(&a.as_str())

@@ -75,9 +75,9 @@ pub async fn open_store(
     let backend = stack.backend.with_overrides(&options.backend_config).map_err(anyhow::Error::msg)?;
     Ok(match &backend {
         Backend::Local { path } => Store::local(stack_file, &stack.name, path.as_deref(), options.state_path.clone()),
-        Backend::S3 { bucket, key, region } => {
+        Backend::S3 { bucket, key, region, kms_key } => {
             let region = region.as_deref().unwrap_or(&stack.region);
-            Store::Remote(S3Store::open(bucket, key, region, connect).await)
+            Store::Remote(S3Store::open(bucket, key, region, kms_key.as_deref(), connect).await)
         }
     })
 }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use platformctl_core::state::{LockError, LockHolder, RemoteStore, StateError};
 use tokio::sync::Mutex;
@@ -24,6 +26,9 @@ pub struct S3Store {
     client: aws_sdk_s3::Client,
     bucket: String,
     key: String,
+    /// The KMS key (alias or ARN) the state and lock objects are written with (SSE-KMS); the
+    /// bucket's default encryption when `None`.
+    kms_key: Option<String>,
     /// The ETag of the version this process last read or wrote; `None` before the first write.
     etag: Arc<Mutex<Option<String>>>,
 }
@@ -51,18 +56,35 @@ fn lock_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'stati
 }
 
 impl S3Store {
-    /// The state object `key` in `bucket`, reached in `region` with the user's settings.
-    pub async fn open(bucket: &str, key: &str, region: &str, connect: &ConnectOptions) -> Arc<dyn RemoteStore> {
-        Arc::new(S3Store::new(s3_client(region, connect).await, bucket.to_owned(), key.to_owned()))
+    /// The state object `key` in `bucket`, reached in `region` with the user's settings, written
+    /// encrypted with `kms_key` when given.
+    pub async fn open(
+        bucket: &str,
+        key: &str,
+        region: &str,
+        kms_key: Option<&str>,
+        connect: &ConnectOptions,
+    ) -> Arc<dyn RemoteStore> {
+        let client = s3_client(region, connect).await;
+        Arc::new(S3Store::new(client, bucket.to_owned(), key.to_owned(), kms_key.map(str::to_owned)))
     }
 
-    fn new(client: aws_sdk_s3::Client, bucket: String, key: String) -> Self {
-        S3Store { client, bucket, key, etag: Arc::new(Mutex::new(None)) }
+    fn new(client: aws_sdk_s3::Client, bucket: String, key: String, kms_key: Option<String>) -> Self {
+        S3Store { client, bucket, key, kms_key, etag: Arc::new(Mutex::new(None)) }
     }
 
-    /// The same bucket and client, another key.
+    /// The same bucket, client and key, another object.
     fn with_key(&self, key: String) -> S3Store {
-        S3Store::new(self.client.clone(), self.bucket.clone(), key)
+        S3Store::new(self.client.clone(), self.bucket.clone(), key, self.kms_key.clone())
+    }
+
+    /// A PutObject of this store: SSE-KMS with the store's key when it has one.
+    fn put(&self, key: &str) -> PutObjectFluentBuilder {
+        let request = self.client.put_object().bucket(&self.bucket).key(key).content_type("application/json");
+        match &self.kms_key {
+            Some(kms_key) => request.server_side_encryption(ServerSideEncryption::AwsKms).ssekms_key_id(kms_key),
+            None => request,
+        }
     }
 
     fn lock_key(&self) -> String {
@@ -123,13 +145,7 @@ impl RemoteStore for S3Store {
 
     async fn write(&self, document: Vec<u8>) -> Result<(), StateError> {
         let mut etag = self.etag.lock().await;
-        let mut request = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .content_type("application/json")
-            .body(ByteStream::from(document));
+        let mut request = self.put(&self.key).body(ByteStream::from(document));
         request = match etag.as_deref() {
             Some(tag) => request.if_match(tag),
             None => request.if_none_match("*"),
@@ -173,16 +189,7 @@ impl RemoteStore for S3Store {
         let body = serde_json::to_vec(holder).expect("holder serialises");
         let mut delay = Duration::from_secs(1);
         loop {
-            let put = self
-                .client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(self.lock_key())
-                .if_none_match("*")
-                .content_type("application/json")
-                .body(ByteStream::from(body.clone()))
-                .send()
-                .await;
+            let put = self.put(&self.lock_key()).if_none_match("*").body(ByteStream::from(body.clone())).send().await;
             match put {
                 Ok(_) => return Ok(()),
                 Err(e) if precondition_failed(&e) => {

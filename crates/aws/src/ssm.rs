@@ -6,7 +6,7 @@ use aws_sdk_ssm::types::{ParameterType, ResourceTypeForTagging, Tag};
 use secrecy::{ExposeSecret, SecretString};
 
 use async_trait::async_trait;
-use platformctl_core::kinds::ssm_parameter::{NAME, TAGS, TYPE, VALUE, VALUE_FROM_SECRET, out};
+use platformctl_core::kinds::ssm_parameter::{KMS_KEY, NAME, TAGS, TYPE, VALUE, VALUE_FROM_SECRET, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
@@ -76,6 +76,7 @@ impl Provider for Parameter {
             .name(name)
             .value(value.expose_secret())
             .r#type(parameter_type(attrs))
+            .set_key_id(KMS_KEY.str(attrs).map(str::to_owned))
             .set_tags(tags.ok())
             .send()
             .await
@@ -84,13 +85,15 @@ impl Provider for Parameter {
     }
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        if VALUE.changed(before, after) || VALUE_FROM_SECRET.changed(before, after) {
+        // A new key re-encrypts the value: put again, with the key (none: `aws/ssm`).
+        if VALUE.changed(before, after) || VALUE_FROM_SECRET.changed(before, after) || KMS_KEY.changed(before, after) {
             let value = value(aws, after).await?;
             aws.ssm
                 .put_parameter()
                 .name(id)
                 .value(value.expose_secret())
                 .r#type(parameter_type(after))
+                .set_key_id(KMS_KEY.str(after).map(str::to_owned))
                 .overwrite(true)
                 .send()
                 .await

@@ -246,10 +246,10 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
     if let Some(path) = &p.publish_ssm {
         let endpoint = db_instance::out::ADDRESS.of(&address);
         let mut parameters = vec![
-            ("endpoint", "String", endpoint, Value::Null),
-            ("port", "String", Value::str(p.core.port.to_string()), Value::Null),
-            ("database", "String", Value::str(&p.core.database), Value::Null),
-            ("username", "String", Value::str(&p.core.username), Value::Null),
+            ("endpoint", "String", endpoint, Value::Null, Value::Null),
+            ("port", "String", Value::str(p.core.port.to_string()), Value::Null, Value::Null),
+            ("database", "String", Value::str(&p.core.database), Value::Null, Value::Null),
+            ("username", "String", Value::str(&p.core.username), Value::Null, Value::Null),
         ];
         // An RDS-managed password rotates inside RDS's own secret: a copy in SSM would go
         // stale, so applications read that secret (its ARN is an output) instead.
@@ -258,9 +258,11 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
                 [("secret".to_owned(), Value::Ref(secret_address(secret))), ("key".to_owned(), Value::str("password"))]
                     .into(),
             );
-            parameters.push(("password", "SecureString", Value::Null, password));
+            // Encrypted with the key that encrypts the secret it copies.
+            let key = stack.data.secrets.iter().find(|s| s.name == secret).and_then(|s| s.kms_key.as_ref());
+            parameters.push(("password", "SecureString", Value::Null, password, key.map_or(Value::Null, key_value)));
         }
-        for (key, kind, value, from_secret) in parameters {
+        for (key, kind, value, from_secret, kms_key) in parameters {
             let param = Address::new(format!("{address}.ssm[{key}]"));
             let name = format!("{path}/{key}");
             let resource = DesiredResource::new(
@@ -271,6 +273,7 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
                     ssm_parameter::TYPE.to(kind),
                     ssm_parameter::VALUE.to(value),
                     ssm_parameter::VALUE_FROM_SECRET.to(from_secret),
+                    ssm_parameter::KMS_KEY.to(kms_key),
                     ssm_parameter::TAGS.to(tags(stack, &param, &name)),
                 ]),
             );

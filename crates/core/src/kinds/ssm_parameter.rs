@@ -10,6 +10,8 @@ pub const TYPE: Attr = Attr::replace("type");
 pub const VALUE: Attr = Attr::in_place("value");
 /// `{secret, key}`: the secret (and JSON key) the value is read from.
 pub const VALUE_FROM_SECRET: Attr = Attr::in_place("value_from_secret").unreported();
+/// The KMS key of a SecureString (none: `aws/ssm`): the one of the secret its value comes from.
+pub const KMS_KEY: Attr = Attr::in_place("kms_key").unreported();
 
 pub mod out {
     use crate::resource::schema::Output;
@@ -17,6 +19,10 @@ pub mod out {
     pub const VERSION: Output = Output("version");
 }
 
-pub const DEF: KindDef =
-    KindDef::new("ssm_parameter", Service::Ssm, &[NAME, TYPE, VALUE, VALUE_FROM_SECRET, TAGS], Adoption::Id(NAME))
-        .outputs(&[out::VERSION]);
+pub const DEF: KindDef = KindDef::new(
+    "ssm_parameter",
+    Service::Ssm,
+    &[NAME, TYPE, VALUE, VALUE_FROM_SECRET, KMS_KEY, TAGS],
+    Adoption::Id(NAME),
+)
+.outputs(&[out::VERSION]);

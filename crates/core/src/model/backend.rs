@@ -11,8 +11,9 @@ use crate::spec::{Located, StateSpec};
 pub enum Backend {
     /// `path` relative to the stack file; `.platformctl/<stack>.state.json` when absent.
     Local { path: Option<PathBuf> },
-    /// `region` is the stack's when absent.
-    S3 { bucket: String, key: String, region: Option<String> },
+    /// `region` is the stack's when absent; `kms_key` (an existing key's alias or ARN)
+    /// encrypts the state and lock objects, the bucket's default encryption when absent.
+    S3 { bucket: String, key: String, region: Option<String>, kms_key: Option<String> },
 }
 
 impl Default for Backend {
@@ -22,7 +23,7 @@ impl Default for Backend {
 }
 
 /// The keys `--backend-config` accepts.
-pub const BACKEND_KEYS: &[&str] = &["backend", "bucket", "key", "region", "path"];
+pub const BACKEND_KEYS: &[&str] = &["backend", "bucket", "key", "region", "path", "kms_key"];
 
 impl Backend {
     /// The settings after `--backend-config` pairs: each replaces the field it names.
@@ -30,10 +31,10 @@ impl Backend {
         if pairs.is_empty() {
             return Ok(self.clone());
         }
-        let (mut kind, mut bucket, mut key, mut region, mut path) = match self {
-            Backend::Local { path } => ("local".to_owned(), None, None, None, path.clone()),
-            Backend::S3 { bucket, key, region } => {
-                ("s3".to_owned(), Some(bucket.clone()), Some(key.clone()), region.clone(), None)
+        let (mut kind, mut bucket, mut key, mut region, mut path, mut kms_key) = match self {
+            Backend::Local { path } => ("local".to_owned(), None, None, None, path.clone(), None),
+            Backend::S3 { bucket, key, region, kms_key } => {
+                ("s3".to_owned(), Some(bucket.clone()), Some(key.clone()), region.clone(), None, kms_key.clone())
             }
         };
         for (k, v) in pairs {
@@ -43,6 +44,7 @@ impl Backend {
                 "key" => key = Some(v.clone()),
                 "region" => region = Some(v.clone()),
                 "path" => path = Some(PathBuf::from(v)),
+                "kms_key" => kms_key = Some(v.clone()),
                 other => {
                     return Err(format!(
                         "unknown --backend-config key `{other}`\n  hint: keys are: {}",
@@ -55,7 +57,7 @@ impl Backend {
             "local" => Ok(Backend::Local { path }),
             "s3" => match (bucket, key) {
                 (Some(bucket), Some(key)) if bucket_name_ok(&bucket) && key_ok(&key) => {
-                    Ok(Backend::S3 { bucket, key, region })
+                    Ok(Backend::S3 { bucket, key, region, kms_key })
                 }
                 (Some(bucket), Some(key)) => Err(format!(
                     "`{bucket}`/`{key}` is not an S3 bucket and key\n  hint: a bucket is 3-63 lowercase letters, digits, dots and dashes; a key does not start with `/`"
@@ -95,6 +97,7 @@ pub(super) fn validate(spec: Option<&StateSpec>, check: &mut Checker) -> Backend
             only_s3(&s.bucket, "bucket", check);
             only_s3(&s.key, "key", check);
             only_s3(&s.region, "region", check);
+            only_s3(&s.kms_key, "kms_key", check);
             Backend::Local { path: s.path.as_ref().map(|p| PathBuf::from(p.value())) }
         }
         "s3" => {
@@ -137,6 +140,7 @@ pub(super) fn validate(spec: Option<&StateSpec>, check: &mut Checker) -> Backend
                 bucket: bucket.unwrap_or_default(),
                 key: key.unwrap_or_default(),
                 region: s.region.as_ref().map(|r| r.value().clone()),
+                kms_key: s.kms_key.as_ref().and_then(|k| state_key(k, check)),
             }
         }
         other => {
@@ -169,6 +173,23 @@ fn required(
     v.as_ref().map(|v| v.value().clone())
 }
 
+/// The state's key exists before the stack does (the state is written first): an existing key
+/// only, never one of the stack's `kms_keys`.
+fn state_key(k: &Located<String>, check: &mut Checker) -> Option<String> {
+    match super::kms::key_ref(k, "state.kms_key", check)? {
+        super::KmsKeyRef::Existing(key) => Some(key),
+        super::KmsKeyRef::Stack(name) => {
+            check.error(
+                k.location(),
+                "state.kms_key",
+                format!("the state cannot be encrypted with `{name}`, a key the stack itself creates"),
+                "the state is written before the stack's keys exist: give an existing key's alias or ARN (e.g. one a bootstrap stack made)",
+            );
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +201,17 @@ mod tests {
         let s3 = local
             .with_overrides(&pairs(&[("backend", "s3"), ("bucket", "acme-state"), ("key", "prod/app.json")]))
             .unwrap();
-        assert_eq!(s3, Backend::S3 { bucket: "acme-state".into(), key: "prod/app.json".into(), region: None });
+        assert_eq!(
+            s3,
+            Backend::S3 { bucket: "acme-state".into(), key: "prod/app.json".into(), region: None, kms_key: None }
+        );
+        let encrypted = s3.with_overrides(&pairs(&[("kms_key", "alias/state")])).unwrap();
+        assert!(matches!(encrypted, Backend::S3 { kms_key: Some(k), .. } if k == "alias/state"));
+        let own_key = crate::model::test_support::stack_from(
+            "stack: app\nregion: eu-west-1\nkms_keys: { data: {} }\nstate: { backend: s3, bucket: acme-state, key: app.json, kms_key: data }\n",
+        )
+        .unwrap_err();
+        assert!(own_key.contains("a key the stack itself creates"), "{own_key}");
         assert!(local.with_overrides(&pairs(&[("backend", "s3")])).unwrap_err().contains("needs a bucket and a key"));
         assert!(local.with_overrides(&pairs(&[("colour", "red")])).unwrap_err().contains("keys are"));
         assert_eq!(s3.with_overrides(&pairs(&[("backend", "local")])).unwrap(), Backend::Local { path: None });

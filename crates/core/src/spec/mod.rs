@@ -132,6 +132,9 @@ pub struct StateSpec {
     /// local: the state file, relative to the stack file; `.platformctl/<stack>.state.json` by
     /// default.
     pub path: Option<Located<String>>,
+    /// S3: a KMS key (an existing key's `alias/...` or ARN) encrypting the state and lock
+    /// objects (SSE-KMS); the bucket's default encryption when absent.
+    pub kms_key: Option<Located<String>>,
 }
 
 /// The VPC and its subnets: one public and one private subnet per availability zone.
