@@ -462,6 +462,69 @@ async fn redis_replicas_down_and_cluster_mode_on_ministack() {
     assert!(refused.stderr.contains("cluster mode off"), "{}", refused.stderr);
 }
 
+/// A cache stack with one group, `redis_body` its fields.
+fn cache_stack(name: &str, redis_body: &str) -> (tempfile::TempDir, PathBuf) {
+    support::workdir_with_text(&format!(
+        "stack: {name}\nregion: eu-west-1\nchecks:\n  skip: {{ CKV_AWS_30: \"a throwaway cache of this test\", CKV_AWS_31: \"a throwaway cache of this test\" }}\nnetwork:\n  cidr: 10.81.0.0/16\n  azs: [eu-west-1a, eu-west-1b]\n  public_subnets: [10.81.0.0/20, 10.81.16.0/20]\n  private_subnets: [10.81.128.0/18, 10.81.192.0/18]\n  nat_gateways: none\nredis:\n  sessions:\n    node_type: cache.t4g.small\n    transit_encryption: false\n{redis_body}"
+    ))
+}
+
+/// Valkey with cluster mode on and a single shard (seed 000's configuration endpoint) on
+/// ministack: created so, read back so, no changes, destroyed.
+#[tokio::test(flavor = "multi_thread")]
+async fn valkey_with_cluster_mode_and_one_shard_on_ministack() {
+    let emu = Emulator::start(Kind::Ministack);
+    let (dir, _) = cache_stack("valkey", "    engine: valkey\n    engine_version: \"8.0\"\n    cluster_mode: true\n");
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let elasticache = aws_sdk_elasticache::Client::new(&emu.sdk_config().await);
+    let out = elasticache.describe_replication_groups().replication_group_id("valkey-sessions").send().await.unwrap();
+    let group = &out.replication_groups()[0];
+    assert_eq!(group.engine(), Some("valkey"));
+    assert_eq!(group.cluster_mode(), Some(&aws_sdk_elasticache::types::ClusterMode::Enabled), "{group:?}");
+    assert_eq!(group.node_groups().len(), 1, "one shard");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
+}
+
+/// Redis OSS with cluster mode on and one shard becomes Valkey in place on moto (ministack
+/// ignores an engine change): the plan updates `engine` and `engine_version`, AWS reports
+/// Valkey after, and the way back is refused. (moto never finishes deleting a replication
+/// group: the test ends without a destroy; the emulator goes with it.)
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_becomes_valkey_in_place_on_moto() {
+    let emu = Emulator::start(Kind::Moto);
+    let (dir, file) = cache_stack("engines", "    engine_version: \"7.1\"\n    cluster_mode: true\n");
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let elasticache = aws_sdk_elasticache::Client::new(&emu.sdk_config().await);
+    let describe = async || {
+        let out = elasticache.describe_replication_groups().replication_group_id("engines-sessions").send().await;
+        out.unwrap().replication_groups()[0].clone()
+    };
+    let group = describe().await;
+    assert_eq!((group.engine(), group.cluster_enabled()), (Some("redis"), Some(true)));
+    let output = emu.platformctl(d, &["output", "stack.yaml", "--json"]).expect(0, "output");
+    let output: Json = serde_json::from_str(&output.stdout).unwrap();
+    let configuration = group.configuration_endpoint().and_then(|e| e.address()).expect("a configuration endpoint");
+    assert_eq!(output["redis.sessions"]["endpoint"], configuration, "clients use the configuration endpoint");
+
+    support::edit_file(&file, "    engine_version: \"7.1\"\n", "    engine: valkey\n    engine_version: \"8.0\"\n");
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "engine change");
+    let plan: Json = serde_json::from_str(&plan.stdout).unwrap();
+    let change = find(&plan, "redis.sessions").unwrap();
+    assert_eq!(change["action"], "update", "{change:#}");
+    assert_eq!(attribute_names(change), ["engine", "engine_version"]);
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply the engine change");
+    assert_eq!(describe().await.engine(), Some("valkey"));
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged on valkey");
+
+    support::edit_file(&file, "    engine: valkey\n    engine_version: \"8.0\"\n", "    engine_version: \"7.1\"\n");
+    let refused = emu.platformctl(d, &["plan", "stack.yaml"]).expect(1, "back to redis");
+    assert!(refused.stderr.contains("Valkey back to Redis OSS"), "{}", refused.stderr);
+}
+
 /// `managed_password: true` on a PostgreSQL instance (moto reports its MasterUserSecret;
 /// ministack does not for instances) and on an Aurora cluster (both report it).
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,7 @@
 //! compared with what was applied.
 
 use async_trait::async_trait;
-use aws_sdk_elasticache::types::{AuthTokenUpdateStrategyType, ReplicationGroup as Group};
+use aws_sdk_elasticache::types::{AuthTokenUpdateStrategyType, ClusterMode, ReplicationGroup as Group};
 use platformctl_core::kinds::replication_group::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 use secrecy::ExposeSecret;
@@ -53,7 +53,7 @@ impl Provider for ReplicationGroup {
             .create_replication_group()
             .replication_group_id(id)
             .replication_group_description(DESCRIPTION.str(attrs).unwrap_or(id))
-            .engine("redis")
+            .engine(ENGINE.str(attrs).unwrap_or("redis"))
             .set_engine_version(ENGINE_VERSION.str(attrs).map(str::to_owned))
             .set_cache_node_type(NODE_TYPE.str(attrs).map(str::to_owned))
             .num_node_groups(shards)
@@ -69,10 +69,10 @@ impl Provider for ReplicationGroup {
             .set_port(PORT.i32(attrs))
             .set_snapshot_retention_limit(SNAPSHOT_RETENTION_DAYS.i32(attrs))
             .set_tags(Some(cache_tags(attrs)));
-        if shards > 1 {
-            // Cluster mode needs a cluster-enabled parameter group: AWS's default for the major.
-            let major = ENGINE_VERSION.str(attrs).and_then(|v| v.split('.').next()).unwrap_or("7");
-            request = request.cache_parameter_group_name(format!("default.redis{major}.cluster.on"));
+        if CLUSTER_MODE.is_true(attrs) || shards > 1 {
+            // Cluster mode (one shard too) with a cluster-enabled parameter group: AWS's default.
+            request =
+                request.cluster_mode(ClusterMode::Enabled).cache_parameter_group_name(default_parameter_group(attrs));
         }
         request.send().await.aws("CreateReplicationGroup")?;
         Ok(id.to_owned())
@@ -88,8 +88,15 @@ impl Provider for ReplicationGroup {
             if DESCRIPTION.changed(before, after) {
                 request = request.set_replication_group_description(DESCRIPTION.str(after).map(str::to_owned));
             }
-            if ENGINE_VERSION.changed(before, after) {
+            if ENGINE_VERSION.changed(before, after) || ENGINE.changed(before, after) {
                 request = request.set_engine_version(ENGINE_VERSION.str(after).map(str::to_owned));
+            }
+            if ENGINE.changed(before, after) {
+                // Redis OSS → Valkey (the plan refuses the way back), onto Valkey's default
+                // parameter group of the same cluster mode.
+                request = request
+                    .engine(ENGINE.str(after).unwrap_or("redis"))
+                    .cache_parameter_group_name(default_parameter_group(after));
             }
             if NODE_TYPE.changed(before, after) {
                 request = request.set_cache_node_type(NODE_TYPE.str(after).map(str::to_owned));
@@ -154,6 +161,15 @@ impl Provider for ReplicationGroup {
     }
 }
 
+/// AWS's default parameter group for the engine's major version and the group's cluster mode,
+/// e.g. `default.redis7`, `default.valkey8.cluster.on`.
+fn default_parameter_group(attrs: &Attrs) -> String {
+    let engine = ENGINE.str(attrs).unwrap_or("redis");
+    let major = ENGINE_VERSION.str(attrs).and_then(|v| v.split('.').next()).unwrap_or("7");
+    let cluster = CLUSTER_MODE.is_true(attrs) || SHARDS.i32(attrs).unwrap_or(1) > 1;
+    format!("default.{engine}{major}{}", if cluster { ".cluster.on" } else { "" })
+}
+
 /// Changes the number of shards of a cluster-mode group. Growing, ElastiCache places the new
 /// shards; shrinking, it needs to be told which to keep (`NodeGroupsToRetain`): the first ones
 /// by id, whose slots the removed shards' keys move to.
@@ -205,6 +221,8 @@ fn live(g: &Group, request: &ReadRequest, tags: Value) -> LiveResource {
     let attrs = Attrs::from([
         ID.to(id),
         DESCRIPTION.to(opt_str(g.description())),
+        ENGINE.to(g.engine().or(ENGINE.str(&request.attrs)).unwrap_or("redis")),
+        CLUSTER_MODE.to(g.cluster_enabled() == Some(true) || g.cluster_mode() == Some(&ClusterMode::Enabled)),
         NODE_TYPE.to(opt_str(g.cache_node_type())),
         SHARDS.to(shards as i64),
         REPLICAS_PER_SHARD.to(members.saturating_sub(1) as i64),

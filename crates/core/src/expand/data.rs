@@ -441,9 +441,11 @@ fn redis(stack: &Stack, r: &Redis, out: &mut Vec<DesiredResource>) {
         Attrs::from([
             replication_group::ID.to(&id),
             replication_group::DESCRIPTION.to(format!("Redis {} of stack {}", r.name, stack.name)),
+            replication_group::ENGINE.to(&r.engine),
             replication_group::ENGINE_VERSION.to(&r.engine_version),
             replication_group::NODE_TYPE.to(&r.node_type),
             replication_group::SHARDS.to(r.shards),
+            replication_group::CLUSTER_MODE.to(r.cluster_mode),
             replication_group::REPLICAS_PER_SHARD.to(r.replicas_per_shard),
             replication_group::TRANSIT_ENCRYPTION.to(r.transit_encryption),
             replication_group::AT_REST_ENCRYPTION.to(r.at_rest_encryption),

@@ -10,6 +10,11 @@ use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
 
 pub const ID: Attr = Attr::replace("id");
+/// `redis` or `valkey`: Redis OSS → Valkey in place (ModifyReplicationGroup), never back.
+pub const ENGINE: Attr = Attr::in_place("engine");
+/// Cluster mode enabled. ElastiCache's way from off to on (ClusterMode compatible, then
+/// enabled) is not done yet: the plan refuses a change (plan::rules).
+pub const CLUSTER_MODE: Attr = Attr::in_place("cluster_mode");
 pub const DESCRIPTION: Attr = Attr::in_place("description");
 pub const ENGINE_VERSION: Attr = Attr::in_place("engine_version").unreported();
 pub const NODE_TYPE: Attr = Attr::in_place("node_type");
@@ -43,9 +48,11 @@ pub const DEF: KindDef = KindDef::new(
     &[
         ID,
         DESCRIPTION,
+        ENGINE,
         ENGINE_VERSION,
         NODE_TYPE,
         SHARDS,
+        CLUSTER_MODE,
         REPLICAS_PER_SHARD,
         TRANSIT_ENCRYPTION,
         AT_REST_ENCRYPTION,

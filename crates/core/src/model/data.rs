@@ -124,9 +124,13 @@ pub struct ReaderAutoscaling {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Redis {
     pub name: String,
+    /// `redis` or `valkey`, as ElastiCache spells them.
+    pub engine: String,
     pub engine_version: String,
     pub node_type: String,
     pub shards: i64,
+    /// Cluster mode enabled (a configuration endpoint); always with more than one shard.
+    pub cluster_mode: bool,
     pub replicas_per_shard: i64,
     pub transit_encryption: bool,
     pub at_rest_encryption: bool,
@@ -502,6 +506,20 @@ fn redis(name: &Located<String>, r: &RedisSpec, field: &str, refs: &References, 
     let security_groups = refs.groups(&r.security_groups, &format!("{field}.security_groups"), check);
     let at_rest_encryption = flag(&r.at_rest_encryption, true);
     let kms_key = r.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check));
+    let engine = redis_engine(r, field, check);
+    let cluster_mode = match (&r.cluster_mode, shards) {
+        (Some(on), Some(shards)) if !*on.value() && shards > 1 => {
+            check.error(
+                on.location(),
+                format!("{field}.cluster_mode"),
+                format!("{shards} shards need cluster mode"),
+                "remove `cluster_mode: false`, or use one shard",
+            );
+            false
+        }
+        (Some(on), _) => *on.value(),
+        (None, shards) => shards.is_some_and(|s| s > 1),
+    };
     if let (Some(k), false) = (&r.kms_key, at_rest_encryption) {
         check.error(
             k.location(),
@@ -512,9 +530,11 @@ fn redis(name: &Located<String>, r: &RedisSpec, field: &str, refs: &References, 
     }
     Some(Redis {
         name: name.value().clone(),
+        engine: engine?.to_owned(),
         engine_version: engine_version?,
         node_type: node_type?,
         shards: shards?,
+        cluster_mode,
         replicas_per_shard: replicas?,
         transit_encryption,
         at_rest_encryption,
@@ -796,6 +816,35 @@ fn pg_identifier(v: &Located<String>, field: &str, reserved: &[&str], check: &mu
     Some(v.value().clone())
 }
 
+/// `redis` (default) or `valkey`, with a version the engine has: Valkey starts at 7.2.
+fn redis_engine(r: &RedisSpec, field: &str, check: &mut Checker) -> Option<&'static str> {
+    let engine = match r.engine.as_ref().map(|e| e.as_str()) {
+        None | Some("redis") => "redis",
+        Some("valkey") => "valkey",
+        Some(other) => {
+            check.error(
+                r.engine.as_ref().and_then(|e| e.location()),
+                format!("{field}.engine"),
+                format!("`{other}` is not an ElastiCache engine platformctl manages"),
+                "use `redis` (Redis OSS) or `valkey`",
+            );
+            return None;
+        }
+    };
+    let version = r.engine_version.as_str();
+    let numbers: Vec<u32> = version.split('.').filter_map(|n| n.parse().ok()).collect();
+    if engine == "valkey" && !(numbers.first() >= Some(&8) || numbers.as_slice() >= [7, 2].as_slice()) {
+        check.error(
+            r.engine_version.location(),
+            format!("{field}.engine_version"),
+            format!("Valkey has no version {version}"),
+            "ElastiCache's Valkey versions start at 7.2 (e.g. `\"8.0\"`)",
+        );
+        return None;
+    }
+    Some(engine)
+}
+
 fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String> {
     let ok = v.starts_with('/')
         && !v.ends_with('/')
@@ -888,6 +937,25 @@ redis:
     }
 
     /// A database's master password: a secret of the stack or RDS's own, exactly one.
+    #[test]
+    fn redis_engines_versions_and_cluster_mode() {
+        let redis = |body: &str| {
+            stack_from(&format!(
+                "{USER_SERVICE}redis:\n  cache: {{ node_type: cache.t4g.small, transit_encryption: false, {body} }}\n"
+            ))
+        };
+        let one_shard = redis("engine: valkey, engine_version: \"8.0\", cluster_mode: true").unwrap();
+        let cache = &one_shard.data.redis[0];
+        assert_eq!((cache.engine.as_str(), cache.shards, cache.cluster_mode), ("valkey", 1, true));
+        assert!(redis("engine_version: \"7.1\", shards: 3").unwrap().data.redis[0].cluster_mode, "on with shards");
+        let errors = redis("engine: valkey, engine_version: \"7.1\"").unwrap_err();
+        assert!(errors.contains("Valkey has no version 7.1"), "{errors}");
+        let errors = redis("engine: memcached, engine_version: \"1.6\"").unwrap_err();
+        assert!(errors.contains("`memcached` is not an ElastiCache engine"), "{errors}");
+        let errors = redis("engine_version: \"7.1\", shards: 2, cluster_mode: false").unwrap_err();
+        assert!(errors.contains("2 shards need cluster mode"), "{errors}");
+    }
+
     #[test]
     fn a_database_has_exactly_one_source_of_its_password() {
         let db = |password: &str| {

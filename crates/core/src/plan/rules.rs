@@ -1,35 +1,50 @@
 //! Changes AWS would refuse or that cannot be done in one step, found while planning so the
 //! user learns it before anything is touched: EKS upgrades one Kubernetes minor version at a
-//! time and never downgrades; a replica marked `promoted: true` must really have been promoted.
+//! time and never downgrades; a replica marked `promoted: true` must really have been promoted;
+//! a Redis group keeps its cluster mode and never goes from Valkey back to Redis OSS.
 
 use super::{Action, Change, Planned};
 use crate::kinds::db_read_replica::SOURCE;
 use crate::kinds::eks_cluster::VERSION;
-use crate::kinds::replication_group::SHARDS;
+use crate::kinds::replication_group::{CLUSTER_MODE, ENGINE};
 use crate::model::KubernetesVersion;
 use crate::resource::{Kind, Value};
 
 pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
     let upgrades = changes.iter().filter(|c| c.kind == Kind::EksCluster).filter_map(kubernetes_upgrade);
     let promotions = changes.iter().filter(|c| c.kind == Kind::DbReadReplica).filter_map(unpromoted_replica);
-    let cluster_mode = changes.iter().filter(|c| c.kind == Kind::ReplicationGroup).filter_map(cluster_mode_switch);
-    upgrades.chain(promotions).chain(cluster_mode).collect()
+    let groups = || changes.iter().filter(|c| c.kind == Kind::ReplicationGroup);
+    let cluster_mode = groups().filter_map(cluster_mode_switch);
+    let engines = groups().filter_map(engine_downgrade);
+    upgrades.chain(promotions).chain(cluster_mode).chain(engines).collect()
 }
 
-/// One shard is Redis with cluster mode off, several with it on: ElastiCache reshards a group
-/// within its mode only.
+/// Cluster mode stays what the group was created with: ElastiCache's online way from off to on
+/// (ClusterMode `compatible` while clients move, then `enabled`) is not done by platformctl yet,
+/// and there is no way back.
 fn cluster_mode_switch(change: &Change) -> Option<String> {
-    let a = change.attributes.iter().find(|a| a.name == SHARDS.name)?;
-    let (Some(Value::Int(before)), Planned::Known(Value::Int(after))) = (&a.before, &a.after) else { return None };
-    if (*before > 1) == (*after > 1) {
+    let a = change.attributes.iter().find(|a| a.name == CLUSTER_MODE.name)?;
+    let (Some(Value::Bool(before)), Planned::Known(Value::Bool(after))) = (&a.before, &a.after) else { return None };
+    if before == after {
         return None;
     }
     let address = &change.address;
     Some(format!(
-        "{address}: {before} → {after} shards turns cluster mode {}, which ElastiCache does not do in place\n  hint: keep {before} shard{}, or add a new group under another name, move the clients, then remove this one",
-        if *after > 1 { "on" } else { "off" },
-        if *before == 1 { "" } else { "s" }
+        "{address}: this turns cluster mode {} (with the shard count or `cluster_mode`), which platformctl does not do in place\n  hint: keep the group as it is, or add a new group under another name, move the clients, then remove this one",
+        if *after { "on" } else { "off" },
     ))
+}
+
+/// ElastiCache upgrades Redis OSS to Valkey in place and has nothing the other way.
+fn engine_downgrade(change: &Change) -> Option<String> {
+    let a = change.attributes.iter().find(|a| a.name == ENGINE.name)?;
+    let (Some(Value::Str(before)), Planned::Known(Value::Str(after))) = (&a.before, &a.after) else { return None };
+    (before == "valkey" && after == "redis").then(|| {
+        format!(
+            "{}: ElastiCache cannot move a group from Valkey back to Redis OSS\n  hint: keep `engine: valkey`, or add a new Redis OSS group under another name, move the clients, then remove this one",
+            change.address
+        )
+    })
 }
 
 /// `promoted: true` in the stack file (no source wanted) while the instance still replicates,

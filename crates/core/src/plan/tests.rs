@@ -369,6 +369,29 @@ fn two_addresses_of_one_aws_resource_are_refused() {
     assert!(p.refused[0].contains("state rm"), "{}", p.refused[0]);
 }
 
+/// With `cluster_mode: true` one shard grows to three in place; Redis OSS becomes Valkey in
+/// place, and Valkey never goes back.
+#[test]
+fn redis_cluster_mode_with_one_shard_and_valkey() {
+    let with_redis = |engine: &str, version: &str, shards: u32| {
+        format!(
+            "{USER_SERVICE}redis:\n  sessions:\n    engine: {engine}\n    engine_version: \"{version}\"\n    node_type: cache.t4g.small\n    shards: {shards}\n    cluster_mode: true\n    transit_encryption: false\n"
+        )
+    };
+    let (state, live) = converged(&desired(&with_redis("redis", "7.1", 1)));
+    let p = plan(&desired(&with_redis("redis", "7.1", 3)), &state, &live).unwrap();
+    assert!(p.refused.is_empty(), "{:?}", p.refused);
+    assert_eq!(p.change(&Address::new("redis.sessions")).unwrap().action, Action::Update);
+
+    let p = plan(&desired(&with_redis("valkey", "8.0", 1)), &state, &live).unwrap();
+    assert!(p.refused.is_empty(), "{:?}", p.refused);
+    assert_eq!(p.change(&Address::new("redis.sessions")).unwrap().action, Action::Update);
+
+    let (state, live) = converged(&desired(&with_redis("valkey", "8.0", 1)));
+    let p = plan(&desired(&with_redis("redis", "7.1", 1)), &state, &live).unwrap();
+    assert!(p.refused.iter().any(|r| r.contains("Valkey back to Redis OSS")), "{:?}", p.refused);
+}
+
 /// From one shard to several (or back) turns Redis cluster mode on (or off): refused with the
 /// way to do it, while resharding within cluster mode is an update.
 #[test]

@@ -284,12 +284,18 @@ pub struct ReaderAutoscalingSpec {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSpec {
-    /// e.g. `"7.1"`.
+    /// `redis` (Redis OSS, the default) or `valkey`. Redis → Valkey is an in-place upgrade;
+    /// ElastiCache has no way back.
+    pub engine: Option<Located<String>>,
+    /// e.g. `"7.1"` (Redis OSS) or `"8.0"` (Valkey).
     pub engine_version: Located<String>,
     /// An ElastiCache node type, e.g. `cache.t4g.small`.
     pub node_type: Located<String>,
-    /// Shards (node groups); more than 1 turns cluster mode on. Default 1.
+    /// Shards (node groups). Default 1; more than 1 needs cluster mode.
     pub shards: Option<Located<i64>>,
+    /// Cluster mode: a configuration endpoint, keys spread over the shards, and resharding in
+    /// place — with one shard too. Default: on with more than one shard. Not changed in place.
+    pub cluster_mode: Option<Located<bool>>,
     /// Replicas of each shard's primary, 0 to 5. Default 1.
     pub replicas_per_shard: Option<Located<i64>>,
     /// TLS between clients and nodes. Default true; required by `auth_token_secret`, which it
