@@ -100,6 +100,11 @@ pub async fn inventory_in(emu: &Emulator, stack: &str, region: &str) -> Vec<Stri
             found.push(format!("sg {}", g.group_id().unwrap()));
         }
     }
+    for a in ec2.describe_network_acls().filters(tag.clone()).send().await.unwrap().network_acls() {
+        if ours(a.tags()) {
+            found.push(format!("acl {}", a.network_acl_id().unwrap()));
+        }
+    }
     for f in ec2.describe_flow_logs().filter(tag.clone()).send().await.unwrap().flow_logs() {
         if ours(f.tags()) {
             found.push(format!("flow-log {}", f.flow_log_id().unwrap()));

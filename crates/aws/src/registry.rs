@@ -123,6 +123,9 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::LogGroup => &logs::LogGroupProvider,
         Kind::KmsKey => &kms::key::Key,
         Kind::KmsAlias => &kms::alias::Alias,
+        Kind::NetworkAcl => &ec2::network_acl::NetworkAcl,
+        Kind::NetworkAclEntry => &ec2::network_acl::Entry,
+        Kind::NetworkAclAssociation => &ec2::network_acl::Association,
     }
 }
 

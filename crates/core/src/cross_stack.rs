@@ -105,8 +105,8 @@ pub fn network_of(state: &State) -> Option<Network> {
     };
     let restrict_default_security_group =
         state.resources.keys().any(|a| a.as_str() == "network.default_security_group");
-    // What the borrower needs of the lender's network is its subnets: its flow logs and subnet
-    // tags stay its own.
+    // What the borrower needs of the lender's network is its subnets: its flow logs, subnet
+    // tags and ACLs stay its own.
     (!azs.is_empty()).then_some(Network {
         cidr: vpc,
         azs,
@@ -115,6 +115,7 @@ pub fn network_of(state: &State) -> Option<Network> {
         flow_logs: None,
         public_subnet_tags: BTreeMap::new(),
         private_subnet_tags: BTreeMap::new(),
+        acls: Vec::new(),
     })
 }
 

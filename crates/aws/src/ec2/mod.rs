@@ -26,6 +26,7 @@ pub(crate) mod elastic_ip;
 pub(crate) mod flow_log;
 pub(crate) mod internet_gateway;
 pub(crate) mod nat_gateway;
+pub(crate) mod network_acl;
 pub(crate) mod peering;
 pub(crate) mod route;
 pub(crate) mod route_table;

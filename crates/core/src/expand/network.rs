@@ -8,10 +8,11 @@
 
 use super::tags;
 use crate::kinds::{
-    default_security_group, elastic_ip, internet_gateway, internet_gateway_attachment, nat_gateway, route, route_table,
-    route_table_association, subnet as subnet_kind, vpc as vpc_kind,
+    default_security_group, elastic_ip, internet_gateway, internet_gateway_attachment, nat_gateway, network_acl,
+    network_acl_association, network_acl_entry, route, route_table, route_table_association, subnet as subnet_kind,
+    vpc as vpc_kind,
 };
-use crate::model::{NatGateways, Network, Stack};
+use crate::model::{NatGateways, Network, NetworkAcl, Protocol, Stack};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
 pub const ANYWHERE: &str = "0.0.0.0/0";
@@ -75,6 +76,10 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
                 ]),
             ));
         }
+    }
+
+    for a in &net.acls {
+        acl(stack, net, a, out);
     }
 
     let public_rt = Address::new("network.route_table.public");
@@ -185,6 +190,69 @@ fn association(address: &Address, subnet: &Address, table: &Address) -> DesiredR
             route_table_association::ROUTE_TABLE_ID.to(Value::Ref(table.clone())),
         ]),
     )
+}
+
+/// A tier's network ACL, its rules (addressed by direction and number) and one association per
+/// subnet of the tier.
+fn acl(stack: &Stack, net: &Network, acl: &NetworkAcl, out: &mut Vec<DesiredResource>) {
+    let tier = acl.tier.name();
+    let address = Address::new(format!("network.acl.{tier}"));
+    out.push(DesiredResource::new(
+        address.clone(),
+        Kind::NetworkAcl,
+        Attrs::from([
+            network_acl::VPC_ID.to(Value::Ref(vpc())),
+            network_acl::TAGS.to(tags(stack, &address, &format!("{}-{tier}", stack.name))),
+        ]),
+    ));
+    for (direction, rules) in [("ingress", &acl.ingress), ("egress", &acl.egress)] {
+        for rule in rules {
+            let (from, to) = rule
+                .ports
+                .map_or((Value::Null, Value::Null), |p| (Value::Int(i64::from(p.from)), Value::Int(i64::from(p.to))));
+            out.push(DesiredResource::new(
+                Address::new(format!("{address}.{direction}[{}]", rule.number)),
+                Kind::NetworkAclEntry,
+                Attrs::from([
+                    network_acl_entry::ACL_ID.to(Value::Ref(address.clone())),
+                    network_acl_entry::EGRESS.to(direction == "egress"),
+                    network_acl_entry::RULE_NUMBER.to(rule.number),
+                    network_acl_entry::ACTION.to(if rule.allow { "allow" } else { "deny" }),
+                    network_acl_entry::PROTOCOL.to(protocol_number(rule.protocol)),
+                    network_acl_entry::CIDR_BLOCK.to(rule.cidr.to_string()),
+                    network_acl_entry::FROM_PORT.to(from),
+                    network_acl_entry::TO_PORT.to(to),
+                ]),
+            ));
+        }
+    }
+    for az in &net.azs {
+        // Rules first: a subnet moves to its ACL once the ACL says what it lets through.
+        let mut association = DesiredResource::new(
+            Address::new(format!("{address}.association[{}]", az.name)),
+            Kind::NetworkAclAssociation,
+            Attrs::from([
+                network_acl_association::SUBNET_ID.to(Value::Ref(subnet(tier, &az.name))),
+                network_acl_association::ACL_ID.to(Value::Ref(address.clone())),
+            ]),
+        );
+        for (direction, rules) in [("ingress", &acl.ingress), ("egress", &acl.egress)] {
+            for rule in rules {
+                association = association.after(&Address::new(format!("{address}.{direction}[{}]", rule.number)));
+            }
+        }
+        out.push(association);
+    }
+}
+
+/// The protocol as network ACL entries give it: IANA's number, `-1` for all.
+fn protocol_number(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Tcp => "6",
+        Protocol::Udp => "17",
+        Protocol::Icmp => "1",
+        Protocol::All => "-1",
+    }
 }
 
 /// A subnet's tags: the stack's, then — in a stack with an EKS cluster — the tag the AWS Load

@@ -29,6 +29,9 @@ pub mod kms_alias;
 pub mod kms_key;
 pub mod log_group;
 pub mod nat_gateway;
+pub mod network_acl;
+pub mod network_acl_association;
+pub mod network_acl_entry;
 pub mod node_group;
 pub mod oidc_provider;
 pub mod reader_scaling;
@@ -109,6 +112,9 @@ kinds! {
     FlowLog => flow_log,
     KmsKey => kms_key,
     KmsAlias => kms_alias,
+    NetworkAcl => network_acl,
+    NetworkAclEntry => network_acl_entry,
+    NetworkAclAssociation => network_acl_association,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -5,6 +5,7 @@
 //! sections. Nothing here touches AWS: AZ membership, CIDR containment and name rules are
 //! checked offline, so `platformctl validate` works without credentials.
 
+mod acls;
 mod backend;
 mod checks;
 mod credentials;
@@ -21,6 +22,7 @@ use std::path::Path;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::spec::{LoadedSpec, StackFileError};
 
+pub use acls::{AclRule, NetworkAcl, Tier};
 pub use backend::{BACKEND_KEYS, Backend};
 pub use checks::CheckSkip;
 pub use credentials::{AssumeRole, Credentials};

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use ipnet::Ipv4Net;
 
 use super::Checker;
+use super::acls::NetworkAcl;
 use super::kms::{KmsKeyRef, key_arn_ref};
 use crate::spec::{FlowLogsSpec, Located, NatGatewaysSpec, NetworkSpec};
 
@@ -24,6 +25,8 @@ pub struct Network {
     /// adds are expansion's).
     pub public_subnet_tags: BTreeMap<String, String>,
     pub private_subnet_tags: BTreeMap<String, String>,
+    /// Network ACLs of the tiers that have one (the others keep the VPC's default ACL).
+    pub acls: Vec<NetworkAcl>,
 }
 
 /// VPC flow logs to a log group of the stack.
@@ -97,6 +100,7 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
     };
     let public_subnet_tags = super::naming::user_tags(&spec.public_subnet_tags, "network.public_subnet_tags", check);
     let private_subnet_tags = super::naming::user_tags(&spec.private_subnet_tags, "network.private_subnet_tags", check);
+    let acls = super::acls::validate(&spec.acls, vpc, check);
     Some(Network {
         cidr: vpc,
         azs,
@@ -105,6 +109,7 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
         flow_logs,
         public_subnet_tags,
         private_subnet_tags,
+        acls,
     })
 }
 

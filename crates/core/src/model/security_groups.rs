@@ -209,22 +209,8 @@ fn rule(
     has_network: bool,
     check: &mut Checker,
 ) -> Option<GroupRule> {
-    let protocol = match spec.protocol.as_str() {
-        "tcp" => Some(Protocol::Tcp),
-        "udp" => Some(Protocol::Udp),
-        "icmp" => Some(Protocol::Icmp),
-        "all" | "-1" => Some(Protocol::All),
-        other => {
-            check.error(
-                spec.protocol.location(),
-                format!("{field}.protocol"),
-                format!("unknown protocol `{other}`"),
-                "use `tcp`, `udp`, `icmp` or `all`",
-            );
-            None
-        }
-    };
-    let ports = rule_ports(spec, protocol, field, check);
+    let protocol = protocol(spec.protocol, field, check);
+    let ports = ports(spec.protocol, spec.port, spec.ports, protocol, field, check);
     let source = rule_source(spec.peer, spec.peer_key, field, groups, has_network, check);
     let description = match &spec.description {
         Some(d) if d.len() > 255 || !is_ec2_text(d) => {
@@ -241,21 +227,43 @@ fn rule(
     Some(GroupRule { protocol: protocol?, ports: ports.ok()?, peer: source?, description })
 }
 
-fn rule_ports(
-    spec: &RuleFields,
+/// `tcp`, `udp`, `icmp` or `all` (`-1`), as rules of security groups and network ACLs write it.
+pub(super) fn protocol(text: &Located<String>, field: &str, check: &mut Checker) -> Option<Protocol> {
+    match text.as_str() {
+        "tcp" => Some(Protocol::Tcp),
+        "udp" => Some(Protocol::Udp),
+        "icmp" => Some(Protocol::Icmp),
+        "all" | "-1" => Some(Protocol::All),
+        other => {
+            check.error(
+                text.location(),
+                format!("{field}.protocol"),
+                format!("unknown protocol `{other}`"),
+                "use `tcp`, `udp`, `icmp` or `all`",
+            );
+            None
+        }
+    }
+}
+
+/// The ports of a rule (of a security group or a network ACL): tcp and udp need `port` or
+/// `ports`, the others take none.
+pub(super) fn ports(
+    protocol_text: &Located<String>,
+    port: &Option<Located<u32>>,
+    ports: &Option<Located<String>>,
     protocol: Option<Protocol>,
     field: &str,
     check: &mut Checker,
 ) -> Result<Option<PortRange>, ()> {
     let wants_ports = matches!(protocol, Some(Protocol::Tcp | Protocol::Udp));
-    let at = spec
-        .port
+    let at = port
         .as_ref()
         .map(|p| p.location())
-        .or(spec.ports.as_ref().map(|p| p.location()))
+        .or(ports.as_ref().map(|p| p.location()))
         .flatten()
-        .or(spec.protocol.location());
-    let range = match (&spec.port, &spec.ports) {
+        .or(protocol_text.location());
+    let range = match (port, ports) {
         (Some(_), Some(_)) => {
             check.error(at, field, "give either `port` or `ports`, not both", "use `port: 5432` or `ports: 8000-8100`");
             return Err(());

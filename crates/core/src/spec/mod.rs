@@ -168,8 +168,45 @@ pub struct NetworkSpec {
     /// start with `kubernetes.io/role/internal-elb: "1"` (internal load balancers).
     #[serde(default)]
     pub private_subnet_tags: IndexMap<Located<String>, Located<String>>,
+    /// Network ACLs by tier (`public`, `private`): stateless rules evaluated by number before
+    /// any security group, associated with every subnet of the tier. A tier without one keeps
+    /// the VPC's default ACL (all traffic allowed).
+    #[serde(default)]
+    pub acls: IndexMap<Located<String>, AclSpec>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
+}
+
+/// A tier's network ACL. Traffic no rule allows is denied (the ACL's last rule, `*`); replies
+/// need their own rules (ephemeral ports 1024-65535), as ACLs are stateless.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AclSpec {
+    /// Inbound rules, evaluated by number.
+    #[serde(default)]
+    pub ingress: Vec<AclRuleSpec>,
+    /// Outbound rules, evaluated by number.
+    #[serde(default)]
+    pub egress: Vec<AclRuleSpec>,
+}
+
+/// One numbered ACL rule.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AclRuleSpec {
+    /// 1 to 32766, unique in its direction; default: the previous rule's number + 10 (the
+    /// first: 100). Lower numbers are evaluated first.
+    pub number: Option<Located<i64>>,
+    /// `allow` or `deny`.
+    pub action: Located<String>,
+    /// `tcp`, `udp`, `icmp` or `all`.
+    pub protocol: Located<String>,
+    /// A single port (tcp, udp).
+    pub port: Option<Located<u32>>,
+    /// A port range `FROM-TO` (tcp, udp), e.g. `1024-65535` for replies.
+    pub ports: Option<Located<String>>,
+    /// The peer: a CIDR, or `vpc` for the VPC's block.
+    pub cidr: Located<String>,
 }
 
 /// Where and what a VPC's flow logs record.
