@@ -60,6 +60,8 @@ impl Provider for Cluster {
             .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
             .enable_iam_database_authentication(IAM_AUTH.is_true(attrs))
             .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
+            .set_preferred_maintenance_window(MAINTENANCE_WINDOW.str(attrs).map(str::to_owned))
+            .set_preferred_backup_window(BACKUP_WINDOW.str(attrs).map(str::to_owned))
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)))
             .send()
@@ -117,6 +119,8 @@ fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
         MANAGED_PASSWORD.to(c.master_user_secret().is_some()),
         IAM_AUTH.to(c.iam_database_authentication_enabled().unwrap_or(false)),
         LOG_EXPORTS.to(sorted_list(c.enabled_cloudwatch_logs_exports().iter().map(String::as_str))),
+        MAINTENANCE_WINDOW.to(super::window(c.preferred_maintenance_window(), MAINTENANCE_WINDOW, request)),
+        BACKUP_WINDOW.to(super::window(c.preferred_backup_window(), BACKUP_WINDOW, request)),
     ]);
     let mut outputs = Attrs::from([
         out::ENDPOINT.to(opt_str(c.endpoint())),

@@ -57,6 +57,8 @@ impl Provider for Primary {
             .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
             .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
             .auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.bool(attrs).unwrap_or(true))
+            .set_preferred_maintenance_window(MAINTENANCE_WINDOW.str(attrs).map(str::to_owned))
+            .set_preferred_backup_window(BACKUP_WINDOW.str(attrs).map(str::to_owned))
             .publicly_accessible(false)
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)))
@@ -298,6 +300,8 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 MANAGED_PASSWORD.to(db.master_user_secret().is_some()),
                 IAM_AUTH.to(db.iam_database_authentication_enabled().unwrap_or(false)),
                 LOG_EXPORTS.to(sorted_list(db.enabled_cloudwatch_logs_exports().iter().map(String::as_str))),
+                MAINTENANCE_WINDOW.to(super::window(db.preferred_maintenance_window(), MAINTENANCE_WINDOW, request)),
+                BACKUP_WINDOW.to(super::window(db.preferred_backup_window(), BACKUP_WINDOW, request)),
             ]);
             attrs.extend(instance_settings_of(db));
         }

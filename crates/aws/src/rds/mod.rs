@@ -10,8 +10,8 @@
 macro_rules! modify_shared {
     ($request:ident, $aws:expr, $before:expr, $after:expr) => {{
         use platformctl_core::kinds::database::{
-            BACKUP_RETENTION_DAYS, DELETION_PROTECTION, ENGINE_VERSION, IAM_AUTH, LOG_EXPORTS, MANAGED_PASSWORD,
-            PASSWORD_SECRET, VPC_SECURITY_GROUP_IDS,
+            BACKUP_RETENTION_DAYS, BACKUP_WINDOW, DELETION_PROTECTION, ENGINE_VERSION, IAM_AUTH, LOG_EXPORTS,
+            MAINTENANCE_WINDOW, MANAGED_PASSWORD, PASSWORD_SECRET, VPC_SECURITY_GROUP_IDS,
         };
         use secrecy::ExposeSecret;
         let (before, after): (&Attrs, &Attrs) = ($before, $after);
@@ -47,9 +47,21 @@ macro_rules! modify_shared {
         if LOG_EXPORTS.changed(before, after) {
             $request = $request.cloudwatch_logs_export_configuration(super::log_exports_change(before, after));
         }
+        if MAINTENANCE_WINDOW.changed(before, after) {
+            $request = $request.set_preferred_maintenance_window(MAINTENANCE_WINDOW.str(after).map(str::to_owned));
+        }
+        if BACKUP_WINDOW.changed(before, after) {
+            $request = $request.set_preferred_backup_window(BACKUP_WINDOW.str(after).map(str::to_owned));
+        }
     }};
 }
 use modify_shared;
+
+/// A maintenance or backup window as the read reports it: RDS's value once the stack has set
+/// one (so a window changed by hand is drift), nothing while RDS picks it (not the stack's).
+fn window(live: Option<&str>, attr: platformctl_core::resource::schema::Attr, request: &ReadRequest) -> Value {
+    if attr.get(&request.attrs) == &Value::Null { Value::Null } else { crate::common::opt_str(live) }
+}
 
 /// The logs to start and stop publishing, from the exports applied to those wanted.
 fn log_exports_change(before: &Attrs, after: &Attrs) -> aws_sdk_rds::types::CloudwatchLogsExportConfiguration {

@@ -197,6 +197,8 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
         database::VPC_SECURITY_GROUP_IDS.to(security_groups(&core.security_groups)),
         database::DB_SUBNET_GROUP.to(Value::Ref(Address::new(DB_SUBNET_GROUP))),
         database::IAM_AUTH.to(core.iam_auth),
+        database::MAINTENANCE_WINDOW.to(core.maintenance_window.as_deref()),
+        database::BACKUP_WINDOW.to(core.backup_window.as_deref()),
         database::LOG_EXPORTS.to(Value::List(core.log_exports.iter().map(Value::str).collect())),
     ])
 }

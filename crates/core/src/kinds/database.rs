@@ -29,6 +29,10 @@ pub const FINAL_SNAPSHOT: Attr = Attr::local("final_snapshot");
 /// IAM database authentication (`EnableIAMDatabaseAuthentication`): clients may connect with
 /// short-lived IAM tokens instead of a password.
 pub const IAM_AUTH: Attr = Attr::in_place("iam_auth");
+/// `ddd:hh:mm-ddd:hh:mm` UTC. Absent: RDS's own choice, which the read then does not report.
+pub const MAINTENANCE_WINDOW: Attr = Attr::in_place("maintenance_window");
+/// `hh:mm-hh:mm` UTC. Absent: RDS's own choice, not reported either.
+pub const BACKUP_WINDOW: Attr = Attr::in_place("backup_window");
 /// The database logs RDS publishes to CloudWatch Logs (`postgresql`, `upgrade`).
 pub const LOG_EXPORTS: Attr = Attr::in_place("log_exports").set();
 /// Performance Insights on an instance (a PostgreSQL instance, an Aurora cluster's members).

@@ -54,6 +54,10 @@ pub struct DatabaseCore {
     /// The logs published to CloudWatch Logs, sorted.
     pub log_exports: Vec<String>,
     pub auto_minor_version_upgrade: bool,
+    /// `ddd:hh:mm-ddd:hh:mm` UTC; `None`: RDS's choice.
+    pub maintenance_window: Option<String>,
+    /// `hh:mm-hh:mm` UTC; `None`: RDS's choice.
+    pub backup_window: Option<String>,
 }
 
 /// Where a database's master password comes from.
@@ -372,7 +376,56 @@ fn core(
         performance_insights: flag(f.performance_insights, false),
         log_exports,
         auto_minor_version_upgrade: flag(f.auto_minor_version_upgrade, true),
+        maintenance_window: f
+            .maintenance_window
+            .as_ref()
+            .and_then(|w| window(w, true, &format!("{field}.maintenance_window"), check)),
+        backup_window: f
+            .backup_window
+            .as_ref()
+            .and_then(|w| window(w, false, &format!("{field}.backup_window"), check)),
     })
+}
+
+/// A maintenance window (`ddd:hh:mm-ddd:hh:mm`, `weekly`) or a backup window (`hh:mm-hh:mm`),
+/// in UTC, at least 30 minutes long, as RDS takes them.
+fn window(w: &Located<String>, weekly: bool, field: &str, check: &mut Checker) -> Option<String> {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    // Minutes since the start of the week (or day) of one end.
+    let minutes = |end: &str| -> Option<i64> {
+        let (day, time) = if weekly {
+            let (day, time) = end.split_once(':')?;
+            (DAYS.iter().position(|d| *d == day)? as i64, time)
+        } else {
+            (0, end)
+        };
+        let (h, m) = time.split_once(':')?;
+        let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+        ((0..24).contains(&h) && (0..60).contains(&m) && time.len() == 5).then_some(day * 24 * 60 + h * 60 + m)
+    };
+    let span = w.value().split_once('-').and_then(|(a, b)| Some((minutes(a)?, minutes(b)?)));
+    let (example, period) = if weekly { ("sun:03:00-sun:04:00", 7 * 24 * 60) } else { ("01:00-01:30", 24 * 60) };
+    match span {
+        Some((from, to)) if (to - from).rem_euclid(period) >= 30 => Some(w.value().clone()),
+        Some(_) => {
+            check.error(
+                w.location(),
+                field,
+                format!("`{}` is shorter than 30 minutes", w.value()),
+                "RDS needs a window of 30 minutes or more",
+            );
+            None
+        }
+        None => {
+            check.error(
+                w.location(),
+                field,
+                format!("`{}` is not a window", w.value()),
+                format!("write it in UTC as RDS does, e.g. `{example}`"),
+            );
+            None
+        }
+    }
 }
 
 /// `password_secret: <secret>` or `managed_password: true`, exactly one.
@@ -937,6 +990,22 @@ redis:
     }
 
     /// A database's master password: a secret of the stack or RDS's own, exactly one.
+    #[test]
+    fn windows_are_rds_windows_of_half_an_hour_or_more() {
+        let db = |windows: &str| {
+            stack_from(&format!(
+                "{USER_SERVICE}secrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  db: {{ engine_version: \"16.4\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m, {windows} }}\n"
+            ))
+        };
+        let ok = db("maintenance_window: sat:23:45-sun:00:15, backup_window: 23:50-00:20").unwrap();
+        let core = &ok.data.postgres[0].core;
+        assert_eq!(core.maintenance_window.as_deref(), Some("sat:23:45-sun:00:15"), "across days and the week's end");
+        assert_eq!(core.backup_window.as_deref(), Some("23:50-00:20"), "across midnight");
+        let errors = db("maintenance_window: sunday 3am, backup_window: 01:00-01:20").unwrap_err();
+        assert!(errors.contains("`sunday 3am` is not a window") && errors.contains("sun:03:00-sun:04:00"), "{errors}");
+        assert!(errors.contains("`01:00-01:20` is shorter than 30 minutes"), "{errors}");
+    }
+
     #[test]
     fn redis_engines_versions_and_cluster_mode() {
         let redis = |body: &str| {

@@ -89,6 +89,12 @@ macro_rules! database_spec {
             pub log_exports: Option<Located<Vec<Located<String>>>>,
             /// AWS applies new minor versions in the maintenance window. Default true.
             pub auto_minor_version_upgrade: Option<Located<bool>>,
+            /// Weekly maintenance window in UTC, `ddd:hh:mm-ddd:hh:mm` (at least 30 minutes),
+            /// e.g. `sun:03:00-sun:04:00`. Default: one RDS picks.
+            pub maintenance_window: Option<Located<String>>,
+            /// Daily backup window in UTC, `hh:mm-hh:mm` (at least 30 minutes), e.g.
+            /// `01:00-01:30`. Default: one RDS picks.
+            pub backup_window: Option<Located<String>>,
             /// `platformctl check` settings for this entry: rules skipped, each with its reason.
             pub checks: Option<ChecksSpec>,
         }
@@ -114,6 +120,8 @@ macro_rules! database_spec {
                     performance_insights: &self.performance_insights,
                     log_exports: &self.log_exports,
                     auto_minor_version_upgrade: &self.auto_minor_version_upgrade,
+                    maintenance_window: &self.maintenance_window,
+                    backup_window: &self.backup_window,
                 }
             }
         }
@@ -139,6 +147,8 @@ pub struct DatabaseFields<'a> {
     pub performance_insights: &'a Option<Located<bool>>,
     pub log_exports: &'a Option<Located<Vec<Located<String>>>>,
     pub auto_minor_version_upgrade: &'a Option<Located<bool>>,
+    pub maintenance_window: &'a Option<Located<String>>,
+    pub backup_window: &'a Option<Located<String>>,
 }
 
 database_spec! {
