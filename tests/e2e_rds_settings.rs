@@ -1,11 +1,12 @@
-//! The RDS settings `platformctl check` asks for (CKV_AWS_161/162/353/129/226) and the
-//! maintenance and backup windows, sent to AWS and read back, on the emulator that answers
-//! each: on moto an instance's IAM authentication, log exports, minor version upgrades and
-//! windows, created and then changed in place; on ministack an Aurora cluster's IAM
-//! authentication, created and changed, its windows, and Performance Insights on its members
-//! and on an instance. (moto reports no Performance Insights and ignores cluster
-//! modifications; ministack keeps no log exports and ignores Performance Insights and minor
-//! upgrade modifications: those combinations are not exercised.)
+//! The RDS settings `platformctl check` asks for (CKV_AWS_161/162/353/129/226), the
+//! maintenance and backup windows and Enhanced Monitoring, sent to AWS and read back, on the
+//! emulator that answers each: on moto an instance's IAM authentication, log exports, minor
+//! version upgrades, windows and Enhanced Monitoring (with its role), created and then changed
+//! in place; on ministack an Aurora cluster's IAM authentication, created and changed, its
+//! windows, Performance Insights on its members and on an instance, and Enhanced Monitoring on
+//! its members. (moto reports no Performance Insights and ignores cluster modifications;
+//! ministack keeps no log exports and ignores Performance Insights and minor upgrade
+//! modifications: those combinations are not exercised.)
 
 mod support;
 
@@ -40,7 +41,7 @@ async fn instance_settings_are_sent_read_back_and_changed_on_moto() {
     let emu = Emulator::start(Kind::Moto);
     let (dir, file) = stack(
         "rds-settings",
-        "postgres:\n  db:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.micro\n    storage_gb: 20\n    database: app\n    username: app\n    password_secret: master\n    security_groups: [db]\n    deletion_protection: false\n    iam_auth: true\n    log_exports: [upgrade, postgresql]\n    auto_minor_version_upgrade: false\n    maintenance_window: sun:03:00-sun:04:00\n    backup_window: 01:00-01:30\n",
+        "postgres:\n  db:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.micro\n    storage_gb: 20\n    database: app\n    username: app\n    password_secret: master\n    security_groups: [db]\n    deletion_protection: false\n    iam_auth: true\n    log_exports: [upgrade, postgresql]\n    auto_minor_version_upgrade: false\n    maintenance_window: sun:03:00-sun:04:00\n    backup_window: 01:00-01:30\n    enhanced_monitoring_seconds: 60\n",
     );
     let d = dir.path();
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
@@ -60,11 +61,23 @@ async fn instance_settings_are_sent_read_back_and_changed_on_moto() {
         (db.preferred_maintenance_window().map(str::to_owned), db.preferred_backup_window().map(str::to_owned))
     };
     assert_eq!(windows().await, (Some("sun:03:00-sun:04:00".into()), Some("01:00-01:30".into())));
+    let monitoring = async || {
+        let out = rds.describe_db_instances().db_instance_identifier("rds-settings-db").send().await.unwrap();
+        let db = &out.db_instances()[0];
+        (db.monitoring_interval(), db.monitoring_role_arn().map(str::to_owned))
+    };
+    let iam = aws_sdk_iam::Client::new(&emu.sdk_config().await);
+    let role = iam.get_role().role_name("rds-settings-rds-monitoring").send().await.unwrap();
+    let role_arn = role.role().unwrap().arn().to_owned();
+    let trust = percent_encoding::percent_decode_str(role.role().unwrap().assume_role_policy_document().unwrap());
+    assert!(trust.decode_utf8_lossy().contains("monitoring.rds.amazonaws.com"), "the role trusts RDS monitoring");
+    assert_eq!(monitoring().await, (Some(60), Some(role_arn)), "Enhanced Monitoring every minute");
 
     edit_file(&file, "    iam_auth: true\n", "    iam_auth: false\n");
     edit_file(&file, "    log_exports: [upgrade, postgresql]\n", "    log_exports: [postgresql]\n");
     edit_file(&file, "    auto_minor_version_upgrade: false\n", "");
     edit_file(&file, "sun:03:00-sun:04:00", "wed:22:00-wed:22:30");
+    edit_file(&file, "    enhanced_monitoring_seconds: 60\n", "");
     let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "changes");
     let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
     let change = plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == "postgres.db").unwrap();
@@ -72,10 +85,21 @@ async fn instance_settings_are_sent_read_back_and_changed_on_moto() {
     let mut names: Vec<&str> =
         change["attributes"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["auto_minor_version_upgrade", "iam_auth", "log_exports", "maintenance_window"]);
+    assert_eq!(
+        names,
+        [
+            "auto_minor_version_upgrade",
+            "iam_auth",
+            "log_exports",
+            "maintenance_window",
+            "monitoring_interval",
+            "monitoring_role_arn"
+        ]
+    );
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply the changes");
     assert_eq!(describe().await, (Some(false), vec!["postgresql".to_owned()], Some(true)));
     assert_eq!(windows().await, (Some("wed:22:00-wed:22:30".into()), Some("01:00-01:30".into())));
+    assert_eq!(monitoring().await.0.unwrap_or(0), 0, "Enhanced Monitoring off");
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
 }
@@ -85,7 +109,7 @@ async fn aurora_iam_auth_and_performance_insights_on_ministack() {
     let emu = Emulator::start(Kind::Ministack);
     let (dir, file) = stack(
         "rds-insights",
-        "aurora:\n  orders:\n    engine_version: \"16.8\"\n    instance_class: db.r6g.large\n    instances: 1\n    database: orders\n    username: app\n    managed_password: true\n    security_groups: [db]\n    deletion_protection: false\n    iam_auth: true\n    performance_insights: true\n    maintenance_window: mon:02:00-mon:03:00\n    backup_window: 23:30-00:15\npostgres:\n  db:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.micro\n    storage_gb: 20\n    database: app\n    username: app\n    password_secret: master\n    security_groups: [db]\n    deletion_protection: false\n    performance_insights: true\n",
+        "aurora:\n  orders:\n    engine_version: \"16.8\"\n    instance_class: db.r6g.large\n    instances: 1\n    database: orders\n    username: app\n    managed_password: true\n    security_groups: [db]\n    deletion_protection: false\n    iam_auth: true\n    performance_insights: true\n    maintenance_window: mon:02:00-mon:03:00\n    backup_window: 23:30-00:15\n    enhanced_monitoring_seconds: 30\npostgres:\n  db:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.micro\n    storage_gb: 20\n    database: app\n    username: app\n    password_secret: master\n    security_groups: [db]\n    deletion_protection: false\n    performance_insights: true\n",
     );
     let d = dir.path();
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
@@ -106,6 +130,9 @@ async fn aurora_iam_auth_and_performance_insights_on_ministack() {
     for id in ["rds-insights-orders-1", "rds-insights-db"] {
         let out = rds.describe_db_instances().db_instance_identifier(id).send().await.unwrap();
         assert_eq!(out.db_instances()[0].performance_insights_enabled(), Some(true), "{id}");
+        // The Aurora member is monitored every 30 s (the cluster's setting); the instance not.
+        let interval = out.db_instances()[0].monitoring_interval().unwrap_or(0);
+        assert_eq!(interval, if id.ends_with("-1") { 30 } else { 0 }, "{id}");
     }
     edit_file(&file, "    iam_auth: true\n", "    iam_auth: false\n");
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "IAM auth off, in place");

@@ -7,13 +7,14 @@
 //! Manager by the provider call that needs it.
 
 use crate::cross_stack::ReplicaSource;
+use crate::expand::iam::service_role;
 use crate::expand::kms::key_value;
 use crate::expand::network::subnet;
 use crate::expand::security_groups::group;
 use crate::expand::tags;
 use crate::kinds::{
     cache_subnet_group, database, db_cluster, db_cluster_instance, db_instance, db_read_replica, db_subnet_group,
-    reader_scaling, replication_group, secret, secret_fields, ssm_parameter,
+    iam_role, reader_scaling, replication_group, secret, secret_fields, ssm_parameter,
 };
 use crate::model::{
     Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, Network, Postgres,
@@ -70,6 +71,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, sources: &[ReplicaSource], ou
             ]),
         ));
     }
+    monitoring_role(stack, out);
     if !data.redis.is_empty() {
         out.push(DesiredResource::new(
             Address::new(CACHE_SUBNET_GROUP),
@@ -204,11 +206,28 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
 }
 
 /// What each instance serving the database has: a PostgreSQL instance, an Aurora member.
-fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 2] {
+fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 4] {
+    let monitored = core.enhanced_monitoring_seconds > 0;
     [
         database::PERFORMANCE_INSIGHTS.to(core.performance_insights),
         database::AUTO_MINOR_VERSION_UPGRADE.to(core.auto_minor_version_upgrade),
+        database::MONITORING_INTERVAL.to(core.enhanced_monitoring_seconds),
+        database::MONITORING_ROLE_ARN.to(monitored.then(|| iam_role::out::ARN.of(&Address::new(MONITORING_ROLE)))),
     ]
+}
+
+/// The role Enhanced Monitoring sends OS metrics with, one per stack.
+pub const MONITORING_ROLE: &str = "data.rds_monitoring_role";
+
+/// The monitoring role, when a database of the stack has Enhanced Monitoring.
+fn monitoring_role(stack: &Stack, out: &mut Vec<DesiredResource>) {
+    let data = &stack.data;
+    let cores = data.postgres.iter().map(|p| &p.core).chain(data.aurora.iter().map(|a| &a.core));
+    if cores.into_iter().any(|c| c.enhanced_monitoring_seconds > 0) {
+        let name = format!("{}-rds-monitoring", stack.name);
+        let policy = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole";
+        out.push(service_role(stack, &Address::new(MONITORING_ROLE), &name, "monitoring.rds", &[policy]));
+    }
 }
 
 fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {

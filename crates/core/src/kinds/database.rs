@@ -39,6 +39,9 @@ pub const LOG_EXPORTS: Attr = Attr::in_place("log_exports").set();
 pub const PERFORMANCE_INSIGHTS: Attr = Attr::in_place("performance_insights");
 /// AWS applies new minor engine versions in the maintenance window (instances, members).
 pub const AUTO_MINOR_VERSION_UPGRADE: Attr = Attr::in_place("auto_minor_version_upgrade");
+/// Enhanced Monitoring's interval in seconds (0: off) and the role RDS sends the metrics with.
+pub const MONITORING_INTERVAL: Attr = Attr::in_place("monitoring_interval");
+pub const MONITORING_ROLE_ARN: Attr = Attr::in_place("monitoring_role_arn");
 /// `false`: modifications wait for the next maintenance window, as RDS does.
 pub const APPLY_IMMEDIATELY: Attr = Attr::instruction("apply_immediately");
 

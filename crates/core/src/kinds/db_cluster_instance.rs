@@ -1,6 +1,8 @@
 //! An instance serving an Aurora cluster (the first is the writer).
 
-pub use super::database::{AUTO_MINOR_VERSION_UPGRADE, ENGINE, IDENTIFIER, PERFORMANCE_INSIGHTS};
+pub use super::database::{
+    AUTO_MINOR_VERSION_UPGRADE, ENGINE, IDENTIFIER, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PERFORMANCE_INSIGHTS,
+};
 pub use super::db_instance::{INSTANCE_CLASS, out};
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
@@ -18,6 +20,8 @@ pub const DEF: KindDef = KindDef::new(
         INSTANCE_CLASS,
         AVAILABILITY_ZONE,
         PERFORMANCE_INSIGHTS,
+        MONITORING_INTERVAL,
+        MONITORING_ROLE_ARN,
         AUTO_MINOR_VERSION_UPGRADE,
         TAGS,
         ARN,

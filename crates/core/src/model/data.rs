@@ -54,6 +54,8 @@ pub struct DatabaseCore {
     /// The logs published to CloudWatch Logs, sorted.
     pub log_exports: Vec<String>,
     pub auto_minor_version_upgrade: bool,
+    /// Enhanced Monitoring's interval in seconds; 0: off.
+    pub enhanced_monitoring_seconds: i64,
     /// `ddd:hh:mm-ddd:hh:mm` UTC; `None`: RDS's choice.
     pub maintenance_window: Option<String>,
     /// `hh:mm-hh:mm` UTC; `None`: RDS's choice.
@@ -376,6 +378,10 @@ fn core(
         performance_insights: flag(f.performance_insights, false),
         log_exports,
         auto_minor_version_upgrade: flag(f.auto_minor_version_upgrade, true),
+        enhanced_monitoring_seconds: f
+            .enhanced_monitoring_seconds
+            .as_ref()
+            .map_or(0, |s| monitoring_interval(s, &format!("{field}.enhanced_monitoring_seconds"), check)),
         maintenance_window: f
             .maintenance_window
             .as_ref()
@@ -385,6 +391,21 @@ fn core(
             .as_ref()
             .and_then(|w| window(w, false, &format!("{field}.backup_window"), check)),
     })
+}
+
+/// The intervals Enhanced Monitoring has (0: off).
+fn monitoring_interval(s: &Located<i64>, field: &str, check: &mut Checker) -> i64 {
+    const INTERVALS: [i64; 7] = [0, 1, 5, 10, 15, 30, 60];
+    if INTERVALS.contains(s.value()) {
+        return *s.value();
+    }
+    check.error(
+        s.location(),
+        field,
+        format!("Enhanced Monitoring has no {}-second interval", s.value()),
+        "use 1, 5, 10, 15, 30 or 60 seconds, or 0 for off",
+    );
+    0
 }
 
 /// A maintenance window (`ddd:hh:mm-ddd:hh:mm`, `weekly`) or a backup window (`hh:mm-hh:mm`),

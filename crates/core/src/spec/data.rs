@@ -84,6 +84,10 @@ macro_rules! database_spec {
             pub iam_auth: Option<Located<bool>>,
             /// Performance Insights on the instance(s). Default false.
             pub performance_insights: Option<Located<bool>>,
+            /// Enhanced Monitoring of the instance(s): OS metrics every 1, 5, 10, 15, 30 or 60
+            /// seconds, through a role platformctl creates (`<stack>-rds-monitoring`). 0 (the
+            /// default): off.
+            pub enhanced_monitoring_seconds: Option<Located<i64>>,
             /// Logs published to CloudWatch Logs: `postgresql`, and `upgrade` for an instance.
             /// Default none.
             pub log_exports: Option<Located<Vec<Located<String>>>>,
@@ -118,6 +122,7 @@ macro_rules! database_spec {
                     security_groups: &self.security_groups,
                     iam_auth: &self.iam_auth,
                     performance_insights: &self.performance_insights,
+                    enhanced_monitoring_seconds: &self.enhanced_monitoring_seconds,
                     log_exports: &self.log_exports,
                     auto_minor_version_upgrade: &self.auto_minor_version_upgrade,
                     maintenance_window: &self.maintenance_window,
@@ -145,6 +150,7 @@ pub struct DatabaseFields<'a> {
     pub security_groups: &'a [Located<String>],
     pub iam_auth: &'a Option<Located<bool>>,
     pub performance_insights: &'a Option<Located<bool>>,
+    pub enhanced_monitoring_seconds: &'a Option<Located<i64>>,
     pub log_exports: &'a Option<Located<Vec<Located<String>>>>,
     pub auto_minor_version_upgrade: &'a Option<Located<bool>>,
     pub maintenance_window: &'a Option<Located<String>>,
