@@ -9,7 +9,7 @@ use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed};
 use secrecy::ExposeSecret;
 
 use super::{engine_version, identifier_of, lifecycle, master_password, rds_tags, retag};
-use crate::common::{final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
+use crate::common::{eventually, final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
 use crate::{Aws, AwsError, ReadRequest};
@@ -32,7 +32,8 @@ impl Provider for Primary {
         let attrs = new.attrs;
         let password = master_password(aws, attrs).await?;
         let id = IDENTIFIER.str(attrs).unwrap_or_default();
-        aws.rds
+        let request = aws
+            .rds
             .create_db_instance()
             .db_instance_identifier(id)
             .engine(ENGINE.str(attrs).unwrap_or("postgres"))
@@ -63,10 +64,12 @@ impl Provider for Primary {
             .set_preferred_backup_window(BACKUP_WINDOW.str(attrs).map(str::to_owned))
             .publicly_accessible(false)
             .copy_tags_to_snapshot(true)
-            .set_tags(Some(rds_tags(attrs)))
-            .send()
-            .await
-            .aws("CreateDBInstance")?;
+            .set_tags(Some(rds_tags(attrs)));
+        eventually(super::monitoring_role_not_ready, || {
+            let request = request.clone();
+            async move { request.send().await.aws("CreateDBInstance") }
+        })
+        .await?;
         Ok(id.to_owned())
     }
 
@@ -95,7 +98,11 @@ impl Provider for Primary {
             if PORT.changed(before, after) {
                 request = request.set_db_port_number(PORT.i32(after));
             }
-            request.send().await.aws("ModifyDBInstance")?;
+            eventually(super::monitoring_role_not_ready, || {
+                let request = request.clone();
+                async move { request.send().await.aws("ModifyDBInstance") }
+            })
+            .await?;
         }
         retag(aws, before, after).await
     }
@@ -152,7 +159,11 @@ impl Provider for Replica {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
             }
             super::modify_shared!(request, aws, before, after);
-            request.send().await.aws("ModifyDBInstance")?;
+            eventually(super::monitoring_role_not_ready, || {
+                let request = request.clone();
+                async move { request.send().await.aws("ModifyDBInstance") }
+            })
+            .await?;
         }
         retag(aws, before, after).await
     }
@@ -177,7 +188,8 @@ impl Provider for ClusterMember {
         use member::*;
         let attrs = new.attrs;
         let id = IDENTIFIER.str(attrs).unwrap_or_default();
-        aws.rds
+        let request = aws
+            .rds
             .create_db_instance()
             .db_instance_identifier(id)
             .db_cluster_identifier(CLUSTER.str(attrs).unwrap_or_default())
@@ -189,10 +201,12 @@ impl Provider for ClusterMember {
             .set_monitoring_interval(MONITORING_INTERVAL.i32(attrs))
             .set_monitoring_role_arn(MONITORING_ROLE_ARN.str(attrs).map(str::to_owned))
             .publicly_accessible(false)
-            .set_tags(Some(rds_tags(attrs)))
-            .send()
-            .await
-            .aws("CreateDBInstance")?;
+            .set_tags(Some(rds_tags(attrs)));
+        eventually(super::monitoring_role_not_ready, || {
+            let request = request.clone();
+            async move { request.send().await.aws("CreateDBInstance") }
+        })
+        .await?;
         Ok(id.to_owned())
     }
 
@@ -204,7 +218,11 @@ impl Provider for ClusterMember {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
             }
             request = instance_settings(request, before, after);
-            request.send().await.aws("ModifyDBInstance")?;
+            eventually(super::monitoring_role_not_ready, || {
+                let request = request.clone();
+                async move { request.send().await.aws("ModifyDBInstance") }
+            })
+            .await?;
         }
         retag(aws, before, after).await
     }

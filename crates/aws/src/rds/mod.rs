@@ -63,6 +63,13 @@ fn window(live: Option<&str>, attr: platformctl_core::resource::schema::Attr, re
     if attr.get(&request.attrs) == &Value::Null { Value::Null } else { crate::common::opt_str(live) }
 }
 
+/// RDS refuses an Enhanced Monitoring role IAM created a moment ago (the role or its policy
+/// not visible to RDS yet: "IAM role ARN value is invalid or does not include the required
+/// permissions for: ENHANCED_MONITORING") — retried while IAM catches up, like EKS's roles.
+fn monitoring_role_not_ready(e: &AwsError) -> bool {
+    e.code() == Some("InvalidParameterValue") && e.message.contains("ENHANCED_MONITORING")
+}
+
 /// The logs to start and stop publishing, from the exports applied to those wanted.
 fn log_exports_change(before: &Attrs, after: &Attrs) -> aws_sdk_rds::types::CloudwatchLogsExportConfiguration {
     use platformctl_core::kinds::database::LOG_EXPORTS;
@@ -75,6 +82,8 @@ fn log_exports_change(before: &Attrs, after: &Attrs) -> aws_sdk_rds::types::Clou
 
 pub(crate) mod cluster;
 pub(crate) mod instance;
+#[cfg(test)]
+mod monitoring_tests;
 #[cfg(test)]
 mod promote_tests;
 pub(crate) mod subnet_group;
