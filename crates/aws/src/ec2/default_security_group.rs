@@ -3,7 +3,7 @@
 //! out) given back on "delete". The group itself belongs to the VPC: never created or deleted.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{IpPermission, IpRange, SecurityGroup, UserIdGroupPair};
+use aws_sdk_ec2::types::{IpPermission, SecurityGroup, UserIdGroupPair};
 use platformctl_core::kinds::default_security_group::{RULES, VPC_ID};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
@@ -149,14 +149,10 @@ impl Provider for DefaultSecurityGroup {
             .ip_protocol("-1")
             .user_id_group_pairs(UserIdGroupPair::builder().group_id(id).build())
             .build();
-        let to_anywhere = IpPermission::builder()
-            .ip_protocol("-1")
-            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-            .build();
         let restored = aws.ec2.authorize_security_group_ingress().group_id(id).ip_permissions(from_itself).send().await;
         tolerate(restored.aws("AuthorizeSecurityGroupIngress").map(drop))?;
-        let restored = aws.ec2.authorize_security_group_egress().group_id(id).ip_permissions(to_anywhere).send().await;
-        tolerate(restored.aws("AuthorizeSecurityGroupEgress").map(drop))
+        // All traffic out: the rule every group starts with, as a stack's group gets it back.
+        tolerate(super::security_group::set_default_egress(&aws.ec2, id, true).await)
     }
 }
 

@@ -83,7 +83,7 @@ fn allows_all_egress(group: &Group) -> bool {
 }
 
 /// Puts AWS's allow-all egress rule back, or revokes it; already so is fine.
-async fn set_default_egress(ec2: &Client, id: &str, allowed: bool) -> Result<(), AwsError> {
+pub(super) async fn set_default_egress(ec2: &Client, id: &str, allowed: bool) -> Result<(), AwsError> {
     let result = if allowed {
         let request = ec2.authorize_security_group_egress().group_id(id).ip_permissions(all_traffic_out());
         request.send().await.map(drop).aws("AuthorizeSecurityGroupEgress")

@@ -31,14 +31,13 @@ const POLICY_NAME: &str = "default";
 impl Provider for Key {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         read_each(requests, |r| async move {
-            let id = match &r.id {
-                Some(id) => id.clone(),
+            let metadata = match &r.id {
+                Some(id) => metadata(aws, id).await?,
                 None => match find_by_address(aws, &r.address).await? {
-                    Some((id, _)) => id,
+                    Some(metadata) => metadata,
                     None => return Ok(None),
                 },
             };
-            let metadata = metadata(aws, &id).await?;
             if scheduled_for_deletion(&metadata) {
                 return Ok(None);
             }
@@ -49,24 +48,22 @@ impl Provider for Key {
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
-        if let Some((id, state)) = find_by_address(aws, new.address).await? {
-            if state == KeyState::PendingDeletion {
-                aws.kms.cancel_key_deletion().key_id(&id).send().await.aws("CancelKeyDeletion")?;
+        if let Some(found) = find_by_address(aws, new.address).await? {
+            let id = found.key_id();
+            if found.key_state() == Some(&KeyState::PendingDeletion) {
+                aws.kms.cancel_key_deletion().key_id(id).send().await.aws("CancelKeyDeletion")?;
                 // A cancelled deletion leaves the key disabled.
-                aws.kms.enable_key().key_id(&id).send().await.aws("EnableKey")?;
+                aws.kms.enable_key().key_id(id).send().await.aws("EnableKey")?;
                 tracing::info!(key = %id, "cancelled the scheduled deletion of the stack's key");
             }
-            // Brought back or adopted: made what the stack says now.
+            // Brought back or adopted: made what the stack says now. (What `describe` reads of
+            // the metadata — id, ARN, description — a cancelled deletion leaves as it was.)
             let stack_owns_policy = POLICY.get(attrs) != &Value::Null;
-            let before = describe(aws, &metadata(aws, &id).await?, stack_owns_policy).await?.attrs;
-            self.update(aws, &id, &before, attrs).await?;
-            return Ok(id);
+            let before = describe(aws, &found, stack_owns_policy).await?.attrs;
+            self.update(aws, id, &before, attrs).await?;
+            return Ok(id.to_owned());
         }
-        let tags = tag_pairs(attrs)
-            .into_iter()
-            .map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError::local("CreateKey", e.to_string()))?;
+        let tags = kms_tags(tag_pairs(attrs), "CreateKey")?;
         let created = aws
             .kms
             .create_key()
@@ -116,11 +113,7 @@ impl Provider for Key {
         TagChanges::between(before, after)
             .send(
                 async |set| {
-                    let tags = set
-                        .into_iter()
-                        .map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build())
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| AwsError::local("TagResource", e.to_string()))?;
+                    let tags = kms_tags(set, "TagResource")?;
                     kms.tag_resource().key_id(id).set_tags(Some(tags)).send().await.map(drop).aws("TagResource")
                 },
                 async |keys| {
@@ -146,6 +139,15 @@ impl Provider for Key {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Tags as KMS takes them (`TagKey`, `TagValue`).
+fn kms_tags(pairs: impl IntoIterator<Item = (String, String)>, operation: &'static str) -> Result<Vec<Tag>, AwsError> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AwsError::local(operation, e.to_string()))
 }
 
 async fn metadata(aws: &Aws, id: &str) -> Result<KeyMetadata, AwsError> {
@@ -202,8 +204,8 @@ async fn tags_of(aws: &Aws, id: &str) -> Result<Vec<(String, String)>, AwsError>
 }
 
 /// The stack's key at `address` among the account's keys, by its `platformctl:stack` and
-/// `platformctl:address` tags, with its state.
-async fn find_by_address(aws: &Aws, address: &Address) -> Result<Option<(String, KeyState)>, AwsError> {
+/// `platformctl:address` tags: its metadata (state included).
+async fn find_by_address(aws: &Aws, address: &Address) -> Result<Option<KeyMetadata>, AwsError> {
     let mut ids = Vec::new();
     let mut pages = aws.kms.list_keys().into_paginator().items().send();
     while let Some(key) = pages.next().await {
@@ -225,15 +227,13 @@ async fn find_by_address(aws: &Aws, address: &Address) -> Result<Option<(String,
         }
     });
     let ours: Vec<String> = futures::future::try_join_all(tagged).await?.into_iter().flatten().collect();
-    let mut found = None;
+    let mut found: Option<KeyMetadata> = None;
     for id in ours {
         let metadata = metadata(aws, &id).await?;
-        let state = metadata.key_state().cloned().unwrap_or(KeyState::Enabled);
         // Two keys of one address (someone copied the tags): the one in use wins over one
         // waiting for its deletion.
-        let in_use = |s: &KeyState| *s != KeyState::PendingDeletion;
-        if found.as_ref().is_none_or(|(_, s)| !in_use(s) && in_use(&state)) {
-            found = Some((id, state));
+        if found.as_ref().is_none_or(|f| scheduled_for_deletion(f) && !scheduled_for_deletion(&metadata)) {
+            found = Some(metadata);
         }
     }
     Ok(found)

@@ -9,7 +9,7 @@ use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed};
 use secrecy::ExposeSecret;
 
 use super::{engine_version, identifier_of, lifecycle, master_password, rds_tags, retag};
-use crate::common::{eventually, final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
+use crate::common::{final_snapshot_name, opt_int, opt_str, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
 use crate::{Aws, AwsError, ReadRequest};
@@ -65,11 +65,7 @@ impl Provider for Primary {
             .publicly_accessible(false)
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)));
-        eventually(super::monitoring_role_not_ready, || {
-            let request = request.clone();
-            async move { request.send().await.aws("CreateDBInstance") }
-        })
-        .await?;
+        super::send_once_monitoring_role_is_visible!(request, "CreateDBInstance")?;
         Ok(id.to_owned())
     }
 
@@ -98,11 +94,7 @@ impl Provider for Primary {
             if PORT.changed(before, after) {
                 request = request.set_db_port_number(PORT.i32(after));
             }
-            eventually(super::monitoring_role_not_ready, || {
-                let request = request.clone();
-                async move { request.send().await.aws("ModifyDBInstance") }
-            })
-            .await?;
+            super::send_once_monitoring_role_is_visible!(request, "ModifyDBInstance")?;
         }
         retag(aws, before, after).await
     }
@@ -159,11 +151,7 @@ impl Provider for Replica {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
             }
             super::modify_shared!(request, aws, before, after);
-            eventually(super::monitoring_role_not_ready, || {
-                let request = request.clone();
-                async move { request.send().await.aws("ModifyDBInstance") }
-            })
-            .await?;
+            request.send().await.aws("ModifyDBInstance")?;
         }
         retag(aws, before, after).await
     }
@@ -202,11 +190,7 @@ impl Provider for ClusterMember {
             .set_monitoring_role_arn(MONITORING_ROLE_ARN.str(attrs).map(str::to_owned))
             .publicly_accessible(false)
             .set_tags(Some(rds_tags(attrs)));
-        eventually(super::monitoring_role_not_ready, || {
-            let request = request.clone();
-            async move { request.send().await.aws("CreateDBInstance") }
-        })
-        .await?;
+        super::send_once_monitoring_role_is_visible!(request, "CreateDBInstance")?;
         Ok(id.to_owned())
     }
 
@@ -218,11 +202,7 @@ impl Provider for ClusterMember {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
             }
             request = instance_settings(request, before, after);
-            eventually(super::monitoring_role_not_ready, || {
-                let request = request.clone();
-                async move { request.send().await.aws("ModifyDBInstance") }
-            })
-            .await?;
+            super::send_once_monitoring_role_is_visible!(request, "ModifyDBInstance")?;
         }
         retag(aws, before, after).await
     }

@@ -63,6 +63,20 @@ fn window(live: Option<&str>, attr: platformctl_core::resource::schema::Attr, re
     if attr.get(&request.attrs) == &Value::Null { Value::Null } else { crate::common::opt_str(live) }
 }
 
+/// Sends an RDS request that may name an Enhanced Monitoring role, again while RDS refuses the
+/// role because IAM has not propagated it yet (`monitoring_role_not_ready`). The request is
+/// cloned per attempt: the SDK's builders are consumed by `send`.
+macro_rules! send_once_monitoring_role_is_visible {
+    ($request:expr, $operation:literal) => {
+        crate::common::eventually(super::monitoring_role_not_ready, || {
+            let request = $request.clone();
+            async move { request.send().await.aws($operation) }
+        })
+        .await
+    };
+}
+use send_once_monitoring_role_is_visible;
+
 /// RDS refuses an Enhanced Monitoring role IAM created a moment ago (the role or its policy
 /// not visible to RDS yet: "IAM role ARN value is invalid or does not include the required
 /// permissions for: ENHANCED_MONITORING") — retried while IAM catches up, like EKS's roles.
