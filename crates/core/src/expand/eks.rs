@@ -222,7 +222,7 @@ fn decrypt_secrets_keys(stack: &Stack, read: &[String]) -> Option<Value> {
     for secret in stack.data.secrets.iter().filter(|s| read.contains(&s.name)) {
         let key = match &secret.kms_key {
             Some(key @ KmsKeyRef::Stack(_)) => key_value(key),
-            Some(KmsKeyRef::Existing(arn)) if arn.starts_with("arn:") && arn.contains(":key/") => Value::str(arn),
+            Some(key) if let Some(arn) = key.existing_key_arn() => Value::str(arn),
             _ => continue,
         };
         if !keys.contains(&key) {

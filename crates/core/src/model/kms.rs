@@ -42,6 +42,15 @@ impl KmsKeyRef {
             KmsKeyRef::Existing(_) => None,
         }
     }
+
+    /// An existing key given by its ARN (what IAM policies and CloudWatch Logs can name; an
+    /// alias or a bare id they cannot).
+    pub fn existing_key_arn(&self) -> Option<&str> {
+        match self {
+            KmsKeyRef::Existing(key) if key.starts_with("arn:") && key.contains(":key/") => Some(key),
+            _ => None,
+        }
+    }
 }
 
 /// AWS's default deletion window, and the longest: a mistaken destroy is the costly case.
@@ -146,11 +155,11 @@ pub(super) fn key_ref(v: &Located<String>, field: &str, check: &mut Checker) -> 
 /// stack, or an existing key by its ARN.
 pub(super) fn key_arn_ref(v: &Located<String>, field: &str, check: &mut Checker) -> Option<KmsKeyRef> {
     match key_ref(v, field, check)? {
-        KmsKeyRef::Existing(key) if !(key.starts_with("arn:") && key.contains(":key/")) => {
+        key @ KmsKeyRef::Existing(_) if key.existing_key_arn().is_none() => {
             check.error(
                 v.location(),
                 field,
-                format!("CloudWatch Logs takes a key ARN, not `{key}`"),
+                format!("CloudWatch Logs takes a key ARN, not `{}`", v.value()),
                 "name a key of `kms_keys`, or give the key's ARN (`arn:aws:kms:<region>:<account>:key/<id>`)",
             );
             None
