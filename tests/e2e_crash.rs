@@ -1,6 +1,6 @@
 //! Killed at any moment, throttled, interrupted: nothing lost, nothing duplicated. The real
 //! binary applies seed 000's whole platform (`stacks/user-service.yaml`: network, KMS key,
-//! data tier, EKS, ECR, log groups) on ministack — the emulator that answers every kind of it — through
+//! data tier, EKS, ECR, log groups, alarms and their topic) on ministack — the emulator that answers every kind of it — through
 //! the fault-injecting proxy (tests/support/proxy.rs).
 //!
 //! - SIGKILL at 20+ points from the first request to the last, including right after a create
@@ -123,6 +123,18 @@ impl Rig {
         let ours =
             aliases.aliases().iter().filter(|a| a.alias_name().is_some_and(|n| n.starts_with("alias/user-service")));
         census.insert("kms alias".into(), ours.count());
+        let sns = aws_sdk_sns::Client::new(&config);
+        let topics = sns.list_topics().send().await.unwrap();
+        census.insert("topic".into(), topics.topics().len());
+        let mut subscriptions = 0;
+        for topic in topics.topics() {
+            let listed = sns.list_subscriptions_by_topic().topic_arn(topic.topic_arn().unwrap()).send().await.unwrap();
+            subscriptions += listed.subscriptions().len();
+        }
+        census.insert("subscription".into(), subscriptions);
+        let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
+        let alarms = cloudwatch.describe_alarms().alarm_name_prefix("user-service-").max_records(100).send().await;
+        census.insert("alarm".into(), alarms.unwrap().metric_alarms().len());
         census.retain(|_, n| *n > 0);
         census
     }

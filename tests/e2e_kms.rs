@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::{Emulator, Kind, edit_file, workdir_with_text};
+use support::{Emulator, Kind, edit_file, plan_changes, workdir_with_text};
 
 const STACK: &str = "\
 stack: kms-test
@@ -28,21 +28,6 @@ ecr:
 log_groups:
   /kms-test/app: { kms_key: data }
 ";
-
-fn plan_changes(run: &support::Run) -> Vec<(String, String, Vec<String>)> {
-    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let names = c["attributes"]
-                .as_array()
-                .map_or(vec![], |a| a.iter().map(|a| a["name"].as_str().unwrap_or_default().to_owned()).collect());
-            (c["address"].as_str().unwrap().to_owned(), c["action"].as_str().unwrap().to_owned(), names)
-        })
-        .collect()
-}
 
 async fn lifecycle(kind: Kind) {
     let emu = Emulator::start(kind);

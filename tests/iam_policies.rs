@@ -39,6 +39,8 @@ fn service_of(relative: &Path) -> Option<&'static str> {
         "ssm" => "ssm",
         "autoscaling" => "application-autoscaling",
         "kms" => "kms",
+        "sns" => "sns",
+        "cloudwatch" => "cloudwatch",
         "s3_state" => "s3",
         "existing" => "tag",
         "connect" => "sts",
@@ -79,6 +81,8 @@ const VERBS: &[&str] = &[
     "Disable",
     "Cancel",
     "Schedule",
+    "Subscribe",
+    "Unsubscribe",
 ];
 
 /// The IAM actions of the operations named in string literals of the crate's sources.

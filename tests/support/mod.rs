@@ -273,3 +273,19 @@ pub fn cut_block(path: &Path, from: &str, until_indent: usize) {
     }
     std::fs::write(path, out).unwrap();
 }
+
+/// The changes of a `plan --json`: (address, action, names of the attributes that change).
+pub fn plan_changes(run: &Run) -> Vec<(String, String, Vec<String>)> {
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let names = c["attributes"]
+                .as_array()
+                .map_or(vec![], |a| a.iter().map(|a| a["name"].as_str().unwrap_or_default().to_owned()).collect());
+            (c["address"].as_str().unwrap().to_owned(), c["action"].as_str().unwrap().to_owned(), names)
+        })
+        .collect()
+}

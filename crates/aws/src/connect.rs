@@ -23,6 +23,8 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub kms: aws_sdk_kms::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -94,6 +96,8 @@ impl Aws {
             ecr: client!(aws_sdk_ecr, config),
             logs: client!(aws_sdk_cloudwatchlogs, config),
             kms: client!(aws_sdk_kms, config),
+            sns: client!(aws_sdk_sns, config),
+            cloudwatch: client!(aws_sdk_cloudwatch, config),
             stack: stack.to_owned(),
             config: config.clone(),
         }

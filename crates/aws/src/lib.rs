@@ -18,6 +18,7 @@
 //! `registry::provider`.
 
 mod autoscaling;
+mod cloudwatch;
 mod common;
 mod connect;
 mod ec2;
@@ -35,6 +36,7 @@ mod registry;
 pub mod retries;
 pub mod s3_state;
 mod secrets;
+mod sns;
 mod ssm;
 #[cfg(test)]
 mod test_mocks;

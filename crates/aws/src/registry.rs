@@ -15,7 +15,9 @@ use platformctl_core::resource::schema::{Adoption, KindDef, Service};
 use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use crate::common::eventually;
-use crate::{Aws, AwsError, autoscaling, ec2, ecr, eks, elasticache, iam, kms, logs, rds, secrets, ssm};
+use crate::{
+    Aws, AwsError, autoscaling, cloudwatch, ec2, ecr, eks, elasticache, iam, kms, logs, rds, secrets, sns, ssm,
+};
 
 /// One address to read: its id if known, and what the state recorded of it — its attributes
 /// (natural keys, what AWS does not report) and its outputs (the version of a secret
@@ -126,6 +128,8 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::NetworkAcl => &ec2::network_acl::NetworkAcl,
         Kind::NetworkAclEntry => &ec2::network_acl::Entry,
         Kind::NetworkAclAssociation => &ec2::network_acl::Association,
+        Kind::SnsTopic => &sns::Topic,
+        Kind::MetricAlarm => &cloudwatch::Alarm,
     }
 }
 
@@ -209,7 +213,9 @@ fn catches_up_slowly(kind: Kind) -> bool {
         | Service::Eks
         | Service::Ecr
         | Service::CloudWatchLogs
-        | Service::Kms => false,
+        | Service::Kms
+        | Service::Sns
+        | Service::CloudWatch => false,
     }
 }
 

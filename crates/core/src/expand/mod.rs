@@ -6,6 +6,7 @@
 //! resource, so they derive only from names the user wrote (AZs, group names, rule contents),
 //! never from list positions.
 
+mod alarms;
 mod data;
 mod eks;
 mod flow_logs;
@@ -46,6 +47,7 @@ pub fn expand(stack: &Stack, neighbours: &Neighbours) -> Vec<DesiredResource> {
         eks::expand_clusters(stack, net, &mut out);
     }
     eks::expand_registries_and_logs(stack, &mut out);
+    alarms::expand(stack, &mut out);
     out
 }
 
@@ -110,6 +112,13 @@ mod tests {
     #[test]
     fn seed_compute_tier() {
         insta::assert_snapshot!(seed_section(&["eks.", "ecr.", "log_group["]));
+    }
+
+    /// Seed 000's alarms: one per metric and member, dimensions from the resources (references
+    /// where the dimension is the resource's id), thresholds in the metric's unit.
+    #[test]
+    fn seed_alarms() {
+        insta::assert_snapshot!(seed_section(&["notifications.", "alarms."]));
     }
 
     /// The seed stack's listing, only the resources whose addresses start with `prefixes`.

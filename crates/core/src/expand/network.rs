@@ -96,11 +96,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
         ));
     }
 
-    let nat_azs: Vec<&str> = match net.nat_gateways {
-        NatGateways::None => vec![],
-        NatGateways::Single => vec![net.azs[0].name.as_str()],
-        NatGateways::PerAz => net.azs.iter().map(|a| a.name.as_str()).collect(),
-    };
+    let nat_azs = nat_azs(net);
     for az in &nat_azs {
         let eip = Address::new(format!("network.eip[{az}]"));
         let nat = nat(az);
@@ -156,7 +152,17 @@ pub fn subnet(tier: &str, az: &str) -> Address {
     Address::new(format!("network.subnet.{tier}[{az}]"))
 }
 
-fn nat(az: &str) -> Address {
+/// The AZs with a NAT gateway: none, the first, or every one.
+pub(super) fn nat_azs(net: &Network) -> Vec<&str> {
+    match net.nat_gateways {
+        NatGateways::None => vec![],
+        NatGateways::Single => vec![net.azs[0].name.as_str()],
+        NatGateways::PerAz => net.azs.iter().map(|a| a.name.as_str()).collect(),
+    }
+}
+
+/// The address of the NAT gateway in `az`.
+pub(super) fn nat(az: &str) -> Address {
     Address::new(format!("network.nat[{az}]"))
 }
 

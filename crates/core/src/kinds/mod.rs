@@ -28,6 +28,7 @@ pub mod internet_gateway_attachment;
 pub mod kms_alias;
 pub mod kms_key;
 pub mod log_group;
+pub mod metric_alarm;
 pub mod nat_gateway;
 pub mod network_acl;
 pub mod network_acl_association;
@@ -43,6 +44,7 @@ pub mod secret;
 pub mod secret_fields;
 pub mod security_group;
 pub mod security_group_rule;
+pub mod sns_topic;
 pub mod ssm_parameter;
 pub mod subnet;
 pub mod vpc;
@@ -115,6 +117,8 @@ kinds! {
     NetworkAcl => network_acl,
     NetworkAclEntry => network_acl_entry,
     NetworkAclAssociation => network_acl_association,
+    SnsTopic => sns_topic,
+    MetricAlarm => metric_alarm,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

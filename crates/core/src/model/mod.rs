@@ -6,6 +6,7 @@
 //! checked offline, so `platformctl validate` works without credentials.
 
 mod acls;
+mod alarms;
 mod backend;
 mod checks;
 mod credentials;
@@ -23,6 +24,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::spec::{LoadedSpec, StackFileError};
 
 pub use acls::{AclRule, NetworkAcl, Tier};
+pub use alarms::{Alarm, AlarmSubject, DefaultThreshold, Members, MetricAlarm, Notification, Preset, PresetAlarm};
 pub use backend::{BACKEND_KEYS, Backend};
 pub use checks::CheckSkip;
 pub use credentials::{AssumeRole, Credentials};
@@ -54,6 +56,10 @@ pub struct Stack {
     pub kms_keys: Vec<KmsKey>,
     pub data: DataTier,
     pub compute: ComputeTier,
+    /// SNS topics alarms notify, in the order of the file.
+    pub notifications: Vec<Notification>,
+    /// CloudWatch alarms (a preset entry stands for several), in the order of the file.
+    pub alarms: Vec<Alarm>,
     /// Where the state lives.
     pub backend: Backend,
     /// Peerings with other stacks' networks: (peering name, other stack).
@@ -109,6 +115,8 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let kms_keys = kms::validate(&spec.kms_keys, &loaded.sources, &mut check);
     let data = data::validate(spec, name.as_deref(), network_written, &mut check);
     let compute = eks::validate(spec, name.as_deref(), network_written, &loaded.sources, &mut check);
+    let notifications = alarms::validate_notifications(&spec.notifications, &mut check);
+    let alarms = alarms::validate_alarms(spec, &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let check_skips = checks::validate(spec, &mut check);
@@ -165,6 +173,8 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             kms_keys,
             data,
             compute,
+            notifications,
+            alarms,
             backend,
             peerings,
             credentials,

@@ -245,6 +245,8 @@ pub enum Service {
     Ecr,
     CloudWatchLogs,
     Kms,
+    Sns,
+    CloudWatch,
 }
 
 /// How a resource whose create was interrupted (recorded as pending, no id yet) is found again.

@@ -6,6 +6,7 @@
 //! A new section (postgres, redis, eks, ...) is one more field here, one more entry in
 //! `load::SECTIONS`, and its own types beside these.
 
+mod alarms;
 mod checks;
 mod credentials;
 mod data;
@@ -18,6 +19,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use alarms::{AlarmSpec, MetricSpec, NotificationSpec};
 pub use checks::ChecksSpec;
 pub use credentials::{AccountIdsSpec, AssumeRoleSpec};
 pub use data::{
@@ -89,6 +91,12 @@ pub struct StackSpec {
     /// CloudWatch Logs log groups, by log group name.
     #[serde(default)]
     pub log_groups: IndexMap<Located<String>, LogGroupSpec>,
+    /// SNS topics alarms notify, by name, with their email and HTTPS subscriptions.
+    #[serde(default)]
+    pub notifications: IndexMap<Located<String>, NotificationSpec>,
+    /// CloudWatch alarms, by name: presets for what the stack creates, or any metric.
+    #[serde(default)]
+    pub alarms: IndexMap<Located<String>, AlarmSpec>,
     /// Where the state lives: a local file (default) or S3 with locking.
     pub state: Option<StateSpec>,
     /// VPC peerings with other stacks' networks (another region too), by name.
