@@ -73,6 +73,8 @@ rules! {
         "With IAM authentication, access is granted and revoked in IAM with short-lived tokens, and no long-lived password needs to reach the application.";
     RDS_PERFORMANCE_INSIGHTS = "CKV_AWS_353", Low, "Databases have Performance Insights",
         "The load a database was under, query by query, is what an incident review needs; without it the history is gone.";
+    RDS_ENHANCED_MONITORING = "CKV_AWS_118", Low, "Databases have Enhanced Monitoring",
+        "CloudWatch's own RDS metrics stop at the hypervisor; the operating system's view (memory, swap, processes, disk queue) every few seconds is what explains a slow database.";
     RDS_LOG_EXPORTS = "CKV_AWS_129", Medium, "Databases publish their logs to CloudWatch",
         "The PostgreSQL log (connections, errors, slow statements) kept outside the instance outlives it and can be searched and alarmed on.";
     RDS_MINOR_UPGRADES = "CKV_AWS_226", Low, "Databases take minor version upgrades automatically",

@@ -103,6 +103,15 @@ fn database(
             "performance_insights: true",
         );
     }
+    if core.enhanced_monitoring_seconds == 0 {
+        found.add(
+            RDS_ENHANCED_MONITORING,
+            address,
+            &at("enhanced_monitoring_seconds"),
+            "Enhanced Monitoring is off",
+            "enhanced_monitoring_seconds: 60",
+        );
+    }
     if !core.log_exports.iter().any(|l| l == "postgresql") {
         found.add(
             RDS_LOG_EXPORTS,

@@ -33,6 +33,7 @@ const FAMILIES: &[(&str, &[&str])] = &[
             "CKV_AWS_161",
             "CKV_AWS_162",
             "CKV_AWS_353",
+            "CKV_AWS_118",
             "CKV_AWS_129",
             "CKV_AWS_226",
             "CKV_AWS_96",

@@ -13,6 +13,8 @@ resource "aws_db_instance" "users" {
   publicly_accessible     = false
   iam_database_authentication_enabled = true
   performance_insights_enabled        = true
+  monitoring_interval                 = 60
+  monitoring_role_arn                 = "arn:aws:iam::123456789012:role/checks-data-rds-monitoring"
   enabled_cloudwatch_logs_exports     = ["postgresql", "upgrade"]
   auto_minor_version_upgrade          = true
   db_name                 = "users"
@@ -41,6 +43,8 @@ resource "aws_rds_cluster_instance" "orders" {
   engine                       = "aurora-postgresql"
   instance_class               = "db.r6g.large"
   performance_insights_enabled = true
+  monitoring_interval          = 60
+  monitoring_role_arn          = "arn:aws:iam::123456789012:role/checks-data-rds-monitoring"
   auto_minor_version_upgrade   = true
 }
 
