@@ -3,8 +3,8 @@
 //! emulator that answers each: on moto an instance's IAM authentication, log exports, minor
 //! version upgrades, windows and Enhanced Monitoring (with its role), created and then changed
 //! in place; on ministack an Aurora cluster's IAM authentication, created and changed, its
-//! windows, Performance Insights on its members and on an instance, and Enhanced Monitoring on
-//! its members. (moto reports no Performance Insights and ignores cluster modifications;
+//! windows, Performance Insights on its members and on an instance (a month of history; a
+//! longer one planned in place), and Enhanced Monitoring on its members. (moto reports no Performance Insights and ignores cluster modifications;
 //! ministack keeps no log exports and ignores Performance Insights and minor upgrade
 //! modifications: those combinations are not exercised.)
 
@@ -109,7 +109,7 @@ async fn aurora_iam_auth_and_performance_insights_on_ministack() {
     let emu = Emulator::start(Kind::Ministack);
     let (dir, file) = stack(
         "rds-insights",
-        "aurora:\n  orders:\n    engine_version: \"16.8\"\n    instance_class: db.r6g.large\n    instances: 1\n    database: orders\n    username: app\n    managed_password: true\n    security_groups: [db]\n    deletion_protection: false\n    iam_auth: true\n    performance_insights: true\n    maintenance_window: mon:02:00-mon:03:00\n    backup_window: 23:30-00:15\n    enhanced_monitoring_seconds: 30\npostgres:\n  db:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.micro\n    storage_gb: 20\n    database: app\n    username: app\n    password_secret: master\n    security_groups: [db]\n    deletion_protection: false\n    performance_insights: true\n",
+        "aurora:\n  orders:\n    engine_version: \"16.8\"\n    instance_class: db.r6g.large\n    instances: 1\n    database: orders\n    username: app\n    managed_password: true\n    security_groups: [db]\n    deletion_protection: false\n    iam_auth: true\n    performance_insights: true\n    maintenance_window: mon:02:00-mon:03:00\n    backup_window: 23:30-00:15\n    enhanced_monitoring_seconds: 30\npostgres:\n  db:\n    engine_version: \"16.4\"\n    instance_class: db.t4g.micro\n    storage_gb: 20\n    database: app\n    username: app\n    password_secret: master\n    security_groups: [db]\n    deletion_protection: false\n    performance_insights: { retention_days: 31 }\n",
     );
     let d = dir.path();
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
@@ -134,6 +134,17 @@ async fn aurora_iam_auth_and_performance_insights_on_ministack() {
         let interval = out.db_instances()[0].monitoring_interval().unwrap_or(0);
         assert_eq!(interval, if id.ends_with("-1") { 30 } else { 0 }, "{id}");
     }
+    let out = rds.describe_db_instances().db_instance_identifier("rds-insights-db").send().await.unwrap();
+    assert_eq!(out.db_instances()[0].performance_insights_retention_period(), Some(31), "a month of history");
+    // A longer history is a change in place (ministack ignores the modification itself: planned
+    // here, not applied).
+    edit_file(&file, "retention_days: 31", "retention_days: 62");
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "retention");
+    assert_eq!(
+        support::plan_changes(&plan),
+        [("postgres.db".into(), "update".into(), vec!["performance_insights_retention_days".into()])]
+    );
+    edit_file(&file, "retention_days: 62", "retention_days: 31");
     edit_file(&file, "    iam_auth: true\n", "    iam_auth: false\n");
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "IAM auth off, in place");
     assert_eq!(cluster_iam().await, Some(false));

@@ -57,6 +57,8 @@ impl Provider for Primary {
             .enable_iam_database_authentication(IAM_AUTH.is_true(attrs))
             .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
             .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
+            .set_performance_insights_retention_period(PERFORMANCE_INSIGHTS_RETENTION_DAYS.i32(attrs))
+            .set_performance_insights_kms_key_id(PERFORMANCE_INSIGHTS_KMS_KEY.str(attrs).map(str::to_owned))
             .auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.bool(attrs).unwrap_or(true))
             .set_monitoring_interval(MONITORING_INTERVAL.i32(attrs))
             .set_monitoring_role_arn(MONITORING_ROLE_ARN.str(attrs).map(str::to_owned))
@@ -185,6 +187,8 @@ impl Provider for ClusterMember {
             .set_db_instance_class(INSTANCE_CLASS.str(attrs).map(str::to_owned))
             .set_availability_zone(AVAILABILITY_ZONE.str(attrs).map(str::to_owned))
             .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
+            .set_performance_insights_retention_period(PERFORMANCE_INSIGHTS_RETENTION_DAYS.i32(attrs))
+            .set_performance_insights_kms_key_id(PERFORMANCE_INSIGHTS_KMS_KEY.str(attrs).map(str::to_owned))
             .auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.bool(attrs).unwrap_or(true))
             .set_monitoring_interval(MONITORING_INTERVAL.i32(attrs))
             .set_monitoring_role_arn(MONITORING_ROLE_ARN.str(attrs).map(str::to_owned))
@@ -225,6 +229,7 @@ fn instance_settings(
 ) -> aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder {
     use platformctl_core::kinds::database::{
         AUTO_MINOR_VERSION_UPGRADE, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PERFORMANCE_INSIGHTS,
+        PERFORMANCE_INSIGHTS_KMS_KEY, PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     };
     if MONITORING_INTERVAL.changed(before, after) || MONITORING_ROLE_ARN.changed(before, after) {
         // RDS takes the two together: an interval needs the role, off needs none.
@@ -232,8 +237,15 @@ fn instance_settings(
             .set_monitoring_interval(MONITORING_INTERVAL.i32(after))
             .set_monitoring_role_arn(MONITORING_ROLE_ARN.str(after).map(str::to_owned));
     }
-    if PERFORMANCE_INSIGHTS.changed(before, after) {
-        request = request.enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(after));
+    if [PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_RETENTION_DAYS, PERFORMANCE_INSIGHTS_KMS_KEY]
+        .iter()
+        .any(|a| a.changed(before, after))
+    {
+        // Sent together: a retention or a key goes with Performance Insights turned on.
+        request = request
+            .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(after))
+            .set_performance_insights_retention_period(PERFORMANCE_INSIGHTS_RETENTION_DAYS.i32(after))
+            .set_performance_insights_kms_key_id(PERFORMANCE_INSIGHTS_KMS_KEY.str(after).map(str::to_owned));
     }
     if AUTO_MINOR_VERSION_UPGRADE.changed(before, after) {
         request = request.auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.is_true(after));
@@ -331,14 +343,22 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
 }
 
 /// An instance's own settings as AWS reports them (absent: AWS's defaults).
-fn instance_settings_of(db: &DbInstance) -> [(String, platformctl_core::resource::Value); 4] {
+fn instance_settings_of(db: &DbInstance) -> [(String, platformctl_core::resource::Value); 5] {
     use platformctl_core::kinds::database::{
         AUTO_MINOR_VERSION_UPGRADE, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PERFORMANCE_INSIGHTS,
+        PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     };
     use platformctl_core::resource::Value;
     let interval = db.monitoring_interval().unwrap_or(0);
+    let insights = db.performance_insights_enabled().unwrap_or(false);
     [
-        PERFORMANCE_INSIGHTS.to(db.performance_insights_enabled().unwrap_or(false)),
+        PERFORMANCE_INSIGHTS.to(insights),
+        // Its history's length only while it is on (RDS may keep reporting the last one).
+        PERFORMANCE_INSIGHTS_RETENTION_DAYS.to(if insights {
+            opt_int(db.performance_insights_retention_period())
+        } else {
+            Value::Null
+        }),
         AUTO_MINOR_VERSION_UPGRADE.to(db.auto_minor_version_upgrade().unwrap_or(true)),
         MONITORING_INTERVAL.to(interval),
         // With monitoring off, a role RDS still lists (as it may, like Terraform's computed

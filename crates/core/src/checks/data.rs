@@ -94,7 +94,7 @@ fn database(
     if !core.iam_auth {
         found.add(iam_auth, address, &at("iam_auth"), "IAM database authentication is off", "iam_auth: true");
     }
-    if !core.performance_insights {
+    if core.performance_insights.is_none() {
         found.add(
             RDS_PERFORMANCE_INSIGHTS,
             address,

@@ -206,10 +206,13 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
 }
 
 /// What each instance serving the database has: a PostgreSQL instance, an Aurora member.
-fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 4] {
+fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 6] {
     let monitored = core.enhanced_monitoring_seconds > 0;
+    let insights = core.performance_insights.as_ref();
     [
-        database::PERFORMANCE_INSIGHTS.to(core.performance_insights),
+        database::PERFORMANCE_INSIGHTS.to(insights.is_some()),
+        database::PERFORMANCE_INSIGHTS_RETENTION_DAYS.to(insights.map(|i| i.retention_days)),
+        database::PERFORMANCE_INSIGHTS_KMS_KEY.to(insights.and_then(|i| i.kms_key.as_ref()).map(super::kms::key_value)),
         database::AUTO_MINOR_VERSION_UPGRADE.to(core.auto_minor_version_upgrade),
         database::MONITORING_INTERVAL.to(core.enhanced_monitoring_seconds),
         database::MONITORING_ROLE_ARN.to(monitored.then(|| iam_role::out::ARN.of(&Address::new(MONITORING_ROLE)))),

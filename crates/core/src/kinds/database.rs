@@ -37,6 +37,12 @@ pub const BACKUP_WINDOW: Attr = Attr::in_place("backup_window");
 pub const LOG_EXPORTS: Attr = Attr::in_place("log_exports").set();
 /// Performance Insights on an instance (a PostgreSQL instance, an Aurora cluster's members).
 pub const PERFORMANCE_INSIGHTS: Attr = Attr::in_place("performance_insights");
+/// Days of Performance Insights history (7, 31 × months, 731); absent while it is off.
+pub const PERFORMANCE_INSIGHTS_RETENTION_DAYS: Attr = Attr::in_place("performance_insights_retention_days");
+/// The KMS key of Performance Insights' history; absent: AWS's own. Compared with what was
+/// applied (AWS reports its own key's ARN, the stack may name an alias); AWS keeps the key it was
+/// first turned on with, so a change of key is refused while planning.
+pub const PERFORMANCE_INSIGHTS_KMS_KEY: Attr = Attr::in_place("performance_insights_kms_key").unreported();
 /// AWS applies new minor engine versions in the maintenance window (instances, members).
 pub const AUTO_MINOR_VERSION_UPGRADE: Attr = Attr::in_place("auto_minor_version_upgrade");
 /// Enhanced Monitoring's interval in seconds (0: off) and the role RDS sends the metrics with.

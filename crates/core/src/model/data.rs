@@ -9,7 +9,8 @@ use indexmap::IndexMap;
 use super::Checker;
 use super::kms::{KmsKeyRef, key_ref};
 use crate::spec::{
-    CrossRegionReplicaSpec, DatabaseFields, Located, PostgresSpec, ReadReplicasSpec, RedisSpec, SecretSpec, StackSpec,
+    CrossRegionReplicaSpec, DatabaseFields, Located, PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec,
+    RedisSpec, SecretSpec, StackSpec,
 };
 
 /// Characters RDS accepts in master passwords besides letters and digits (not `/ ' " @`,
@@ -50,7 +51,8 @@ pub struct DatabaseCore {
     pub port: i64,
     pub security_groups: Vec<String>,
     pub iam_auth: bool,
-    pub performance_insights: bool,
+    /// Performance Insights on the instances: `None` off, else its settings.
+    pub performance_insights: Option<PerformanceInsights>,
     /// The logs published to CloudWatch Logs, sorted.
     pub log_exports: Vec<String>,
     pub auto_minor_version_upgrade: bool,
@@ -60,6 +62,48 @@ pub struct DatabaseCore {
     pub maintenance_window: Option<String>,
     /// `hh:mm-hh:mm` UTC; `None`: RDS's choice.
     pub backup_window: Option<String>,
+}
+
+/// Performance Insights' settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerformanceInsights {
+    /// 7, 31 × 1–23 months, or 731.
+    pub retention_days: i64,
+    /// `None`: AWS's own key (`aws/rds`).
+    pub kms_key: Option<KmsKeyRef>,
+}
+
+/// What Performance Insights keeps for free, and AWS's default.
+const FREE_INSIGHTS_DAYS: i64 = 7;
+
+/// `performance_insights:` — `true`/`false`, or its settings (which turn it on).
+fn performance_insights(
+    v: &Option<Located<PerformanceInsightsSpec>>,
+    field: &str,
+    check: &mut Checker,
+) -> Option<PerformanceInsights> {
+    let settings = match v.as_ref().map(|v| v.value()) {
+        None | Some(PerformanceInsightsSpec::Switch(false)) => return None,
+        Some(PerformanceInsightsSpec::Switch(true)) => {
+            return Some(PerformanceInsights { retention_days: FREE_INSIGHTS_DAYS, kms_key: None });
+        }
+        Some(PerformanceInsightsSpec::Settings(settings)) => settings,
+    };
+    let retention_days = settings.retention_days.as_ref().map_or(FREE_INSIGHTS_DAYS, |d| {
+        let days = *d.value();
+        let valid = days == FREE_INSIGHTS_DAYS || days == 731 || (days % 31 == 0 && (1..=23).contains(&(days / 31)));
+        if !valid {
+            check.error(
+                d.location(),
+                format!("{field}.retention_days"),
+                format!("Performance Insights keeps no {days}-day history"),
+                "use 7 (free), a number of months times 31 (31, 62, ... 713), or 731",
+            );
+        }
+        days
+    });
+    let kms_key = settings.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check));
+    Some(PerformanceInsights { retention_days, kms_key })
 }
 
 /// Where a database's master password comes from.
@@ -375,7 +419,11 @@ fn core(
         port: port?,
         security_groups,
         iam_auth: flag(f.iam_auth, false),
-        performance_insights: flag(f.performance_insights, false),
+        performance_insights: performance_insights(
+            f.performance_insights,
+            &format!("{field}.performance_insights"),
+            check,
+        ),
         log_exports,
         auto_minor_version_upgrade: flag(f.auto_minor_version_upgrade, true),
         enhanced_monitoring_seconds: f
@@ -942,6 +990,29 @@ fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<Str
 mod tests {
     use super::MasterPassword;
     use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    /// `performance_insights:` as a switch or with its settings; a history length RDS does not
+    /// offer points at its line.
+    #[test]
+    fn performance_insights_as_a_switch_or_with_settings() {
+        let db = |insights: &str| {
+            format!(
+                "{USER_SERVICE}kms_keys: {{ insights: {{}} }}\nsecrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  db: {{ engine_version: \"16.4\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m, performance_insights: {insights} }}\n"
+            )
+        };
+        let insights = |src: &str| stack_from(src).unwrap().data.postgres[0].core.performance_insights.clone();
+        assert_eq!(insights(&db("false")), None);
+        let on = insights(&db("true")).unwrap();
+        assert_eq!((on.retention_days, on.kms_key), (7, None));
+        let settings = insights(&db("{ retention_days: 93, kms_key: insights }")).unwrap();
+        assert_eq!(settings.retention_days, 93);
+        assert_eq!(settings.kms_key, Some(crate::model::KmsKeyRef::Stack("insights".into())));
+        let errors = stack_from(&db("{ retention_days: 30 }")).unwrap_err();
+        assert!(errors.contains("Performance Insights keeps no 30-day history"), "{errors}");
+        assert!(errors.contains("(postgres.db.performance_insights.retention_days)"), "{errors}");
+        let errors = stack_from(&db("{ retention: 31 }")).unwrap_err();
+        assert!(errors.contains("unknown field `retention`"), "{errors}");
+    }
 
     /// Secure defaults: a database left unspecified is protected from deletion, and Redis with
     /// TLS (its default) needs an AUTH token.

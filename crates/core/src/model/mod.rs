@@ -29,8 +29,8 @@ pub use backend::{BACKEND_KEYS, Backend};
 pub use checks::CheckSkip;
 pub use credentials::{AssumeRole, Credentials};
 pub use data::{
-    Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, Postgres,
-    RDS_PUNCTUATION, ReaderAutoscaling, Redis, Secret, SecretValue,
+    Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, PerformanceInsights,
+    Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis, Secret, SecretValue,
 };
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,

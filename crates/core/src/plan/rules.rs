@@ -1,9 +1,11 @@
 //! Changes AWS would refuse or that cannot be done in one step, found while planning so the
 //! user learns it before anything is touched: EKS upgrades one Kubernetes minor version at a
 //! time and never downgrades; a replica marked `promoted: true` must really have been promoted;
-//! a Redis group keeps its cluster mode and never goes from Valkey back to Redis OSS.
+//! a Redis group keeps its cluster mode and never goes from Valkey back to Redis OSS; an
+//! instance keeps the Performance Insights key it was turned on with.
 
 use super::{Action, Change, Planned};
+use crate::kinds::database::{PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_KMS_KEY};
 use crate::kinds::db_read_replica::SOURCE;
 use crate::kinds::eks_cluster::VERSION;
 use crate::kinds::replication_group::{CLUSTER_MODE, ENGINE};
@@ -16,7 +18,22 @@ pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
     let groups = || changes.iter().filter(|c| c.kind == Kind::ReplicationGroup);
     let cluster_mode = groups().filter_map(cluster_mode_switch);
     let engines = groups().filter_map(engine_downgrade);
-    upgrades.chain(promotions).chain(cluster_mode).chain(engines).collect()
+    let insights_keys = changes.iter().filter_map(insights_key_change);
+    upgrades.chain(promotions).chain(cluster_mode).chain(engines).chain(insights_keys).collect()
+}
+
+/// RDS keeps the KMS key Performance Insights was turned on with: another key on an instance
+/// where it stays on cannot be applied. (Turned on in the same change, the key goes with it.)
+fn insights_key_change(change: &Change) -> Option<String> {
+    let has = |name: &str| change.attributes.iter().any(|a| a.name == name);
+    let refused =
+        change.action == Action::Update && has(PERFORMANCE_INSIGHTS_KMS_KEY.name) && !has(PERFORMANCE_INSIGHTS.name);
+    refused.then(|| {
+        format!(
+            "{}: RDS keeps the KMS key Performance Insights was turned on with\n  hint: keep the key, or turn `performance_insights` off, apply, and on again with the new key (its history is lost)",
+            change.address
+        )
+    })
 }
 
 /// Cluster mode stays what the group was created with: ElastiCache's online way from off to on
@@ -98,23 +115,42 @@ mod tests {
     use crate::plan::AttrChange;
     use crate::resource::Address;
 
-    fn upgrade(from: &str, to: &str) -> Vec<String> {
-        let change = Change {
-            address: Address::new("eks.main"),
-            kind: Kind::EksCluster,
+    /// An update of `address` changing each `(attribute, before, after)`.
+    fn update(address: &str, kind: Kind, attributes: &[(&str, Value, Value)]) -> Change {
+        Change {
+            address: Address::new(address),
+            kind,
             action: Action::Update,
-            id: Some("user-service-main".into()),
-            attributes: vec![AttrChange {
-                name: "version".into(),
-                before: Some(Value::str(from)),
-                after: Planned::Known(Value::str(to)),
-                forces_replacement: false,
-                drift: false,
-            }],
+            id: Some(address.into()),
+            attributes: attributes
+                .iter()
+                .map(|(name, before, after)| AttrChange {
+                    name: (*name).into(),
+                    before: Some(before.clone()),
+                    after: Planned::Known(after.clone()),
+                    forces_replacement: false,
+                    drift: false,
+                })
+                .collect(),
             reasons: vec![],
             drift: false,
-        };
-        refusals(&[change])
+        }
+    }
+
+    fn upgrade(from: &str, to: &str) -> Vec<String> {
+        refusals(&[update("eks.main", Kind::EksCluster, &[("version", Value::str(from), Value::str(to))])])
+    }
+
+    #[test]
+    fn performance_insights_keeps_the_key_it_was_turned_on_with() {
+        let key = |k: &str| ("performance_insights_kms_key", Value::Null, Value::str(k));
+        let switched_on = ("performance_insights", Value::Bool(false), Value::Bool(true));
+        let another_key = update("postgres.users", Kind::DbInstance, &[key("alias/insights")]);
+        let refused = refusals(&[another_key]);
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].contains("keeps the KMS key") && refused[0].contains("hint:"), "{}", refused[0]);
+        let with_the_switch = update("postgres.users", Kind::DbInstance, &[key("alias/insights"), switched_on]);
+        assert!(refusals(&[with_the_switch]).is_empty(), "turned on with its key");
     }
 
     #[test]

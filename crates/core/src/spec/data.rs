@@ -82,8 +82,9 @@ macro_rules! database_spec {
             pub security_groups: Vec<Located<String>>,
             /// IAM database authentication: clients may connect with IAM tokens. Default false.
             pub iam_auth: Option<Located<bool>>,
-            /// Performance Insights on the instance(s). Default false.
-            pub performance_insights: Option<Located<bool>>,
+            /// Performance Insights on the instance(s): `true` (7 days, AWS's own key), or
+            /// `{ retention_days, kms_key }`. Default false.
+            pub performance_insights: Option<Located<PerformanceInsightsSpec>>,
             /// Enhanced Monitoring of the instance(s): OS metrics every 1, 5, 10, 15, 30 or 60
             /// seconds, through a role platformctl creates (`<stack>-rds-monitoring`). 0 (the
             /// default): off.
@@ -149,7 +150,7 @@ pub struct DatabaseFields<'a> {
     pub port: &'a Option<Located<i64>>,
     pub security_groups: &'a [Located<String>],
     pub iam_auth: &'a Option<Located<bool>>,
-    pub performance_insights: &'a Option<Located<bool>>,
+    pub performance_insights: &'a Option<Located<PerformanceInsightsSpec>>,
     pub enhanced_monitoring_seconds: &'a Option<Located<i64>>,
     pub log_exports: &'a Option<Located<Vec<Located<String>>>>,
     pub auto_minor_version_upgrade: &'a Option<Located<bool>>,
@@ -336,4 +337,50 @@ pub struct RedisSpec {
     pub port: Option<Located<i64>>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
+}
+
+/// `performance_insights:` — on or off, or on with its settings.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum PerformanceInsightsSpec {
+    Switch(bool),
+    Settings(PerformanceInsightsSettings),
+}
+
+/// Performance Insights with its settings (the object form turns it on).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceInsightsSettings {
+    /// Days the history is kept: 7 (free), 31 times 1 to 23 months, or 731. Default 7.
+    pub retention_days: Option<Located<i64>>,
+    /// KMS key encrypting the history: a key of `kms_keys` by name, or an existing key. AWS
+    /// keeps the key Performance Insights was first turned on with. Default: AWS's own.
+    pub kms_key: Option<Located<String>>,
+}
+
+// By hand rather than `untagged`: the YAML reader hands every scalar over as text (`true`),
+// which an untagged enum would never take for a bool; a mapping is the settings.
+impl<'de> Deserialize<'de> for PerformanceInsightsSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PerformanceInsightsSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`true`, `false` or `{ retention_days, kms_key }`")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<PerformanceInsightsSpec, E> {
+                Ok(PerformanceInsightsSpec::Switch(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PerformanceInsightsSpec, E> {
+                v.parse()
+                    .map(PerformanceInsightsSpec::Switch)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<PerformanceInsightsSpec, A::Error> {
+                let settings = Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(PerformanceInsightsSpec::Settings(settings))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }

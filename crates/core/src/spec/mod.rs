@@ -23,8 +23,9 @@ pub use alarms::{AlarmSpec, MetricSpec, NotificationSpec};
 pub use checks::ChecksSpec;
 pub use credentials::{AccountIdsSpec, AssumeRoleSpec};
 pub use data::{
-    AuroraSpec, CrossRegionReplicaSpec, DatabaseFields, GenerateSpec, PostgresSpec, ReadReplicasSpec,
-    ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec, ReplicaSpec, SecretSpec,
+    AuroraSpec, CrossRegionReplicaSpec, DatabaseFields, GenerateSpec, PerformanceInsightsSettings,
+    PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec,
+    ReplicaSpec, SecretSpec,
 };
 pub use eks::{
     AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, TaintSpec,
