@@ -6,7 +6,8 @@
 //! windows, Performance Insights on its members and on an instance (a month of history; a
 //! longer one planned in place), and Enhanced Monitoring on its members. (moto reports no Performance Insights and ignores cluster modifications;
 //! ministack keeps no log exports and ignores Performance Insights and minor upgrade
-//! modifications: those combinations are not exercised.)
+//! modifications: those combinations are not exercised.) And Aurora Serverless v2 on ministack:
+//! the capacity range and `db.serverless` members, the range changed in place.
 
 mod support;
 
@@ -148,6 +149,42 @@ async fn aurora_iam_auth_and_performance_insights_on_ministack() {
     edit_file(&file, "    iam_auth: true\n", "    iam_auth: false\n");
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "IAM auth off, in place");
     assert_eq!(cluster_iam().await, Some(false));
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
+}
+
+/// Aurora Serverless v2: the cluster's capacity range and `db.serverless` members, created, read
+/// back, and the range widened in place.
+#[tokio::test(flavor = "multi_thread")]
+async fn aurora_serverless_v2_on_ministack() {
+    let emu = Emulator::start(Kind::Ministack);
+    let (dir, file) = stack(
+        "rds-serverless",
+        "aurora:\n  api:\n    engine_version: \"16.8\"\n    serverless: { min_acu: 0.5, max_acu: 4 }\n    instances: 2\n    database: api\n    username: app\n    managed_password: true\n    security_groups: [db]\n    deletion_protection: false\n",
+    );
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let rds = aws_sdk_rds::Client::new(&emu.sdk_config().await);
+    let capacity = async || {
+        let out = rds.describe_db_clusters().db_cluster_identifier("rds-serverless-api").send().await.unwrap();
+        let range = out.db_clusters()[0].serverless_v2_scaling_configuration().cloned().unwrap();
+        (range.min_capacity(), range.max_capacity())
+    };
+    assert_eq!(capacity().await, (Some(0.5), Some(4.0)));
+    for n in 1..=2 {
+        let id = format!("rds-serverless-api-{n}");
+        let out = rds.describe_db_instances().db_instance_identifier(&id).send().await.unwrap();
+        assert_eq!(out.db_instances()[0].db_instance_class(), Some("db.serverless"), "{id}");
+    }
+    edit_file(&file, "max_acu: 4", "max_acu: 16");
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "wider");
+    assert_eq!(
+        support::plan_changes(&plan),
+        [("aurora.api".into(), "update".into(), vec!["serverless_capacity".into()])]
+    );
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply the range");
+    assert_eq!(capacity().await, (Some(0.5), Some(16.0)));
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
 }

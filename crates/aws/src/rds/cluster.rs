@@ -2,9 +2,9 @@
 //! The instances that serve it are `instance.rs`'s cluster members.
 
 use async_trait::async_trait;
-use aws_sdk_rds::types::DbCluster;
+use aws_sdk_rds::types::{DbCluster, ServerlessV2ScalingConfiguration};
 use platformctl_core::kinds::db_cluster::*;
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
+use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 use secrecy::ExposeSecret;
 
 use super::{engine_version, lifecycle, master_password, rds_tags, retag};
@@ -62,6 +62,7 @@ impl Provider for Cluster {
             .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
             .set_preferred_maintenance_window(MAINTENANCE_WINDOW.str(attrs).map(str::to_owned))
             .set_preferred_backup_window(BACKUP_WINDOW.str(attrs).map(str::to_owned))
+            .set_serverless_v2_scaling_configuration(serverless_capacity(attrs)?)
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)))
             .send()
@@ -76,6 +77,9 @@ impl Provider for Cluster {
             super::modify_shared!(request, aws, before, after);
             if PORT.changed(before, after) {
                 request = request.set_port(PORT.i32(after));
+            }
+            if SERVERLESS_CAPACITY.changed(before, after) {
+                request = request.set_serverless_v2_scaling_configuration(serverless_capacity(after)?);
             }
             request.send().await.aws("ModifyDBCluster")?;
         }
@@ -97,6 +101,23 @@ impl Provider for Cluster {
         let out = aws.rds.describe_db_clusters().db_cluster_identifier(id).send().await.aws("DescribeDBClusters");
         super::wait_status(out.map(|out| out.db_clusters().first().and_then(|c| c.status()).map(str::to_owned)))
     }
+}
+
+/// Aurora Serverless v2's range as RDS takes it, from `{ min, max }` in ACU.
+fn serverless_capacity(attrs: &Attrs) -> Result<Option<ServerlessV2ScalingConfiguration>, AwsError> {
+    let Some(range) = SERVERLESS_CAPACITY.map(attrs) else { return Ok(None) };
+    let acu = |bound: &str| -> Result<f64, AwsError> {
+        let text = range.get(bound).and_then(Value::as_str).unwrap_or_default();
+        text.parse().map_err(|_| AwsError::local("CreateDBCluster", format!("`{text}` is not a capacity in ACU")))
+    };
+    Ok(Some(ServerlessV2ScalingConfiguration::builder().min_capacity(acu("min")?).max_capacity(acu("max")?).build()))
+}
+
+/// The range RDS reports, as the state records it.
+fn serverless_capacity_of(c: &DbCluster) -> Value {
+    let Some(range) = c.serverless_v2_scaling_configuration() else { return Value::Null };
+    let acu = |v: Option<f64>| v.map_or(Value::Null, |v| Value::str(format!("{v}")));
+    Value::Map([("min".to_owned(), acu(range.min_capacity())), ("max".to_owned(), acu(range.max_capacity()))].into())
 }
 
 fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
@@ -121,6 +142,7 @@ fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
         LOG_EXPORTS.to(sorted_list(c.enabled_cloudwatch_logs_exports().iter().map(String::as_str))),
         MAINTENANCE_WINDOW.to(super::window(c.preferred_maintenance_window(), MAINTENANCE_WINDOW, request)),
         BACKUP_WINDOW.to(super::window(c.preferred_backup_window(), BACKUP_WINDOW, request)),
+        SERVERLESS_CAPACITY.to(serverless_capacity_of(c)),
     ]);
     let mut outputs = Attrs::from([
         out::ENDPOINT.to(opt_str(c.endpoint())),

@@ -414,6 +414,10 @@ fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResourc
     attrs.extend([
         db_cluster::IDENTIFIER.to(&identifier),
         db_cluster::ENGINE.to("aurora-postgresql"),
+        db_cluster::SERVERLESS_CAPACITY.to(a.serverless.map(|sv| {
+            let acu = |v: f64| Value::str(format!("{v}"));
+            Value::Map([("min".to_owned(), acu(sv.min_acu)), ("max".to_owned(), acu(sv.max_acu))].into())
+        })),
         db_cluster::TAGS.to(tags(stack, &address, &identifier)),
     ]);
     out.push(DesiredResource::new(address.clone(), Kind::DbCluster, attrs));

@@ -9,6 +9,10 @@ pub use super::database::{
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
 
+/// Aurora Serverless v2's capacity range, `{ min, max }` in ACU as decimal text (`0.5`, `16`);
+/// absent for provisioned instances.
+pub const SERVERLESS_CAPACITY: Attr = Attr::in_place("serverless_capacity");
+
 pub mod out {
     pub use crate::kinds::database::out::{ARN, MASTER_SECRET_ARN, PORT};
     use crate::resource::schema::Output;
@@ -42,6 +46,7 @@ pub const DEF: KindDef = KindDef::new(
         MAINTENANCE_WINDOW,
         BACKUP_WINDOW,
         LOG_EXPORTS,
+        SERVERLESS_CAPACITY,
         TAGS,
         ARN,
     ],

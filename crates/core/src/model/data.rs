@@ -10,7 +10,7 @@ use super::Checker;
 use super::kms::{KmsKeyRef, key_ref};
 use crate::spec::{
     CrossRegionReplicaSpec, DatabaseFields, Located, PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec,
-    RedisSpec, SecretSpec, StackSpec,
+    RedisSpec, SecretSpec, ServerlessSpec, StackSpec,
 };
 
 /// Characters RDS accepts in master passwords besides letters and digits (not `/ ' " @`,
@@ -62,6 +62,43 @@ pub struct DatabaseCore {
     pub maintenance_window: Option<String>,
     /// `hh:mm-hh:mm` UTC; `None`: RDS's choice.
     pub backup_window: Option<String>,
+}
+
+/// The instance class of Aurora Serverless v2 instances.
+pub const SERVERLESS_CLASS: &str = "db.serverless";
+
+/// Aurora Serverless v2's capacity range, in ACU.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Serverless {
+    pub min_acu: f64,
+    pub max_acu: f64,
+}
+
+/// `serverless: { min_acu, max_acu }`: 0–256 and 1–256 ACU in steps of 0.5, min ≤ max.
+fn serverless_capacity(sv: &ServerlessSpec, field: &str, check: &mut Checker) -> Option<Serverless> {
+    let mut valid = true;
+    for (v, name, lo) in [(&sv.min_acu, "min_acu", 0.0), (&sv.max_acu, "max_acu", 1.0)] {
+        let acu = *v.value();
+        if !(lo..=256.0).contains(&acu) || (acu * 2.0).fract() != 0.0 {
+            check.error(
+                v.location(),
+                format!("{field}.{name}"),
+                format!("{acu} is not an Aurora Serverless v2 capacity"),
+                format!("use {lo} to 256 ACU in steps of 0.5"),
+            );
+            valid = false;
+        }
+    }
+    if valid && sv.min_acu.value() > sv.max_acu.value() {
+        check.error(
+            sv.min_acu.location(),
+            format!("{field}.min_acu"),
+            "min_acu is larger than max_acu",
+            "make min_acu <= max_acu",
+        );
+        valid = false;
+    }
+    valid.then(|| Serverless { min_acu: *sv.min_acu.value(), max_acu: *sv.max_acu.value() })
 }
 
 /// Performance Insights' settings.
@@ -159,7 +196,10 @@ pub struct CrossRegionReplica {
 pub struct Aurora {
     pub name: String,
     pub core: DatabaseCore,
+    /// `db.serverless` with `serverless`.
     pub instance_class: String,
+    /// Aurora Serverless v2's capacity range; `None`: provisioned instances.
+    pub serverless: Option<Serverless>,
     pub instances: i64,
     pub reader_autoscaling: Option<ReaderAutoscaling>,
 }
@@ -298,7 +338,21 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
         if let Some(secret) = &a.password_secret {
             uses.entry(secret.value().clone()).or_default().push((field.clone(), Consumer::Rds));
         }
-        let instance_class = class(&a.instance_class, &format!("{field}.instance_class"), "db.", "db.r6g.large", check);
+        let serverless =
+            a.serverless.as_ref().and_then(|sv| serverless_capacity(sv, &format!("{field}.serverless"), check));
+        let instance_class = match (&a.instance_class, &a.serverless) {
+            (Some(c), None) => class(c, &format!("{field}.instance_class"), "db.", "db.r6g.large", check),
+            (None, Some(_)) => Some(SERVERLESS_CLASS.to_owned()),
+            (given, _) => {
+                check.error(
+                    given.as_ref().and_then(|c| c.location()).or(name.location()),
+                    format!("{field}.instance_class"),
+                    if given.is_some() { "give `instance_class` or `serverless`, not both" } else { "the cluster's instances need a size" },
+                    "`instance_class: db.r6g.large`, or `serverless: { min_acu: 0.5, max_acu: 16 }` for Aurora Serverless v2",
+                );
+                None
+            }
+        };
         let instances = int_in(&a.instances, &format!("{field}.instances"), 1, 16, check);
         let reader_autoscaling = a.reader_autoscaling.as_ref().and_then(|r| {
             let f = format!("{field}.reader_autoscaling");
@@ -318,6 +372,7 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
                 name: name.value().clone(),
                 core,
                 instance_class,
+                serverless,
                 instances,
                 reader_autoscaling,
             });
@@ -990,6 +1045,29 @@ fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<Str
 mod tests {
     use super::MasterPassword;
     use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    /// Aurora Serverless v2 instead of an instance class, its range checked.
+    #[test]
+    fn aurora_serverless_v2_capacity() {
+        let cluster = |size: &str| {
+            format!(
+                "{USER_SERVICE}aurora:\n  api: {{ engine_version: \"16.8\", {size}, instances: 2, database: api, username: app, managed_password: true }}\n"
+            )
+        };
+        let stack = stack_from(&cluster("serverless: { min_acu: 0.5, max_acu: 16 }")).unwrap();
+        let api = &stack.data.aurora[0];
+        assert_eq!(api.instance_class, "db.serverless");
+        assert_eq!(api.serverless, Some(super::Serverless { min_acu: 0.5, max_acu: 16.0 }));
+        let errors = stack_from(&cluster("serverless: { min_acu: 8, max_acu: 2.25 }")).unwrap_err();
+        assert!(errors.contains("2.25 is not an Aurora Serverless v2 capacity"), "{errors}");
+        let errors = stack_from(&cluster("serverless: { min_acu: 8, max_acu: 2 }")).unwrap_err();
+        assert!(errors.contains("min_acu is larger than max_acu"), "{errors}");
+        let errors =
+            stack_from(&cluster("instance_class: db.r6g.large, serverless: { min_acu: 1, max_acu: 2 }")).unwrap_err();
+        assert!(errors.contains("give `instance_class` or `serverless`, not both"), "{errors}");
+        let errors = stack_from(&cluster("port: 5432")).unwrap_err();
+        assert!(errors.contains("the cluster's instances need a size"), "{errors}");
+    }
 
     /// `performance_insights:` as a switch or with its settings; a history length RDS does not
     /// offer points at its line.

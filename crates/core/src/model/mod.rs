@@ -30,7 +30,7 @@ pub use checks::CheckSkip;
 pub use credentials::{AssumeRole, Credentials};
 pub use data::{
     Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, PerformanceInsights,
-    Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis, Secret, SecretValue,
+    Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue, Serverless,
 };
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,

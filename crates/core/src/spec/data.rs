@@ -277,13 +277,27 @@ pub struct ReplicaSpec {
 database_spec! {
     /// An Aurora PostgreSQL cluster and its instances, spread over the stack's AZs.
     pub struct AuroraSpec {
-        /// The instances' class, e.g. `db.r6g.large`.
-        pub instance_class: Located<String>,
+        /// The instances' class, e.g. `db.r6g.large`. Or:
+        pub instance_class: Option<Located<String>>,
+        /// Aurora Serverless v2 instead of `instance_class`: the instances are `db.serverless`
+        /// and scale between these Aurora capacity units.
+        pub serverless: Option<ServerlessSpec>,
         /// One writer and `instances - 1` readers, 1 to 16.
         pub instances: Located<i64>,
         /// Application Auto Scaling of the readers on their average CPU.
         pub reader_autoscaling: Option<ReaderAutoscalingSpec>,
     }
+}
+
+/// Aurora Serverless v2 capacity, in Aurora capacity units (ACU, about 2 GiB of memory each),
+/// in steps of 0.5.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessSpec {
+    /// 0 to 256 (0 lets an idle cluster pause, on the engine versions that offer it).
+    pub min_acu: Located<f64>,
+    /// 1 to 256.
+    pub max_acu: Located<f64>,
 }
 
 /// Reader auto scaling bounds and target.

@@ -25,7 +25,7 @@ pub use credentials::{AccountIdsSpec, AssumeRoleSpec};
 pub use data::{
     AuroraSpec, CrossRegionReplicaSpec, DatabaseFields, GenerateSpec, PerformanceInsightsSettings,
     PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec,
-    ReplicaSpec, SecretSpec,
+    ReplicaSpec, SecretSpec, ServerlessSpec,
 };
 pub use eks::{
     AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, TaintSpec,
