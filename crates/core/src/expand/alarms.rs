@@ -176,8 +176,12 @@ fn member(suffix: Option<String>, dimensions: impl IntoIterator<Item = (&'static
 fn members(stack: &Stack, preset: Preset, target: &str, which: Members) -> Vec<Member> {
     match preset {
         Preset::Postgres => {
-            let Some(p) = stack.data.postgres.iter().find(|p| p.name == target) else { return vec![] };
             let address = Address::new(format!("postgres.{target}"));
+            if stack.data.replicas_of_others.iter().any(|r| r.name == target) {
+                // A replica of another stack's instance: a replica itself, the one member.
+                return vec![member(None, [("DBInstanceIdentifier", Value::Ref(address))])];
+            }
+            let Some(p) = stack.data.postgres.iter().find(|p| p.name == target) else { return vec![] };
             let primary = member(None, [("DBInstanceIdentifier", Value::Ref(address.clone()))]);
             let replicas = (1..=p.read_replicas.len()).map(|n| {
                 let replica = Address::new(format!("{address}.replica[{n}]"));
@@ -226,13 +230,17 @@ fn members(stack: &Stack, preset: Preset, target: &str, which: Members) -> Vec<M
     }
 }
 
+/// The free storage alarm's default on a replica of another stack's instance, whose storage
+/// this stack does not say: RDS's smallest instance is 20 GiB.
+const REPLICA_FREE_STORAGE_GIB: f64 = 2.0;
+
 /// A preset alarm's threshold when the entry does not give one, in the alarm's unit.
 fn default_threshold(stack: &Stack, target: &str, default: DefaultThreshold) -> f64 {
     match default {
         DefaultThreshold::Fixed(value) => value,
-        DefaultThreshold::TenthOfStorage => {
-            let storage = stack.data.postgres.iter().find(|p| p.name == target).map_or(10, |p| p.storage_gb);
-            (storage as f64 / 10.0).max(1.0)
-        }
+        DefaultThreshold::TenthOfStorage => match stack.data.postgres.iter().find(|p| p.name == target) {
+            Some(p) => (p.storage_gb as f64 / 10.0).max(1.0),
+            None => REPLICA_FREE_STORAGE_GIB,
+        },
     }
 }

@@ -121,6 +121,27 @@ mod tests {
         insta::assert_snapshot!(seed_section(&["notifications.", "alarms."]));
     }
 
+    /// Seed 001's DR replica (a replica of another stack's instance) gets the postgres preset
+    /// with itself as the one member, replica lag included.
+    #[test]
+    fn a_cross_region_replica_has_its_lag_alarm() {
+        let stack = crate::model::test_support::stack_from_file("stacks/user-service-dr.yaml").unwrap();
+        let alarms: Vec<String> = alone(&stack)
+            .into_iter()
+            .filter(|r| r.kind == crate::resource::Kind::MetricAlarm)
+            .map(|r| format!("{} {}", r.address, r.attrs["dimensions"]))
+            .collect();
+        assert_eq!(
+            alarms,
+            [
+                "alarms.users-replica.cpu { \"DBInstanceIdentifier\" = (id of postgres.users-replica) }",
+                "alarms.users-replica.free_storage { \"DBInstanceIdentifier\" = (id of postgres.users-replica) }",
+                "alarms.users-replica.freeable_memory { \"DBInstanceIdentifier\" = (id of postgres.users-replica) }",
+                "alarms.users-replica.replica_lag { \"DBInstanceIdentifier\" = (id of postgres.users-replica) }",
+            ]
+        );
+    }
+
     /// The seed stack's listing, only the resources whose addresses start with `prefixes`.
     fn seed_section(prefixes: &[&str]) -> String {
         let full = listing_of(&crate::model::test_support::stack_from_file("stacks/user-service.yaml").unwrap());

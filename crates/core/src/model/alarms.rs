@@ -83,7 +83,8 @@ pub enum Members {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum DefaultThreshold {
     Fixed(f64),
-    /// A tenth of the instance's allocated storage (at least 1 GiB).
+    /// A tenth of the instance's allocated storage (at least 1 GiB; 2 GiB for a replica of
+    /// another stack's instance, whose storage this stack does not say).
     TenthOfStorage,
 }
 
@@ -382,7 +383,10 @@ fn preset_alarms(
         }
         (_, Some(target)) => {
             let entries: Vec<&str> = match preset {
-                Preset::Postgres => spec.postgres.keys().map(|k| k.value().as_str()).collect(),
+                // A replica of another stack's instance too (seed 001's DR replica and its lag).
+                Preset::Postgres => {
+                    spec.postgres.keys().chain(spec.postgres_replicas.keys()).map(|k| k.value().as_str()).collect()
+                }
                 Preset::Aurora => spec.aurora.keys().map(|k| k.value().as_str()).collect(),
                 _ => spec.redis.keys().map(|k| k.value().as_str()).collect(),
             };
