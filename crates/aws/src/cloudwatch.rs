@@ -77,10 +77,9 @@ impl Provider for Alarm {
 
 /// PutMetricAlarm with every setting of `attrs` (it replaces the alarm's whole definition).
 async fn put(aws: &Aws, attrs: &Attrs, tags: Option<Vec<Tag>>) -> Result<(), AwsError> {
-    let threshold = THRESHOLD.str(attrs).unwrap_or_default();
-    let threshold: f64 = threshold
-        .parse()
-        .map_err(|_| AwsError::local("PutMetricAlarm", format!("threshold `{threshold}` is not a number")))?;
+    let threshold = THRESHOLD.get(attrs).as_decimal().ok_or_else(|| {
+        AwsError::local("PutMetricAlarm", format!("threshold `{}` is not a number", THRESHOLD.get(attrs)))
+    })?;
     let dimensions = DIMENSIONS
         .map(attrs)
         .into_iter()
@@ -116,11 +115,6 @@ fn cloudwatch_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag
     pairs.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-/// A threshold as the state records it: its shortest decimal text (`80`, `0.5`).
-fn threshold_text(threshold: f64) -> String {
-    format!("{threshold}")
-}
-
 async fn describe(aws: &Aws, alarm: MetricAlarm) -> Result<LiveResource, AwsError> {
     let name = alarm.alarm_name().unwrap_or_default();
     let arn = alarm.alarm_arn().unwrap_or_default();
@@ -137,7 +131,7 @@ async fn describe(aws: &Aws, alarm: MetricAlarm) -> Result<LiveResource, AwsErro
         STATISTIC.to(opt_str(alarm.statistic().map(Statistic::as_str))),
         PERIOD.to(opt_int(alarm.period())),
         EVALUATION_PERIODS.to(opt_int(alarm.evaluation_periods())),
-        THRESHOLD.to(alarm.threshold().map(threshold_text)),
+        THRESHOLD.to(alarm.threshold().map_or(Value::Null, Value::decimal)),
         COMPARISON.to(opt_str(alarm.comparison_operator().map(ComparisonOperator::as_str))),
         TREAT_MISSING_DATA.to(opt_str(alarm.treat_missing_data())),
         ACTIONS.to(sorted_list(alarm.alarm_actions().iter().map(String::as_str))),

@@ -107,8 +107,10 @@ impl Provider for Cluster {
 fn serverless_capacity(attrs: &Attrs) -> Result<Option<ServerlessV2ScalingConfiguration>, AwsError> {
     let Some(range) = SERVERLESS_CAPACITY.map(attrs) else { return Ok(None) };
     let acu = |bound: &str| -> Result<f64, AwsError> {
-        let text = range.get(bound).and_then(Value::as_str).unwrap_or_default();
-        text.parse().map_err(|_| AwsError::local("CreateDBCluster", format!("`{text}` is not a capacity in ACU")))
+        let value = range.get(bound).unwrap_or(&Value::Null);
+        value
+            .as_decimal()
+            .ok_or_else(|| AwsError::local("CreateDBCluster", format!("`{value}` is not a capacity in ACU")))
     };
     Ok(Some(ServerlessV2ScalingConfiguration::builder().min_capacity(acu("min")?).max_capacity(acu("max")?).build()))
 }
@@ -116,7 +118,7 @@ fn serverless_capacity(attrs: &Attrs) -> Result<Option<ServerlessV2ScalingConfig
 /// The range RDS reports, as the state records it.
 fn serverless_capacity_of(c: &DbCluster) -> Value {
     let Some(range) = c.serverless_v2_scaling_configuration() else { return Value::Null };
-    let acu = |v: Option<f64>| v.map_or(Value::Null, |v| Value::str(format!("{v}")));
+    let acu = |v: Option<f64>| v.map_or(Value::Null, Value::decimal);
     Value::Map([("min".to_owned(), acu(range.min_capacity())), ("max".to_owned(), acu(range.max_capacity()))].into())
 }
 

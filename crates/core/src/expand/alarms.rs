@@ -153,7 +153,7 @@ fn resource(stack: &Stack, address: Address, name: &str, s: Settings, actions: &
             metric_alarm::STATISTIC.to(s.statistic),
             metric_alarm::PERIOD.to(s.period),
             metric_alarm::EVALUATION_PERIODS.to(s.evaluation_periods),
-            metric_alarm::THRESHOLD.to(format!("{}", s.threshold)),
+            metric_alarm::THRESHOLD.to(Value::decimal(s.threshold)),
             metric_alarm::COMPARISON.to(s.comparison),
             metric_alarm::TREAT_MISSING_DATA.to(s.treat_missing_data),
             metric_alarm::ACTIONS.to(actions.to_vec()),

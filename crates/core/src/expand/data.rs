@@ -415,8 +415,9 @@ fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResourc
         db_cluster::IDENTIFIER.to(&identifier),
         db_cluster::ENGINE.to("aurora-postgresql"),
         db_cluster::SERVERLESS_CAPACITY.to(a.serverless.map(|sv| {
-            let acu = |v: f64| Value::str(format!("{v}"));
-            Value::Map([("min".to_owned(), acu(sv.min_acu)), ("max".to_owned(), acu(sv.max_acu))].into())
+            Value::Map(
+                [("min".to_owned(), Value::decimal(sv.min_acu)), ("max".to_owned(), Value::decimal(sv.max_acu))].into(),
+            )
         })),
         db_cluster::TAGS.to(tags(stack, &address, &identifier)),
     ]);

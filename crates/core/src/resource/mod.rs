@@ -85,6 +85,18 @@ impl Value {
         }
     }
 
+    /// A decimal number (an alarm threshold, an Aurora capacity) as the state keeps it: the state
+    /// has no floating-point values, so it is the number's shortest decimal text (`80`, `0.5`).
+    /// Expansion and the live reads both write it through here, so the two always compare.
+    pub fn decimal(number: f64) -> Value {
+        Value::Str(format!("{number}"))
+    }
+
+    /// The number a `decimal` holds.
+    pub fn as_decimal(&self) -> Option<f64> {
+        self.as_str()?.parse().ok()
+    }
+
     pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
         match self {
             Value::Map(m) => Some(m),
