@@ -130,6 +130,8 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::NetworkAclAssociation => &ec2::network_acl::Association,
         Kind::SnsTopic => &sns::Topic,
         Kind::MetricAlarm => &cloudwatch::Alarm,
+        Kind::DbParameterGroup => &rds::parameter_group::InstanceGroup,
+        Kind::DbClusterParameterGroup => &rds::parameter_group::ClusterGroup,
     }
 }
 

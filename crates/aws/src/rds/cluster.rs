@@ -63,6 +63,7 @@ impl Provider for Cluster {
             .set_preferred_maintenance_window(MAINTENANCE_WINDOW.str(attrs).map(str::to_owned))
             .set_preferred_backup_window(BACKUP_WINDOW.str(attrs).map(str::to_owned))
             .set_serverless_v2_scaling_configuration(serverless_capacity(attrs)?)
+            .set_db_cluster_parameter_group_name(PARAMETER_GROUP.str(attrs).map(str::to_owned))
             .copy_tags_to_snapshot(true)
             .set_tags(Some(rds_tags(attrs)))
             .send()
@@ -77,6 +78,15 @@ impl Provider for Cluster {
             super::modify_shared!(request, aws, before, after);
             if PORT.changed(before, after) {
                 request = request.set_port(PORT.i32(after));
+            }
+            if PARAMETER_GROUP.changed(before, after) {
+                request = request.set_db_cluster_parameter_group_name(PARAMETER_GROUP.str(after).map(str::to_owned));
+            }
+            if ENGINE_VERSION.changed(before, after) && PARAMETER_GROUP.changed(before, after) {
+                // A major upgrade (the family changed): the instances move to their group of the
+                // new family in the same call; RDS takes it only with the upgrade.
+                let members = MEMBER_PARAMETER_GROUP.str(after).map(str::to_owned);
+                request = request.set_db_instance_parameter_group_name(members);
             }
             if SERVERLESS_CAPACITY.changed(before, after) {
                 request = request.set_serverless_v2_scaling_configuration(serverless_capacity(after)?);
@@ -145,6 +155,7 @@ fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
         MAINTENANCE_WINDOW.to(super::window(c.preferred_maintenance_window(), MAINTENANCE_WINDOW, request)),
         BACKUP_WINDOW.to(super::window(c.preferred_backup_window(), BACKUP_WINDOW, request)),
         SERVERLESS_CAPACITY.to(serverless_capacity_of(c)),
+        PARAMETER_GROUP.to(opt_str(c.db_cluster_parameter_group())),
     ]);
     let mut outputs = Attrs::from([
         out::ENDPOINT.to(opt_str(c.endpoint())),

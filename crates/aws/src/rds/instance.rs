@@ -55,6 +55,7 @@ impl Provider for Primary {
             .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
             .set_db_subnet_group_name(DB_SUBNET_GROUP.str(attrs).map(str::to_owned))
             .enable_iam_database_authentication(IAM_AUTH.is_true(attrs))
+            .set_db_parameter_group_name(PARAMETER_GROUP.str(attrs).map(str::to_owned))
             .set_enable_cloudwatch_logs_exports(Some(LOG_EXPORTS.strings(attrs)))
             .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
             .set_performance_insights_retention_period(PERFORMANCE_INSIGHTS_RETENTION_DAYS.i32(attrs))
@@ -75,7 +76,7 @@ impl Provider for Primary {
     /// the next maintenance window, as RDS does.
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         use primary::*;
-        if primary::DEF.needs_modification(before, after, &[]) {
+        if primary::DEF.needs_modification(before, after, &[PENDING_REBOOT]) {
             let mut request = aws.rds.modify_db_instance().db_instance_identifier(id);
             if INSTANCE_CLASS.changed(before, after) {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
@@ -98,6 +99,7 @@ impl Provider for Primary {
             }
             super::send_once_monitoring_role_is_visible!(request, "ModifyDBInstance")?;
         }
+        reboot_if_pending(aws, id, before, after).await?;
         retag(aws, before, after).await
     }
 
@@ -186,6 +188,7 @@ impl Provider for ClusterMember {
             .engine(ENGINE.str(attrs).unwrap_or("aurora-postgresql"))
             .set_db_instance_class(INSTANCE_CLASS.str(attrs).map(str::to_owned))
             .set_availability_zone(AVAILABILITY_ZONE.str(attrs).map(str::to_owned))
+            .set_db_parameter_group_name(PARAMETER_GROUP.str(attrs).map(str::to_owned))
             .enable_performance_insights(PERFORMANCE_INSIGHTS.is_true(attrs))
             .set_performance_insights_retention_period(PERFORMANCE_INSIGHTS_RETENTION_DAYS.i32(attrs))
             .set_performance_insights_kms_key_id(PERFORMANCE_INSIGHTS_KMS_KEY.str(attrs).map(str::to_owned))
@@ -199,8 +202,8 @@ impl Provider for ClusterMember {
     }
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        use member::INSTANCE_CLASS;
-        if member::DEF.needs_modification(before, after, &[]) {
+        use member::{INSTANCE_CLASS, PENDING_REBOOT};
+        if member::DEF.needs_modification(before, after, &[PENDING_REBOOT]) {
             let mut request = aws.rds.modify_db_instance().db_instance_identifier(id).apply_immediately(true);
             if INSTANCE_CLASS.changed(before, after) {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
@@ -208,6 +211,7 @@ impl Provider for ClusterMember {
             request = instance_settings(request, before, after);
             super::send_once_monitoring_role_is_visible!(request, "ModifyDBInstance")?;
         }
+        reboot_if_pending(aws, id, before, after).await?;
         retag(aws, before, after).await
     }
 
@@ -228,7 +232,7 @@ fn instance_settings(
     after: &Attrs,
 ) -> aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder {
     use platformctl_core::kinds::database::{
-        AUTO_MINOR_VERSION_UPGRADE, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PERFORMANCE_INSIGHTS,
+        AUTO_MINOR_VERSION_UPGRADE, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PARAMETER_GROUP, PERFORMANCE_INSIGHTS,
         PERFORMANCE_INSIGHTS_KMS_KEY, PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     };
     if MONITORING_INTERVAL.changed(before, after) || MONITORING_ROLE_ARN.changed(before, after) {
@@ -250,7 +254,51 @@ fn instance_settings(
     if AUTO_MINOR_VERSION_UPGRADE.changed(before, after) {
         request = request.auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.is_true(after));
     }
+    if PARAMETER_GROUP.changed(before, after) {
+        request = request.set_db_parameter_group_name(PARAMETER_GROUP.str(after).map(str::to_owned));
+    }
     request
+}
+
+/// `reboot: allowed` and RDS holds the instance pending reboot: RebootDBInstance (the update's
+/// wait follows it back to `available`).
+async fn reboot_if_pending(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    use platformctl_core::kinds::database::PENDING_REBOOT;
+    if PENDING_REBOOT.is_true(before) && PENDING_REBOOT.bool(after) == Some(false) {
+        aws.rds.reboot_db_instance().db_instance_identifier(id).send().await.aws("RebootDBInstance")?;
+    }
+    Ok(())
+}
+
+/// Reboots an instance once it is available and waits until it is again: a parameter group's
+/// static parameters changed and the stack allows the restart.
+pub(super) async fn reboot_and_wait(aws: &Aws, id: &str, timeout: std::time::Duration) -> Result<(), AwsError> {
+    let started = std::time::Instant::now();
+    let until_available = async |what: &str| -> Result<(), AwsError> {
+        let mut delay = crate::common::PollDelay::default();
+        loop {
+            match super::wait_status(status(&aws.rds, id).await)? {
+                Status::Ready => return Ok(()),
+                Status::Failed(s) => return Err(AwsError::local("RebootDBInstance", format!("{id} is {s}"))),
+                _ if started.elapsed() > timeout => {
+                    return Err(AwsError::local(
+                        "wait",
+                        format!(
+                            "{id} was not available {what} within {}; apply again to resume, or raise `--wait-timeout`",
+                            humantime::format_duration(timeout)
+                        ),
+                    ));
+                }
+                _ => delay.sleep().await,
+            }
+        }
+    };
+    until_available("to reboot").await?;
+    tracing::info!(%id, "rebooting for parameters that apply at a restart");
+    aws.rds.reboot_db_instance().db_instance_identifier(id).send().await.aws("RebootDBInstance")?;
+    // RDS reports `rebooting` from the call's answer on; the first poll comes after a pause.
+    crate::common::PollDelay::default().sleep().await;
+    until_available("after its reboot").await
 }
 
 /// Every instance in one DescribeDBInstances, each reported in the role of `kind`.
@@ -301,7 +349,7 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 member::ENGINE.to(opt_str(db.engine())),
                 member::AVAILABILITY_ZONE.to(opt_str(db.availability_zone())),
             ]);
-            attrs.extend(instance_settings_of(db));
+            attrs.extend(instance_settings_of(db, request));
         }
         _ => {
             use primary::*;
@@ -325,7 +373,7 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 MAINTENANCE_WINDOW.to(super::window(db.preferred_maintenance_window(), MAINTENANCE_WINDOW, request)),
                 BACKUP_WINDOW.to(super::window(db.preferred_backup_window(), BACKUP_WINDOW, request)),
             ]);
-            attrs.extend(instance_settings_of(db));
+            attrs.extend(instance_settings_of(db, request));
         }
     }
     use primary::out;
@@ -334,6 +382,7 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
         out::PORT.to(opt_int(port)),
         out::ARN.to(opt_str(db.db_instance_arn())),
         out::RESOURCE_ID.to(opt_str(db.dbi_resource_id())),
+        out::PARAMETER_STATUS.to(opt_str(db.db_parameter_groups().first().and_then(|g| g.parameter_apply_status()))),
     ]);
     if let Some(arn) = db.master_user_secret().and_then(|s| s.secret_arn()) {
         outputs.insert(out::MASTER_SECRET_ARN.0.to_owned(), arn.into());
@@ -342,12 +391,16 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
     LiveResource { id: id.to_owned(), attrs, ready, outputs }
 }
 
-/// An instance's own settings as AWS reports them (absent: AWS's defaults).
-fn instance_settings_of(db: &DbInstance) -> [(String, platformctl_core::resource::Value); 5] {
+/// An instance's own settings as AWS reports them (absent: AWS's defaults). Whether it is
+/// pending reboot only where the stack may act on it (`reboot: allowed`): otherwise it is the
+/// `parameter_status` output, named in the plan.
+fn instance_settings_of(db: &DbInstance, request: &ReadRequest) -> [(String, platformctl_core::resource::Value); 7] {
     use platformctl_core::kinds::database::{
-        AUTO_MINOR_VERSION_UPGRADE, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PERFORMANCE_INSIGHTS,
-        PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        AUTO_MINOR_VERSION_UPGRADE, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PARAMETER_GROUP, PENDING_REBOOT,
+        PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     };
+    let group = db.db_parameter_groups().first();
+    let pending = group.and_then(|g| g.parameter_apply_status()) == Some("pending-reboot");
     use platformctl_core::resource::Value;
     let interval = db.monitoring_interval().unwrap_or(0);
     let insights = db.performance_insights_enabled().unwrap_or(false);
@@ -364,6 +417,12 @@ fn instance_settings_of(db: &DbInstance) -> [(String, platformctl_core::resource
         // With monitoring off, a role RDS still lists (as it may, like Terraform's computed
         // `monitoring_role_arn`) does nothing: not the stack's concern.
         MONITORING_ROLE_ARN.to(if interval > 0 { opt_str(db.monitoring_role_arn()) } else { Value::Null }),
+        PARAMETER_GROUP.to(opt_str(group.and_then(|g| g.db_parameter_group_name()))),
+        PENDING_REBOOT.to(if PENDING_REBOOT.get(&request.attrs) == &Value::Null {
+            Value::Null
+        } else {
+            pending.into()
+        }),
     ]
 }
 

@@ -1,5 +1,5 @@
 //! RDS: the DB subnet group, PostgreSQL instances and their read replicas, Aurora clusters and
-//! their instances. Ids are the identifiers the stack fixes (`<stack>-<name>`), so a pending
+//! their instances, parameter groups. Ids are the identifiers the stack fixes (`<stack>-<name>`), so a pending
 //! create is found by its identifier: RDS refuses a second instance with the same one, which
 //! is what makes a retried create safe.
 //!
@@ -98,6 +98,7 @@ pub(crate) mod cluster;
 pub(crate) mod instance;
 #[cfg(test)]
 mod monitoring_tests;
+pub(crate) mod parameter_group;
 #[cfg(test)]
 mod promote_tests;
 pub(crate) mod subnet_group;

@@ -10,12 +10,14 @@ use crate::cross_stack::ReplicaSource;
 use crate::expand::iam::service_role;
 use crate::expand::kms::key_value;
 use crate::expand::network::subnet;
+use crate::expand::parameters;
 use crate::expand::security_groups::group;
 use crate::expand::tags;
 use crate::kinds::{
     cache_subnet_group, database, db_cluster, db_cluster_instance, db_instance, db_read_replica, db_subnet_group,
     iam_role, reader_scaling, replication_group, secret, secret_fields, ssm_parameter,
 };
+use crate::model::parameters::Engine;
 use crate::model::{
     Aurora, CrossRegionReplica, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, Network, Postgres,
     RDS_PUNCTUATION, Redis, Secret, SecretValue, Stack,
@@ -206,7 +208,7 @@ fn core_attrs(core: &DatabaseCore) -> Attrs {
 }
 
 /// What each instance serving the database has: a PostgreSQL instance, an Aurora member.
-fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 6] {
+fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 7] {
     let monitored = core.enhanced_monitoring_seconds > 0;
     let insights = core.performance_insights.as_ref();
     [
@@ -216,6 +218,9 @@ fn instance_attrs(core: &DatabaseCore) -> [(String, Value); 6] {
         database::AUTO_MINOR_VERSION_UPGRADE.to(core.auto_minor_version_upgrade),
         database::MONITORING_INTERVAL.to(core.enhanced_monitoring_seconds),
         database::MONITORING_ROLE_ARN.to(monitored.then(|| iam_role::out::ARN.of(&Address::new(MONITORING_ROLE)))),
+        // Compared only when platformctl may act on it: `false` reboots an instance RDS says is
+        // pending reboot.
+        database::PENDING_REBOOT.to(core.reboot_allowed.then_some(false)),
     ]
 }
 
@@ -236,9 +241,20 @@ fn monitoring_role(stack: &Stack, out: &mut Vec<DesiredResource>) {
 fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
     let address = Address::new(format!("postgres.{}", p.name));
     let identifier = format!("{}-{}", stack.name, p.name);
+    let engine = Engine::Postgres;
+    let group = parameters::Group {
+        address: Address::new(format!("{address}.parameters")),
+        kind: Kind::DbParameterGroup,
+        name: format!("{identifier}-{}", engine.family(&p.core.engine_version)),
+        family: engine.family(&p.core.engine_version),
+        parameters: &p.core.parameters,
+        reboot: if p.core.reboot_allowed { vec![identifier.clone()] } else { vec![] },
+    };
+    let group = parameters::group(stack, group, engine.default_group(&p.core.engine_version), out);
     let mut attrs = core_attrs(&p.core);
     attrs.extend(instance_attrs(&p.core));
     attrs.extend([
+        db_instance::PARAMETER_GROUP.to(group),
         db_instance::IDENTIFIER.to(&identifier),
         db_instance::ENGINE.to("postgres"),
         db_instance::INSTANCE_CLASS.to(&p.instance_class),
@@ -410,8 +426,32 @@ fn replica_of_other(
 fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResource>) {
     let address = Address::new(format!("aurora.{}", a.name));
     let identifier = format!("{}-{}", stack.name, a.name);
+    let member_ids: Vec<String> = (1..=a.instances).map(|n| format!("{identifier}-{n}")).collect();
+    let reboot = if a.core.reboot_allowed { member_ids.clone() } else { vec![] };
+    let engine = Engine::AuroraPostgres;
+    let (version, family) = (&a.core.engine_version, engine.family(&a.core.engine_version));
+    let cluster_group = parameters::Group {
+        address: Address::new(format!("{address}.cluster_parameters")),
+        kind: Kind::DbClusterParameterGroup,
+        name: format!("{identifier}-cluster-{family}"),
+        family: family.clone(),
+        parameters: &a.core.parameters,
+        reboot: reboot.clone(),
+    };
+    let cluster_group = parameters::group(stack, cluster_group, engine.default_group(version), out);
+    let member_group = parameters::Group {
+        address: Address::new(format!("{address}.instance_parameters")),
+        kind: Kind::DbParameterGroup,
+        name: format!("{identifier}-{family}"),
+        family,
+        parameters: &a.instance_parameters,
+        reboot,
+    };
+    let member_group = parameters::group(stack, member_group, engine.default_group(version), out);
     let mut attrs = core_attrs(&a.core);
     attrs.extend([
+        db_cluster::PARAMETER_GROUP.to(cluster_group),
+        db_cluster::MEMBER_PARAMETER_GROUP.to(member_group.clone()),
         db_cluster::IDENTIFIER.to(&identifier),
         db_cluster::ENGINE.to("aurora-postgresql"),
         db_cluster::SERVERLESS_CAPACITY.to(a.serverless.map(|sv| {
@@ -423,19 +463,19 @@ fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResourc
     ]);
     out.push(DesiredResource::new(address.clone(), Kind::DbCluster, attrs));
     let mut members = Vec::new();
-    for i in 0..a.instances {
+    for (i, member_id) in member_ids.iter().enumerate() {
         let n = i + 1;
         let member = Address::new(format!("{address}.instance[{n}]"));
-        let member_id = format!("{identifier}-{n}");
         // Round-robin over the stack's AZs: instance 1 (the first writer) in the first.
-        let az = &net.azs[i as usize % net.azs.len()].name;
+        let az = &net.azs[i % net.azs.len()].name;
         let mut member_attrs = Attrs::from([
-            db_cluster_instance::IDENTIFIER.to(&member_id),
+            db_cluster_instance::IDENTIFIER.to(member_id),
             db_cluster_instance::CLUSTER.to(Value::Ref(address.clone())),
             db_cluster_instance::ENGINE.to("aurora-postgresql"),
             db_cluster_instance::INSTANCE_CLASS.to(&a.instance_class),
             db_cluster_instance::AVAILABILITY_ZONE.to(az),
-            db_cluster_instance::TAGS.to(tags(stack, &member, &member_id)),
+            db_cluster_instance::PARAMETER_GROUP.to(member_group.clone()),
+            db_cluster_instance::TAGS.to(tags(stack, &member, member_id)),
         ]);
         member_attrs.extend(instance_attrs(&a.core));
         out.push(DesiredResource::new(member.clone(), Kind::DbClusterInstance, member_attrs));

@@ -48,6 +48,13 @@ pub const AUTO_MINOR_VERSION_UPGRADE: Attr = Attr::in_place("auto_minor_version_
 /// Enhanced Monitoring's interval in seconds (0: off) and the role RDS sends the metrics with.
 pub const MONITORING_INTERVAL: Attr = Attr::in_place("monitoring_interval");
 pub const MONITORING_ROLE_ARN: Attr = Attr::in_place("monitoring_role_arn");
+/// The parameter group: the stack's own (`<identifier>-<family>`) or RDS's default for the
+/// family (`default.postgres16`). Switched in place; with a major upgrade, in the same call.
+pub const PARAMETER_GROUP: Attr = Attr::in_place("parameter_group");
+/// Parameters that only a restart applies are waiting for one. Compared only with
+/// `reboot: allowed` (desired `false`: the update reboots the instance); otherwise reported as the
+/// `parameter_status` output and named in the plan, never acted on.
+pub const PENDING_REBOOT: Attr = Attr::in_place("pending_reboot");
 /// `false`: modifications wait for the next maintenance window, as RDS does.
 pub const APPLY_IMMEDIATELY: Attr = Attr::instruction("apply_immediately");
 
@@ -58,6 +65,9 @@ pub mod out {
     pub const PORT: Output = Output("port");
     /// The ARN of the secret RDS keeps the master password in, with `managed_password`.
     pub const MASTER_SECRET_ARN: Output = Output("master_secret_arn");
+    /// RDS's `ParameterApplyStatus` of an instance's parameter group: `in-sync`, `applying`,
+    /// `pending-reboot`.
+    pub const PARAMETER_STATUS: Output = Output("parameter_status");
 }
 
 /// Instances and clusters are waited for generously: a multi-AZ instance takes 10–20 minutes,

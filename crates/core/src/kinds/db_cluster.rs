@@ -9,6 +9,14 @@ pub use super::database::{
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
 
+/// The cluster parameter group: the stack's own (`<identifier>-cluster-<family>`); Aurora
+/// PostgreSQL's default does not require TLS, so a cluster always has one.
+pub const PARAMETER_GROUP: Attr = Attr::in_place("parameter_group");
+/// The parameter group of the cluster's instances, which a major upgrade of the cluster
+/// switches them to in the same call (`DBInstanceParameterGroupName`); each member also
+/// declares its own.
+pub const MEMBER_PARAMETER_GROUP: Attr = Attr::instruction("member_parameter_group");
+
 /// Aurora Serverless v2's capacity range, `{ min, max }` in ACU as decimal text (`0.5`, `16`);
 /// absent for provisioned instances.
 pub const SERVERLESS_CAPACITY: Attr = Attr::in_place("serverless_capacity");
@@ -47,6 +55,8 @@ pub const DEF: KindDef = KindDef::new(
         BACKUP_WINDOW,
         LOG_EXPORTS,
         SERVERLESS_CAPACITY,
+        PARAMETER_GROUP,
+        MEMBER_PARAMETER_GROUP,
         TAGS,
         ARN,
     ],

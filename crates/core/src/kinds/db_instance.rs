@@ -3,9 +3,9 @@
 pub use super::database::{
     APPLY_IMMEDIATELY, AUTO_MINOR_VERSION_UPGRADE, BACKUP_RETENTION_DAYS, BACKUP_WINDOW, DB_NAME, DB_SUBNET_GROUP,
     DELETION_PROTECTION, ENGINE, ENGINE_VERSION, FINAL_SNAPSHOT, IAM_AUTH, IDENTIFIER, KMS_KEY, LOG_EXPORTS,
-    MAINTENANCE_WINDOW, MANAGED_PASSWORD, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PASSWORD_SECRET,
-    PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_KMS_KEY, PERFORMANCE_INSIGHTS_RETENTION_DAYS, PORT, STORAGE_ENCRYPTED,
-    USERNAME, VPC_SECURITY_GROUP_IDS,
+    MAINTENANCE_WINDOW, MANAGED_PASSWORD, MONITORING_INTERVAL, MONITORING_ROLE_ARN, PARAMETER_GROUP, PASSWORD_SECRET,
+    PENDING_REBOOT, PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_KMS_KEY, PERFORMANCE_INSIGHTS_RETENTION_DAYS, PORT,
+    STORAGE_ENCRYPTED, USERNAME, VPC_SECURITY_GROUP_IDS,
 };
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
@@ -17,16 +17,16 @@ pub const MULTI_AZ: Attr = Attr::in_place("multi_az");
 
 /// What every RDS instance (primary, replica, Aurora member) reports.
 pub mod out {
-    pub use crate::kinds::database::out::{ARN, MASTER_SECRET_ARN, PORT};
+    pub use crate::kinds::database::out::{ARN, MASTER_SECRET_ARN, PARAMETER_STATUS, PORT};
     use crate::resource::schema::Output;
 
     /// The endpoint's host name.
     pub const ADDRESS: Output = Output("address");
     pub const RESOURCE_ID: Output = Output("resource_id");
 
-    pub const ALL: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID];
+    pub const ALL: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID, PARAMETER_STATUS];
     /// A primary's: its managed password's secret too.
-    pub const PRIMARY: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID, MASTER_SECRET_ARN];
+    pub const PRIMARY: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID, MASTER_SECRET_ARN, PARAMETER_STATUS];
 }
 
 pub const DEF: KindDef = KindDef::new(
@@ -63,6 +63,8 @@ pub const DEF: KindDef = KindDef::new(
         MONITORING_INTERVAL,
         MONITORING_ROLE_ARN,
         AUTO_MINOR_VERSION_UPGRADE,
+        PARAMETER_GROUP,
+        PENDING_REBOOT,
         TAGS,
         ARN,
     ],

@@ -13,7 +13,9 @@ pub mod cache_subnet_group;
 pub mod database;
 pub mod db_cluster;
 pub mod db_cluster_instance;
+pub mod db_cluster_parameter_group;
 pub mod db_instance;
+pub mod db_parameter_group;
 pub mod db_read_replica;
 pub mod db_subnet_group;
 pub mod default_security_group;
@@ -35,6 +37,7 @@ pub mod network_acl_association;
 pub mod network_acl_entry;
 pub mod node_group;
 pub mod oidc_provider;
+pub mod parameter_group;
 pub mod reader_scaling;
 pub mod replication_group;
 pub mod route;
@@ -119,6 +122,8 @@ kinds! {
     NetworkAclAssociation => network_acl_association,
     SnsTopic => sns_topic,
     MetricAlarm => metric_alarm,
+    DbParameterGroup => db_parameter_group,
+    DbClusterParameterGroup => db_cluster_parameter_group,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -4,10 +4,13 @@
 //! a length and alphabet the consumer accepts; security groups exist; a network exists to hold
 //! the subnet groups.
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 
 use super::Checker;
 use super::kms::{KmsKeyRef, key_ref};
+use super::parameters::{self, Engine};
 use crate::spec::{
     CrossRegionReplicaSpec, DatabaseFields, Located, PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec,
     RedisSpec, SecretSpec, ServerlessSpec, StackSpec,
@@ -62,6 +65,11 @@ pub struct DatabaseCore {
     pub maintenance_window: Option<String>,
     /// `hh:mm-hh:mm` UTC; `None`: RDS's choice.
     pub backup_window: Option<String>,
+    /// The parameter group's parameters (an Aurora cluster's: its cluster group's), TLS required
+    /// where the engine's default does not; empty: RDS's default group.
+    pub parameters: BTreeMap<String, String>,
+    /// `reboot: allowed`: restart the instances for parameters that need it.
+    pub reboot_allowed: bool,
 }
 
 /// The instance class of Aurora Serverless v2 instances.
@@ -202,6 +210,8 @@ pub struct Aurora {
     pub serverless: Option<Serverless>,
     pub instances: i64,
     pub reader_autoscaling: Option<ReaderAutoscaling>,
+    /// The instances' parameter group's parameters; empty: RDS's default group.
+    pub instance_parameters: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -367,6 +377,8 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
                 .map_or(Some(60), |t| int_in(t, &format!("{f}.target_cpu_percent"), 10, 90, check))?;
             Some(ReaderAutoscaling { min, max, target_cpu_percent: target })
         });
+        let instance_parameters =
+            parameters::parameters(&a.instance_parameters, &format!("{field}.instance_parameters"), None, check);
         if let (Some(core), Some(instance_class), Some(instances)) = (core, instance_class, instances) {
             tier.aurora.push(Aurora {
                 name: name.value().clone(),
@@ -375,6 +387,7 @@ pub(super) fn validate(spec: &StackSpec, stack_name: Option<&str>, has_network: 
                 serverless,
                 instances,
                 reader_autoscaling,
+                instance_parameters,
             });
         }
     }
@@ -460,6 +473,10 @@ fn core(
     }
     log_exports.sort();
     log_exports.dedup();
+    let engine = if field.starts_with("aurora.") { Engine::AuroraPostgres } else { Engine::Postgres };
+    let tls_default = engine_version.as_deref().map(|v| (engine, v));
+    let parameters = parameters::parameters(f.parameters, &format!("{field}.parameters"), tls_default, check);
+    let reboot_allowed = parameters::reboot_allowed(f.reboot.as_ref(), &format!("{field}.reboot"), check);
     Some(DatabaseCore {
         engine_version: engine_version?,
         storage_encrypted,
@@ -493,6 +510,8 @@ fn core(
             .backup_window
             .as_ref()
             .and_then(|w| window(w, false, &format!("{field}.backup_window"), check)),
+        parameters,
+        reboot_allowed,
     })
 }
 
@@ -1045,6 +1064,59 @@ fn ssm_path(v: &Located<String>, field: &str, check: &mut Checker) -> Option<Str
 mod tests {
     use super::MasterPassword;
     use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    /// Parameters as text (booleans as RDS's 1/0), TLS required where the engine's default does
+    /// not (RDS for PostgreSQL before 15, Aurora PostgreSQL) unless the stack says otherwise; bad
+    /// names, empty values and reboot settings each refused at their line.
+    #[test]
+    fn database_parameters_and_tls_by_default() {
+        let postgres = |version: &str, extra: &str| {
+            stack_from(&format!(
+                "{USER_SERVICE}secrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  db: {{ engine_version: \"{version}\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m{extra} }}\n"
+            ))
+        };
+        let params = |s: crate::model::Stack| s.data.postgres[0].core.parameters.clone();
+        let set = postgres("16.4", ", parameters: { log_connections: true, log_min_duration_statement: 500 }").unwrap();
+        assert_eq!(
+            params(set).into_iter().collect::<Vec<_>>(),
+            [
+                ("log_connections".to_owned(), "1".to_owned()),
+                ("log_min_duration_statement".to_owned(), "500".to_owned())
+            ]
+        );
+        assert!(params(postgres("16.4", "").unwrap()).is_empty(), "PostgreSQL 15+ requires TLS by default");
+        assert_eq!(params(postgres("14.12", "").unwrap()).get("rds.force_ssl").map(String::as_str), Some("1"));
+        let opted_out = postgres("14.12", ", parameters: { rds.force_ssl: 0 }").unwrap();
+        assert_eq!(params(opted_out).get("rds.force_ssl").map(String::as_str), Some("0"));
+        assert!(postgres("16.4", ", reboot: allowed").unwrap().data.postgres[0].core.reboot_allowed);
+
+        let errors =
+            postgres("16.4", ", parameters: { Max-Connections: 10, work_mem: \"\" }, reboot: always").unwrap_err();
+        assert!(
+            errors.contains("postgres.db.parameters.Max-Connections")
+                && errors.contains("is not a PostgreSQL parameter name"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("postgres.db.parameters.work_mem") && errors.contains("a parameter needs a value"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("postgres.db.reboot") && errors.contains("`always` is not a reboot setting"),
+            "{errors}"
+        );
+
+        let aurora = stack_from(&format!(
+            "{USER_SERVICE}aurora:\n  api: {{ engine_version: \"16.8\", instance_class: db.r6g.large, instances: 2, database: api, username: app, managed_password: true, instance_parameters: {{ shared_preload_libraries: pg_stat_statements }} }}\n"
+        ))
+        .unwrap();
+        let api = &aurora.data.aurora[0];
+        assert_eq!(api.core.parameters.get("rds.force_ssl").map(String::as_str), Some("1"), "Aurora's default is 0");
+        assert_eq!(
+            api.instance_parameters.get("shared_preload_libraries").map(String::as_str),
+            Some("pg_stat_statements")
+        );
+    }
 
     /// Aurora Serverless v2 instead of an instance class, its range checked.
     #[test]

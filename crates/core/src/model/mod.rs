@@ -15,6 +15,7 @@ mod eks;
 mod kms;
 mod naming;
 mod network;
+pub mod parameters;
 mod security_groups;
 
 use std::collections::BTreeMap;

@@ -132,6 +132,10 @@ pub struct Plan {
     /// Changes AWS cannot make as planned (a Kubernetes upgrade that skips a minor version):
     /// the plan is shown, then refused.
     pub refused: Vec<String>,
+    /// What the user should know that no change carries out: instances pending reboot for
+    /// parameters platformctl may not restart them for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// Old ids of one address still to delete (see `ResourceState::deposed`).
@@ -379,7 +383,20 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
         .collect();
     let mut refused = rules::refusals(&changes);
     refused.extend(shared_ids(state, &present));
-    Ok(Plan { changes, desired: by_address, live: present, forget, wait_for, adopted, data_loss, deposed, refused })
+    databases::explain(&mut changes, &by_address);
+    let notices = databases::pending_reboots(&by_address, &present);
+    Ok(Plan {
+        changes,
+        desired: by_address,
+        live: present,
+        forget,
+        wait_for,
+        adopted,
+        data_loss,
+        deposed,
+        refused,
+        notices,
+    })
 }
 
 fn data_loss(changes: &[Change], present: &BTreeMap<Address, LiveResource>, keeping_stack: bool) -> Vec<DataLoss> {
@@ -470,6 +487,7 @@ fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMa
     }
 }
 
+mod databases;
 pub mod operations;
 mod rules;
 #[cfg(test)]

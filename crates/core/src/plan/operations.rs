@@ -8,7 +8,8 @@
 //! - old generations an interrupted apply left behind are deleted (`DeleteDeposed`);
 //! - a delete runs after the deletes of everything that depended on it (per the state, since
 //!   the YAML may no longer mention them), and after the updates that move those dependents
-//!   away from it — Terraform's destroy edges.
+//!   away from it — Terraform's destroy edges; an old generation's delete, after the updates
+//!   that move its dependents to the new one.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -147,8 +148,12 @@ pub fn operations(plan: &Plan, state: &State) -> Result<Graph<Op>, CycleError> {
                 g.add_edge(del.clone(), dependent_delete.clone());
             }
             // A dependent updated in place to let go of a resource that is going away must be
-            // updated first. (For a replaced resource, the update needs the new one: no edge.)
-            if leaving && let Some(o @ Op { kind: OpKind::Update, .. }) = forward.get(dependent) {
+            // updated first; so must one moving to the new generation of a resource replaced
+            // create-first (an instance switching parameter groups with a major upgrade: RDS
+            // refuses to delete a group in use). For a resource replaced delete-first, the
+            // update needs the new one: no edge.
+            let let_go = leaving || del.kind == OpKind::DeleteDeposed;
+            if let_go && let Some(o @ Op { kind: OpKind::Update, .. }) = forward.get(dependent) {
                 g.add_edge(del.clone(), o.clone());
             }
         }

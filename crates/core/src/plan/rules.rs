@@ -2,7 +2,8 @@
 //! user learns it before anything is touched: EKS upgrades one Kubernetes minor version at a
 //! time and never downgrades; a replica marked `promoted: true` must really have been promoted;
 //! a Redis group keeps its cluster mode and never goes from Valkey back to Redis OSS; an
-//! instance keeps the Performance Insights key it was turned on with.
+//! instance keeps the Performance Insights key it was turned on with; PostgreSQL is never
+//! downgraded.
 
 use super::{Action, Change, Planned};
 use crate::kinds::database::{PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_KMS_KEY};
@@ -19,7 +20,20 @@ pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
     let cluster_mode = groups().filter_map(cluster_mode_switch);
     let engines = groups().filter_map(engine_downgrade);
     let insights_keys = changes.iter().filter_map(insights_key_change);
-    upgrades.chain(promotions).chain(cluster_mode).chain(engines).chain(insights_keys).collect()
+    let databases = changes.iter().filter(|c| matches!(c.kind, Kind::DbInstance | Kind::DbCluster));
+    let downgrades = databases.filter_map(database_downgrade);
+    upgrades.chain(promotions).chain(cluster_mode).chain(engines).chain(insights_keys).chain(downgrades).collect()
+}
+
+/// RDS upgrades PostgreSQL and never goes back to an older version.
+fn database_downgrade(change: &Change) -> Option<String> {
+    let (before, after) = super::databases::versions(change)?;
+    super::databases::newer(before, after).then(|| {
+        format!(
+            "{}: RDS cannot downgrade PostgreSQL from {before} to {after}\n  hint: keep `engine_version: \"{before}\"`; to go back, restore a snapshot into a new entry and move the clients",
+            change.address
+        )
+    })
 }
 
 /// RDS keeps the KMS key Performance Insights was turned on with: another key on an instance

@@ -158,7 +158,7 @@ fn pending_create_found_in_aws_is_adopted_not_recreated() {
     entry.id = None;
     entry.pending = Some(Pending { operation: PendingOperation::Create, token: "t".into(), started_at: "now".into() });
     let p = plan(&d, &state, &live).unwrap();
-    assert!(!p.has_changes(), "{}", rendered(&p));
+    assert!(p.change(&Address::new("postgres.db")).is_none(), "{}", rendered(&p));
     assert_eq!(p.live[&vpc].id, "id-network.vpc");
     assert_eq!(p.adopted, vec![vpc.clone()]);
     assert!(p.has_work(), "the adoption must be recorded by apply");
@@ -415,4 +415,69 @@ fn redis_cluster_mode_does_not_change_in_place() {
             assert_eq!(p.change(&Address::new("redis.sessions")).unwrap().action, Action::Update);
         }
     }
+}
+
+/// A database entry with parameters, at an engine version.
+fn with_parameters(version: &str, parameters: &str, extra: &str) -> String {
+    format!(
+        "{USER_SERVICE}secrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  db: {{ engine_version: \"{version}\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m, parameters: {{ {parameters} }}{extra} }}\n"
+    )
+}
+
+/// 15 → 16 is an in-place major upgrade that moves to a group of the new family, created
+/// before the old one is deleted, and the old one goes only after the instance moved; 16 → 15
+/// is refused.
+#[test]
+fn major_upgrade_in_place_with_the_new_familys_group_and_no_downgrade() {
+    let (state, live) = converged(&desired(&with_parameters("15.7", "log_min_duration_statement: 500", "")));
+    let p = plan(&desired(&with_parameters("16.4", "log_min_duration_statement: 500", "")), &state, &live).unwrap();
+    assert!(p.refused.is_empty(), "{:?}", p.refused);
+    let db = p.change(&Address::new("postgres.db")).unwrap();
+    assert_eq!(db.action, Action::Update);
+    assert!(db.reasons.iter().any(|r| r.contains("major version upgrade 15.7 → 16.4, in place")), "{:?}", db.reasons);
+    let group = Address::new("postgres.db.parameters");
+    assert_eq!(p.change(&group).unwrap().action, Action::Replace);
+    assert!(p.creates_before_destroying(&group));
+    let order: Vec<_> = operations::operations(&p, &state).unwrap().order().unwrap();
+    let at = |kind, a: &str| order.iter().position(|o| o.kind == kind && o.address.as_str() == a).unwrap();
+    use operations::OpKind;
+    assert!(at(OpKind::Create, "postgres.db.parameters") < at(OpKind::Update, "postgres.db"));
+    assert!(at(OpKind::Update, "postgres.db") < at(OpKind::DeleteDeposed, "postgres.db.parameters"));
+
+    let (state, live) = converged(&desired(&with_parameters("16.4", "log_min_duration_statement: 500", "")));
+    let p = plan(&desired(&with_parameters("15.7", "log_min_duration_statement: 500", "")), &state, &live).unwrap();
+    assert!(p.refused.iter().any(|r| r.contains("cannot downgrade PostgreSQL from 16.4 to 15.7")), "{:?}", p.refused);
+}
+
+/// A static parameter's change says it waits for a restart, and who restarts it; an instance
+/// RDS holds pending reboot is a notice unless the stack lets platformctl reboot it.
+#[test]
+fn static_parameters_and_pending_reboots_are_named() {
+    let (state, mut live) = converged(&desired(&with_parameters("16.4", "shared_buffers: 1000", "")));
+    let p = plan(&desired(&with_parameters("16.4", "shared_buffers: 2000", "")), &state, &live).unwrap();
+    let reasons = &p.change(&Address::new("postgres.db.parameters")).unwrap().reasons;
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("`shared_buffers` applies only after a restart: its instances stay pending reboot")),
+        "{reasons:?}"
+    );
+    let allowed = with_parameters("16.4", "shared_buffers: 2000", ", reboot: allowed");
+    let p = plan(&desired(&allowed), &state, &live).unwrap();
+    let reasons = &p.change(&Address::new("postgres.db.parameters")).unwrap().reasons;
+    assert!(reasons.iter().any(|r| r.contains("platformctl reboots user-service-db")), "{reasons:?}");
+
+    let Some(Observed::Present(db)) = live.get_mut(&Address::new("postgres.db")) else { panic!() };
+    db.outputs.insert("parameter_status".into(), Value::str("pending-reboot"));
+    let p = plan(&desired(&with_parameters("16.4", "shared_buffers: 1000", "")), &state, &live).unwrap();
+    assert!(p.change(&Address::new("postgres.db")).is_none(), "{}", rendered(&p));
+    assert!(p.notices.iter().any(|n| n.contains("postgres.db (id-postgres.db) is pending reboot")), "{:?}", p.notices);
+    assert!(rendered(&p).contains("Note: postgres.db"), "{}", rendered(&p));
+    assert!(rendered(&p).contains("\n  hint: reboot it at a quiet hour"), "{}", rendered(&p));
+    live_attrs(&mut live, "postgres.db").insert("pending_reboot".into(), Value::Bool(true));
+    let p =
+        plan(&desired(&with_parameters("16.4", "shared_buffers: 1000", ", reboot: allowed")), &state, &live).unwrap();
+    assert!(p.notices.is_empty(), "{:?}", p.notices);
+    let db = p.change(&Address::new("postgres.db")).unwrap();
+    assert!(db.attributes.iter().any(|a| a.name == "pending_reboot" && a.after == Planned::Known(Value::Bool(false))));
 }

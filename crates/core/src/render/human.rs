@@ -44,6 +44,7 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
     }
     if !plan.has_changes() {
         out.push_str("No changes: AWS matches the stack.\n");
+        notices(&mut out, plan);
         return out;
     }
     for c in &plan.changes {
@@ -91,7 +92,16 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
             format!("Warning: this plan destroys the data of {}; apply needs --allow-data-loss.", list.join(", "));
         let _ = writeln!(out, "{}", paint(&warning, style(Action::Delete), colour));
     }
+    notices(&mut out, plan);
     out
+}
+
+/// What the user should know that no change carries out (instances pending reboot).
+fn notices(out: &mut String, plan: &Plan) {
+    for n in &plan.notices {
+        let lines: Vec<_> = n.lines().map(printable).collect();
+        let _ = writeln!(out, "Note: {}", lines.join("\n"));
+    }
 }
 
 pub(super) fn planned(p: &Planned) -> String {

@@ -2,7 +2,8 @@
 //! `{"format_version": 1, "stack", "region", "changes": [{"address", "kind", "action", "id",
 //! "attributes": [{"name", "before", "after", "forces_replacement", "drift"}], "reasons",
 //! "drift"}], "data_loss": [{"address", "action", "reason", "deletion_protection"}], "deposed":
-//! [{"address", "kind", "ids"}] (only when an interrupted replacement left old ids), "summary":
+//! [{"address", "kind", "ids"}] (only when an interrupted replacement left old ids), "notices":
+//! ["..."] (only when there are: instances pending reboot platformctl may not restart), "summary":
 //! {"create", "update", "replace", "delete"}, "checks": {"stack", "findings": [...]}}` (the
 //! findings of `platformctl check --format json`). A value not known before apply is
 //! `{"known_after_apply": "<address>"}`. Secret values never appear (they are not attributes).
@@ -23,6 +24,8 @@ struct PlanDocument<'a> {
     data_loss: &'a [DataLoss],
     #[serde(skip_serializing_if = "<[Deposed]>::is_empty")]
     deposed: &'a [Deposed],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notices: &'a [String],
     summary: Summary,
     checks: &'a serde_json::Value,
 }
@@ -35,6 +38,7 @@ pub fn plan_json(plan: &Plan, stack: &str, region: &str, checks: &serde_json::Va
         changes: &plan.changes,
         data_loss: &plan.data_loss,
         deposed: &plan.deposed,
+        notices: &plan.notices,
         summary: plan.summary(),
         checks,
     };

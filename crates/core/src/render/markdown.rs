@@ -55,6 +55,9 @@ fn block(out: &mut String, plan: &Plan, c: &Change) {
 pub fn plan_markdown(plan: &Plan, stack: &str) -> String {
     let mut out = heading(plan, stack);
     out.push('\n');
+    for n in &plan.notices {
+        let _ = writeln!(out, "\n> [!NOTE]\n> {}", html(n).replace('\n', "\n> "));
+    }
     if !plan.has_changes() {
         return out;
     }

@@ -2,6 +2,7 @@
 //! and limits are documented here (the JSON Schema shows them to editors) and enforced in
 //! `model::data`.
 
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -100,6 +101,15 @@ macro_rules! database_spec {
             /// Daily backup window in UTC, `hh:mm-hh:mm` (at least 30 minutes), e.g.
             /// `01:00-01:30`. Default: one RDS picks.
             pub backup_window: Option<Located<String>>,
+            /// PostgreSQL parameters, e.g. `{ log_min_duration_statement: "500" }`: a parameter
+            /// group of the engine's family (`postgres16`; Aurora: the cluster's group). TLS is
+            /// required by default (`rds.force_ssl: "1"`, set where the engine's default differs).
+            #[serde(default)]
+            pub parameters: IndexMap<Located<String>, Located<String>>,
+            /// `allowed`: reboot the instances after a parameter that only a restart applies
+            /// changed (and when they are pending reboot). `never` (the default): the plan says
+            /// they are pending reboot; restart them yourself.
+            pub reboot: Option<Located<String>>,
             /// `platformctl check` settings for this entry: rules skipped, each with its reason.
             pub checks: Option<ChecksSpec>,
         }
@@ -128,6 +138,8 @@ macro_rules! database_spec {
                     auto_minor_version_upgrade: &self.auto_minor_version_upgrade,
                     maintenance_window: &self.maintenance_window,
                     backup_window: &self.backup_window,
+                    parameters: &self.parameters,
+                    reboot: &self.reboot,
                 }
             }
         }
@@ -156,6 +168,8 @@ pub struct DatabaseFields<'a> {
     pub auto_minor_version_upgrade: &'a Option<Located<bool>>,
     pub maintenance_window: &'a Option<Located<String>>,
     pub backup_window: &'a Option<Located<String>>,
+    pub parameters: &'a IndexMap<Located<String>, Located<String>>,
+    pub reboot: &'a Option<Located<String>>,
 }
 
 database_spec! {
@@ -286,6 +300,10 @@ database_spec! {
         pub instances: Located<i64>,
         /// Application Auto Scaling of the readers on their average CPU.
         pub reader_autoscaling: Option<ReaderAutoscalingSpec>,
+        /// PostgreSQL parameters of the cluster's instances (a DB parameter group of the family,
+        /// `aurora-postgresql16`); `parameters` are the cluster's.
+        #[serde(default)]
+        pub instance_parameters: IndexMap<Located<String>, Located<String>>,
     }
 }
 
