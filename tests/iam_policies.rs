@@ -83,6 +83,8 @@ const VERBS: &[&str] = &[
     "Schedule",
     "Subscribe",
     "Unsubscribe",
+    "Reset",
+    "Reboot",
 ];
 
 /// The IAM actions of the operations named in string literals of the crate's sources.

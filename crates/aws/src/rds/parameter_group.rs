@@ -4,7 +4,7 @@
 //!
 //! Each parameter is sent with the apply method its type allows: `pending-reboot` for one that
 //! only a restart applies (RDS's `ApplyType` says `static`, or PostgreSQL's list in
-//! `model::parameters` does), `immediate` otherwise. After such a change the instances the stack
+//! `kinds::parameter_group` does), `immediate` otherwise. After such a change the instances the stack
 //! lets platformctl restart (`reboot: allowed`) are rebooted, one at a time, each waited for.
 
 use std::collections::BTreeMap;
@@ -13,9 +13,8 @@ use async_trait::async_trait;
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 use platformctl_core::kinds::database::WAIT_MINUTES;
 use platformctl_core::kinds::parameter_group::{
-    ARN, CREATION_TAGS, DESCRIPTION, FAMILY, NAME, PARAMETERS, REBOOT_INSTANCES,
+    ARN, CREATION_TAGS, DESCRIPTION, FAMILY, NAME, PARAMETERS, REBOOT_INSTANCES, is_static,
 };
-use platformctl_core::model::parameters::is_static;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use crate::common::read_each;

@@ -25,6 +25,37 @@ pub const REBOOT_INSTANCES: Attr = Attr::instruction("reboot_instances");
 /// groups made afterwards.
 pub const CREATION_TAGS: Attr = Attr::instruction("tags");
 
+/// PostgreSQL's parameters that only a server restart applies (its `postmaster` context, and
+/// RDS's own static ones), as far as a stack is likely to set them. The plan uses it to say a
+/// change waits for a restart; the provider sends a parameter as needing one when RDS's own
+/// `ApplyType` says so or this list does.
+pub const STATIC: &[&str] = &[
+    "autovacuum_freeze_max_age",
+    "autovacuum_max_workers",
+    "autovacuum_multixact_freeze_max_age",
+    "huge_pages",
+    "max_connections",
+    "max_locks_per_transaction",
+    "max_logical_replication_workers",
+    "max_pred_locks_per_transaction",
+    "max_prepared_transactions",
+    "max_replication_slots",
+    "max_wal_senders",
+    "max_worker_processes",
+    "rds.logical_replication",
+    "shared_buffers",
+    "shared_preload_libraries",
+    "track_activity_query_size",
+    "track_commit_timestamp",
+    "wal_buffers",
+    "wal_level",
+];
+
+/// Whether changing `name` waits for a restart of the instances.
+pub fn is_static(name: &str) -> bool {
+    STATIC.contains(&name)
+}
+
 pub const ATTRIBUTES: &[Attr] = &[NAME, FAMILY, DESCRIPTION, PARAMETERS, REBOOT_INSTANCES, CREATION_TAGS, ARN];
 
 pub use crate::resource::schema::ARN;

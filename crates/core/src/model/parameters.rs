@@ -1,5 +1,6 @@
 //! Database parameters: the names and values a parameter group takes, the family of an engine
-//! version, TLS required by default, and which PostgreSQL parameters only a restart applies.
+//! version, TLS required by default. (Which parameters only a restart applies is the kind's:
+//! `kinds::parameter_group::STATIC`.)
 
 use std::collections::BTreeMap;
 
@@ -48,36 +49,6 @@ impl Engine {
 /// The major version of a validated engine version (`16` of `16.4`).
 pub fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
-}
-
-/// PostgreSQL's parameters that only a server restart applies (its `postmaster` context, and
-/// RDS's own static ones), as far as a stack is likely to set them. The plan uses it to say a
-/// change waits for a reboot; the provider sends each parameter as RDS's own `ApplyType` says.
-pub const STATIC: &[&str] = &[
-    "autovacuum_freeze_max_age",
-    "autovacuum_max_workers",
-    "autovacuum_multixact_freeze_max_age",
-    "huge_pages",
-    "max_connections",
-    "max_locks_per_transaction",
-    "max_logical_replication_workers",
-    "max_pred_locks_per_transaction",
-    "max_prepared_transactions",
-    "max_replication_slots",
-    "max_wal_senders",
-    "max_worker_processes",
-    "rds.logical_replication",
-    "shared_buffers",
-    "shared_preload_libraries",
-    "track_activity_query_size",
-    "track_commit_timestamp",
-    "wal_buffers",
-    "wal_level",
-];
-
-/// Whether changing `name` waits for a restart of the instances.
-pub fn is_static(name: &str) -> bool {
-    STATIC.contains(&name)
 }
 
 /// A `parameters:` map checked: names as RDS writes them (lower case, digits, `_` and `.`),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use super::{Action, Change, Planned};
 use crate::kinds::database::{ENGINE_VERSION, PENDING_REBOOT, out::PARAMETER_STATUS};
-use crate::kinds::parameter_group::{PARAMETERS, REBOOT_INSTANCES};
-use crate::model::parameters::{is_static, major};
+use crate::kinds::parameter_group::{PARAMETERS, REBOOT_INSTANCES, is_static};
+use crate::model::parameters::major;
 use crate::resource::{Address, DesiredResource, Kind, LiveResource, Value};
 
 /// Adds the reasons: a major upgrade, parameters that apply only after a restart.
