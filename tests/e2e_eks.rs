@@ -605,6 +605,27 @@ async fn seed_003_two_node_groups_on_ministack() {
         let expected = if tainted { vec![(Some("dedicated"), Some("NO_SCHEDULE"))] } else { vec![] };
         assert_eq!(taints, expected, "{group}");
     }
+
+    // Secrets encryption added to the running cluster: in place (AssociateEncryptionConfig),
+    // not a replacement; another key afterwards would be one (EKS cannot change it).
+    let key = aws.kms.create_key().send().await.unwrap().key_metadata().unwrap().arn().unwrap().to_owned();
+    s.edit("    log_retention_days: 30\n", &format!("    log_retention_days: 30\n    secrets_kms_key: {key}\n"));
+    let plan = s.plan_json(2);
+    let changes: Vec<_> =
+        plan["changes"].as_array().unwrap().iter().map(|c| (c["address"].clone(), c["action"].clone())).collect();
+    assert_eq!(changes, [(Json::from("eks.main"), Json::from("update"))], "{plan:#}");
+    s.run(&["apply", "--auto-approve"], 0, "encryption added");
+    let described = aws.eks.describe_cluster().name(cluster).send().await.unwrap();
+    let encryption = described.cluster().unwrap().encryption_config();
+    assert_eq!(encryption.first().and_then(|e| e.provider()).and_then(|p| p.key_arn()), Some(key.as_str()));
+    s.run(&["plan", "--detailed-exitcode"], 0, "converged with encryption");
+    let other = aws.kms.create_key().send().await.unwrap().key_metadata().unwrap().arn().unwrap().to_owned();
+    s.edit(&key, &other);
+    let plan = s.plan_json(2);
+    let cluster_change = plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == "eks.main").unwrap();
+    assert_eq!(cluster_change["action"], "replace", "{cluster_change:#}");
+    s.edit(&other, &key);
+
     s.run(&["destroy", "--auto-approve", "--allow-data-loss"], 0, "destroy");
     assert_eq!(aws.inventory_of("platform").await, Vec::<String>::new(), "nothing left");
 }

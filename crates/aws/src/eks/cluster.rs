@@ -39,14 +39,7 @@ impl Provider for Cluster {
             .endpoint_private_access(ENDPOINT_PRIVATE_ACCESS.is_true(attrs))
             .set_public_access_cidrs(Some(PUBLIC_ACCESS_CIDRS.strings(attrs)))
             .build();
-        let encryption = SECRETS_KMS_KEY.str(attrs).map(|key| {
-            vec![
-                EncryptionConfig::builder()
-                    .resources("secrets")
-                    .provider(KeyProvider::builder().key_arn(key).build())
-                    .build(),
-            ]
-        });
+        let encryption = secrets_encryption(attrs);
         eventually(role_not_assumable_yet, || async {
             aws.eks
                 .create_cluster()
@@ -67,6 +60,18 @@ impl Provider for Cluster {
     }
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        // The planner replaces the cluster for any other change of the key: here it is added.
+        if SECRETS_KMS_KEY.changed(before, after) {
+            let out = aws
+                .eks
+                .associate_encryption_config()
+                .cluster_name(id)
+                .set_encryption_config(secrets_encryption(after))
+                .send()
+                .await
+                .aws("AssociateEncryptionConfig")?;
+            settle(aws, "AssociateEncryptionConfig", Target::Cluster(id), out.update()).await?;
+        }
         if VERSION.changed(before, after) {
             let out = aws
                 .eks
@@ -122,6 +127,18 @@ impl Provider for Cluster {
             _ => Status::Pending,
         })
     }
+}
+
+/// Envelope encryption of the cluster's Kubernetes secrets with the stack's key, if it has one.
+fn secrets_encryption(attrs: &Attrs) -> Option<Vec<EncryptionConfig>> {
+    SECRETS_KMS_KEY.str(attrs).map(|key| {
+        vec![
+            EncryptionConfig::builder()
+                .resources("secrets")
+                .provider(KeyProvider::builder().key_arn(key).build())
+                .build(),
+        ]
+    })
 }
 
 async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> {

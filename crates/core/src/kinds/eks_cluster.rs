@@ -1,5 +1,5 @@
-//! An EKS cluster, after terraform-provider-aws's aws_eks_cluster: the name, role and encryption
-//! config are ForceNew; the version is UpdateClusterVersion; endpoint access and logging are
+//! An EKS cluster, after terraform-provider-aws's aws_eks_cluster: the name and role are
+//! ForceNew, and the encryption config once set (adding it is AssociateEncryptionConfig); the version is UpdateClusterVersion; endpoint access and logging are
 //! UpdateClusterConfig. Subnets can change in place on AWS since 2023 only within the same VPC
 //! and AZs; platformctl replaces, as terraform-provider-aws did for years. Its etcd holds every
 //! Kubernetes object: replacing it loses them. A cluster takes 10–15 minutes to create and as
@@ -11,7 +11,9 @@ pub use crate::resource::schema::{ARN, TAGS};
 pub const NAME: Attr = Attr::replace("name");
 pub const ROLE_ARN: Attr = Attr::replace("role_arn");
 pub const SUBNET_IDS: Attr = Attr::replace("subnet_ids").set();
-pub const SECRETS_KMS_KEY: Attr = Attr::replace("secrets_kms_key");
+/// Envelope encryption of Kubernetes secrets: added in place to a cluster without it
+/// (AssociateEncryptionConfig); EKS cannot change or remove it, so that replaces the cluster.
+pub const SECRETS_KMS_KEY: Attr = Attr::added_in_place("secrets_kms_key");
 pub const VERSION: Attr = Attr::in_place("version");
 pub const ENDPOINT_PUBLIC_ACCESS: Attr = Attr::in_place("endpoint_public_access");
 pub const ENDPOINT_PRIVATE_ACCESS: Attr = Attr::in_place("endpoint_private_access");

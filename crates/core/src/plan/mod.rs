@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::graph::{CycleError, Graph};
 use crate::kinds::{database, db_read_replica};
-use crate::resource::schema::Change as AttrChangeKind;
 use crate::resource::{Address, DesiredResource, Kind, Live, LiveResource, Lookup, Observed, Value};
 use crate::state::State;
 
@@ -309,7 +308,7 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
                         name: a.name.to_owned(),
                         before: Some(actual.clone()),
                         after,
-                        forces_replacement: a.change == AttrChangeKind::Replace,
+                        forces_replacement: a.forces_replacement(actual),
                         drift,
                     });
                 }

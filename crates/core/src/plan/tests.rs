@@ -481,3 +481,22 @@ fn static_parameters_and_pending_reboots_are_named() {
     let db = p.change(&Address::new("postgres.db")).unwrap();
     assert!(db.attributes.iter().any(|a| a.name == "pending_reboot" && a.after == Planned::Known(Value::Bool(false))));
 }
+
+/// EKS secrets encryption is added to a running cluster in place; another key, or none,
+/// replaces it (EKS cannot change or remove it).
+#[test]
+fn eks_secrets_encryption_is_added_in_place_and_changed_by_replacement() {
+    let eks = |key: &str| desired(&format!("{USER_SERVICE}eks:\n  main: {{ version: \"1.33\"{key} }}\n"));
+    // Whether the key's change forces a replacement. (The converged harness has no outputs, so
+    // the role ARN shows as known after apply: the action itself says nothing here.)
+    let replaces = |from: &str, to: &str| {
+        let (state, live) = converged(&eks(from));
+        let p = plan(&eks(to), &state, &live).unwrap();
+        let change = p.change(&Address::new("eks.main")).unwrap();
+        change.attributes.iter().find(|a| a.name == "secrets_kms_key").unwrap().forces_replacement
+    };
+    let key = |k: &str| format!(", secrets_kms_key: alias/{k}");
+    assert!(!replaces("", &key("a")), "added in place");
+    assert!(replaces(&key("a"), &key("b")), "another key");
+    assert!(replaces(&key("a"), ""), "removed");
+}

@@ -20,6 +20,9 @@ pub enum Change {
     InPlace,
     /// AWS cannot change it: the resource is replaced.
     Replace,
+    /// AWS can add it to a resource that has none (EKS's AssociateEncryptionConfig) but never
+    /// change or remove it: in place from nothing to a value, a replacement otherwise.
+    Added,
     /// A setting only platformctl acts on (a final snapshot, a recovery window, when to apply
     /// a modification): compared with what was applied, recorded on change, sent nowhere then.
     Local,
@@ -67,6 +70,9 @@ impl Attr {
     pub const fn replace(name: &'static str) -> Attr {
         Attr::new(name, Change::Replace)
     }
+    pub const fn added_in_place(name: &'static str) -> Attr {
+        Attr::new(name, Change::Added)
+    }
     pub const fn local(name: &'static str) -> Attr {
         Attr::new(name, Change::Local)
     }
@@ -91,12 +97,21 @@ impl Attr {
 
     /// Whether plans compare it (and so drift can show on it).
     pub fn compared(&self) -> bool {
-        matches!(self.change, Change::InPlace | Change::Replace | Change::Local)
+        matches!(self.change, Change::InPlace | Change::Replace | Change::Added | Change::Local)
     }
 
     /// Whether changing it needs an AWS call: the provider's update handles exactly these.
     pub fn modifiable(&self) -> bool {
-        self.change == Change::InPlace
+        matches!(self.change, Change::InPlace | Change::Added)
+    }
+
+    /// Whether a change from `before` (AWS's value now) forces a replacement.
+    pub fn forces_replacement(&self, before: &Value) -> bool {
+        match self.change {
+            Change::Replace => true,
+            Change::Added => *before != Value::Null,
+            _ => false,
+        }
     }
 
     /// `(name, value)` for building attribute maps: `vpc::CIDR_BLOCK.to("10.0.0.0/16")`.

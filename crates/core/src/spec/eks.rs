@@ -28,8 +28,8 @@ pub struct EksSpec {
     /// Retention of the `/aws/eks/<cluster>/cluster` log group, in days (a CloudWatch value:
     /// 1, 3, 5, 7, 14, 30, 60, 90, ...). Default 365: it holds the audit log.
     pub log_retention_days: Option<Located<i64>>,
-    /// KMS key (alias or ARN) for envelope encryption of Kubernetes secrets. Changing it
-    /// replaces the cluster.
+    /// KMS key (alias or ARN) for envelope encryption of Kubernetes secrets. Added to a running
+    /// cluster in place; changing or removing it replaces the cluster (EKS cannot).
     pub secrets_kms_key: Option<Located<String>>,
     /// EKS add-ons by name: `vpc-cni`, `kube-proxy`, `coredns`, ...
     #[serde(default)]
