@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_rds::Client;
 use aws_sdk_rds::types::DbInstance;
 use platformctl_core::kinds::{db_cluster_instance as member, db_instance as primary, db_read_replica as replica};
-use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 use secrecy::ExposeSecret;
 
 use super::{engine_version, identifier_of, lifecycle, master_password, rds_tags, retag};
@@ -130,7 +130,8 @@ impl Provider for Replica {
         let attrs = new.attrs;
         let id = IDENTIFIER.str(attrs).unwrap_or_default();
         let source = SOURCE_ARN.str(attrs).or(SOURCE.str(attrs)).unwrap_or_default();
-        aws.rds
+        let request = aws
+            .rds
             .create_db_instance_read_replica()
             .db_instance_identifier(id)
             .source_db_instance_identifier(source)
@@ -140,23 +141,58 @@ impl Provider for Replica {
             .set_vpc_security_group_ids(Some(VPC_SECURITY_GROUP_IDS.strings(attrs)))
             .publicly_accessible(false)
             .deletion_protection(DELETION_PROTECTION.is_true(attrs))
-            .set_tags(Some(rds_tags(attrs)))
-            .send()
-            .await
-            .aws("CreateDBInstanceReadReplica")?;
+            .set_db_parameter_group_name(PARAMETER_GROUP.str(attrs).map(str::to_owned))
+            .set_monitoring_interval(MONITORING_INTERVAL.i32(attrs))
+            .set_monitoring_role_arn(MONITORING_ROLE_ARN.str(attrs).map(str::to_owned))
+            .set_enable_performance_insights(PERFORMANCE_INSIGHTS.bool(attrs))
+            .set_performance_insights_retention_period(PERFORMANCE_INSIGHTS_RETENTION_DAYS.i32(attrs))
+            .set_performance_insights_kms_key_id(PERFORMANCE_INSIGHTS_KMS_KEY.str(attrs).map(str::to_owned))
+            .set_auto_minor_version_upgrade(AUTO_MINOR_VERSION_UPGRADE.bool(attrs))
+            .set_tags(Some(rds_tags(attrs)));
+        super::send_once_monitoring_role_is_visible!(request, "CreateDBInstanceReadReplica")?;
+        // Backups and windows RDS takes only by a modification of the available replica (as
+        // terraform-provider-aws does); its backups are set even to none, as a replica may start
+        // with its source's. Interrupted while waiting, the next run adopts the replica by its
+        // identifier and plans the modification.
+        let after_creation = [REPLICA_BACKUP_RETENTION_DAYS, MAINTENANCE_WINDOW, BACKUP_WINDOW];
+        if after_creation.iter().any(|a| a.get(attrs) != &Value::Null) {
+            let timeout = std::time::Duration::from_secs(platformctl_core::kinds::database::WAIT_MINUTES * 60);
+            let started = std::time::Instant::now();
+            if !wait_until_available(aws, id, started, timeout, "to set its backups and windows").await? {
+                return Err(AwsError::local(
+                    "CreateDBInstanceReadReplica",
+                    format!("{id} vanished after its creation"),
+                ));
+            }
+            let request = aws
+                .rds
+                .modify_db_instance()
+                .db_instance_identifier(id)
+                .apply_immediately(true)
+                .set_backup_retention_period(REPLICA_BACKUP_RETENTION_DAYS.i32(attrs))
+                .set_preferred_maintenance_window(MAINTENANCE_WINDOW.str(attrs).map(str::to_owned))
+                .set_preferred_backup_window(BACKUP_WINDOW.str(attrs).map(str::to_owned));
+            request.send().await.aws("ModifyDBInstance")?;
+        }
         Ok(id.to_owned())
     }
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         use replica::*;
-        if replica::DEF.needs_modification(before, after, &[]) {
+        if replica::DEF.needs_modification(before, after, &[PENDING_REBOOT]) {
             let mut request = aws.rds.modify_db_instance().db_instance_identifier(id);
             if INSTANCE_CLASS.changed(before, after) {
                 request = request.set_db_instance_class(INSTANCE_CLASS.str(after).map(str::to_owned));
             }
+            if REPLICA_BACKUP_RETENTION_DAYS.changed(before, after) {
+                let days = REPLICA_BACKUP_RETENTION_DAYS.i32(after).unwrap_or(0);
+                request = request.backup_retention_period(days);
+            }
+            request = instance_settings(request, before, after);
             super::modify_shared!(request, aws, before, after);
-            request.send().await.aws("ModifyDBInstance")?;
+            super::send_once_monitoring_role_is_visible!(request, "ModifyDBInstance")?;
         }
+        reboot_if_pending(aws, id, before, after).await?;
         retag(aws, before, after).await
     }
 
@@ -270,35 +306,47 @@ async fn reboot_if_pending(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -
     Ok(())
 }
 
+/// Waits until the instance is available; `false` if it does not exist.
+async fn wait_until_available(
+    aws: &Aws,
+    id: &str,
+    started: std::time::Instant,
+    timeout: std::time::Duration,
+    what: &str,
+) -> Result<bool, AwsError> {
+    let mut delay = crate::common::PollDelay::default();
+    loop {
+        match super::wait_status(status(&aws.rds, id).await)? {
+            Status::Ready => return Ok(true),
+            Status::Gone => return Ok(false),
+            Status::Failed(s) => return Err(AwsError::local("DescribeDBInstances", format!("{id} is {s}"))),
+            _ if started.elapsed() > timeout => {
+                let limit = humantime::format_duration(timeout);
+                return Err(AwsError::local(
+                    "wait",
+                    format!(
+                        "{id} was not available {what} within {limit}; apply again to resume, or raise `--wait-timeout`"
+                    ),
+                ));
+            }
+            _ => delay.sleep().await,
+        }
+    }
+}
+
 /// Reboots an instance once it is available and waits until it is again: a parameter group's
-/// static parameters changed and the stack allows the restart.
+/// static parameters changed and the stack allows the restart. An instance that does not exist
+/// (yet: one this apply adds) has nothing to restart; it starts with the new parameters.
 pub(super) async fn reboot_and_wait(aws: &Aws, id: &str, timeout: std::time::Duration) -> Result<(), AwsError> {
     let started = std::time::Instant::now();
-    let until_available = async |what: &str| -> Result<(), AwsError> {
-        let mut delay = crate::common::PollDelay::default();
-        loop {
-            match super::wait_status(status(&aws.rds, id).await)? {
-                Status::Ready => return Ok(()),
-                Status::Failed(s) => return Err(AwsError::local("RebootDBInstance", format!("{id} is {s}"))),
-                _ if started.elapsed() > timeout => {
-                    return Err(AwsError::local(
-                        "wait",
-                        format!(
-                            "{id} was not available {what} within {}; apply again to resume, or raise `--wait-timeout`",
-                            humantime::format_duration(timeout)
-                        ),
-                    ));
-                }
-                _ => delay.sleep().await,
-            }
-        }
-    };
-    until_available("to reboot").await?;
+    if !wait_until_available(aws, id, started, timeout, "to reboot").await? {
+        return Ok(());
+    }
     tracing::info!(%id, "rebooting for parameters that apply at a restart");
     aws.rds.reboot_db_instance().db_instance_identifier(id).send().await.aws("RebootDBInstance")?;
     // RDS reports `rebooting` from the call's answer on; the first poll comes after a pause.
     crate::common::PollDelay::default().sleep().await;
-    until_available("after its reboot").await
+    wait_until_available(aws, id, started, timeout, "after its reboot").await.map(drop)
 }
 
 /// Every instance in one DescribeDBInstances, each reported in the role of `kind`.
@@ -341,7 +389,20 @@ fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
                 replica::SOURCE.to(opt_str(source)),
                 replica::VPC_SECURITY_GROUP_IDS.to(security_groups),
                 replica::DELETION_PROTECTION.to(db.deletion_protection().unwrap_or(false)),
+                replica::MAINTENANCE_WINDOW.to(super::window(
+                    db.preferred_maintenance_window(),
+                    replica::MAINTENANCE_WINDOW,
+                    request,
+                )),
+                replica::BACKUP_WINDOW.to(super::window(db.preferred_backup_window(), replica::BACKUP_WINDOW, request)),
+                replica::REPLICA_BACKUP_RETENTION_DAYS.to(opt_int(db.backup_retention_period())),
             ]);
+            attrs.extend(instance_settings_of(db, request));
+            if replica::of_another_stack(&request.attrs) {
+                for a in replica::FROM_THE_PRIMARY {
+                    attrs.insert(a.name.to_owned(), Value::Null);
+                }
+            }
         }
         Kind::DbClusterInstance => {
             attrs.extend([

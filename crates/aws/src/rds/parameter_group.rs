@@ -164,7 +164,7 @@ async fn create(aws: &Aws, scope: Scope, attrs: &Attrs) -> Result<String, AwsErr
     // also the one method RDS accepts for any parameter, static or dynamic.
     let wanted = wanted(attrs);
     let all: Vec<Parameter> = wanted.iter().map(|(n, v)| parameter(n, Some(v), ApplyMethod::PendingReboot)).collect();
-    modify(aws, scope, name, all).await?;
+    send(aws, scope, Change::Set, name, all).await?;
     Ok(name.to_owned())
 }
 
@@ -199,8 +199,8 @@ async fn update(aws: &Aws, scope: Scope, id: &str, before: &Attrs, after: &Attrs
     let reset: Vec<Parameter> =
         was.keys().filter(|n| !will.contains_key(*n)).map(|n| parameter(n, None, method(n))).collect();
     let changed: Vec<String> = set.iter().chain(&reset).filter_map(|p| p.parameter_name().map(str::to_owned)).collect();
-    modify(aws, scope, id, set).await?;
-    reset_to_default(aws, scope, id, reset).await?;
+    send(aws, scope, Change::Set, id, set).await?;
+    send(aws, scope, Change::Reset, id, reset).await?;
     if changed.iter().any(|n| restarts(n)) {
         let timeout = std::time::Duration::from_secs(WAIT_MINUTES * 60);
         for instance in REBOOT_INSTANCES.strings(after) {
@@ -210,36 +210,35 @@ async fn update(aws: &Aws, scope: Scope, id: &str, before: &Attrs, after: &Attrs
     Ok(())
 }
 
-async fn modify(aws: &Aws, scope: Scope, name: &str, parameters: Vec<Parameter>) -> Result<(), AwsError> {
-    for chunk in parameters.chunks(PER_CALL) {
-        let chunk = Some(chunk.to_vec());
-        match scope {
-            Scope::Instance => {
-                let call = aws.rds.modify_db_parameter_group().db_parameter_group_name(name).set_parameters(chunk);
-                call.send().await.aws("ModifyDBParameterGroup")?;
-            }
-            Scope::Cluster => {
-                let call = aws.rds.modify_db_cluster_parameter_group().db_cluster_parameter_group_name(name);
-                call.set_parameters(chunk).send().await.aws("ModifyDBClusterParameterGroup")?;
-            }
-        }
-    }
-    Ok(())
+/// What is done with a list of parameters: set to their values, or reset to RDS's defaults.
+#[derive(Clone, Copy)]
+enum Change {
+    Set,
+    Reset,
 }
 
-async fn reset_to_default(aws: &Aws, scope: Scope, name: &str, parameters: Vec<Parameter>) -> Result<(), AwsError> {
-    for chunk in parameters.chunks(PER_CALL) {
-        let chunk = Some(chunk.to_vec());
-        match scope {
-            Scope::Instance => {
-                let call = aws.rds.reset_db_parameter_group().db_parameter_group_name(name).set_parameters(chunk);
-                call.send().await.aws("ResetDBParameterGroup")?;
+/// Sends the parameters, at most `PER_CALL` per request.
+async fn send(aws: &Aws, scope: Scope, change: Change, name: &str, parameters: Vec<Parameter>) -> Result<(), AwsError> {
+    let rds = &aws.rds;
+    for chunk in parameters.chunks(PER_CALL).map(|c| Some(c.to_vec())) {
+        match (scope, change) {
+            (Scope::Instance, Change::Set) => {
+                let call = rds.modify_db_parameter_group().db_parameter_group_name(name).set_parameters(chunk);
+                call.send().await.aws("ModifyDBParameterGroup").map(drop)
             }
-            Scope::Cluster => {
-                let call = aws.rds.reset_db_cluster_parameter_group().db_cluster_parameter_group_name(name);
-                call.set_parameters(chunk).send().await.aws("ResetDBClusterParameterGroup")?;
+            (Scope::Cluster, Change::Set) => {
+                let call = rds.modify_db_cluster_parameter_group().db_cluster_parameter_group_name(name);
+                call.set_parameters(chunk).send().await.aws("ModifyDBClusterParameterGroup").map(drop)
             }
-        }
+            (Scope::Instance, Change::Reset) => {
+                let call = rds.reset_db_parameter_group().db_parameter_group_name(name).set_parameters(chunk);
+                call.send().await.aws("ResetDBParameterGroup").map(drop)
+            }
+            (Scope::Cluster, Change::Reset) => {
+                let call = rds.reset_db_cluster_parameter_group().db_cluster_parameter_group_name(name);
+                call.set_parameters(chunk).send().await.aws("ResetDBClusterParameterGroup").map(drop)
+            }
+        }?;
     }
     Ok(())
 }

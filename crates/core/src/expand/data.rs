@@ -241,6 +241,7 @@ fn monitoring_role(stack: &Stack, out: &mut Vec<DesiredResource>) {
 fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
     let address = Address::new(format!("postgres.{}", p.name));
     let identifier = format!("{}-{}", stack.name, p.name);
+    let replica_ids: Vec<String> = (1..=p.read_replicas.len()).map(|n| format!("{identifier}-replica-{n}")).collect();
     let engine = Engine::Postgres;
     let group = parameters::Group {
         address: Address::new(format!("{address}.parameters")),
@@ -248,13 +249,14 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
         name: format!("{identifier}-{}", engine.family(&p.core.engine_version)),
         family: engine.family(&p.core.engine_version),
         parameters: &p.core.parameters,
-        reboot: if p.core.reboot_allowed { vec![identifier.clone()] } else { vec![] },
+        // The replicas first, the primary last.
+        reboot: if p.core.reboot_allowed { replica_ids.iter().chain([&identifier]).cloned().collect() } else { vec![] },
     };
     let group = parameters::group(stack, group, engine.default_group(&p.core.engine_version), out);
     let mut attrs = core_attrs(&p.core);
     attrs.extend(instance_attrs(&p.core));
     attrs.extend([
-        db_instance::PARAMETER_GROUP.to(group),
+        db_instance::PARAMETER_GROUP.to(group.clone()),
         db_instance::IDENTIFIER.to(&identifier),
         db_instance::ENGINE.to("postgres"),
         db_instance::INSTANCE_CLASS.to(&p.instance_class),
@@ -264,24 +266,26 @@ fn postgres(stack: &Stack, p: &Postgres, out: &mut Vec<DesiredResource>) {
         db_instance::TAGS.to(tags(stack, &address, &identifier)),
     ]);
     out.push(DesiredResource::new(address.clone(), Kind::DbInstance, attrs));
-    for (i, class) in p.read_replicas.iter().enumerate() {
-        let n = i + 1;
-        let replica = Address::new(format!("{address}.replica[{n}]"));
-        let replica_id = format!("{identifier}-replica-{n}");
-        out.push(DesiredResource::new(
-            replica.clone(),
-            Kind::DbReadReplica,
-            Attrs::from([
-                db_read_replica::IDENTIFIER.to(&replica_id),
-                db_read_replica::SOURCE.to(Value::Ref(address.clone())),
-                db_read_replica::INSTANCE_CLASS.to(class),
-                db_read_replica::VPC_SECURITY_GROUP_IDS.to(security_groups(&p.core.security_groups)),
-                // A replica is a copy of the data to keep too (and the primary's DR path):
-                // protected exactly when the primary is.
-                db_read_replica::DELETION_PROTECTION.to(p.core.deletion_protection),
-                db_read_replica::TAGS.to(tags(stack, &replica, &replica_id)),
-            ]),
-        ));
+    for (i, (r, replica_id)) in p.read_replicas.iter().zip(&replica_ids).enumerate() {
+        let replica = Address::new(format!("{address}.replica[{}]", i + 1));
+        let backups = r.backup_retention_days > 0;
+        let mut attrs = Attrs::from([
+            db_read_replica::IDENTIFIER.to(replica_id),
+            db_read_replica::SOURCE.to(Value::Ref(address.clone())),
+            db_read_replica::INSTANCE_CLASS.to(&r.instance_class),
+            db_read_replica::VPC_SECURITY_GROUP_IDS.to(security_groups(&p.core.security_groups)),
+            // A replica is a copy of the data to keep too (and the primary's DR path):
+            // protected exactly when the primary is.
+            db_read_replica::DELETION_PROTECTION.to(p.core.deletion_protection),
+            db_read_replica::TAGS.to(tags(stack, &replica, replica_id)),
+            // What it takes from the primary's entry: windows, monitoring, parameters.
+            db_read_replica::PARAMETER_GROUP.to(group.clone()),
+            db_read_replica::MAINTENANCE_WINDOW.to(p.core.maintenance_window.as_deref()),
+            db_read_replica::REPLICA_BACKUP_RETENTION_DAYS.to(r.backup_retention_days),
+            db_read_replica::BACKUP_WINDOW.to(p.core.backup_window.as_deref().filter(|_| backups)),
+        ]);
+        attrs.extend(instance_attrs(&p.core));
+        out.push(DesiredResource::new(replica, Kind::DbReadReplica, attrs));
     }
     if let Some(path) = &p.publish_ssm {
         let endpoint = db_instance::out::ADDRESS.of(&address);
@@ -427,7 +431,8 @@ fn aurora(stack: &Stack, net: &Network, a: &Aurora, out: &mut Vec<DesiredResourc
     let address = Address::new(format!("aurora.{}", a.name));
     let identifier = format!("{}-{}", stack.name, a.name);
     let member_ids: Vec<String> = (1..=a.instances).map(|n| format!("{identifier}-{n}")).collect();
-    let reboot = if a.core.reboot_allowed { member_ids.clone() } else { vec![] };
+    // Readers first, the first instance (the writer, unless a failover moved it) last.
+    let reboot = if a.core.reboot_allowed { member_ids.iter().rev().cloned().collect() } else { vec![] };
     let engine = Engine::AuroraPostgres;
     let (version, family) = (&a.core.engine_version, engine.family(&a.core.engine_version));
     let cluster_group = parameters::Group {

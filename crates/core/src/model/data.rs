@@ -38,6 +38,14 @@ pub enum SecretValue {
     External,
 }
 
+/// A read replica of a PostgreSQL instance of the stack, in its region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadReplica {
+    pub instance_class: String,
+    /// Automated backups of the replica itself, in days; 0: none.
+    pub backup_retention_days: i64,
+}
+
 /// What PostgreSQL instances and Aurora clusters share.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DatabaseCore {
@@ -179,7 +187,7 @@ pub struct Postgres {
     pub max_storage_gb: Option<i64>,
     pub multi_az: bool,
     /// Each replica's instance class.
-    pub read_replicas: Vec<String>,
+    pub read_replicas: Vec<ReadReplica>,
     pub publish_ssm: Option<String>,
 }
 
@@ -880,13 +888,24 @@ impl References<'_> {
     }
 }
 
-fn replicas(p: &PostgresSpec, field: &str, primary_class: &str, check: &mut Checker) -> Vec<String> {
+fn replicas(p: &PostgresSpec, field: &str, primary_class: &str, check: &mut Checker) -> Vec<ReadReplica> {
     let Some(spec) = &p.read_replicas else { return vec![] };
-    let classes: Vec<String> = match spec.value() {
-        ReadReplicasSpec::Count(n) => (0..*n.max(&0)).map(|_| primary_class.to_owned()).collect(),
-        ReadReplicasSpec::List(list) => {
-            list.iter().map(|r| r.instance_class.clone().unwrap_or_else(|| primary_class.to_owned())).collect()
-        }
+    let primary = || ReadReplica { instance_class: primary_class.to_owned(), backup_retention_days: 0 };
+    let replicas: Vec<ReadReplica> = match spec.value() {
+        ReadReplicasSpec::Count(n) => (0..*n.max(&0)).map(|_| primary()).collect(),
+        ReadReplicasSpec::List(list) => list
+            .iter()
+            .map(|r| ReadReplica {
+                instance_class: r.instance_class.clone().unwrap_or_else(|| primary_class.to_owned()),
+                backup_retention_days: r
+                    .backup_retention_days
+                    .as_ref()
+                    .map_or(Some(0), |b| {
+                        int_in(b, &format!("{field}.read_replicas.backup_retention_days"), 0, 35, check)
+                    })
+                    .unwrap_or(0),
+            })
+            .collect(),
     };
     let count = match spec.value() {
         ReadReplicasSpec::Count(n) => *n,
@@ -901,17 +920,17 @@ fn replicas(p: &PostgresSpec, field: &str, primary_class: &str, check: &mut Chec
         );
         return vec![];
     }
-    for c in &classes {
-        if !is_class(c, "db.") {
+    for r in &replicas {
+        if !is_class(&r.instance_class, "db.") {
             check.error(
                 spec.location(),
                 format!("{field}.read_replicas"),
-                format!("`{c}` is not an RDS instance class"),
+                format!("`{}` is not an RDS instance class", r.instance_class),
                 "use a class like `db.t4g.large`",
             );
         }
     }
-    classes
+    replicas
 }
 
 fn entry_name(name: &Located<String>, field: &str, stack: &str, max_identifier: usize, check: &mut Checker) {
@@ -1116,6 +1135,23 @@ mod tests {
             api.instance_parameters.get("shared_preload_libraries").map(String::as_str),
             Some("pg_stat_statements")
         );
+    }
+
+    /// A replica keeps backups of its own when its entry says so (0–35 days); none by default.
+    #[test]
+    fn read_replica_backups() {
+        let postgres = |replicas: &str| {
+            stack_from(&format!(
+                "{USER_SERVICE}secrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  db: {{ engine_version: \"16.4\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m, read_replicas: {replicas} }}\n"
+            ))
+        };
+        let days = |s: crate::model::Stack| {
+            s.data.postgres[0].read_replicas.iter().map(|r| r.backup_retention_days).collect::<Vec<_>>()
+        };
+        assert_eq!(days(postgres("2").unwrap()), [0, 0]);
+        assert_eq!(days(postgres("[{ backup_retention_days: 7 }, {}]").unwrap()), [7, 0]);
+        let errors = postgres("[{ backup_retention_days: 40 }]").unwrap_err();
+        assert!(errors.contains("postgres.db.read_replicas.backup_retention_days"), "{errors}");
     }
 
     /// Aurora Serverless v2 instead of an instance class, its range checked.

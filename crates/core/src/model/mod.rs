@@ -31,7 +31,8 @@ pub use checks::CheckSkip;
 pub use credentials::{AssumeRole, Credentials};
 pub use data::{
     Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, PerformanceInsights,
-    Postgres, RDS_PUNCTUATION, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue, Serverless,
+    Postgres, RDS_PUNCTUATION, ReadReplica, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue,
+    Serverless,
 };
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,

@@ -286,6 +286,9 @@ impl<'de> Deserialize<'de> for ReadReplicasSpec {
 pub struct ReplicaSpec {
     /// Defaults to the primary's class.
     pub instance_class: Option<String>,
+    /// Automated backups of the replica itself, 0 to 35 days. Default 0 (none): the primary's
+    /// backups cover the data; a replica that may be promoted keeps its own.
+    pub backup_retention_days: Option<Located<i64>>,
 }
 
 database_spec! {
