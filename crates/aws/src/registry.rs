@@ -132,6 +132,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::MetricAlarm => &cloudwatch::Alarm,
         Kind::DbParameterGroup => &rds::parameter_group::InstanceGroup,
         Kind::DbClusterParameterGroup => &rds::parameter_group::ClusterGroup,
+        Kind::EksAccessEntry => &eks::access_entry::AccessEntry,
     }
 }
 

@@ -3,7 +3,8 @@
 //! UpdateClusterConfig, one update at a time as EKS requires, each settled before the next.
 
 use aws_sdk_eks::types::{
-    ClusterStatus, EncryptionConfig, LogSetup, LogType, Logging, Provider as KeyProvider, VpcConfigRequest,
+    AuthenticationMode, ClusterStatus, CreateAccessConfigRequest, EncryptionConfig, LogSetup, LogType, Logging,
+    Provider as KeyProvider, UpdateAccessConfigRequest, VpcConfigRequest,
 };
 
 use async_trait::async_trait;
@@ -40,6 +41,11 @@ impl Provider for Cluster {
             .set_public_access_cidrs(Some(PUBLIC_ACCESS_CIDRS.strings(attrs)))
             .build();
         let encryption = secrets_encryption(attrs);
+        // A new cluster is reached through access entries unless the stack says otherwise.
+        let access = CreateAccessConfigRequest::builder()
+            .authentication_mode(AuthenticationMode::from(AUTHENTICATION_MODE.str(attrs).unwrap_or("API")))
+            .bootstrap_cluster_creator_admin_permissions(BOOTSTRAP_CREATOR_ADMIN.bool(attrs).unwrap_or(true))
+            .build();
         eventually(role_not_assumable_yet, || async {
             aws.eks
                 .create_cluster()
@@ -49,6 +55,7 @@ impl Provider for Cluster {
                 .resources_vpc_config(vpc.clone())
                 .logging(logging(attrs))
                 .set_encryption_config(encryption.clone())
+                .access_config(access.clone())
                 .set_tags(Some(tag_map(attrs)))
                 .client_request_token(token)
                 .send()
@@ -71,6 +78,15 @@ impl Provider for Cluster {
                 .await
                 .aws("AssociateEncryptionConfig")?;
             settle(aws, "AssociateEncryptionConfig", Target::Cluster(id), out.update()).await?;
+        }
+        if AUTHENTICATION_MODE.changed(before, after)
+            && let Some(mode) = AUTHENTICATION_MODE.str(after)
+        {
+            let access =
+                UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::from(mode)).build();
+            let out = aws.eks.update_cluster_config().name(id).access_config(access).send().await;
+            let out = out.aws("UpdateClusterConfig")?;
+            settle(aws, "UpdateClusterConfig", Target::Cluster(id), out.update()).await?;
         }
         if VERSION.changed(before, after) {
             let out = aws
@@ -163,7 +179,17 @@ async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> 
         (Some(_), Some(applied)) => Value::str(applied),
         (live, _) => opt_str(live),
     };
+    // Compared only where the stack sets it; an answer without it (moto's) is taken as what was
+    // applied rather than as a change.
+    let authentication_mode = match AUTHENTICATION_MODE.str(&r.attrs) {
+        None => Value::Null,
+        Some(applied) => {
+            let live = c.access_config().and_then(|a| a.authentication_mode()).map(|m| m.as_str());
+            Value::str(live.unwrap_or(applied))
+        }
+    };
     let attrs = Attrs::from([
+        AUTHENTICATION_MODE.to(authentication_mode),
         NAME.to(Value::str(c.name().unwrap_or_default())),
         ROLE_ARN.to(opt_str(c.role_arn())),
         SUBNET_IDS.to(sorted_list(vpc.map(|v| v.subnet_ids()).unwrap_or_default().iter().map(String::as_str))),

@@ -1,4 +1,4 @@
-//! EKS: clusters, managed node groups and add-ons. Ids are the names the stack fixes
+//! EKS: clusters, managed node groups, add-ons and access entries. Ids are the names the stack fixes
 //! (`<cluster>` and `<cluster>:<name>`), so a pending create is found by name; creates carry
 //! the idempotency token as EKS's `clientRequestToken`.
 //!
@@ -6,6 +6,7 @@
 //! DescribeUpdate until it succeeds or fails, and a failure carries AWS's reason. Then the
 //! engine's status wait sees the resource ACTIVE again.
 
+pub(crate) mod access_entry;
 pub(crate) mod addon;
 pub(crate) mod cluster;
 pub(crate) mod node_group;

@@ -19,7 +19,9 @@ use super::kms::key_value;
 use super::network::subnet;
 use super::tags;
 use crate::kinds::iam_role::OIDC_PLACEHOLDER;
-use crate::kinds::{ecr_repository, eks_addon, eks_cluster, iam_role, log_group, node_group, oidc_provider, secret};
+use crate::kinds::{
+    ecr_repository, eks_access_entry, eks_addon, eks_cluster, iam_role, log_group, node_group, oidc_provider, secret,
+};
 use crate::model::{Ecr, Eks, KmsKeyRef, LogGroup, NatGateways, Network, NodeGroup, ServiceAccount, Stack, role_name};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -104,6 +106,8 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
         eks_cluster::ENDPOINT_PRIVATE_ACCESS.to(eks.endpoint_private_access),
         eks_cluster::PUBLIC_ACCESS_CIDRS.to(strings(&eks.public_access_cidrs)),
         eks_cluster::LOGGING.to(strings(&eks.logging)),
+        eks_cluster::AUTHENTICATION_MODE.to(eks.authentication_mode.as_deref()),
+        eks_cluster::BOOTSTRAP_CREATOR_ADMIN.to(eks.bootstrap_cluster_creator_admin),
         eks_cluster::TAGS.to(tags(stack, &cluster, &cluster_name)),
     ]);
     if let Some(key) = &eks.secrets_kms_key {
@@ -173,6 +177,30 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
 
     for sa in &eks.service_accounts {
         out.push(service_account_role(stack, eks, &oidc, sa));
+    }
+
+    for entry in &eks.access {
+        let address = at(&format!("access[{}]", entry.name));
+        let policies = entry
+            .policies
+            .iter()
+            .map(|(arn, namespaces)| {
+                let scope = namespaces.as_ref().map_or(Value::str("cluster"), |n| strings(n));
+                (arn.clone(), scope)
+            })
+            .collect();
+        let name = format!("{cluster_name}-{}", entry.name);
+        out.push(DesiredResource::new(
+            address.clone(),
+            Kind::EksAccessEntry,
+            Attrs::from([
+                eks_access_entry::CLUSTER.to(Value::Ref(cluster.clone())),
+                eks_access_entry::PRINCIPAL.to(&entry.principal),
+                eks_access_entry::KUBERNETES_GROUPS.to(strings(&entry.kubernetes_groups)),
+                eks_access_entry::POLICIES.to(Value::Map(policies)),
+                eks_access_entry::TAGS.to(tags(stack, &address, &name)),
+            ]),
+        ));
     }
 }
 

@@ -18,6 +18,14 @@ pub const VERSION: Attr = Attr::in_place("version");
 pub const ENDPOINT_PUBLIC_ACCESS: Attr = Attr::in_place("endpoint_public_access");
 pub const ENDPOINT_PRIVATE_ACCESS: Attr = Attr::in_place("endpoint_private_access");
 pub const PUBLIC_ACCESS_CIDRS: Attr = Attr::in_place("public_access_cidrs").set();
+/// Who may authenticate: `API` (access entries only), `API_AND_CONFIG_MAP` (also the
+/// `aws-auth` ConfigMap), `CONFIG_MAP`. A one-way change: CONFIG_MAP → API_AND_CONFIG_MAP →
+/// API. Compared only when the stack sets it (a cluster made before platformctl managed it
+/// keeps its mode until the stack says otherwise); a new cluster gets `API`.
+pub const AUTHENTICATION_MODE: Attr = Attr::in_place("authentication_mode");
+/// The identity creating the cluster gets cluster admin through an access entry. EKS reads it
+/// only at creation.
+pub const BOOTSTRAP_CREATOR_ADMIN: Attr = Attr::instruction("bootstrap_cluster_creator_admin");
 /// The control plane log types turned on.
 pub const LOGGING: Attr = Attr::in_place("logging").set();
 
@@ -49,6 +57,8 @@ pub const DEF: KindDef = KindDef::new(
         ENDPOINT_PRIVATE_ACCESS,
         PUBLIC_ACCESS_CIDRS,
         LOGGING,
+        AUTHENTICATION_MODE,
+        BOOTSTRAP_CREATOR_ADMIN,
         TAGS,
         ARN,
     ],

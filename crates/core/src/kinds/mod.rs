@@ -20,6 +20,7 @@ pub mod db_read_replica;
 pub mod db_subnet_group;
 pub mod default_security_group;
 pub mod ecr_repository;
+pub mod eks_access_entry;
 pub mod eks_addon;
 pub mod eks_cluster;
 pub mod elastic_ip;
@@ -124,6 +125,7 @@ kinds! {
     MetricAlarm => metric_alarm,
     DbParameterGroup => db_parameter_group,
     DbClusterParameterGroup => db_cluster_parameter_group,
+    EksAccessEntry => eks_access_entry,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

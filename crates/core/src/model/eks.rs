@@ -36,6 +36,11 @@ pub struct Eks {
     pub addons: Vec<Addon>,
     pub node_groups: Vec<NodeGroup>,
     pub service_accounts: Vec<ServiceAccount>,
+    /// `API` or `API_AND_CONFIG_MAP` when the stack sets it; `None`: a new cluster gets `API`,
+    /// an existing one keeps its mode.
+    pub authentication_mode: Option<String>,
+    pub bootstrap_cluster_creator_admin: bool,
+    pub access: Vec<super::eks_access::AccessEntry>,
 }
 
 /// A Kubernetes `major.minor` version.
@@ -262,6 +267,13 @@ fn cluster(
         addons,
         node_groups,
         service_accounts,
+        authentication_mode: super::eks_access::authentication_mode(
+            e.authentication_mode.as_ref(),
+            &format!("{field}.authentication_mode"),
+            check,
+        ),
+        bootstrap_cluster_creator_admin: flag(&e.bootstrap_cluster_creator_admin, true),
+        access: super::eks_access::access_entries(&e.access, &field, check),
     })
 }
 

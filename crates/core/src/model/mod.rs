@@ -12,6 +12,7 @@ mod checks;
 mod credentials;
 mod data;
 mod eks;
+mod eks_access;
 mod kms;
 mod naming;
 mod network;
@@ -37,6 +38,7 @@ pub use data::{
 pub use eks::{
     Addon, ComputeTier, Ecr, Eks, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup, ServiceAccount, Taint, role_name,
 };
+pub use eks_access::{ACCESS_POLICIES, AccessEntry};
 pub use kms::{KmsKey, KmsKeyRef};
 pub use network::{AvailabilityZone, FlowLogs, NatGateways, Network, overlaps};
 pub use security_groups::{GroupRule, PortRange, Protocol, RuleSource, SecurityGroup};

@@ -3,12 +3,12 @@
 //! time and never downgrades; a replica marked `promoted: true` must really have been promoted;
 //! a Redis group keeps its cluster mode and never goes from Valkey back to Redis OSS; an
 //! instance keeps the Performance Insights key it was turned on with; PostgreSQL is never
-//! downgraded.
+//! downgraded; an EKS cluster's authentication mode only moves towards API, a step at a time.
 
 use super::{Action, Change, Planned};
 use crate::kinds::database::{PERFORMANCE_INSIGHTS, PERFORMANCE_INSIGHTS_KMS_KEY};
 use crate::kinds::db_read_replica::SOURCE;
-use crate::kinds::eks_cluster::VERSION;
+use crate::kinds::eks_cluster::{AUTHENTICATION_MODE, VERSION};
 use crate::kinds::replication_group::{CLUSTER_MODE, ENGINE};
 use crate::model::KubernetesVersion;
 use crate::resource::{Kind, Value};
@@ -22,7 +22,35 @@ pub(super) fn refusals(changes: &[Change]) -> Vec<String> {
     let insights_keys = changes.iter().filter_map(insights_key_change);
     let databases = changes.iter().filter(|c| matches!(c.kind, Kind::DbInstance | Kind::DbCluster));
     let downgrades = databases.filter_map(database_downgrade);
-    upgrades.chain(promotions).chain(cluster_mode).chain(engines).chain(insights_keys).chain(downgrades).collect()
+    let modes = changes.iter().filter(|c| c.kind == Kind::EksCluster).filter_map(authentication_mode_change);
+    upgrades
+        .chain(promotions)
+        .chain(cluster_mode)
+        .chain(engines)
+        .chain(insights_keys)
+        .chain(downgrades)
+        .chain(modes)
+        .collect()
+}
+
+/// EKS changes a cluster's authentication mode one way, one step at a time: CONFIG_MAP →
+/// API_AND_CONFIG_MAP → API.
+fn authentication_mode_change(change: &Change) -> Option<String> {
+    const ORDER: [&str; 3] = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"];
+    let a = change.attributes.iter().find(|a| a.name == AUTHENTICATION_MODE.name)?;
+    let (Some(Value::Str(before)), Planned::Known(Value::Str(after))) = (&a.before, &a.after) else { return None };
+    let (from, to) = (ORDER.iter().position(|m| m == before)?, ORDER.iter().position(|m| m == after)?);
+    let address = &change.address;
+    if to < from {
+        return Some(format!(
+            "{address}: EKS cannot change the authentication mode back from {before} to {after}\n  hint: keep `authentication_mode: {before}`"
+        ));
+    }
+    (to > from + 1).then(|| {
+        format!(
+            "{address}: EKS moves from {before} to {after} through API_AND_CONFIG_MAP\n  hint: set `authentication_mode: API_AND_CONFIG_MAP` and apply, move the aws-auth mappings to `access:` entries, then set `API`"
+        )
+    })
 }
 
 /// RDS upgrades PostgreSQL and never goes back to an older version.

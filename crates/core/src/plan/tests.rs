@@ -500,3 +500,22 @@ fn eks_secrets_encryption_is_added_in_place_and_changed_by_replacement() {
     assert!(replaces(&key("a"), &key("b")), "another key");
     assert!(replaces(&key("a"), ""), "removed");
 }
+
+/// The authentication mode moves towards API one step at a time, never back.
+#[test]
+fn eks_authentication_mode_moves_one_way() {
+    let eks = |mode: &str| {
+        desired(&format!("{USER_SERVICE}eks:\n  main: {{ version: \"1.33\", authentication_mode: {mode} }}\n"))
+    };
+    let refused = |live: &str, wanted: &str| {
+        let (state, mut live_read) = converged(&eks("API"));
+        live_attrs(&mut live_read, "eks.main").insert("authentication_mode".into(), Value::str(live));
+        plan(&eks(wanted), &state, &live_read).unwrap().refused
+    };
+    assert!(refused("API_AND_CONFIG_MAP", "API").is_empty());
+    assert!(refused("CONFIG_MAP", "API_AND_CONFIG_MAP").is_empty());
+    let skip = refused("CONFIG_MAP", "API");
+    assert!(skip.iter().any(|r| r.contains("through API_AND_CONFIG_MAP")), "{skip:?}");
+    let back = refused("API", "API_AND_CONFIG_MAP");
+    assert!(back.iter().any(|r| r.contains("cannot change the authentication mode back")), "{back:?}");
+}

@@ -31,6 +31,16 @@ pub struct EksSpec {
     /// KMS key (alias or ARN) for envelope encryption of Kubernetes secrets. Added to a running
     /// cluster in place; changing or removing it replaces the cluster (EKS cannot).
     pub secrets_kms_key: Option<Located<String>>,
+    /// Who may authenticate to the cluster: `API` (access entries only; the default for a new
+    /// cluster) or `API_AND_CONFIG_MAP` (also the `aws-auth` ConfigMap). One way only:
+    /// CONFIG_MAP → API_AND_CONFIG_MAP → API. Unset on a cluster that exists: left as it is.
+    pub authentication_mode: Option<Located<String>>,
+    /// The identity that creates the cluster gets cluster admin through an access entry
+    /// (EKS's `bootstrapClusterCreatorAdminPermissions`, read only at creation). Default true.
+    pub bootstrap_cluster_creator_admin: Option<Located<bool>>,
+    /// Access entries by name: who may use the cluster, with which EKS access policies.
+    #[serde(default)]
+    pub access: IndexMap<Located<String>, AccessEntrySpec>,
     /// EKS add-ons by name: `vpc-cni`, `kube-proxy`, `coredns`, ...
     #[serde(default)]
     pub addons: IndexMap<Located<String>, AddonSpec>,
@@ -42,6 +52,57 @@ pub struct EksSpec {
     pub service_accounts: IndexMap<Located<String>, ServiceAccountSpec>,
     /// `platformctl check` settings for this entry: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
+}
+
+/// An access entry: an IAM principal, its access policies and Kubernetes groups.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessEntrySpec {
+    /// The IAM role or user ARN, e.g. `arn:aws:iam::123456789012:role/PlatformAdmins`.
+    pub principal: Located<String>,
+    /// EKS access policies: `cluster-admin`, `admin`, `edit`, `view` or a policy ARN, on the
+    /// whole cluster, or `{ policy, namespaces: [..] }` on those namespaces.
+    #[serde(default)]
+    pub policies: Vec<Located<AccessPolicySpec>>,
+    /// Kubernetes groups the principal is in (for RBAC bindings of your own).
+    #[serde(default)]
+    pub kubernetes_groups: Vec<Located<String>>,
+}
+
+/// `view`, or `{ policy: view, namespaces: [payments] }`.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum AccessPolicySpec {
+    Cluster(String),
+    Scoped { policy: String, namespaces: Vec<String> },
+}
+
+/// By hand: a bare name, or a mapping with `policy` and `namespaces` (YAML scalars arrive as
+/// text; serde's untagged buffering would lose the field names in its errors).
+impl<'de> Deserialize<'de> for AccessPolicySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Scoped {
+            policy: String,
+            namespaces: Vec<String>,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AccessPolicySpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an access policy like `view`, or `{ policy: view, namespaces: [payments] }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AccessPolicySpec::Cluster(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let s = Scoped::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(AccessPolicySpec::Scoped { policy: s.policy, namespaces: s.namespaces })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// An EKS add-on.

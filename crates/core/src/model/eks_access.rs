@@ -1,0 +1,211 @@
+//! Who may use an EKS cluster: its authentication mode and its access entries — IAM principals
+//! with EKS access policies (on the cluster or on namespaces) and Kubernetes groups.
+
+use indexmap::IndexMap;
+
+use super::Checker;
+use crate::spec::{AccessEntrySpec, AccessPolicySpec, Located};
+
+/// The EKS access policies a stack names by a short name.
+pub const ACCESS_POLICIES: &[(&str, &str)] = &[
+    ("cluster-admin", "AmazonEKSClusterAdminPolicy"),
+    ("admin", "AmazonEKSAdminPolicy"),
+    ("edit", "AmazonEKSEditPolicy"),
+    ("view", "AmazonEKSViewPolicy"),
+];
+
+const POLICY_ARN_PREFIX: &str = "arn:aws:eks::aws:cluster-access-policy/";
+
+/// One access entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccessEntry {
+    pub name: String,
+    pub principal: String,
+    /// `(policy ARN, None for the cluster or the namespaces, sorted)`, by ARN.
+    pub policies: Vec<(String, Option<Vec<String>>)>,
+    pub kubernetes_groups: Vec<String>,
+}
+
+/// `API` or `API_AND_CONFIG_MAP` (a new cluster's own mode, `CONFIG_MAP`, is not offered: access
+/// entries need the API).
+pub(super) fn authentication_mode(mode: Option<&Located<String>>, field: &str, check: &mut Checker) -> Option<String> {
+    let mode = mode?;
+    match mode.as_str() {
+        "API" | "API_AND_CONFIG_MAP" => Some(mode.value().clone()),
+        other => {
+            check.error(
+                mode.location(),
+                field,
+                format!("`{other}` is not an authentication mode platformctl sets"),
+                "`API` (access entries only) or `API_AND_CONFIG_MAP` (also the aws-auth ConfigMap, while you move its mappings to access entries)",
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn access_entries(
+    entries: &IndexMap<Located<String>, AccessEntrySpec>,
+    field: &str,
+    check: &mut Checker,
+) -> Vec<AccessEntry> {
+    let mut out: Vec<AccessEntry> = Vec::new();
+    for (name, e) in entries {
+        let f = format!("{field}.access.{}", name.value());
+        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            check.error(
+                name.location(),
+                &f,
+                format!("invalid name `{}`", name.value()),
+                "use letters, digits, `-` and `_`",
+            );
+            continue;
+        }
+        let principal = e.principal.value();
+        let is_principal = principal.starts_with("arn:aws")
+            && principal.split(':').nth(2) == Some("iam")
+            && principal.split(':').nth(4).is_some_and(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+            && principal.split(':').nth(5).is_some_and(|r| r.starts_with("role/") || r.starts_with("user/"));
+        if !is_principal {
+            check.error(
+                e.principal.location(),
+                format!("{f}.principal"),
+                format!("`{principal}` is not an IAM role or user ARN"),
+                "e.g. `arn:aws:iam::123456789012:role/PlatformAdmins`",
+            );
+            continue;
+        }
+        if let Some(other) = out.iter().find(|o| &o.principal == principal) {
+            check.error(
+                e.principal.location(),
+                format!("{f}.principal"),
+                format!("`{principal}` already has the access entry `{}`", other.name),
+                "give one principal one entry, with all its policies",
+            );
+            continue;
+        }
+        let mut policies: Vec<(String, Option<Vec<String>>)> = Vec::new();
+        for p in &e.policies {
+            let (policy, namespaces) = match p.value() {
+                AccessPolicySpec::Cluster(policy) => (policy, None),
+                AccessPolicySpec::Scoped { policy, namespaces } => (policy, Some(namespaces)),
+            };
+            let arn = match ACCESS_POLICIES.iter().find(|(short, _)| short == policy) {
+                Some((_, name)) => format!("{POLICY_ARN_PREFIX}{name}"),
+                None if policy.starts_with(POLICY_ARN_PREFIX) => policy.clone(),
+                None => {
+                    check.error(
+                        p.location(),
+                        format!("{f}.policies"),
+                        format!("`{policy}` is not an EKS access policy"),
+                        "`cluster-admin`, `admin`, `edit`, `view`, or an ARN `arn:aws:eks::aws:cluster-access-policy/...`",
+                    );
+                    continue;
+                }
+            };
+            let namespaces = match namespaces {
+                Some(list) if list.is_empty() || list.iter().any(|n| !is_namespace(n)) => {
+                    check.error(
+                        p.location(),
+                        format!("{f}.policies"),
+                        "namespaces must be a non-empty list of Kubernetes namespace names",
+                        "lowercase letters, digits and `-`, at most 63 characters; leave `namespaces` out for the whole cluster",
+                    );
+                    continue;
+                }
+                Some(list) => {
+                    let mut list = list.clone();
+                    list.sort();
+                    list.dedup();
+                    Some(list)
+                }
+                None => None,
+            };
+            if policies.iter().any(|(a, _)| *a == arn) {
+                check.error(
+                    p.location(),
+                    format!("{f}.policies"),
+                    format!("`{policy}` is given twice"),
+                    "associate a policy once, with all its namespaces",
+                );
+                continue;
+            }
+            policies.push((arn, namespaces));
+        }
+        policies.sort();
+        let mut kubernetes_groups: Vec<String> = e.kubernetes_groups.iter().map(|g| g.value().clone()).collect();
+        if let Some(g) = e.kubernetes_groups.iter().find(|g| g.is_empty() || g.starts_with("system:")) {
+            check.error(
+                g.location(),
+                format!("{f}.kubernetes_groups"),
+                format!("`{}` is not a group an access entry may name", g.value()),
+                "name your own groups; `system:` groups are Kubernetes' (use an access policy instead)",
+            );
+        }
+        kubernetes_groups.sort();
+        kubernetes_groups.dedup();
+        out.push(AccessEntry { name: name.value().clone(), principal: principal.clone(), policies, kubernetes_groups });
+    }
+    out
+}
+
+/// A Kubernetes namespace name (an RFC 1123 label).
+fn is_namespace(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 63
+        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    fn cluster(fields: &str) -> Result<crate::model::Stack, String> {
+        stack_from(&format!("{USER_SERVICE}eks:\n  main:\n    version: \"1.33\"\n{fields}"))
+    }
+
+    /// Short policy names become EKS's ARNs, namespaces are sorted, an unset mode stays unset
+    /// (a new cluster gets API), and the creator's admin entry is on by default.
+    #[test]
+    fn access_entries_and_the_authentication_mode() {
+        let stack = cluster(
+            "    authentication_mode: API_AND_CONFIG_MAP\n    access:\n      devs:\n        principal: arn:aws:iam::123456789012:role/Devs\n        policies: [view, { policy: edit, namespaces: [b, a] }]\n        kubernetes_groups: [devs]\n",
+        )
+        .unwrap();
+        let eks = &stack.compute.eks[0];
+        assert_eq!(eks.authentication_mode.as_deref(), Some("API_AND_CONFIG_MAP"));
+        assert!(eks.bootstrap_cluster_creator_admin);
+        let devs = &eks.access[0];
+        let arn = |p: &str| format!("arn:aws:eks::aws:cluster-access-policy/{p}");
+        assert_eq!(
+            devs.policies,
+            [(arn("AmazonEKSEditPolicy"), Some(vec!["a".into(), "b".into()])), (arn("AmazonEKSViewPolicy"), None)]
+        );
+        assert_eq!(cluster("").unwrap().compute.eks[0].authentication_mode, None);
+    }
+
+    /// Each mistake at its field, with a hint.
+    #[test]
+    fn bad_access_entries_are_refused() {
+        let errors = cluster(
+            "    authentication_mode: CONFIG_MAP\n    access:\n      a:\n        principal: arn:aws:iam::123456789012:group/G\n      b:\n        principal: arn:aws:iam::123456789012:role/B\n        policies: [owner, { policy: view, namespaces: [] }, view, view]\n        kubernetes_groups: [\"system:masters\"]\n      c:\n        principal: arn:aws:iam::123456789012:role/B\n",
+        )
+        .unwrap_err();
+        for expected in [
+            "eks.main.authentication_mode",
+            "`CONFIG_MAP` is not an authentication mode platformctl sets",
+            "eks.main.access.a.principal",
+            "is not an IAM role or user ARN",
+            "`owner` is not an EKS access policy",
+            "namespaces must be a non-empty list",
+            "`view` is given twice",
+            "`system:masters` is not a group an access entry may name",
+            "already has the access entry `b`",
+        ] {
+            assert!(errors.contains(expected), "{expected}: {errors}");
+        }
+    }
+}
