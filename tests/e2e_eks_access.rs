@@ -4,6 +4,7 @@
 //! with their policies (on the cluster, on namespaces) and groups; a policy's scope, a policy
 //! added and one removed, and the groups are changed in place; an entry removed from the stack
 //! is deleted; one deleted outside platformctl is drift, created again; destroy leaves none.
+//! And EKS Pod Identity for a service account (its role, association and agent add-on).
 
 mod support;
 
@@ -127,4 +128,77 @@ async fn access_entries_on_ministack() {
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
     let left = eks.list_clusters().send().await.unwrap();
     assert!(left.clusters().is_empty(), "{:?}", left.clusters());
+}
+
+/// `identity: pod_identity`: the service account's role trusts EKS Pod Identity (AssumeRole and
+/// TagSession by `pods.eks.amazonaws.com`), an association names the service account, and the
+/// agent add-on is added; converged; an association deleted outside platformctl is drift,
+/// created again; back to IRSA, the association goes and the role trusts the OIDC provider.
+#[tokio::test(flavor = "multi_thread")]
+async fn pod_identity_on_ministack() {
+    let emu = Emulator::start(Kind::Ministack);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stack.yaml");
+    let stack = STACK
+        .replace("    bootstrap_cluster_creator_admin: false\n", "")
+        .split("    access:\n")
+        .next()
+        .unwrap()
+        .to_owned()
+        + "    service_accounts:\n      orders:\n        namespace: shop\n        identity: pod_identity\n        managed_policies: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]\n";
+    std::fs::write(&file, stack).unwrap();
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let eks = aws_sdk_eks::Client::new(&emu.sdk_config().await);
+    let iam = aws_sdk_iam::Client::new(&emu.sdk_config().await);
+    let trust = async || {
+        let role = iam.get_role().role_name("access-main-sa-orders").send().await.unwrap();
+        let doc = role.role().unwrap().assume_role_policy_document().unwrap().to_owned();
+        let doc = percent_encoding::percent_decode_str(&doc).decode_utf8_lossy().into_owned();
+        serde_json::from_str::<serde_json::Value>(&doc).unwrap()
+    };
+    let doc = trust().await;
+    assert_eq!(doc["Statement"][0]["Principal"]["Service"], "pods.eks.amazonaws.com", "{doc}");
+    assert_eq!(doc["Statement"][0]["Action"], serde_json::json!(["sts:AssumeRole", "sts:TagSession"]), "{doc}");
+    let associations = async || {
+        let out = eks.list_pod_identity_associations().cluster_name("access-main").send().await.unwrap();
+        out.associations()
+            .iter()
+            .map(|a| {
+                (
+                    a.namespace().unwrap().to_owned(),
+                    a.service_account().unwrap().to_owned(),
+                    a.association_id().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let found = associations().await;
+    assert_eq!(found.iter().map(|(n, s, _)| (n.as_str(), s.as_str())).collect::<Vec<_>>(), [("shop", "orders")]);
+    let described = eks
+        .describe_pod_identity_association()
+        .cluster_name("access-main")
+        .association_id(&found[0].2)
+        .send()
+        .await
+        .unwrap();
+    assert!(described.association().unwrap().role_arn().unwrap().ends_with(":role/access-main-sa-orders"));
+    let addons = eks.list_addons().cluster_name("access-main").send().await.unwrap();
+    assert!(addons.addons().iter().any(|a| a == "eks-pod-identity-agent"), "{:?}", addons.addons());
+
+    eks.delete_pod_identity_association().cluster_name("access-main").association_id(&found[0].2).send().await.unwrap();
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "drift");
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(json["changes"][0]["address"], "eks.main.service_account[orders].pod_identity", "{json:#}");
+    assert_eq!(json["changes"][0]["action"], "create");
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "recreated");
+    assert_eq!(associations().await.len(), 1);
+
+    edit_file(&file, "        identity: pod_identity\n", "");
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "back to IRSA");
+    assert!(associations().await.is_empty());
+    assert!(trust().await["Statement"][0]["Principal"]["Federated"].is_string());
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged on IRSA");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
 }

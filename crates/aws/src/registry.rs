@@ -133,6 +133,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::DbParameterGroup => &rds::parameter_group::InstanceGroup,
         Kind::DbClusterParameterGroup => &rds::parameter_group::ClusterGroup,
         Kind::EksAccessEntry => &eks::access_entry::AccessEntry,
+        Kind::EksPodIdentityAssociation => &eks::pod_identity::Association,
     }
 }
 

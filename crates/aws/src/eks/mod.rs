@@ -1,4 +1,4 @@
-//! EKS: clusters, managed node groups, add-ons and access entries. Ids are the names the stack fixes
+//! EKS: clusters, managed node groups, add-ons, access entries and Pod Identity associations. Ids are the names the stack fixes
 //! (`<cluster>` and `<cluster>:<name>`), so a pending create is found by name; creates carry
 //! the idempotency token as EKS's `clientRequestToken`.
 //!
@@ -10,6 +10,7 @@ pub(crate) mod access_entry;
 pub(crate) mod addon;
 pub(crate) mod cluster;
 pub(crate) mod node_group;
+pub(crate) mod pod_identity;
 mod updates;
 
 #[cfg(test)]

@@ -20,9 +20,13 @@ use super::network::subnet;
 use super::tags;
 use crate::kinds::iam_role::OIDC_PLACEHOLDER;
 use crate::kinds::{
-    ecr_repository, eks_access_entry, eks_addon, eks_cluster, iam_role, log_group, node_group, oidc_provider, secret,
+    ecr_repository, eks_access_entry, eks_addon, eks_cluster, eks_pod_identity_association, iam_role, log_group,
+    node_group, oidc_provider, secret,
 };
-use crate::model::{Ecr, Eks, KmsKeyRef, LogGroup, NatGateways, Network, NodeGroup, ServiceAccount, Stack, role_name};
+use crate::model::{
+    Addon, Ecr, Eks, Identity, KmsKeyRef, LogGroup, NatGateways, Network, NodeGroup, POD_IDENTITY_AGENT,
+    ServiceAccount, Stack, role_name,
+};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
 /// The only audience IRSA tokens carry.
@@ -150,7 +154,16 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
         out.push(resource);
     }
 
-    for addon in &eks.addons {
+    // Pod Identity needs its agent on the nodes: added when a service account uses it and the
+    // stack does not list the add-on itself.
+    let uses_pod_identity = eks.service_accounts.iter().any(|sa| sa.identity == Identity::PodIdentity);
+    let agent = (uses_pod_identity && !eks.addons.iter().any(|a| a.name == POD_IDENTITY_AGENT)).then(|| Addon {
+        name: POD_IDENTITY_AGENT.to_owned(),
+        version: None,
+        configuration: None,
+        resolve_conflicts: "OVERWRITE".to_owned(),
+    });
+    for addon in eks.addons.iter().chain(&agent) {
         let address = addon_address(&addon.name);
         let configuration = addon
             .configuration
@@ -177,6 +190,9 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
 
     for sa in &eks.service_accounts {
         out.push(service_account_role(stack, eks, &oidc, sa));
+        if sa.identity == Identity::PodIdentity {
+            out.push(pod_identity_association(stack, eks, &cluster, sa));
+        }
     }
 
     for entry in &eks.access {
@@ -218,12 +234,21 @@ fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAc
             (format!("{OIDC_PLACEHOLDER}:aud"), Value::str(STS_AUDIENCE)),
         ])),
     )]));
-    let trust = policy(vec![statement([
-        ("Effect", Value::str("Allow")),
-        ("Principal", Value::Map(BTreeMap::from([("Federated".into(), oidc_provider::out::ARN.of(oidc))]))),
-        ("Action", Value::str("sts:AssumeRoleWithWebIdentity")),
-        ("Condition", condition),
-    ])]);
+    let trust = match sa.identity {
+        Identity::Irsa => policy(vec![statement([
+            ("Effect", Value::str("Allow")),
+            ("Principal", Value::Map(BTreeMap::from([("Federated".into(), oidc_provider::out::ARN.of(oidc))]))),
+            ("Action", Value::str("sts:AssumeRoleWithWebIdentity")),
+            ("Condition", condition),
+        ])]),
+        // EKS Pod Identity assumes the role for the pods (and tags the session with the
+        // cluster, namespace and service account); the association says which pods.
+        Identity::PodIdentity => policy(vec![statement([
+            ("Effect", Value::str("Allow")),
+            ("Principal", Value::Map(BTreeMap::from([("Service".into(), Value::str("pods.eks.amazonaws.com"))]))),
+            ("Action", strings(&["sts:AssumeRole".into(), "sts:TagSession".into()])),
+        ])]),
+    };
     let mut inline = BTreeMap::new();
     if !sa.read_secrets.is_empty() {
         let arns = sa.read_secrets.iter().map(|s| secret::out::ARN.of(&secret_address(s))).collect();
@@ -240,6 +265,24 @@ fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAc
     }
     let name = role_name(&stack.name, &eks.name, &format!("sa-{}", sa.name));
     role(stack, &address, &name, trust, sa.managed_policies.clone(), inline)
+}
+
+/// The Pod Identity association of a service account with its role.
+fn pod_identity_association(stack: &Stack, eks: &Eks, cluster: &Address, sa: &ServiceAccount) -> DesiredResource {
+    let role = service_account_address(&eks.name, &sa.name);
+    let address = Address::new(format!("{role}.pod_identity"));
+    let name = format!("{}-{}-{}", stack.name, eks.name, sa.name);
+    DesiredResource::new(
+        address.clone(),
+        Kind::EksPodIdentityAssociation,
+        Attrs::from([
+            eks_pod_identity_association::CLUSTER.to(Value::Ref(cluster.clone())),
+            eks_pod_identity_association::NAMESPACE.to(&sa.namespace),
+            eks_pod_identity_association::SERVICE_ACCOUNT.to(&sa.name),
+            eks_pod_identity_association::ROLE_ARN.to(iam_role::out::ARN.of(&role)),
+            eks_pod_identity_association::TAGS.to(tags(stack, &address, &name)),
+        ]),
+    )
 }
 
 /// A secret encrypted with a customer-managed key is readable only with `kms:Decrypt` on that

@@ -23,6 +23,7 @@ pub mod ecr_repository;
 pub mod eks_access_entry;
 pub mod eks_addon;
 pub mod eks_cluster;
+pub mod eks_pod_identity_association;
 pub mod elastic_ip;
 pub mod flow_log;
 pub mod iam_role;
@@ -126,6 +127,7 @@ kinds! {
     DbParameterGroup => db_parameter_group,
     DbClusterParameterGroup => db_cluster_parameter_group,
     EksAccessEntry => eks_access_entry,
+    EksPodIdentityAssociation => eks_pod_identity_association,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

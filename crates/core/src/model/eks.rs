@@ -114,7 +114,21 @@ pub struct ServiceAccount {
     /// The policy file's document, parsed.
     pub policy: Option<serde_json::Value>,
     pub managed_policies: Vec<String>,
+    pub identity: Identity,
 }
+
+/// How a service account's pods get their role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// IAM roles for service accounts: the role trusts the cluster's OIDC provider.
+    Irsa,
+    /// EKS Pod Identity: the role trusts `pods.eks.amazonaws.com`, an association names the
+    /// service account.
+    PodIdentity,
+}
+
+/// The add-on that hands Pod Identity credentials to pods.
+pub const POD_IDENTITY_AGENT: &str = "eks-pod-identity-agent";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ecr {
@@ -614,7 +628,21 @@ fn service_account(
             "create the policy as a managed policy and list its ARN under `managed_policies`",
         );
     }
+    let identity = match s.identity.as_ref().map(|i| i.as_str()) {
+        None | Some("irsa") => Identity::Irsa,
+        Some("pod_identity") => Identity::PodIdentity,
+        Some(other) => {
+            check.error(
+                s.identity.as_ref().and_then(|i| i.location()),
+                format!("{field}.identity"),
+                format!("`{other}` is not a workload identity"),
+                "`irsa` (a role trusting the cluster's OIDC provider) or `pod_identity` (EKS Pod Identity)",
+            );
+            Identity::Irsa
+        }
+    };
     Some(ServiceAccount {
+        identity,
         name: name.value().clone(),
         namespace: s.namespace.value().clone(),
         read_secrets: s.read_secrets.iter().map(|r| r.value().clone()).collect(),

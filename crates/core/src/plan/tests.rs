@@ -519,3 +519,35 @@ fn eks_authentication_mode_moves_one_way() {
     let back = refused("API", "API_AND_CONFIG_MAP");
     assert!(back.iter().any(|r| r.contains("cannot change the authentication mode back")), "{back:?}");
 }
+
+/// A service account with `identity: pod_identity` gets an association and its role trusts EKS
+/// Pod Identity; the agent add-on is added once, unless the stack lists it; a bad identity is
+/// refused at its field.
+#[test]
+fn pod_identity_service_accounts() {
+    let eks = |addons: &str, identity: &str| {
+        desired(&format!(
+            "{USER_SERVICE}eks:\n  main:\n    version: \"1.33\"\n{addons}    service_accounts:\n      orders: {{ namespace: shop, identity: {identity}, managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }}\n      billing: {{ namespace: shop, identity: {identity}, managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }}\n"
+        ))
+    };
+    let addresses = |d: &[DesiredResource]| d.iter().map(|r| r.address.as_str().to_owned()).collect::<Vec<_>>();
+    let with = eks("", "pod_identity");
+    let all = addresses(&with);
+    assert!(all.contains(&"eks.main.service_account[orders].pod_identity".to_owned()), "{all:?}");
+    assert_eq!(all.iter().filter(|a| a.as_str() == "eks.main.addon[eks-pod-identity-agent]").count(), 1);
+    let role = with.iter().find(|r| r.address.as_str() == "eks.main.service_account[orders]").unwrap();
+    assert!(format!("{:?}", role.attrs).contains("pods.eks.amazonaws.com"));
+    let listed = eks("    addons: { eks-pod-identity-agent: { version: v1.3.4-eksbuild.1 } }\n", "pod_identity");
+    assert_eq!(addresses(&listed).iter().filter(|a| a.contains("eks-pod-identity-agent")).count(), 1);
+    let irsa = addresses(&eks("", "irsa"));
+    assert!(!irsa.iter().any(|a| a.contains("pod_identity") || a.contains("eks-pod-identity-agent")), "{irsa:?}");
+    let errors = stack_from(&format!(
+        "{USER_SERVICE}eks:\n  main:\n    version: \"1.33\"\n    service_accounts:\n      orders: {{ namespace: shop, identity: kiam }}\n"
+    ))
+    .unwrap_err();
+    assert!(
+        errors.contains("eks.main.service_accounts.orders.identity")
+            && errors.contains("`kiam` is not a workload identity"),
+        "{errors}"
+    );
+}

@@ -165,6 +165,11 @@ pub struct TaintSpec {
 pub struct ServiceAccountSpec {
     /// The service account's namespace.
     pub namespace: Located<String>,
+    /// How its pods get the role: `irsa` (the default: a role trusting the cluster's OIDC
+    /// provider; annotate the service account with the role ARN) or `pod_identity` (a role
+    /// trusting `pods.eks.amazonaws.com` and a Pod Identity association; the
+    /// `eks-pod-identity-agent` add-on is added to the cluster).
+    pub identity: Option<Located<String>>,
     /// Secrets of this stack it may read (`GetSecretValue`, `DescribeSecret` on exactly them).
     #[serde(default)]
     pub read_secrets: Vec<Located<String>>,
