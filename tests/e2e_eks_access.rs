@@ -61,6 +61,21 @@ async fn policies(eks: &aws_sdk_eks::Client, principal: &str) -> BTreeMap<String
         .collect()
 }
 
+/// The stack written to a fresh folder, applied and converged: the folder, the file, and EKS
+/// and IAM clients.
+async fn applied(
+    emu: &Emulator,
+    stack: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, aws_sdk_eks::Client, aws_sdk_iam::Client) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stack.yaml");
+    std::fs::write(&file, stack).unwrap();
+    emu.platformctl(dir.path(), &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(dir.path(), &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let config = emu.sdk_config().await;
+    (dir, file, aws_sdk_eks::Client::new(&config), aws_sdk_iam::Client::new(&config))
+}
+
 fn expected(list: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
     list.iter().map(|(p, ns)| ((*p).to_owned(), ns.iter().map(|n| (*n).to_owned()).collect())).collect()
 }
@@ -137,8 +152,6 @@ async fn access_entries_on_ministack() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pod_identity_on_ministack() {
     let emu = Emulator::start(Kind::Ministack);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("stack.yaml");
     let stack = STACK
         .replace("    bootstrap_cluster_creator_admin: false\n", "")
         .split("    access:\n")
@@ -146,12 +159,8 @@ async fn pod_identity_on_ministack() {
         .unwrap()
         .to_owned()
         + "    service_accounts:\n      orders:\n        namespace: shop\n        identity: pod_identity\n        managed_policies: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]\n";
-    std::fs::write(&file, stack).unwrap();
+    let (dir, file, eks, iam) = applied(&emu, &stack).await;
     let d = dir.path();
-    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
-    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
-    let eks = aws_sdk_eks::Client::new(&emu.sdk_config().await);
-    let iam = aws_sdk_iam::Client::new(&emu.sdk_config().await);
     let trust = async || {
         let role = iam.get_role().role_name("access-main-sa-orders").send().await.unwrap();
         let doc = role.role().unwrap().assume_role_policy_document().unwrap().to_owned();
@@ -200,5 +209,41 @@ async fn pod_identity_on_ministack() {
     assert!(associations().await.is_empty());
     assert!(trust().await["Statement"][0]["Principal"]["Federated"].is_string());
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged on IRSA");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
+}
+
+/// Add-ons with roles of their own: `vpc-cni` through IRSA (the add-on names the role, which
+/// has AWS's CNI policy, and the node role no longer does), `aws-ebs-csi-driver` through Pod
+/// Identity (an association for its controller's service account); converged; the CNI role
+/// taken away, the node role has the CNI policy again.
+#[tokio::test(flavor = "multi_thread")]
+async fn addon_roles_on_ministack() {
+    let emu = Emulator::start(Kind::Ministack);
+    let stack = STACK.split("    access:\n").next().unwrap().to_owned()
+        + "    addons:\n      vpc-cni: { service_account_role: {} }\n      aws-ebs-csi-driver: { service_account_role: { identity: pod_identity } }\n";
+    let (dir, file, eks, iam) = applied(&emu, &stack).await;
+    let d = dir.path();
+    let attached = async |role: &str| {
+        let out = iam.list_attached_role_policies().role_name(role).send().await.unwrap();
+        let mut arns: Vec<String> =
+            out.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_owned).collect();
+        arns.sort();
+        arns
+    };
+    const CNI: &str = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
+    assert_eq!(attached("access-main-addon-vpc-cni").await, [CNI]);
+    assert!(!attached("access-main-node").await.contains(&CNI.to_owned()), "the node role keeps no CNI policy");
+    let cni = eks.describe_addon().cluster_name("access-main").addon_name("vpc-cni").send().await.unwrap();
+    let role_arn = cni.addon().unwrap().service_account_role_arn().unwrap_or_default().to_owned();
+    assert!(role_arn.ends_with(":role/access-main-addon-vpc-cni"), "{role_arn}");
+    let associations = eks.list_pod_identity_associations().cluster_name("access-main").send().await.unwrap();
+    let pairs: Vec<_> =
+        associations.associations().iter().map(|a| (a.namespace().unwrap(), a.service_account().unwrap())).collect();
+    assert_eq!(pairs, [("kube-system", "ebs-csi-controller-sa")]);
+
+    edit_file(&file, "      vpc-cni: { service_account_role: {} }\n", "      vpc-cni: {}\n");
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "the CNI role taken away");
+    assert!(attached("access-main-node").await.contains(&CNI.to_owned()), "the node role has the CNI policy again");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
 }

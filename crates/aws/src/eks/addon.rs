@@ -43,6 +43,7 @@ impl Provider for Addon {
             .addon_name(name)
             .set_addon_version(version)
             .set_configuration_values(configuration_text(attrs))
+            .set_service_account_role_arn(SERVICE_ACCOUNT_ROLE_ARN.str(attrs).map(str::to_owned))
             .resolve_conflicts(resolve_conflicts(attrs, true))
             .client_request_token(token)
             .send()
@@ -53,7 +54,7 @@ impl Provider for Addon {
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         let (cluster, name) = split_id(id);
-        if !VERSION.changed(before, after) && !CONFIGURATION.changed(before, after) {
+        if !DEF.needs_modification(before, after, &[]) {
             return Ok(());
         }
         // An empty object removes a configuration EKS has.
@@ -65,6 +66,13 @@ impl Provider for Addon {
             .addon_name(name)
             .set_addon_version(VERSION.str(after).map(str::to_owned))
             .configuration_values(configuration)
+            // Sent only when it changes; an empty ARN takes the role away (the add-on runs on
+            // the node role again).
+            .set_service_account_role_arn(
+                SERVICE_ACCOUNT_ROLE_ARN
+                    .changed(before, after)
+                    .then(|| SERVICE_ACCOUNT_ROLE_ARN.str(after).unwrap_or_default().to_owned()),
+            )
             .resolve_conflicts(resolve_conflicts(after, false))
             .send()
             .await
@@ -123,6 +131,7 @@ async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> 
         NAME.to(opt_str(a.addon_name())),
         VERSION.to(version),
         CONFIGURATION.to(configuration),
+        SERVICE_ACCOUNT_ROLE_ARN.to(opt_str(a.service_account_role_arn().filter(|r| !r.is_empty()))),
         ARN.to(opt_str(a.addon_arn())),
     ]);
     let outputs = Attrs::from([out::ARN.to(opt_str(a.addon_arn())), out::VERSION.to(opt_str(a.addon_version()))]);

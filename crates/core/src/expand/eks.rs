@@ -33,9 +33,10 @@ use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
 const CLUSTER_POLICIES: &[&str] = &["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"];
+const CNI_POLICY: &str = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
 const NODE_POLICIES: &[&str] = &[
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    CNI_POLICY,
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 ];
 /// The add-on that gives pods their IP addresses: nodes cannot become ready without it.
@@ -80,7 +81,12 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
         CLUSTER_POLICIES,
     ));
     let node_role = at("node_role");
-    out.push(service_role(stack, &node_role, &role_name(&stack.name, &eks.name, "node"), "ec2", NODE_POLICIES));
+    // The CNI policy stays on the node role (where every pod on the node can reach it through
+    // the instance metadata) only while the CNI add-on has no role of its own.
+    let cni_has_role = eks.addons.iter().any(|a| a.name == NETWORKING_ADDON && a.role.is_some());
+    let node_policies: Vec<&str> =
+        NODE_POLICIES.iter().copied().filter(|p| !(cni_has_role && *p == CNI_POLICY)).collect();
+    out.push(service_role(stack, &node_role, &role_name(&stack.name, &eks.name, "node"), "ec2", &node_policies));
 
     // Created before the cluster, so that EKS writes into a group with our retention (and the
     // group goes away with the stack) instead of creating its own that keeps logs forever.
@@ -162,6 +168,7 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
         version: None,
         configuration: None,
         resolve_conflicts: "OVERWRITE".to_owned(),
+        role: None,
     });
     for addon in eks.addons.iter().chain(&agent) {
         let address = addon_address(&addon.name);
@@ -178,6 +185,7 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
                 eks_addon::VERSION.to(addon.version.as_ref().map_or(Value::Null, Value::str)),
                 eks_addon::CONFIGURATION.to(configuration),
                 eks_addon::RESOLVE_CONFLICTS.to(&addon.resolve_conflicts),
+                eks_addon::SERVICE_ACCOUNT_ROLE_ARN.to(addon_role(stack, eks, &oidc, &cluster, &address, addon, out)),
             ]),
         );
         if networking.as_ref() != Some(&address) {
@@ -191,7 +199,8 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
     for sa in &eks.service_accounts {
         out.push(service_account_role(stack, eks, &oidc, sa));
         if sa.identity == Identity::PodIdentity {
-            out.push(pod_identity_association(stack, eks, &cluster, sa));
+            let role = service_account_address(&eks.name, &sa.name);
+            out.push(pod_identity_association(stack, &cluster, &role, &sa.namespace, &sa.name));
         }
     }
 
@@ -224,31 +233,6 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
 /// provider, only with the STS audience; allowed to read exactly the named secrets.
 fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAccount) -> DesiredResource {
     let address = service_account_address(&eks.name, &sa.name);
-    let condition = Value::Map(BTreeMap::from([(
-        "StringEquals".into(),
-        Value::Map(BTreeMap::from([
-            (
-                format!("{OIDC_PLACEHOLDER}:sub"),
-                Value::str(format!("system:serviceaccount:{}:{}", sa.namespace, sa.name)),
-            ),
-            (format!("{OIDC_PLACEHOLDER}:aud"), Value::str(STS_AUDIENCE)),
-        ])),
-    )]));
-    let trust = match sa.identity {
-        Identity::Irsa => policy(vec![statement([
-            ("Effect", Value::str("Allow")),
-            ("Principal", Value::Map(BTreeMap::from([("Federated".into(), oidc_provider::out::ARN.of(oidc))]))),
-            ("Action", Value::str("sts:AssumeRoleWithWebIdentity")),
-            ("Condition", condition),
-        ])]),
-        // EKS Pod Identity assumes the role for the pods (and tags the session with the
-        // cluster, namespace and service account); the association says which pods.
-        Identity::PodIdentity => policy(vec![statement([
-            ("Effect", Value::str("Allow")),
-            ("Principal", Value::Map(BTreeMap::from([("Service".into(), Value::str("pods.eks.amazonaws.com"))]))),
-            ("Action", strings(&["sts:AssumeRole".into(), "sts:TagSession".into()])),
-        ])]),
-    };
     let mut inline = BTreeMap::new();
     if !sa.read_secrets.is_empty() {
         let arns = sa.read_secrets.iter().map(|s| secret::out::ARN.of(&secret_address(s))).collect();
@@ -264,22 +248,86 @@ fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAc
         inline.insert("policy-file".to_owned(), Value::from_json(doc.clone()));
     }
     let name = role_name(&stack.name, &eks.name, &format!("sa-{}", sa.name));
+    let trust = workload_trust(oidc, &sa.namespace, &sa.name, sa.identity);
     role(stack, &address, &name, trust, sa.managed_policies.clone(), inline)
 }
 
-/// The Pod Identity association of a service account with its role.
-fn pod_identity_association(stack: &Stack, eks: &Eks, cluster: &Address, sa: &ServiceAccount) -> DesiredResource {
-    let role = service_account_address(&eks.name, &sa.name);
+/// An add-on's own role (and, with Pod Identity, its association); what the add-on names as its
+/// service account role: the role's ARN with IRSA, nothing with Pod Identity (the association
+/// hands out the credentials).
+fn addon_role(
+    stack: &Stack,
+    eks: &Eks,
+    oidc: &Address,
+    cluster: &Address,
+    addon_address: &Address,
+    addon: &Addon,
+    out: &mut Vec<DesiredResource>,
+) -> Value {
+    let Some(r) = &addon.role else { return Value::Null };
+    let address = Address::new(format!("{addon_address}.role"));
+    let name = role_name(&stack.name, &eks.name, &format!("addon-{}", addon.name));
+    let trust = workload_trust(oidc, r.namespace, r.service_account, r.identity);
+    out.push(role(stack, &address, &name, trust, r.managed_policies.clone(), BTreeMap::new()));
+    match r.identity {
+        Identity::Irsa => iam_role::out::ARN.of(&address),
+        Identity::PodIdentity => {
+            out.push(pod_identity_association(stack, cluster, &address, r.namespace, r.service_account));
+            Value::Null
+        }
+    }
+}
+
+/// Who may assume a workload's role. IRSA: only `system:serviceaccount:<namespace>:<name>`,
+/// only through this cluster's OIDC provider, only with the STS audience. Pod Identity: EKS's
+/// service (which tags the session with the cluster, namespace and service account); the
+/// association says which pods.
+fn workload_trust(oidc: &Address, namespace: &str, service_account: &str, identity: Identity) -> Value {
+    match identity {
+        Identity::Irsa => {
+            let condition = Value::Map(BTreeMap::from([(
+                "StringEquals".into(),
+                Value::Map(BTreeMap::from([
+                    (
+                        format!("{OIDC_PLACEHOLDER}:sub"),
+                        Value::str(format!("system:serviceaccount:{namespace}:{service_account}")),
+                    ),
+                    (format!("{OIDC_PLACEHOLDER}:aud"), Value::str(STS_AUDIENCE)),
+                ])),
+            )]));
+            policy(vec![statement([
+                ("Effect", Value::str("Allow")),
+                ("Principal", Value::Map(BTreeMap::from([("Federated".into(), oidc_provider::out::ARN.of(oidc))]))),
+                ("Action", Value::str("sts:AssumeRoleWithWebIdentity")),
+                ("Condition", condition),
+            ])])
+        }
+        Identity::PodIdentity => policy(vec![statement([
+            ("Effect", Value::str("Allow")),
+            ("Principal", Value::Map(BTreeMap::from([("Service".into(), Value::str("pods.eks.amazonaws.com"))]))),
+            ("Action", strings(&["sts:AssumeRole".into(), "sts:TagSession".into()])),
+        ])]),
+    }
+}
+
+/// The Pod Identity association of a service account with the role at `role`.
+fn pod_identity_association(
+    stack: &Stack,
+    cluster: &Address,
+    role: &Address,
+    namespace: &str,
+    service_account: &str,
+) -> DesiredResource {
     let address = Address::new(format!("{role}.pod_identity"));
-    let name = format!("{}-{}-{}", stack.name, eks.name, sa.name);
+    let name = format!("{}-{namespace}-{service_account}", stack.name);
     DesiredResource::new(
         address.clone(),
         Kind::EksPodIdentityAssociation,
         Attrs::from([
             eks_pod_identity_association::CLUSTER.to(Value::Ref(cluster.clone())),
-            eks_pod_identity_association::NAMESPACE.to(&sa.namespace),
-            eks_pod_identity_association::SERVICE_ACCOUNT.to(&sa.name),
-            eks_pod_identity_association::ROLE_ARN.to(iam_role::out::ARN.of(&role)),
+            eks_pod_identity_association::NAMESPACE.to(namespace),
+            eks_pod_identity_association::SERVICE_ACCOUNT.to(service_account),
+            eks_pod_identity_association::ROLE_ARN.to(iam_role::out::ARN.of(role)),
             eks_pod_identity_association::TAGS.to(tags(stack, &address, &name)),
         ]),
     )

@@ -9,6 +9,8 @@ pub const CLUSTER: Attr = Attr::replace("cluster");
 pub const NAME: Attr = Attr::replace("name");
 pub const VERSION: Attr = Attr::in_place("version");
 pub const CONFIGURATION: Attr = Attr::in_place("configuration").json();
+/// The role of the add-on's service account (IRSA), instead of the node role's permissions.
+pub const SERVICE_ACCOUNT_ROLE_ARN: Attr = Attr::in_place("service_account_role_arn");
 /// `OVERWRITE` (default), `PRESERVE` or `NONE`: what EKS does with changes made in the cluster.
 pub const RESOLVE_CONFLICTS: Attr = Attr::instruction("resolve_conflicts");
 
@@ -23,7 +25,7 @@ pub mod out {
 pub const DEF: KindDef = KindDef::new(
     "eks_addon",
     Service::Eks,
-    &[CLUSTER, NAME, VERSION, CONFIGURATION, RESOLVE_CONFLICTS, ARN],
+    &[CLUSTER, NAME, VERSION, CONFIGURATION, RESOLVE_CONFLICTS, SERVICE_ACCOUNT_ROLE_ARN, ARN],
     Adoption::NaturalKey(&[CLUSTER, NAME]),
 )
 .outputs(&[out::ARN, out::VERSION])

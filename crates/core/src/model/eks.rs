@@ -10,7 +10,8 @@ use super::data::{flag, int_in};
 use super::kms::{KmsKeyRef, key_arn_ref, key_ref};
 use crate::diagnostics::Sources;
 use crate::spec::{
-    AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, RetentionSpec, ServiceAccountSpec, StackSpec,
+    AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, RetentionSpec,
+    ServiceAccountSpec, StackSpec,
 };
 
 pub use crate::kinds::eks_cluster::LOG_TYPES;
@@ -79,7 +80,42 @@ pub struct Addon {
     pub configuration: Option<serde_json::Map<String, serde_json::Value>>,
     /// `OVERWRITE`, `PRESERVE` or `NONE`, as EKS spells it.
     pub resolve_conflicts: String,
+    /// Its own role, instead of the node role's permissions.
+    pub role: Option<AddonRole>,
 }
+
+/// An add-on's own role: for its service account, with these managed policies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddonRole {
+    pub namespace: &'static str,
+    pub service_account: &'static str,
+    pub managed_policies: Vec<String>,
+    pub identity: Identity,
+}
+
+/// The add-ons that may have a role of their own: the service account each runs as, and
+/// AWS's managed policies for it.
+pub const ADDON_ROLES: &[(&str, &str, &str, &[&str])] = &[
+    ("vpc-cni", "kube-system", "aws-node", &["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]),
+    (
+        "aws-ebs-csi-driver",
+        "kube-system",
+        "ebs-csi-controller-sa",
+        &["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+    ),
+    (
+        "aws-efs-csi-driver",
+        "kube-system",
+        "efs-csi-controller-sa",
+        &["arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"],
+    ),
+    (
+        "amazon-cloudwatch-observability",
+        "amazon-cloudwatch",
+        "cloudwatch-agent",
+        &["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
+    ),
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeGroup {
@@ -374,12 +410,68 @@ fn addon(name: &Located<String>, a: &AddonSpec, cluster: &str, check: &mut Check
             return None;
         }
     };
+    let role = a.service_account_role.as_ref().and_then(|r| addon_role(name, r, &field, check));
     ok_name.then(|| Addon {
         name: name.value().clone(),
         version: a.version.as_ref().map(|v| v.value().clone()),
         configuration: a.configuration.as_ref().map(|c| c.value().clone()),
         resolve_conflicts: resolve_conflicts.to_owned(),
+        role,
     })
+}
+
+/// An add-on's own role: only for the add-ons whose service account platformctl knows.
+fn addon_role(name: &str, r: &Located<AddonRoleSpec>, field: &str, check: &mut Checker) -> Option<AddonRole> {
+    let field = format!("{field}.service_account_role");
+    let Some((_, namespace, service_account, defaults)) = ADDON_ROLES.iter().find(|(a, ..)| *a == name) else {
+        let known: Vec<&str> = ADDON_ROLES.iter().map(|(a, ..)| *a).collect();
+        check.error(
+            r.location(),
+            field,
+            format!("platformctl does not know which service account `{name}` runs as"),
+            format!("a role of its own is for {}", known.join(", ")),
+        );
+        return None;
+    };
+    for arn in &r.managed_policies {
+        managed_policy_arn(arn, &format!("{field}.managed_policies"), check);
+    }
+    let managed_policies = if r.managed_policies.is_empty() {
+        defaults.iter().map(|p| (*p).to_owned()).collect()
+    } else {
+        r.managed_policies.iter().map(|p| p.value().clone()).collect()
+    };
+    let identity = identity(r.identity.as_ref(), &format!("{field}.identity"), check);
+    Some(AddonRole { namespace, service_account, managed_policies, identity })
+}
+
+/// A managed policy ARN.
+fn managed_policy_arn(arn: &Located<String>, field: &str, check: &mut Checker) {
+    if !(arn.starts_with("arn:aws") && arn.contains(":policy/")) {
+        check.error(
+            arn.location(),
+            field,
+            format!("`{}` is not a managed policy ARN", arn.value()),
+            "e.g. `arn:aws:iam::aws:policy/AutoScalingFullAccess`",
+        );
+    }
+}
+
+/// `irsa` (default) or `pod_identity`.
+fn identity(given: Option<&Located<String>>, field: &str, check: &mut Checker) -> Identity {
+    match given.map(|i| i.as_str()) {
+        None | Some("irsa") => Identity::Irsa,
+        Some("pod_identity") => Identity::PodIdentity,
+        Some(other) => {
+            check.error(
+                given.and_then(|i| i.location()),
+                field,
+                format!("`{other}` is not a workload identity"),
+                "`irsa` (a role trusting the cluster's OIDC provider) or `pod_identity` (EKS Pod Identity)",
+            );
+            Identity::Irsa
+        }
+    }
 }
 
 fn node_group(
@@ -598,14 +690,7 @@ fn service_account(
         }
     }
     for arn in &s.managed_policies {
-        if !(arn.starts_with("arn:aws") && arn.contains(":policy/")) {
-            check.error(
-                arn.location(),
-                format!("{field}.managed_policies"),
-                format!("`{}` is not a managed policy ARN", arn.value()),
-                "e.g. `arn:aws:iam::aws:policy/AutoScalingFullAccess`",
-            );
-        }
+        managed_policy_arn(arn, &format!("{field}.managed_policies"), check);
     }
     let policy = s.policy_file.as_ref().and_then(|f| policy_file(f, &format!("{field}.policy_file"), sources, check));
     if s.read_secrets.is_empty() && s.policy_file.is_none() && s.managed_policies.is_empty() {
@@ -628,19 +713,7 @@ fn service_account(
             "create the policy as a managed policy and list its ARN under `managed_policies`",
         );
     }
-    let identity = match s.identity.as_ref().map(|i| i.as_str()) {
-        None | Some("irsa") => Identity::Irsa,
-        Some("pod_identity") => Identity::PodIdentity,
-        Some(other) => {
-            check.error(
-                s.identity.as_ref().and_then(|i| i.location()),
-                format!("{field}.identity"),
-                format!("`{other}` is not a workload identity"),
-                "`irsa` (a role trusting the cluster's OIDC provider) or `pod_identity` (EKS Pod Identity)",
-            );
-            Identity::Irsa
-        }
-    };
+    let identity = identity(s.identity.as_ref(), &format!("{field}.identity"), check);
     Some(ServiceAccount {
         identity,
         name: name.value().clone(),

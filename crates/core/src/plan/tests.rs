@@ -551,3 +551,27 @@ fn pod_identity_service_accounts() {
         "{errors}"
     );
 }
+
+/// An add-on with a role of its own: AWS's policy by default; the CNI policy leaves the node
+/// role; an add-on platformctl knows no service account of is refused.
+#[test]
+fn addon_roles() {
+    let eks = |addons: &str| {
+        stack_from(&format!("{USER_SERVICE}eks:\n  main:\n    version: \"1.33\"\n    addons:\n{addons}"))
+            .map(|s| expand(&s, &Default::default()))
+    };
+    let with = eks("      vpc-cni: { service_account_role: {} }\n").unwrap();
+    let attrs = |a: &str| format!("{:?}", with.iter().find(|r| r.address.as_str() == a).unwrap().attrs);
+    assert!(attrs("eks.main.addon[vpc-cni].role").contains("AmazonEKS_CNI_Policy"));
+    assert!(!attrs("eks.main.node_role").contains("AmazonEKS_CNI_Policy"));
+    assert!(attrs("eks.main.addon[vpc-cni]").contains("service_account_role_arn"));
+    let without = eks("      vpc-cni: {}\n").unwrap();
+    let node = without.iter().find(|r| r.address.as_str() == "eks.main.node_role").unwrap();
+    assert!(format!("{:?}", node.attrs).contains("AmazonEKS_CNI_Policy"));
+    let errors = eks("      coredns: { service_account_role: {} }\n").unwrap_err();
+    assert!(
+        errors.contains("eks.main.addons.coredns.service_account_role")
+            && errors.contains("does not know which service account"),
+        "{errors}"
+    );
+}

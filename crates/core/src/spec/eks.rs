@@ -118,6 +118,24 @@ pub struct AddonSpec {
     /// What EKS does with fields changed in the cluster: `overwrite` (default), `preserve`
     /// (updates only) or `none`.
     pub resolve_conflicts: Option<Located<String>>,
+    /// A role of its own for the add-on's service account, instead of the node role:
+    /// `{ managed_policies, identity }` (AWS's policy for the add-on by default; `irsa` or
+    /// `pod_identity`). For `vpc-cni`, the CNI policy then leaves the node role.
+    pub service_account_role: Option<Located<AddonRoleSpec>>,
+}
+
+/// An add-on's own role.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddonRoleSpec {
+    /// Managed policy ARNs. Default: AWS's policy for the add-on (vpc-cni:
+    /// `AmazonEKS_CNI_Policy`; aws-ebs-csi-driver: `AmazonEBSCSIDriverPolicy`;
+    /// aws-efs-csi-driver: `AmazonEFSCSIDriverPolicy`; amazon-cloudwatch-observability:
+    /// `CloudWatchAgentServerPolicy` and `AWSXrayWriteOnlyAccess`).
+    #[serde(default)]
+    pub managed_policies: Vec<Located<String>>,
+    /// `irsa` (default) or `pod_identity`, as for `service_accounts`.
+    pub identity: Option<Located<String>>,
 }
 
 /// A managed node group.

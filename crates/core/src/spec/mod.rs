@@ -28,8 +28,8 @@ pub use data::{
     ReplicaSpec, SecretSpec, ServerlessSpec,
 };
 pub use eks::{
-    AccessEntrySpec, AccessPolicySpec, AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec, RetentionSpec,
-    ServiceAccountSpec, TaintSpec,
+    AccessEntrySpec, AccessPolicySpec, AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec,
+    RetentionSpec, ServiceAccountSpec, TaintSpec,
 };
 pub use kms::KmsKeySpec;
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
