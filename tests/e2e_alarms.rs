@@ -40,6 +40,7 @@ alarms:
     threshold: 1000
     comparison: '>'
     evaluation_periods: 5
+    datapoints_to_alarm: 3
     treat_missing_data: notBreaching
     notify: oncall
 ";
@@ -144,6 +145,7 @@ async fn notifications_and_alarms_on_ministack() {
     );
     assert_eq!(queue.comparison_operator().map(|c| c.as_str()), Some("GreaterThanThreshold"));
     assert_eq!(queue.treat_missing_data(), Some("notBreaching"));
+    assert_eq!(queue.datapoints_to_alarm(), Some(3), "3 out of 5");
     let arn = queue.alarm_arn().unwrap();
     let tags = cloudwatch.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
     assert!(tags.tags().iter().any(|t| t.key() == Some("platformctl:address") && t.value() == Some("alarms.queue")));
@@ -181,6 +183,7 @@ async fn notifications_and_alarms_on_ministack() {
         .statistic(aws_sdk_cloudwatch::types::Statistic::Maximum)
         .period(60)
         .evaluation_periods(5)
+        .datapoints_to_alarm(3)
         .threshold(5.0)
         .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold)
         .treat_missing_data("notBreaching")

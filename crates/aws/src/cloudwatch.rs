@@ -9,8 +9,8 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, MetricAlarm, Stat
 
 use async_trait::async_trait;
 use platformctl_core::kinds::metric_alarm::{
-    ACTIONS, ARN, COMPARISON, DEF, DESCRIPTION, DIMENSIONS, EVALUATION_PERIODS, METRIC, NAME, NAMESPACE, PERIOD,
-    STATISTIC, TAGS, THRESHOLD, TREAT_MISSING_DATA, out,
+    ACTIONS, ARN, COMPARISON, DATAPOINTS_TO_ALARM, DEF, DESCRIPTION, DIMENSIONS, EVALUATION_PERIODS, METRIC, NAME,
+    NAMESPACE, PERIOD, STATISTIC, TAGS, THRESHOLD, TREAT_MISSING_DATA, out,
 };
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
@@ -97,6 +97,7 @@ async fn put(aws: &Aws, attrs: &Attrs, tags: Option<Vec<Tag>>) -> Result<(), Aws
         .statistic(Statistic::from(STATISTIC.str(attrs).unwrap_or_default()))
         .set_period(PERIOD.i32(attrs))
         .set_evaluation_periods(EVALUATION_PERIODS.i32(attrs))
+        .set_datapoints_to_alarm(DATAPOINTS_TO_ALARM.i32(attrs))
         .threshold(threshold)
         .comparison_operator(ComparisonOperator::from(COMPARISON.str(attrs).unwrap_or_default()))
         .set_treat_missing_data(TREAT_MISSING_DATA.str(attrs).map(str::to_owned))
@@ -131,6 +132,7 @@ async fn describe(aws: &Aws, alarm: MetricAlarm) -> Result<LiveResource, AwsErro
         STATISTIC.to(opt_str(alarm.statistic().map(Statistic::as_str))),
         PERIOD.to(opt_int(alarm.period())),
         EVALUATION_PERIODS.to(opt_int(alarm.evaluation_periods())),
+        DATAPOINTS_TO_ALARM.to(opt_int(alarm.datapoints_to_alarm())),
         THRESHOLD.to(alarm.threshold().map_or(Value::Null, Value::decimal)),
         COMPARISON.to(opt_str(alarm.comparison_operator().map(ComparisonOperator::as_str))),
         TREAT_MISSING_DATA.to(opt_str(alarm.treat_missing_data())),

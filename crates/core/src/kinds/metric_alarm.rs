@@ -17,6 +17,8 @@ pub const STATISTIC: Attr = Attr::in_place("statistic");
 /// Seconds per datapoint.
 pub const PERIOD: Attr = Attr::in_place("period");
 pub const EVALUATION_PERIODS: Attr = Attr::in_place("evaluation_periods");
+/// M of the N evaluation periods that must breach; absent: all of them (AWS reports none).
+pub const DATAPOINTS_TO_ALARM: Attr = Attr::in_place("datapoints_to_alarm");
 /// The threshold as its shortest decimal text (`80`, `0.5`, `10737418240`): the state has no
 /// floating-point values.
 pub const THRESHOLD: Attr = Attr::in_place("threshold");
@@ -43,6 +45,7 @@ pub const DEF: KindDef = KindDef::new(
         STATISTIC,
         PERIOD,
         EVALUATION_PERIODS,
+        DATAPOINTS_TO_ALARM,
         THRESHOLD,
         COMPARISON,
         TREAT_MISSING_DATA,

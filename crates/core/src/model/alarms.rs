@@ -56,6 +56,8 @@ pub struct MetricAlarm {
     pub threshold: f64,
     pub comparison: String,
     pub evaluation_periods: i64,
+    /// M of the N evaluation periods that must breach; `None`: all of them.
+    pub datapoints_to_alarm: Option<i64>,
     pub treat_missing_data: String,
     pub description: Option<String>,
 }
@@ -513,6 +515,17 @@ fn metric_alarm(a: &AlarmSpec, metric: &MetricSpec, field: &str, check: &mut Che
         }
         *e.value()
     });
+    let datapoints_to_alarm = a.datapoints_to_alarm.as_ref().map(|d| {
+        if !(1..=evaluation_periods).contains(d.value()) {
+            check.error(
+                d.location(),
+                format!("{field}.datapoints_to_alarm"),
+                format!("{} of {evaluation_periods} evaluation periods", d.value()),
+                "give 1 to `evaluation_periods` datapoints (M out of N), or leave it out for all of them",
+            );
+        }
+        *d.value()
+    });
     let comparison = a.comparison.as_ref().map_or("GreaterThanThreshold", |c| {
         comparison(c).unwrap_or_else(|| {
             check.error(
@@ -556,6 +569,7 @@ fn metric_alarm(a: &AlarmSpec, metric: &MetricSpec, field: &str, check: &mut Che
         threshold,
         comparison: comparison.to_owned(),
         evaluation_periods,
+        datapoints_to_alarm,
         treat_missing_data: treat_missing_data.to_owned(),
         description: a.description.as_ref().map(|d| d.value().clone()),
     }))
@@ -582,6 +596,27 @@ mod tests {
             .collect();
         assert_eq!(presets, [(Preset::Postgres, "users"), (Preset::Redis, "sessions"), (Preset::NatGateways, "")]);
         assert!(stack.alarms.iter().all(|a| a.notify.as_deref() == Some("oncall")));
+    }
+
+    /// M out of N: at most the evaluation periods; absent, all of them.
+    #[test]
+    fn datapoints_to_alarm_is_m_out_of_n() {
+        let raw = |extra: &str| {
+            stack_from(&format!(
+                "{BASE}alarms:\n  jobs:\n    metric: {{ namespace: AWS/SQS, name: Visible }}\n    threshold: 10\n    evaluation_periods: 5\n{extra}"
+            ))
+        };
+        let m = |s: crate::model::Stack| match &s.alarms[0].subject {
+            AlarmSubject::Metric(m) => m.datapoints_to_alarm,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(m(raw("    datapoints_to_alarm: 3\n").unwrap()), Some(3));
+        assert_eq!(m(raw("").unwrap()), None);
+        let errors = raw("    datapoints_to_alarm: 6\n").unwrap_err();
+        assert!(
+            errors.contains("alarms.jobs.datapoints_to_alarm") && errors.contains("6 of 5 evaluation periods"),
+            "{errors}"
+        );
     }
 
     #[test]

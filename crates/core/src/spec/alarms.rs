@@ -55,6 +55,9 @@ pub struct AlarmSpec {
     pub comparison: Option<Located<String>>,
     /// Raw form: how many periods in a row breach before the alarm fires. Default 1.
     pub evaluation_periods: Option<Located<i64>>,
+    /// Raw form: how many of the `evaluation_periods` must breach (M out of N), 1 to
+    /// `evaluation_periods`. Default: all of them.
+    pub datapoints_to_alarm: Option<Located<i64>>,
     /// Raw form: `missing` (default), `notBreaching`, `breaching` or `ignore`.
     pub treat_missing_data: Option<Located<String>>,
     /// Raw form: shown in the alarm and its notifications.
