@@ -5,7 +5,8 @@
 //! Smithy RPC v2 CBOR protocol, which moto does not answer (getmoto/moto#9195): the NAT gateway
 //! preset (its dimension the gateway's id) and a raw alarm, both notifying the topic; thresholds
 //! and comparisons changed in place; a threshold changed by hand repaired; a renamed entry
-//! replaced; nothing left after destroy.
+//! replaced; the topic encrypted in place with a key of the stack whose policy lets CloudWatch
+//! use it; nothing left after destroy.
 
 mod support;
 
@@ -197,6 +198,31 @@ async fn notifications_and_alarms_on_ministack() {
     assert_eq!(plan_changes(&drift), [("alarms.queue".into(), "update".into(), vec!["threshold".into()])]);
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "repair");
     assert_eq!(named(&alarms(&cloudwatch).await, "alarm-test-queue").threshold(), Some(1000.0));
+
+    // The topic encrypted with a key of the stack, in place: the key's policy lets CloudWatch
+    // alarms publish to it.
+    edit_file(&file, "notifications:\n", "kms_keys:\n  alerts: {}\nnotifications:\n");
+    edit_file(
+        &file,
+        "    https: [https://hooks.example.com/oncall]\n",
+        "    https: [https://hooks.example.com/oncall]\n    kms_key: alerts\n",
+    );
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "encryption");
+    let changes = plan_changes(&plan);
+    assert!(changes.contains(&("notifications.oncall".into(), "update".into(), vec!["kms_key".into()])), "{changes:?}");
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "encrypted");
+    let kms = aws_sdk_kms::Client::new(&config);
+    let keys = kms.list_keys().send().await.unwrap();
+    assert_eq!(keys.keys().len(), 1, "the stack's key is the emulator's only one");
+    let key_arn = keys.keys()[0].key_arn().unwrap().to_owned();
+    let sns = aws_sdk_sns::Client::new(&config);
+    let attributes = sns.get_topic_attributes().topic_arn(&topic_arn).send().await.unwrap();
+    assert_eq!(attributes.attributes().unwrap().get("KmsMasterKeyId"), Some(&key_arn));
+    let policy = kms.get_key_policy().key_id(&key_arn).policy_name("default").send().await.unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert!(statements.iter().any(|s| s["Principal"]["Service"] == "cloudwatch.amazonaws.com"), "{policy:#}");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged with the key");
 
     // A renamed entry is another alarm: the old one deleted, the new one created.
     edit_file(&file, "  queue:\n", "  jobs-queue:\n");

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sns::types::{Subscription, Tag};
 
 use async_trait::async_trait;
-use platformctl_core::kinds::sns_topic::{NAME, SUBSCRIPTIONS, TAGS, out};
+use platformctl_core::kinds::sns_topic::{KMS_KEY, NAME, SUBSCRIPTIONS, TAGS, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
 use crate::common::{TagChanges, sorted_list, tag_pairs, tags_from_pairs};
@@ -54,6 +54,7 @@ impl Provider for Topic {
             .sns
             .create_topic()
             .name(NAME.str(attrs).unwrap_or_default())
+            .set_attributes(KMS_KEY.str(attrs).map(|key| [(KMS_ATTRIBUTE.to_owned(), key.to_owned())].into()))
             .set_tags(Some(tags))
             .send()
             .await
@@ -65,6 +66,12 @@ impl Provider for Topic {
     }
 
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+        if KMS_KEY.changed(before, after) {
+            // An empty key turns the encryption off.
+            let key = KMS_KEY.str(after).unwrap_or_default();
+            let request = aws.sns.set_topic_attributes().topic_arn(id).attribute_name(KMS_ATTRIBUTE);
+            request.attribute_value(key).send().await.aws("SetTopicAttributes")?;
+        }
         if SUBSCRIPTIONS.changed(before, after) {
             let existing = subscriptions(aws, id).await?;
             subscribe_missing(aws, id, &existing, after).await?;
@@ -104,6 +111,9 @@ impl Provider for Topic {
     }
 }
 
+/// The topic attribute naming its encryption key.
+const KMS_ATTRIBUTE: &str = "KmsMasterKeyId";
+
 /// The topic's name: the last part of its ARN.
 fn name_of(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or_default()
@@ -122,7 +132,8 @@ async fn topic_arns(aws: &Aws) -> Result<Vec<String>, AwsError> {
 async fn describe(aws: &Aws, arn: &str) -> Result<LiveResource, AwsError> {
     // GetTopicAttributes is the existence check (NotFound for a deleted topic); the others
     // would answer for a deleted topic on some endpoints.
-    aws.sns.get_topic_attributes().topic_arn(arn).send().await.aws("GetTopicAttributes")?;
+    let topic = aws.sns.get_topic_attributes().topic_arn(arn).send().await.aws("GetTopicAttributes")?;
+    let key = topic.attributes().and_then(|a| a.get(KMS_ATTRIBUTE)).filter(|k| !k.is_empty());
     let (subscribed, tags) = futures::future::try_join(subscriptions(aws, arn), async {
         let tags = aws.sns.list_tags_for_resource().resource_arn(arn).send().await.aws("ListTagsForResource")?;
         Ok(tags_from_pairs(tags.tags().iter().map(|t| (Some(t.key()), Some(t.value())))))
@@ -131,6 +142,7 @@ async fn describe(aws: &Aws, arn: &str) -> Result<LiveResource, AwsError> {
     let attrs = Attrs::from([
         NAME.to(name_of(arn)),
         SUBSCRIPTIONS.to(sorted_list(subscribed.keys().map(String::as_str))),
+        KMS_KEY.to(key.map(String::as_str)),
         TAGS.to(tags),
     ]);
     Ok(LiveResource { id: arn.to_owned(), attrs, ready: true, outputs: Attrs::from([out::ARN.to(arn)]) })

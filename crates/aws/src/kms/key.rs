@@ -12,7 +12,7 @@ use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
 
 use async_trait::async_trait;
 use platformctl_core::kinds::kms_key::{
-    ALLOW_CLOUDWATCH_LOGS, ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY, ROTATION, TAGS, out,
+    ALLOW_CLOUDWATCH_ALARMS, ALLOW_CLOUDWATCH_LOGS, ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY, ROTATION, TAGS, out,
 };
 use platformctl_core::resource::tags::{ADDRESS_TAG, STACK_TAG, address_tag};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
@@ -77,9 +77,11 @@ impl Provider for Key {
         if ROTATION.is_true(attrs) {
             aws.kms.enable_key_rotation().key_id(&id).send().await.aws("EnableKeyRotation")?;
         }
-        if POLICY.get(attrs) == &Value::Null && ALLOW_CLOUDWATCH_LOGS.is_true(attrs) {
+        if POLICY.get(attrs) == &Value::Null
+            && (ALLOW_CLOUDWATCH_LOGS.is_true(attrs) || ALLOW_CLOUDWATCH_ALARMS.is_true(attrs))
+        {
             let arn = created.key_metadata().and_then(|m| m.arn()).unwrap_or_default();
-            put_policy(aws, &id, default_policy(arn, true)).await?;
+            put_policy(aws, &id, default_policy(arn, attrs)).await?;
         }
         Ok(id)
     }
@@ -102,12 +104,12 @@ impl Provider for Key {
                 kms.disable_key_rotation().key_id(id).send().await.aws("DisableKeyRotation")?;
             }
         }
-        if POLICY.changed(before, after) || ALLOW_CLOUDWATCH_LOGS.changed(before, after) {
+        if [POLICY, ALLOW_CLOUDWATCH_LOGS, ALLOW_CLOUDWATCH_ALARMS].iter().any(|a| a.changed(before, after)) {
             // Without a policy of the stack's own: the one KMS gives a new key, with CloudWatch
-            // Logs' statement when the stack's log groups use the key.
+            // Logs' statement when the stack's log groups use the key, and CloudWatch's when
+            // alarms notify a topic encrypted with it.
             let arn = ARN.str(before).unwrap_or_default();
-            let policy =
-                policy_text(after).unwrap_or_else(|| default_policy(arn, ALLOW_CLOUDWATCH_LOGS.is_true(after)));
+            let policy = policy_text(after).unwrap_or_else(|| default_policy(arn, after));
             put_policy(aws, id, policy).await?;
         }
         TagChanges::between(before, after)
@@ -170,10 +172,11 @@ async fn describe(aws: &Aws, metadata: &KeyMetadata, stack_owns_policy: bool) ->
     let policy = kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy")?;
     let policy = policy.policy().unwrap_or_default();
     let arn = metadata.arn().unwrap_or_default();
-    let (policy, allow_logs) = if stack_owns_policy {
-        (opt_str(Some(policy)), Value::Null)
+    let (policy, allow_logs, allow_alarms) = if stack_owns_policy {
+        (opt_str(Some(policy)), Value::Null, Value::Null)
     } else {
-        (Value::Null, Value::Bool(allows_cloudwatch_logs(policy, arn)))
+        let allows = |principal: &str| Value::Bool(allows_service(policy, principal));
+        (Value::Null, allows(&logs_principal(arn)), allows(ALARMS_PRINCIPAL))
     };
     Ok(LiveResource {
         id: id.to_owned(),
@@ -182,6 +185,7 @@ async fn describe(aws: &Aws, metadata: &KeyMetadata, stack_owns_policy: bool) ->
             ROTATION.to(rotation.key_rotation_enabled()),
             POLICY.to(policy),
             ALLOW_CLOUDWATCH_LOGS.to(allow_logs),
+            ALLOW_CLOUDWATCH_ALARMS.to(allow_alarms),
             TAGS.to(tags_from_pairs(tags.iter().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))))),
             ARN.to(arn),
         ]),
@@ -264,18 +268,22 @@ fn logs_principal(key_arn: &str) -> String {
     format!("logs.{}.amazonaws.com", region_and_account(key_arn).0)
 }
 
-/// Whether a key policy has a statement allowing CloudWatch Logs of the key's region.
-fn allows_cloudwatch_logs(policy: &str, key_arn: &str) -> bool {
-    let principal = logs_principal(key_arn);
+/// CloudWatch (its alarms), as a key policy names it.
+const ALARMS_PRINCIPAL: &str = "cloudwatch.amazonaws.com";
+
+/// Whether a key policy has a statement allowing a service principal.
+fn allows_service(policy: &str, principal: &str) -> bool {
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else { return false };
     let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    statements.iter().any(|s| s["Effect"] == "Allow" && s["Principal"]["Service"] == principal.as_str())
+    statements.iter().any(|s| s["Effect"] == "Allow" && s["Principal"]["Service"] == principal)
 }
 
-/// The policy KMS gives a key created without one (the account's IAM policies decide), and,
-/// with `allow_logs`, CloudWatch Logs' use of the key for this account's log groups (what AWS
-/// documents for encrypting log data).
-fn default_policy(key_arn: &str, allow_logs: bool) -> String {
+/// The policy KMS gives a key created without one (the account's IAM policies decide), with
+/// CloudWatch Logs' use of the key for this account's log groups (what AWS documents for
+/// encrypting log data) and CloudWatch alarms' use of it to publish to an encrypted topic (what
+/// AWS documents for alarm actions on encrypted SNS topics), as `attrs` ask.
+fn default_policy(key_arn: &str, attrs: &Attrs) -> String {
+    let allow_logs = ALLOW_CLOUDWATCH_LOGS.is_true(attrs);
     let (region, account) = region_and_account(key_arn);
     let mut statements = vec![serde_json::json!({
         "Sid": "Enable IAM User Permissions",
@@ -292,6 +300,15 @@ fn default_policy(key_arn: &str, allow_logs: bool) -> String {
             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": format!("arn:aws:logs:{region}:{account}:log-group:*")}},
+        }));
+    }
+    if ALLOW_CLOUDWATCH_ALARMS.is_true(attrs) {
+        statements.push(serde_json::json!({
+            "Sid": "Allow CloudWatch alarms to publish to encrypted topics",
+            "Effect": "Allow",
+            "Principal": {"Service": ALARMS_PRINCIPAL},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
         }));
     }
     serde_json::json!({"Version": "2012-10-17", "Id": "key-default-1", "Statement": statements}).to_string()

@@ -65,6 +65,7 @@ fn topic(stack: &Stack, n: &Notification) -> DesiredResource {
         Attrs::from([
             sns_topic::NAME.to(&name),
             sns_topic::SUBSCRIPTIONS.to(n.subscriptions.iter().map(Value::str).collect::<Vec<_>>()),
+            sns_topic::KMS_KEY.to(n.kms_key.as_ref().map(super::kms::key_value)),
             sns_topic::TAGS.to(tags(stack, &address, &name)),
         ]),
     )

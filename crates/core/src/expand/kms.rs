@@ -32,6 +32,12 @@ fn encrypts_log_groups(stack: &Stack, key: &str) -> bool {
     flow_logs.into_iter().chain(groups).any(|k| k.stack_key() == Some(key))
 }
 
+/// Whether a topic of the stack that an alarm notifies is encrypted with the key.
+fn encrypts_alarm_topics(stack: &Stack, key: &str) -> bool {
+    let notified = |topic: &str| stack.alarms.iter().any(|a| a.notify.as_deref() == Some(topic));
+    stack.notifications.iter().any(|n| n.kms_key.as_ref().and_then(|k| k.stack_key()) == Some(key) && notified(&n.name))
+}
+
 fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
     let address = key_address(&key.name);
     let mut resources = vec![DesiredResource::new(
@@ -42,6 +48,7 @@ fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
             kms_key::ROTATION.to(key.rotation),
             kms_key::POLICY.to(key.policy.clone().map(Value::from_json)),
             kms_key::ALLOW_CLOUDWATCH_LOGS.to(key.policy.is_none().then(|| encrypts_log_groups(stack, &key.name))),
+            kms_key::ALLOW_CLOUDWATCH_ALARMS.to(key.policy.is_none().then(|| encrypts_alarm_topics(stack, &key.name))),
             kms_key::DELETION_WINDOW_DAYS.to(key.deletion_window_days),
             kms_key::TAGS.to(tags(stack, &address, &format!("{}-{}", stack.name, key.name))),
         ]),

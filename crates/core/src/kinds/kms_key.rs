@@ -16,6 +16,10 @@ pub const POLICY: Attr = Attr::in_place("policy").json();
 /// (for log groups encrypted with it). Only for a key without a policy of the stack's own:
 /// the provider then writes the policy itself, AWS's default plus that statement.
 pub const ALLOW_CLOUDWATCH_LOGS: Attr = Attr::in_place("allow_cloudwatch_logs");
+/// Whether the key policy lets CloudWatch alarms use the key (to publish to an SNS topic
+/// encrypted with it, which alarms notify). Like `allow_cloudwatch_logs`, only for a key without
+/// a policy of the stack's own.
+pub const ALLOW_CLOUDWATCH_ALARMS: Attr = Attr::in_place("allow_cloudwatch_alarms");
 /// Days a destroy's scheduled deletion waits (7–30).
 pub const DELETION_WINDOW_DAYS: Attr = Attr::local("deletion_window_days");
 
@@ -26,7 +30,7 @@ pub mod out {
 pub const DEF: KindDef = KindDef::new(
     "kms_key",
     Service::Kms,
-    &[DESCRIPTION, ROTATION, POLICY, ALLOW_CLOUDWATCH_LOGS, DELETION_WINDOW_DAYS, TAGS, ARN],
+    &[DESCRIPTION, ROTATION, POLICY, ALLOW_CLOUDWATCH_LOGS, ALLOW_CLOUDWATCH_ALARMS, DELETION_WINDOW_DAYS, TAGS, ARN],
     Adoption::Tag,
 )
 .outputs(&[out::ARN]);

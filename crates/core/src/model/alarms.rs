@@ -17,6 +17,7 @@ pub struct Notification {
     pub name: String,
     /// `<protocol>:<endpoint>`: `email:oncall@example.com`, `https:https://hooks.example.com/x`.
     pub subscriptions: Vec<String>,
+    pub kms_key: Option<super::KmsKeyRef>,
 }
 
 /// An entry of `alarms:`.
@@ -254,7 +255,19 @@ pub(super) fn validate_notifications(
             }
             let mut seen = BTreeSet::new();
             subscriptions.retain(|s| seen.insert(s.clone()));
-            Notification { name: name.value().clone(), subscriptions }
+            let kms_key = n.kms_key.as_ref().and_then(|k| {
+                if k.as_str() == "alias/aws/sns" {
+                    check.error(
+                        k.location(),
+                        format!("{field}.kms_key"),
+                        "AWS's key for SNS does not let CloudWatch alarms publish to the topic",
+                        "name a key of `kms_keys` (platformctl lets CloudWatch use it), or a key of your own whose policy allows `cloudwatch.amazonaws.com`",
+                    );
+                    return None;
+                }
+                super::kms::key_ref(k, &format!("{field}.kms_key"), check)
+            });
+            Notification { name: name.value().clone(), subscriptions, kms_key }
         })
         .collect()
 }
@@ -596,6 +609,30 @@ mod tests {
             .collect();
         assert_eq!(presets, [(Preset::Postgres, "users"), (Preset::Redis, "sessions"), (Preset::NatGateways, "")]);
         assert!(stack.alarms.iter().all(|a| a.notify.as_deref() == Some("oncall")));
+    }
+
+    /// A topic's key: a stack key or an existing one; AWS's SNS key refused (CloudWatch cannot
+    /// use it); a stack key used by a topic that alarms notify lets CloudWatch use it.
+    #[test]
+    fn notification_keys() {
+        let with = |key: &str| {
+            stack_from(&format!(
+                "{BASE}kms_keys: {{ alerts: {{}} }}\nnotifications:\n  oncall: {{ email: [a@example.com], kms_key: {key} }}\nalarms:\n  jobs: {{ metric: {{ namespace: AWS/SQS, name: Visible }}, threshold: 1, notify: oncall }}\n"
+            ))
+        };
+        let stack = with("alerts").unwrap();
+        assert_eq!(stack.notifications[0].kms_key.as_ref().and_then(|k| k.stack_key()), Some("alerts"));
+        let key = crate::expand::expand(&stack, &Default::default())
+            .into_iter()
+            .find(|r| r.address.as_str() == "kms_keys.alerts")
+            .unwrap();
+        assert_eq!(crate::kinds::kms_key::ALLOW_CLOUDWATCH_ALARMS.get(&key.attrs), &crate::resource::Value::Bool(true));
+        let errors = with("alias/aws/sns").unwrap_err();
+        assert!(
+            errors.contains("notifications.oncall.kms_key")
+                && errors.contains("does not let CloudWatch alarms publish"),
+            "{errors}"
+        );
     }
 
     /// M out of N: at most the evaluation periods; absent, all of them.

@@ -18,6 +18,11 @@ pub struct NotificationSpec {
     /// HTTPS endpoints subscribed to the topic (a chat or paging webhook).
     #[serde(default)]
     pub https: Vec<Located<String>>,
+    /// KMS key encrypting the messages at rest: a key of `kms_keys` by name (its policy then
+    /// lets CloudWatch alarms publish), or an existing key's ARN or alias (whose policy must let
+    /// `cloudwatch.amazonaws.com` use it; AWS's `alias/aws/sns` does not, so it is refused).
+    /// Default: not encrypted.
+    pub kms_key: Option<Located<String>>,
 }
 
 /// A CloudWatch alarm — or the set of alarms a preset makes for one thing of the stack. A preset
