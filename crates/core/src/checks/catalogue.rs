@@ -93,6 +93,8 @@ rules! {
         "Without snapshots a lost group cannot be restored.";
     KMS_ROTATION = "CKV_AWS_7", Medium, "Customer-managed KMS keys rotate their key material",
         "A key used for years encrypts ever more data with the same material; yearly rotation limits what one leaked or broken version exposes, and old data stays readable.";
+    SNS_ENCRYPTED = "CKV_AWS_26", Medium, "Notification topics are encrypted at rest",
+        "Alarm messages name the systems, thresholds and endpoints of the platform; a KMS key keeps them unreadable at rest and their access auditable.";
     SECRET_ROTATION = "CKV2_AWS_57", Low, "Secrets are rotated automatically",
         "A secret that never changes stays valid for whoever copied it. platformctl does not set up rotation yet: rotate with a Secrets Manager rotation schedule, or prefer `managed_password: true` for databases.";
     EKS_LOGGING = "CKV_AWS_37", Medium, "EKS sends all five control-plane log types",

@@ -1,7 +1,7 @@
 //! The data tier's rules: RDS PostgreSQL and Aurora (encryption, Multi-AZ, deletion
 //! protection, backups, final snapshot), ElastiCache Redis (encryption both ways, AUTH,
-//! failover, snapshots), Secrets Manager (rotation) and the KMS keys that encrypt them
-//! (rotation of the key material).
+//! failover, snapshots), Secrets Manager (rotation), notification topics (encryption) and the
+//! KMS keys that encrypt them (rotation of the key material).
 
 use super::Findings;
 use super::catalogue::*;
@@ -67,6 +67,15 @@ pub(super) fn evaluate(stack: &Stack, found: &mut Findings) {
             &["secrets", &s.name],
             "the secret has no rotation schedule",
             "checks: { skip: { CKV2_AWS_57: \"<how and when it is rotated>\" } }",
+        );
+    }
+    for n in stack.notifications.iter().filter(|n| n.kms_key.is_none()) {
+        found.add(
+            SNS_ENCRYPTED,
+            format!("notifications.{}", n.name),
+            &["notifications", &n.name, "kms_key"],
+            "the topic's messages are not encrypted at rest",
+            "kms_key: <a key of kms_keys>   # its policy then lets CloudWatch alarms publish",
         );
     }
     for k in stack.kms_keys.iter().filter(|k| !k.rotation) {

@@ -46,6 +46,7 @@ const FAMILIES: &[(&str, &[&str])] = &[
             "CKV_AWS_134",
             "CKV2_AWS_57",
             "CKV_AWS_7",
+            "CKV_AWS_26",
         ],
     ),
     (

@@ -74,6 +74,11 @@ resource "aws_kms_alias" "data" {
   target_key_id = aws_kms_key.data.key_id
 }
 
+resource "aws_sns_topic" "oncall" {
+  name              = "checks-data-oncall"
+  kms_master_key_id = aws_kms_key.data.arn
+}
+
 resource "aws_secretsmanager_secret" "db_master" {
   # checkov:skip=CKV2_AWS_57:rotated by the quarterly credential runbook
   name = "checks-data/db-master"

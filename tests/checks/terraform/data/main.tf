@@ -56,6 +56,10 @@ resource "aws_kms_key" "data" {
   enable_key_rotation = false
 }
 
+resource "aws_sns_topic" "oncall" {
+  name = "checks-data-oncall"
+}
+
 resource "aws_secretsmanager_secret" "db_master" {
   name = "checks-data/db-master"
 }
