@@ -11,7 +11,7 @@ use aws_sdk_eks::types::{AccessScope, AccessScopeType};
 use platformctl_core::kinds::eks_access_entry::*;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
-use super::{child_id, split_id, tag_map, tags_value};
+use super::{child_id, child_of, split_id, tag_map, tags_value};
 use crate::common::{read_each, sorted_list};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
@@ -109,16 +109,7 @@ async fn associate(aws: &Aws, cluster: &str, principal: &str, policy: &str, scop
 
 /// The entry of a request: by its id, or (a pending create) by its cluster and principal.
 async fn describe(aws: &Aws, r: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
-    let (cluster, principal) = match &r.id {
-        Some(id) => {
-            let (c, p) = split_id(id);
-            (c.to_owned(), p.to_owned())
-        }
-        None => (
-            CLUSTER.str(&r.attrs).unwrap_or_default().to_owned(),
-            PRINCIPAL.str(&r.attrs).unwrap_or_default().to_owned(),
-        ),
-    };
+    let (cluster, principal) = child_of(r, PRINCIPAL);
     let out = aws.eks.describe_access_entry().cluster_name(&cluster).principal_arn(&principal).send().await;
     let out = out.aws("DescribeAccessEntry")?;
     let Some(entry) = out.access_entry() else { return Ok(None) };

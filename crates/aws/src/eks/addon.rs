@@ -109,7 +109,7 @@ impl Provider for Addon {
 }
 
 async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> {
-    let (cluster, name) = child_of(r);
+    let (cluster, name) = child_of(r, NAME);
     let out = aws.eks.describe_addon().cluster_name(&cluster).addon_name(&name).send().await.aws("DescribeAddon")?;
     let a = out.addon().ok_or_else(|| AwsError::local("DescribeAddon", format!("no add-on {name}")))?;
     let version = match VERSION.get(&r.attrs) {

@@ -18,8 +18,8 @@ mod tests;
 
 use std::collections::HashMap;
 
-use platformctl_core::kinds::node_group::{CLUSTER, NAME};
-use platformctl_core::resource::schema::ARN;
+use platformctl_core::kinds::node_group::CLUSTER;
+use platformctl_core::resource::schema::{ARN, Attr};
 use platformctl_core::resource::{Attrs, Value};
 
 use crate::common::{TagChanges, tag_pairs};
@@ -36,16 +36,16 @@ fn split_id(id: &str) -> (&str, &str) {
 }
 
 /// The cluster and name a read request is about: from its id, or (pending create) from the
-/// attributes it was being created with.
-fn child_of(r: &ReadRequest) -> (String, String) {
+/// attributes it was being created with — the cluster's, and `name` (a node group's or add-on's
+/// `name`, an access entry's principal). Every child kind names its cluster `cluster`.
+fn child_of(r: &ReadRequest, name: Attr) -> (String, String) {
     match &r.id {
         Some(id) => {
             let (cluster, name) = split_id(id);
             (cluster.to_owned(), name.to_owned())
         }
-        // Node groups and add-ons name their cluster and themselves the same way.
         None => {
-            (CLUSTER.str(&r.attrs).unwrap_or_default().to_owned(), NAME.str(&r.attrs).unwrap_or_default().to_owned())
+            (CLUSTER.str(&r.attrs).unwrap_or_default().to_owned(), name.str(&r.attrs).unwrap_or_default().to_owned())
         }
     }
 }

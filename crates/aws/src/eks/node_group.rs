@@ -163,7 +163,7 @@ async fn fetch(aws: &Aws, cluster: &str, name: &str) -> Result<Nodegroup, AwsErr
 }
 
 async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> {
-    let (cluster, name) = child_of(r);
+    let (cluster, name) = child_of(r, NAME);
     let g = fetch(aws, &cluster, &name).await?;
     let scaling = g.scaling_config();
     let live_desired = opt_int(scaling.and_then(|s| s.desired_size()));

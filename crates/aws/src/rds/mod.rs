@@ -18,7 +18,7 @@ macro_rules! modify_shared {
         $request = $request
             .apply_immediately(platformctl_core::kinds::database::APPLY_IMMEDIATELY.bool(after).unwrap_or(true));
         if ENGINE_VERSION.changed(before, after) {
-            let major = |a: &Attrs| ENGINE_VERSION.str(a).and_then(|v| v.split('.').next()).map(str::to_owned);
+            let major = |a| ENGINE_VERSION.str(a).map(platformctl_core::kinds::database::major_version);
             $request = $request
                 .set_engine_version(ENGINE_VERSION.str(after).map(str::to_owned))
                 .allow_major_version_upgrade(major(before) != major(after));
@@ -178,10 +178,13 @@ fn rds_tags_of(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
 fn engine_version(live: Option<&str>, recorded: Option<&str>) -> Value {
     let Some(live) = live else { return Value::Null };
     let Some(wanted) = recorded else { return Value::str(live) };
-    let parts = |v: &str| v.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
-    let (l, w) = (parts(live), parts(wanted));
-    let same_major = l.first() == w.first();
-    if live == wanted || (same_major && l >= w) { Value::str(wanted) } else { Value::str(live) }
+    use platformctl_core::kinds::database::{is_newer_version, major_version};
+    let same_major = major_version(live) == major_version(wanted);
+    if live == wanted || (same_major && !is_newer_version(wanted, live)) {
+        Value::str(wanted)
+    } else {
+        Value::str(live)
+    }
 }
 
 /// A replica's source as RDS reports it may be an identifier or an ARN: compare identifiers.

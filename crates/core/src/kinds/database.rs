@@ -70,6 +70,19 @@ pub mod out {
     pub const PARAMETER_STATUS: Output = Output("parameter_status");
 }
 
+/// The major version of an engine version (`16` of `16.4`): what a parameter group family
+/// follows and what an upgrade must be allowed to change.
+pub fn major_version(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+/// Whether engine version `a` is higher than `b`, part by part as numbers (`16.10` > `16.9`,
+/// `16.4` > `16`).
+pub fn is_newer_version(a: &str, b: &str) -> bool {
+    let parts = |v: &str| v.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    parts(a) > parts(b)
+}
+
 /// Instances and clusters are waited for generously: a multi-AZ instance takes 10–20 minutes,
 /// Aurora as long.
 pub const WAIT_MINUTES: u64 = 90;

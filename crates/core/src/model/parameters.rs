@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 
 use super::Checker;
+use crate::kinds::database::major_version as major;
 use crate::spec::Located;
 
 /// The parameter that makes RDS refuse connections without TLS.
@@ -44,11 +45,6 @@ impl Engine {
     fn requires_tls_by_default(self, version: &str) -> bool {
         self == Engine::Postgres && major(version).parse::<u32>().is_ok_and(|m| m >= 15)
     }
-}
-
-/// The major version of a validated engine version (`16` of `16.4`).
-pub fn major(version: &str) -> &str {
-    version.split('.').next().unwrap_or(version)
 }
 
 /// A `parameters:` map checked: names as RDS writes them (lower case, digits, `_` and `.`),

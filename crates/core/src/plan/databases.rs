@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::{Action, Change, Planned};
-use crate::kinds::database::{ENGINE_VERSION, PENDING_REBOOT, out::PARAMETER_STATUS};
+use crate::kinds::database::{
+    ENGINE_VERSION, PENDING_REBOOT, is_newer_version, major_version as major, out::PARAMETER_STATUS,
+};
 use crate::kinds::parameter_group::{PARAMETERS, REBOOT_INSTANCES, is_static};
-use crate::model::parameters::major;
 use crate::resource::{Address, DesiredResource, Kind, LiveResource, Value};
 
 /// Adds the reasons: a major upgrade, parameters that apply only after a restart.
@@ -27,7 +28,7 @@ pub(super) fn explain(changes: &mut [Change], desired: &BTreeMap<Address, Desire
 /// `engine_version` from one major version to a higher one.
 fn major_upgrade(change: &Change) -> Option<String> {
     let (before, after) = versions(change)?;
-    (major(before) != major(after) && newer(after, before)).then(|| {
+    (major(before) != major(after) && is_newer_version(after, before)).then(|| {
         format!(
             "major version upgrade {before} → {after}, in place (AllowMajorVersionUpgrade) with the parameter group of the new family; RDS restarts the database and keeps its data"
         )
@@ -41,12 +42,6 @@ pub(super) fn versions(change: &Change) -> Option<(&str, &str)> {
         (Some(Value::Str(before)), Planned::Known(Value::Str(after))) => Some((before, after)),
         _ => None,
     }
-}
-
-/// Whether version `a` is higher than `b`, part by part as numbers.
-pub(super) fn newer(a: &str, b: &str) -> bool {
-    let parts = |v: &str| v.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
-    parts(a) > parts(b)
 }
 
 /// Changed parameters that PostgreSQL applies only at a restart, and what happens then.

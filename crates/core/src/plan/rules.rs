@@ -56,7 +56,7 @@ fn authentication_mode_change(change: &Change) -> Option<String> {
 /// RDS upgrades PostgreSQL and never goes back to an older version.
 fn database_downgrade(change: &Change) -> Option<String> {
     let (before, after) = super::databases::versions(change)?;
-    super::databases::newer(before, after).then(|| {
+    crate::kinds::database::is_newer_version(before, after).then(|| {
         format!(
             "{}: RDS cannot downgrade PostgreSQL from {before} to {after}\n  hint: keep `engine_version: \"{before}\"`; to go back, restore a snapshot into a new entry and move the clients",
             change.address
