@@ -1,7 +1,8 @@
 //! The benchmark: how fast platformctl plans and applies seed 000's whole platform, and how that
 //! grows with the number of stacks. Starts ministack and the fault-injecting proxy with a fixed
 //! latency per request (default 50 ms, what a real AWS call costs), applies N copies of
-//! `stacks/user-service.yaml` (distinct stack names) from nothing, then plans them with no
+//! `stacks/user-service.yaml` (distinct stack names; without the flow logs and network ACL
+//! ministack cannot hold, tests/support/stack_text.rs) from nothing, then plans them with no
 //! changes, and prints for each: wall time, AWS requests (total and per operation) and peak
 //! memory (RSS) of the platformctl processes.
 //!
@@ -10,6 +11,8 @@
 
 #[path = "../tests/support/proxy.rs"]
 mod proxy;
+#[path = "../tests/support/stack_text.rs"]
+mod stack_text;
 
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
@@ -129,7 +132,7 @@ async fn run_all(
 
 /// N copies of the seed platform with distinct names (and the account-wide names they fix).
 fn write_copies(root: &Path, dir: &Path, n: usize) -> Vec<String> {
-    let seed = std::fs::read_to_string(root.join("stacks/user-service.yaml")).unwrap();
+    let (seed, _) = stack_text::for_ministack(&std::fs::read_to_string(root.join("stacks/user-service.yaml")).unwrap());
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     std::fs::copy(
         root.join("stacks/policies/aws-load-balancer-controller.json"),
@@ -143,7 +146,8 @@ fn write_copies(root: &Path, dir: &Path, n: usize) -> Vec<String> {
                 .replace("stack: user-service", &format!("stack: {name}"))
                 .replace("publish_ssm: /user-service/db", &format!("publish_ssm: /{name}/db"))
                 .replace("  user-service: { scan_on_push", &format!("  {name}: {{ scan_on_push"))
-                .replace("/platform/user-service:", &format!("/platform/{name}:"));
+                .replace("/platform/user-service:", &format!("/platform/{name}:"))
+                .replace("alias/user-service-data", &format!("alias/{name}-data"));
             let file = format!("{name}.yaml");
             std::fs::write(dir.join(&file), yaml).unwrap();
             file

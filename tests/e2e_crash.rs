@@ -49,7 +49,8 @@ impl Rig {
     async fn new(faults: Faults) -> Rig {
         let emu = Emulator::start(Kind::Ministack);
         let proxy = Proxy::start(&emu.endpoint, faults).await;
-        let (dir, _) = workdir_with("stacks/user-service.yaml");
+        let (dir, file) = workdir_with("stacks/user-service.yaml");
+        support::fit_to_emulator(Kind::Ministack, &file);
         let d = dir.path().to_owned();
         Rig { emu, proxy, _dir: dir, dir: d }
     }

@@ -53,6 +53,7 @@ struct Stack {
 impl Stack {
     fn new(kind: Kind, path: &str, name: &'static str) -> Stack {
         let (dir, file) = workdir_with(path);
+        support::fit_to_emulator(kind, &file);
         let d = dir.path().to_owned();
         let session_token = format!("FwoGZXIvYXdzE-session-{}", std::process::id());
         Stack { emu: Emulator::start(kind), _dir: dir, dir: d, file, name, transcript: String::new(), session_token }

@@ -41,6 +41,7 @@ impl Stack {
 
     fn of(kind: Kind, path: &str) -> Stack {
         let (dir, file) = workdir_with(path);
+        support::fit_to_emulator(kind, &file);
         let d = dir.path().to_owned();
         Stack { emu: Emulator::start(kind), _dir: dir, dir: d, file }
     }

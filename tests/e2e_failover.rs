@@ -43,7 +43,8 @@ struct TwoStacks {
 
 impl TwoStacks {
     fn new(kind: Kind) -> TwoStacks {
-        let (dir, _) = workdir_with("stacks/user-service.yaml");
+        let (dir, primary) = workdir_with("stacks/user-service.yaml");
+        support::fit_to_emulator(kind, &primary);
         let dr = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/user-service-dr.yaml");
         std::fs::copy(dr, dir.path().join("user-service-dr.yaml")).unwrap();
         let d = dir.path().to_owned();

@@ -43,21 +43,19 @@ async fn three_az_example_applies_and_destroys_on_moto() {
 async fn lifecycle(kind: Kind) {
     let emu = Emulator::start(kind);
     let (dir, stack_file) = workdir_with("stacks/user-service.yaml");
+    // The seed's flow logs and private ACL on moto only: ministack's DescribeFlowLogs reports no
+    // tags, no role and the log group only as `LogDestination`, so a flow log there never looks
+    // as applied, and its subnets have no ACL association to replace.
+    support::fit_to_emulator(kind, &stack_file);
     network_only(&stack_file);
-    // Flow logs on moto only: ministack's DescribeFlowLogs reports no tags, no role and the log
-    // group only as `LogDestination`, so a flow log there never looks as applied.
     let flow_logs = kind == Kind::Moto;
-    if flow_logs {
-        support::edit_file(&stack_file, "  nat_gateways: single\n", "  nat_gateways: single\n  flow_logs: {}\n");
-    } else {
-        eprintln!("ministack: skipping VPC flow logs (its DescribeFlowLogs reports no tags and no role)");
-    }
     let d = dir.path();
     let file = "user-service.yaml";
 
     emu.platformctl(d, &["validate", file]).expect(0, "validate");
     let first = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(2, "first plan");
-    let creates = if flow_logs { 29 } else { 26 };
+    // The flow log, its group and role; the private ACL, its 4 rules and 2 subnet associations.
+    let creates = if flow_logs { 26 + 3 + 7 } else { 26 };
     assert!(
         first.stdout.contains(&format!("Plan: {creates} to create, 0 to update, 0 to replace, 0 to delete.")),
         "{}",
@@ -69,8 +67,8 @@ async fn lifecycle(kind: Kind) {
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
     assert_eq!(
         inventory(&emu, STACK).await.len(),
-        1 + 4 + 1 + 1 + 1 + 3 + 2 + usize::from(flow_logs),
-        "VPC, 4 subnets, IGW, EIP, NAT, 3 route tables, 2 groups, the flow log"
+        1 + 4 + 1 + 1 + 1 + 3 + 2 + 2 * usize::from(flow_logs),
+        "VPC, 4 subnets, IGW, EIP, NAT, 3 route tables, 2 groups, the flow log, the private ACL"
     );
 
     // The VPC's default security group is left with no rule (CIS AWS 5.4), a secure default;
@@ -122,7 +120,7 @@ async fn lifecycle(kind: Kind) {
         "security_group.postgres.ingress[tcp:5432:10.0.128.0/18]",
     ];
     if flow_logs {
-        interrupted.push("network.flow_logs");
+        interrupted.extend(["network.flow_logs", "network.acl.private"]);
     }
     let before = read_state(d, STACK);
     let mut state = before.clone();
@@ -141,7 +139,7 @@ async fn lifecycle(kind: Kind) {
         assert_eq!(after["resources"][address]["id"], before["resources"][address]["id"], "{address} not adopted");
         assert!(after["resources"][address].get("pending").is_none(), "{address} still pending");
     }
-    assert_eq!(inventory(&emu, STACK).await.len(), 13 + usize::from(flow_logs), "adoption created twins");
+    assert_eq!(inventory(&emu, STACK).await.len(), 13 + 2 * usize::from(flow_logs), "adoption created twins");
 
     // Edit the YAML: a new rule, a changed tag, one NAT gateway per AZ.
     let yaml = std::fs::read_to_string(&stack_file).unwrap();
@@ -216,7 +214,6 @@ async fn lifecycle(kind: Kind) {
     assert!(read_state(d, STACK)["resources"].as_object().unwrap().is_empty());
 }
 
-/// Keeps only the networking half of the seed stack: everything before its data tier.
 /// Flow logs: all the VPC's traffic to the stack's log group, through the role made for it;
 /// recording only rejected traffic replaces the flow log (AWS cannot change one).
 async fn flow_log_lifecycle(emu: &Emulator, d: &Path, stack_file: &Path) {
@@ -249,10 +246,13 @@ async fn default_group_rules(ec2: &aws_sdk_ec2::Client, group: &str) -> usize {
     g.ip_permissions().len() + g.ip_permissions_egress().len()
 }
 
+/// Keeps only the networking half of the seed stack: everything before its key and data tier
+/// (so the flow logs' group is not encrypted with that key here).
 fn network_only(stack_file: &Path) {
     let yaml = std::fs::read_to_string(stack_file).unwrap();
     let cut = yaml.find("\nkms_keys:").expect("the seed stack has its key and data tier after its network");
-    std::fs::write(stack_file, &yaml[..=cut]).unwrap();
+    let network = yaml[..=cut].replace("  flow_logs: { kms_key: data }\n", "  flow_logs: {}\n");
+    std::fs::write(stack_file, network).unwrap();
 }
 
 /// Network ACLs per tier on moto: the private tier's ACL with its numbered rules, associated

@@ -7,8 +7,9 @@
 
 pub mod inspect;
 pub mod proxy;
+pub mod stack_text;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -55,7 +56,21 @@ fn free_port() -> u16 {
 }
 
 impl Emulator {
+    /// Starts the emulator on a free port and waits until it listens there. The port is free
+    /// when chosen but not reserved: a test starting an emulator at the same moment may get the
+    /// same one, and then only one of them can bind it — so the wait is for a listening socket
+    /// of this very process (not just any answer on the port), and an emulator that exits
+    /// (address in use) is started again on another port.
     pub fn start(kind: Kind) -> Emulator {
+        for _ in 0..5 {
+            if let Some(emulator) = Emulator::start_on(kind, free_port()) {
+                return emulator;
+            }
+        }
+        panic!("{kind:?} exited five times before listening (see its log above)");
+    }
+
+    fn start_on(kind: Kind, port: u16) -> Option<Emulator> {
         let venv = venv();
         let bin = venv.join("bin");
         assert!(
@@ -63,7 +78,6 @@ impl Emulator {
             "the emulator virtualenv is missing at {}: run `scripts/setup-emulators` (or `scripts/test`, which does it)",
             venv.display()
         );
-        let port = free_port();
         let mut cmd = match kind {
             Kind::Moto => {
                 let mut c = Command::new(bin.join("moto_server"));
@@ -85,13 +99,17 @@ impl Emulator {
             .stderr(Stdio::from(log.reopen().unwrap()))
             .spawn()
             .unwrap_or_else(|e| panic!("starting {kind:?}: {e}"));
-        let emulator = Emulator { kind, endpoint: format!("http://127.0.0.1:{port}"), child, log };
+        let mut emulator = Emulator { kind, endpoint: format!("http://127.0.0.1:{port}"), child, log };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !listening(emulator.child.id(), port) {
+            if let Ok(Some(status)) = emulator.child.try_wait() {
+                eprintln!("{kind:?} exited ({status}) before listening on port {port}:\n{}", emulator.log_tail(20));
+                return None;
+            }
             assert!(Instant::now() < deadline, "{kind:?} did not start listening on port {port} within 60s");
             std::thread::sleep(Duration::from_millis(100));
         }
-        emulator
+        Some(emulator)
     }
 
     /// Runs `platformctl` with this emulator as the AWS endpoint, in `dir`.
@@ -124,17 +142,17 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            let tail = &lines[lines.len().saturating_sub(80)..];
-            eprintln!(
-                "--- the last {} lines of {:?}'s log ({}) ---\n{}",
-                tail.len(),
-                self.kind,
-                self.endpoint,
-                tail.join("\n")
-            );
+            eprintln!("--- the end of {:?}'s log ({}) ---\n{}", self.kind, self.endpoint, self.log_tail(80));
         }
+    }
+}
+
+impl Emulator {
+    /// The last `n` lines the emulator wrote.
+    fn log_tail(&self, n: usize) -> String {
+        let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
     }
 }
 
@@ -235,6 +253,19 @@ pub fn workdir_with(stack: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, dest)
 }
 
+/// Takes out of a stack file what the emulator cannot hold (on ministack, seed 000's flow logs
+/// and network ACLs: [`stack_text::MINISTACK_GAPS`]), saying so on stderr.
+pub fn fit_to_emulator(kind: Kind, stack_file: &Path) {
+    if kind != Kind::Ministack {
+        return;
+    }
+    let (yaml, cut) = stack_text::for_ministack(&std::fs::read_to_string(stack_file).unwrap());
+    if !cut.is_empty() {
+        eprintln!("ministack: {} without {cut:?} (see docs/emulators.md)", stack_file.display());
+        std::fs::write(stack_file, yaml).unwrap();
+    }
+}
+
 /// A temporary directory holding `yaml` as `stack.yaml`.
 pub fn workdir_with_text(yaml: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -254,24 +285,9 @@ pub fn edit_file(path: &Path, from: &str, to: &str) {
 /// next line indented no deeper than `until_indent` spaces: a section or entry taken out.
 pub fn cut_block(path: &Path, from: &str, until_indent: usize) {
     let yaml = std::fs::read_to_string(path).unwrap();
-    assert!(yaml.lines().any(|l| l.starts_with(from)), "{} has no `{from}`", path.display());
-    let mut out = String::new();
-    let mut cutting = false;
-    for line in yaml.lines() {
-        let indent = line.len() - line.trim_start().len();
-        if line.starts_with(from) {
-            cutting = true;
-            continue;
-        }
-        if cutting && !line.trim().is_empty() && indent <= until_indent {
-            cutting = false;
-        }
-        if !cutting {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    std::fs::write(path, out).unwrap();
+    let cut = stack_text::without_block(&yaml, from, until_indent)
+        .unwrap_or_else(|| panic!("{} has no `{from}`", path.display()));
+    std::fs::write(path, cut).unwrap();
 }
 
 /// The changes of a `plan --json`: (address, action, names of the attributes that change).
@@ -288,4 +304,30 @@ pub fn plan_changes(run: &Run) -> Vec<(String, String, Vec<String>)> {
             (c["address"].as_str().unwrap().to_owned(), c["action"].as_str().unwrap().to_owned(), names)
         })
         .collect()
+}
+
+/// Whether process `pid` (or one of its children) has a socket listening on `port`: the
+/// kernel's socket table (/proc/net/tcp) gives the listening socket's inode, and the process's
+/// open files say whether it is one of them.
+fn listening(pid: u32, port: u16) -> bool {
+    const LISTEN: &str = "0A";
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local_port = fields.get(1).and_then(|a| a.rsplit_once(':')).map(|(_, p)| p);
+            if local_port.and_then(|p| u16::from_str_radix(p, 16).ok()) == Some(port) && fields.get(3) == Some(&LISTEN)
+            {
+                inodes.extend(fields.get(9).map(|i| format!("socket:[{i}]")));
+            }
+        }
+    }
+    let owns = |pid: &str| {
+        std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten().flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+        })
+    };
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    !inodes.is_empty() && (owns(&pid.to_string()) || children.split_whitespace().any(owns))
 }
