@@ -80,6 +80,7 @@ struct Clients {
     logs: aws_sdk_cloudwatchlogs::Client,
     secrets: aws_sdk_secretsmanager::Client,
     kms: aws_sdk_kms::Client,
+    ec2: aws_sdk_ec2::Client,
 }
 
 impl Clients {
@@ -92,6 +93,7 @@ impl Clients {
             logs: aws_sdk_cloudwatchlogs::Client::new(&c),
             secrets: aws_sdk_secretsmanager::Client::new(&c),
             kms: aws_sdk_kms::Client::new(&c),
+            ec2: aws_sdk_ec2::Client::new(&c),
         }
     }
 
@@ -115,6 +117,12 @@ impl Clients {
         }
         for r in self.ecr.describe_repositories().send().await.unwrap().repositories() {
             found.push(format!("repository {}", r.repository_name().unwrap()));
+        }
+        for t in self.ec2.describe_launch_templates().send().await.unwrap().launch_templates() {
+            let name = t.launch_template_name().unwrap();
+            if name.starts_with(&format!("{stack}-")) {
+                found.push(format!("launch template {name}"));
+            }
         }
         for prefix in ["/platform/", "/aws/eks/"] {
             let groups = self.logs.describe_log_groups().log_group_name_prefix(prefix).send().await.unwrap();
@@ -142,6 +150,24 @@ impl Clients {
     async fn inline_policy(&self, role: &str, name: &str) -> Json {
         let p = self.iam.get_role_policy().role_name(role).policy_name(name).send().await.unwrap();
         Self::document(p.policy_document())
+    }
+
+    /// The settings of a launch template's version: (tokens, hop limit, device, GiB, type, encrypted).
+    async fn template_version(&self, id: &str, version: &str) -> (String, i32, String, i32, String, bool) {
+        let out = self.ec2.describe_launch_template_versions().launch_template_id(id).versions(version).send().await;
+        let out = out.unwrap();
+        let data = out.launch_template_versions()[0].launch_template_data().unwrap();
+        let metadata = data.metadata_options().unwrap();
+        let root = &data.block_device_mappings()[0];
+        let ebs = root.ebs().unwrap();
+        (
+            metadata.http_tokens().unwrap().as_str().to_owned(),
+            metadata.http_put_response_hop_limit().unwrap(),
+            root.device_name().unwrap().to_owned(),
+            ebs.volume_size().unwrap(),
+            ebs.volume_type().unwrap().as_str().to_owned(),
+            ebs.encrypted().unwrap(),
+        )
     }
 
     async fn key_arn(&self, alias: &str) -> String {
@@ -252,6 +278,19 @@ async fn check_provisioned(aws: &Clients, state: &Json) {
     assert_eq!(subnets, private);
     assert!(group.node_role().unwrap().ends_with(&format!("role/{CLUSTER}-node")));
     assert_eq!(group.labels().unwrap().get("workload").map(String::as_str), Some("apps"));
+    assert_eq!(group.ami_type().map(|a| a.as_str()), Some("AL2023_x86_64_STANDARD"));
+
+    // Its nodes start from the group's own launch template: IMDSv2 only, one hop (pods cannot
+    // reach the node role's credentials), an encrypted 50 GiB gp3 root volume.
+    let template = state["resources"]["eks.main.launch_template[apps]"]["id"].as_str().unwrap();
+    assert_eq!(
+        aws.template_version(template, "$Default").await,
+        ("required".to_owned(), 1, "/dev/xvda".to_owned(), 50, "gp3".to_owned(), true)
+    );
+    match group.launch_template() {
+        Some(t) => assert_eq!((t.id(), t.version()), (Some(template), Some("1"))),
+        None => eprintln!("{}: DescribeNodegroup reports no launch template (ministack)", group_name),
+    }
 
     let repo = aws.ecr.describe_repositories().repository_names("user-service").send().await.unwrap();
     let repo = &repo.repositories()[0];
@@ -270,14 +309,15 @@ async fn check_provisioned(aws: &Clients, state: &Json) {
 }
 
 /// An apply killed right after AWS took a create leaves a pending entry without an id: the
-/// next run finds each kind by its name (or, for the OIDC provider, its issuer URL) and adopts
-/// it, never creating a twin.
+/// next run finds each kind by its name (or, for the OIDC provider, its issuer URL; for the
+/// launch template, its tags) and adopts it, never creating a twin.
 async fn adopts_interrupted_creates(s: &Stack, aws: &Clients) {
     let interrupted = [
         "eks.main",
         "eks.main.cluster_role",
         "eks.main.oidc_provider",
         "eks.main.node_group[apps]",
+        "eks.main.launch_template[apps]",
         "eks.main.addon[coredns]",
         "eks.main.service_account[user-service]",
         "ecr.user-service",
@@ -491,6 +531,31 @@ async fn seed_platform_updates_on_moto() {
         .collect();
     assert_eq!(enabled, BTreeSet::from(["api", "audit", "scheduler"]));
 
+    // A bigger root volume is a new version of the group's launch template, made its default,
+    // and the group rolls onto it in place (UpdateNodegroupVersion) — never a replacement.
+    // moto has no UpdateNodegroupVersion (404): the apply stops there, says so, and the state
+    // tells the truth (the template changed, the group did not); the rolling call itself is
+    // tested in crates/aws/src/eks/tests.rs.
+    s.edit("disk_size_gb: 50", "disk_size_gb: 60");
+    let plan = s.plan_json(2);
+    let roll = BTreeSet::from(["eks.main.launch_template[apps]".to_owned(), "eks.main.node_group[apps]".to_owned()]);
+    assert_eq!(addresses(&plan, "update"), roll, "{plan}");
+    assert!(addresses(&plan, "replace").is_empty(), "{plan}");
+    let rolled = find(&plan, "eks.main.node_group[apps]").unwrap();
+    assert_eq!(rolled["attributes"][0]["name"], "launch_template", "{rolled}");
+    let failed = s.run(&["apply", "--auto-approve"], 1, "the roll moto cannot do");
+    assert!(failed.stderr.contains("UpdateNodegroupVersion"), "{}", failed.stderr);
+    let template =
+        read_state(&s.dir, STACK)["resources"]["eks.main.launch_template[apps]"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(aws.template_version(&template, "$Default").await.3, 60, "the new default version");
+    assert_eq!(aws.template_version(&template, "1").await.3, 50, "the version the nodes run");
+    let pending = s.plan_json(2);
+    assert_eq!(addresses(&pending, "update"), BTreeSet::from(["eks.main.node_group[apps]".to_owned()]), "{pending}");
+    // Rolled back by hand: the template's default is version 1 again, and so is the stack.
+    s.edit("disk_size_gb: 60", "disk_size_gb: 50");
+    aws.ec2.modify_launch_template().launch_template_id(&template).default_version("1").send().await.unwrap();
+    s.run(&["plan", "--detailed-exitcode"], 0, "converged on version 1");
+
     // A Kubernetes upgrade that skips a minor version is refused before anything is touched.
     s.edit("version: \"1.31\"", "version: \"1.33\"");
     let refused = s.run(&["plan"], 1, "plan skipping a Kubernetes minor version");
@@ -584,7 +649,7 @@ async fn seed_platform_updates_on_moto() {
 
 /// Seed 003's cluster (examples/eks-node-groups.yaml): two node groups of at least three
 /// nodes over three AZs, the infrastructure one tainted so that only pods tolerating it land
-/// there.
+/// there, on Graviton with the ARM AMI; each from its own hardened launch template.
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_003_two_node_groups_on_ministack() {
     let s = Stack::of(Kind::Ministack, "examples/eks-node-groups.yaml");
@@ -605,6 +670,12 @@ async fn seed_003_two_node_groups_on_ministack() {
             g.taints().iter().map(|t| (t.key(), t.effect().map(|e| e.as_str()))).collect();
         let expected = if tainted { vec![(Some("dedicated"), Some("NO_SCHEDULE"))] } else { vec![] };
         assert_eq!(taints, expected, "{group}");
+        let ami = if tainted { "AL2023_ARM_64_STANDARD" } else { "AL2023_x86_64_STANDARD" };
+        assert_eq!(g.ami_type().map(|a| a.as_str()), Some(ami), "{group}");
+        let template = state["resources"][format!("eks.main.launch_template[{group}]")]["id"].as_str().unwrap();
+        let (tokens, hops, _, gib, _, encrypted) = aws.template_version(template, "$Default").await;
+        let size = if tainted { 20 } else { 50 };
+        assert_eq!((tokens.as_str(), hops, gib, encrypted), ("required", 1, size, true), "{group}");
     }
 
     // Secrets encryption added to the running cluster: in place (AssociateEncryptionConfig),

@@ -104,6 +104,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::SecurityGroupRule => &ec2::security_group_rule::Rule,
         Kind::DefaultSecurityGroup => &ec2::default_security_group::DefaultSecurityGroup,
         Kind::FlowLog => &ec2::flow_log::FlowLog,
+        Kind::LaunchTemplate => &ec2::launch_template::LaunchTemplate,
         Kind::VpcPeering => &ec2::peering::Peering,
         Kind::Secret => &secrets::secret::Secret,
         Kind::SecretFields => &secrets::fields::Fields,

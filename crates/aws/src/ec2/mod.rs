@@ -25,6 +25,7 @@ pub(crate) mod default_security_group;
 pub(crate) mod elastic_ip;
 pub(crate) mod flow_log;
 pub(crate) mod internet_gateway;
+pub(crate) mod launch_template;
 pub(crate) mod nat_gateway;
 pub(crate) mod network_acl;
 pub(crate) mod peering;
@@ -193,6 +194,25 @@ pub(super) async fn retag(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, a
             },
         )
         .await
+}
+
+/// One describe call per id, for kinds whose id filter moto does not implement (HTTP 500): a
+/// resource that is gone fails only its own call, and is left out.
+pub(super) async fn describe_each<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let each = ids.iter().map(|id| {
+        let found = describe(id.clone());
+        async move {
+            match found.await {
+                Err(e) if e.is_not_found() => Ok(vec![]),
+                other => other,
+            }
+        }
+    });
+    Ok(futures::future::try_join_all(each).await?.into_iter().flatten().collect())
 }
 
 /// Resolves the ids a natural-key kind needs from its requests' recorded attributes.

@@ -60,14 +60,11 @@ async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<Acl>, AwsError> 
     let Some(ids) = by_id else {
         return super::all_pages!(ec2.describe_network_acls().set_filters(Some(filters)), "DescribeNetworkAcls");
     };
-    let each = ids.iter().map(|id| async move {
-        match ec2.describe_network_acls().network_acl_ids(id).send().await.aws("DescribeNetworkAcls") {
-            Ok(out) => Ok(out.network_acls().to_vec()),
-            Err(e) if e.is_not_found() => Ok(vec![]),
-            Err(e) => Err(e),
-        }
-    });
-    Ok(futures::future::try_join_all(each).await?.into_iter().flatten().collect())
+    super::describe_each(&ids, |id| async move {
+        let out = ec2.describe_network_acls().network_acl_ids(id).send().await.aws("DescribeNetworkAcls")?;
+        Ok(out.network_acls().to_vec())
+    })
+    .await
 }
 
 const ID_FILTER: &str = "network-acl-id";

@@ -1,6 +1,8 @@
-//! Managed node groups. Scaling, labels and taints change with UpdateNodegroupConfig, the
-//! Kubernetes version with UpdateNodegroupVersion; the rest forces a replacement, which the
-//! engine creates before it deletes the old group.
+//! Managed node groups. Scaling, labels, taints and the update config change with
+//! UpdateNodegroupConfig; the Kubernetes version, the AMI release and the launch template's
+//! settings roll the nodes with one UpdateNodegroupVersion (onto the template's default
+//! version, which the template's own update made first); the rest forces a replacement, which
+//! the engine creates before it deletes the old group.
 //!
 //! The desired size is the group's initial size (`initial_size`, used only by the create):
 //! afterwards the cluster autoscaler owns it, so it is not compared, unless the stack sets
@@ -10,12 +12,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_eks::types::{
-    CapacityTypes, Nodegroup, NodegroupScalingConfig, NodegroupStatus, Taint, TaintEffect, UpdateLabelsPayload,
-    UpdateTaintsPayload,
+    AmiTypes, CapacityTypes, LaunchTemplateSpecification, Nodegroup, NodegroupScalingConfig, NodegroupStatus,
+    NodegroupUpdateConfig, Taint, TaintEffect, UpdateLabelsPayload, UpdateTaintsPayload,
 };
 
 use async_trait::async_trait;
 use platformctl_core::kinds::node_group::*;
+use platformctl_core::resource::schema::Attr;
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::updates::{Target, settle};
@@ -24,6 +27,7 @@ use futures::TryFutureExt;
 use super::{child_id, child_of, health, retag, role_not_assumable_yet, split_id, tag_map, tags_value};
 use crate::common::read_each;
 use crate::common::{eventually, opt_int, opt_str, sorted_list};
+use crate::ec2::launch_template::version_settings;
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, Status};
 use crate::{Aws, AwsError, ReadRequest};
@@ -51,8 +55,16 @@ impl Provider for NodeGroup {
                 .set_subnets(Some(SUBNET_IDS.strings(attrs)))
                 .set_instance_types(Some(INSTANCE_TYPES.strings(attrs)))
                 .capacity_type(CapacityTypes::from(CAPACITY_TYPE.str(attrs).unwrap_or("ON_DEMAND")))
-                .set_disk_size(DISK_SIZE.i32(attrs))
+                .set_ami_type(AMI_TYPE.str(attrs).map(AmiTypes::from))
+                .set_launch_template(LAUNCH_TEMPLATE_ID.str(attrs).map(|id| {
+                    LaunchTemplateSpecification::builder()
+                        .id(id)
+                        .set_version(LAUNCH_TEMPLATE_VERSION.str(attrs).map(str::to_owned))
+                        .build()
+                }))
                 .version(VERSION.str(attrs).unwrap_or_default())
+                .set_release_version(RELEASE_VERSION.str(attrs).map(str::to_owned))
+                .set_update_config(update_config(attrs))
                 .scaling_config(scaling(attrs, None))
                 .set_labels(Some(labels_of(attrs).into_iter().collect()))
                 .set_taints(Some(taints_of(attrs)))
@@ -69,22 +81,17 @@ impl Provider for NodeGroup {
     async fn update(&self, aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         let (cluster, name) = split_id(id);
         let target = Target::NodeGroup(cluster, name);
-        if VERSION.changed(before, after) {
-            let out = aws
-                .eks
-                .update_nodegroup_version()
-                .cluster_name(cluster)
-                .nodegroup_name(name)
-                .version(VERSION.str(after).unwrap_or_default())
-                .send()
-                .await
-                .aws("UpdateNodegroupVersion")?;
-            settle(aws, "UpdateNodegroupVersion", target, out.update()).await?;
-        }
+        roll(aws, cluster, name, before, after).await?;
         let scaling_changed = [MIN_SIZE, MAX_SIZE, DESIRED_SIZE].iter().any(|a| a.changed(before, after));
         let (labels_changed, taints_changed) = (LABELS.changed(before, after), TAINTS.changed(before, after));
-        if scaling_changed || labels_changed || taints_changed {
-            let mut request = aws.eks.update_nodegroup_config().cluster_name(cluster).nodegroup_name(name);
+        let update_config_changed = [MAX_UNAVAILABLE, MAX_UNAVAILABLE_PERCENT].iter().any(|a| a.changed(before, after));
+        if scaling_changed || labels_changed || taints_changed || update_config_changed {
+            let mut request = aws
+                .eks
+                .update_nodegroup_config()
+                .cluster_name(cluster)
+                .nodegroup_name(name)
+                .set_update_config(update_config_changed.then(|| update_config(after)).flatten());
             if scaling_changed {
                 // The autoscaler's current size stands unless the stack manages it.
                 let current = if MANAGE_DESIRED_SIZE.is_true(after) {
@@ -150,6 +157,45 @@ impl Provider for NodeGroup {
     }
 }
 
+/// One UpdateNodegroupVersion for what rolls the nodes: a new Kubernetes version, a pinned AMI
+/// release, the launch template's settings or default version (the group moves to the
+/// template's default version, which the template's update made just before). EKS replaces
+/// the nodes a few at a time (`update_config`), draining each.
+async fn roll(aws: &Aws, cluster: &str, name: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
+    let version = VERSION.changed(before, after).then(|| VERSION.str(after)).flatten();
+    let release = RELEASE_VERSION.changed(before, after).then(|| RELEASE_VERSION.str(after)).flatten();
+    let moved = LAUNCH_TEMPLATE.changed(before, after) || LAUNCH_TEMPLATE_VERSION.changed(before, after);
+    let template = match (LAUNCH_TEMPLATE_ID.str(after), LAUNCH_TEMPLATE_VERSION.str(after)) {
+        (Some(id), Some(version)) if moved => {
+            Some(LaunchTemplateSpecification::builder().id(id).version(version).build())
+        }
+        _ => None,
+    };
+    if version.is_none() && release.is_none() && template.is_none() {
+        return Ok(());
+    }
+    let out = aws
+        .eks
+        .update_nodegroup_version()
+        .cluster_name(cluster)
+        .nodegroup_name(name)
+        .set_version(version.map(str::to_owned))
+        .set_release_version(release.map(str::to_owned))
+        .set_launch_template(template)
+        .send()
+        .await
+        .aws("UpdateNodegroupVersion")?;
+    settle(aws, "UpdateNodegroupVersion", Target::NodeGroup(cluster, name), out.update()).await
+}
+
+/// The update config the stack sets, if it sets one (EKS's default is one node at a time).
+fn update_config(attrs: &Attrs) -> Option<NodegroupUpdateConfig> {
+    let (nodes, percent) = (MAX_UNAVAILABLE.i32(attrs), MAX_UNAVAILABLE_PERCENT.i32(attrs));
+    (nodes.is_some() || percent.is_some()).then(|| {
+        NodegroupUpdateConfig::builder().set_max_unavailable(nodes).set_max_unavailable_percentage(percent).build()
+    })
+}
+
 async fn fetch(aws: &Aws, cluster: &str, name: &str) -> Result<Nodegroup, AwsError> {
     let out = aws
         .eks
@@ -170,14 +216,40 @@ async fn describe(aws: &Aws, r: &ReadRequest) -> Result<LiveResource, AwsError> 
     let managed = MANAGE_DESIRED_SIZE.is_true(&r.attrs);
     let desired_size = if managed { live_desired.clone() } else { Value::Null };
     let labels = g.labels().into_iter().flatten().map(|(k, v)| (k.clone(), Value::str(v))).collect();
+    // The template and version the nodes run. AWS always reports them for a group made with a
+    // template; an answer without them (ministack's) is taken as the recorded ones rather than
+    // as a change.
+    let recorded = |attr: Attr| attr.str(&r.attrs).map(str::to_owned);
+    let (template_id, template_version) = match g.launch_template() {
+        Some(t) => (t.id().map(str::to_owned), t.version().map(str::to_owned)),
+        None => (recorded(LAUNCH_TEMPLATE_ID), recorded(LAUNCH_TEMPLATE_VERSION)),
+    };
+    let template_settings = match (&template_id, &template_version) {
+        (Some(id), Some(version)) => Value::Map(version_settings(&aws.ec2, id, version).await?.into_iter().collect()),
+        _ => Value::Null,
+    };
+    // Compared only where the stack sets them (see the kind); an answer without an update
+    // config (ministack's) is taken as what was applied.
+    let pinned = |attr: Attr, live: Option<Value>| match attr.get(&r.attrs) {
+        Value::Null => Value::Null,
+        applied => live.unwrap_or_else(|| applied.clone()),
+    };
+    let update = g.update_config();
     let attrs = Attrs::from([
+        AMI_TYPE.to(opt_str(g.ami_type().map(AmiTypes::as_str))),
+        LAUNCH_TEMPLATE_ID.to(template_id.map_or(Value::Null, Value::Str)),
+        LAUNCH_TEMPLATE_VERSION.to(template_version.map_or(Value::Null, Value::Str)),
+        LAUNCH_TEMPLATE.to(template_settings),
+        RELEASE_VERSION.to(pinned(RELEASE_VERSION, g.release_version().filter(|v| !v.is_empty()).map(Value::str))),
+        MAX_UNAVAILABLE.to(pinned(MAX_UNAVAILABLE, update.and_then(|u| u.max_unavailable()).map(Value::from))),
+        MAX_UNAVAILABLE_PERCENT
+            .to(pinned(MAX_UNAVAILABLE_PERCENT, update.and_then(|u| u.max_unavailable_percentage()).map(Value::from))),
         CLUSTER.to(Value::str(&cluster)),
         NAME.to(opt_str(g.nodegroup_name())),
         NODE_ROLE_ARN.to(opt_str(g.node_role())),
         SUBNET_IDS.to(sorted_list(g.subnets().iter().map(String::as_str))),
         INSTANCE_TYPES.to(Value::List(g.instance_types().iter().map(Value::str).collect())),
         CAPACITY_TYPE.to(opt_str(g.capacity_type().map(CapacityTypes::as_str))),
-        DISK_SIZE.to(opt_int(g.disk_size())),
         VERSION.to(opt_str(g.version())),
         MIN_SIZE.to(opt_int(scaling.and_then(|s| s.min_size()))),
         MAX_SIZE.to(opt_int(scaling.and_then(|s| s.max_size()))),

@@ -7,6 +7,7 @@
 use aws_sdk_eks::Client;
 use aws_sdk_eks::operation::describe_update::DescribeUpdateOutput;
 use aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput;
+use aws_sdk_eks::operation::update_nodegroup_config::UpdateNodegroupConfigOutput;
 use aws_sdk_eks::operation::update_nodegroup_version::UpdateNodegroupVersionOutput;
 use aws_sdk_eks::types::{ErrorCode, ErrorDetail, Update, UpdateStatus, UpdateType};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
@@ -98,6 +99,50 @@ async fn node_groups_follow_the_cluster_version() {
     let (before, after) = versions("1.30", "1.31");
     crate::update(&aws, Kind::NodeGroup, "user-service-main:apps-5ddd3d99", &before, &after).await.unwrap();
     assert_eq!((start.num_calls(), poll.num_calls()), (1, 1));
+}
+
+/// A launch template setting changed (the template's update made version 3 its default): the
+/// group rolls onto that version in one UpdateNodegroupVersion, without a Kubernetes version;
+/// the update config goes with UpdateNodegroupConfig. (The template itself is tested on both
+/// emulators, tests/e2e_eks.rs; neither has UpdateNodegroupVersion or ministack
+/// UpdateNodegroupConfig.)
+#[tokio::test]
+async fn a_launch_template_change_rolls_the_group_onto_the_new_default_version() {
+    let roll = mock!(Client::update_nodegroup_version)
+        .match_requests(|r| {
+            r.launch_template().is_some_and(|t| t.id() == Some("lt-0abc") && t.version() == Some("3"))
+                && r.version().is_none()
+                && r.release_version().is_none()
+        })
+        .then_output(|| {
+            UpdateNodegroupVersionOutput::builder()
+                .update(update(UpdateStatus::InProgress, UpdateType::VersionUpdate))
+                .build()
+        });
+    let poll = mock!(Client::describe_update).then_output(|| {
+        DescribeUpdateOutput::builder().update(update(UpdateStatus::Successful, UpdateType::VersionUpdate)).build()
+    });
+    let config = mock!(Client::update_nodegroup_config)
+        .match_requests(|r| r.update_config().is_some_and(|u| u.max_unavailable_percentage() == Some(33)))
+        .then_output(|| {
+            UpdateNodegroupConfigOutput::builder()
+                .update(update(UpdateStatus::Successful, UpdateType::ConfigUpdate))
+                .build()
+        });
+    let aws = Aws::with_eks(mock_client!(aws_sdk_eks, RuleMode::Sequential, [&roll, &poll, &config]));
+    let settings = |gb: i64| Value::Map([("root_volume_gb".to_owned(), Value::Int(gb))].into());
+    let group = |version: &str, gb: i64, percent: Value| {
+        Attrs::from([
+            ("version".into(), Value::str("1.31")),
+            ("launch_template_id".into(), Value::str("lt-0abc")),
+            ("launch_template_version".into(), Value::str(version)),
+            ("launch_template".into(), settings(gb)),
+            ("max_unavailable_percent".into(), percent),
+        ])
+    };
+    let (before, after) = (group("2", 50, Value::Null), group("3", 60, Value::Int(33)));
+    crate::update(&aws, Kind::NodeGroup, "user-service-main:apps-523760fa", &before, &after).await.unwrap();
+    assert_eq!((roll.num_calls(), poll.num_calls(), config.num_calls()), (1, 1, 1));
 }
 
 /// A version upgrade whose first DescribeUpdate poll gets the answer `status`, `body`.

@@ -11,21 +11,20 @@
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
-
 use super::data::secret_address;
 use super::iam::{policy, role, service_role, statement, strings};
 use super::kms::key_value;
 use super::network::subnet;
+use super::node_groups;
 use super::tags;
 use crate::kinds::iam_role::OIDC_PLACEHOLDER;
 use crate::kinds::{
     ecr_repository, eks_access_entry, eks_addon, eks_cluster, eks_pod_identity_association, iam_role, log_group,
-    node_group, oidc_provider, secret,
+    oidc_provider, secret,
 };
 use crate::model::{
-    Addon, Ecr, Eks, Identity, KmsKeyRef, LogGroup, NatGateways, Network, NodeGroup, POD_IDENTITY_AGENT,
-    ServiceAccount, Stack, role_name,
+    Addon, Ecr, Eks, Identity, KmsKeyRef, LogGroup, NatGateways, Network, POD_IDENTITY_AGENT, ServiceAccount, Stack,
+    role_name,
 };
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -145,7 +144,9 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
     let mut node_groups = Vec::new();
     for group in &eks.node_groups {
         let address = Address::new(format!("{base}.node_group[{}]", group.name));
-        let mut resource = node_group(stack, net, eks, &cluster, &node_role, &address, group);
+        let template = Address::new(format!("{base}.launch_template[{}]", group.name));
+        out.push(node_groups::launch_template(stack, &cluster_name, &template, group));
+        let mut resource = node_groups::node_group(stack, net, eks, &cluster, &node_role, &template, &address, group);
         if let Some(cni) = &networking {
             resource = resource.after(cni);
         }
@@ -363,75 +364,6 @@ fn decrypt_secrets_keys(stack: &Stack, read: &[String]) -> Option<Value> {
             ),
         ])
     })
-}
-
-fn node_group(
-    stack: &Stack,
-    net: &Network,
-    eks: &Eks,
-    cluster: &Address,
-    node_role: &Address,
-    address: &Address,
-    group: &NodeGroup,
-) -> DesiredResource {
-    let private: Vec<Address> = net
-        .azs
-        .iter()
-        .filter(|az| group.azs.as_ref().is_none_or(|pinned| pinned.contains(&az.name)))
-        .map(|az| subnet("private", &az.name))
-        .collect();
-    let name = node_group_name(group, &private, node_role);
-    let labels = group.labels.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect();
-    let taints = group
-        .taints
-        .iter()
-        .map(|t| {
-            Value::Map(BTreeMap::from([
-                ("key".into(), Value::str(&t.key)),
-                ("value".into(), t.value.as_ref().map_or(Value::Null, Value::str)),
-                ("effect".into(), Value::str(&t.effect)),
-            ]))
-        })
-        .collect();
-    DesiredResource::new(
-        address.clone(),
-        Kind::NodeGroup,
-        Attrs::from([
-            node_group::CLUSTER.to(Value::Ref(cluster.clone())),
-            node_group::NAME.to(&name),
-            node_group::NODE_ROLE_ARN.to(iam_role::out::ARN.of(node_role)),
-            node_group::SUBNET_IDS.to(Value::List(private.into_iter().map(Value::Ref).collect())),
-            node_group::INSTANCE_TYPES.to(strings(&group.instance_types)),
-            node_group::CAPACITY_TYPE.to(&group.capacity_type),
-            node_group::DISK_SIZE.to(group.disk_size_gb),
-            node_group::VERSION.to(eks.version.to_string()),
-            node_group::MIN_SIZE.to(group.min_size),
-            node_group::MAX_SIZE.to(group.max_size),
-            // The autoscaler owns the size after creation unless the stack manages it.
-            (
-                if group.manage_desired_size { "desired_size" } else { "initial_size" }.into(),
-                Value::Int(group.desired_size),
-            ),
-            node_group::MANAGE_DESIRED_SIZE.to(group.manage_desired_size),
-            node_group::LABELS.to(Value::Map(labels)),
-            node_group::TAINTS.to(Value::List(taints)),
-            node_group::TAGS.to(tags(stack, address, &name)),
-        ]),
-    )
-}
-
-/// `<group>-<8 hex digits>`: the digits hash what forces a replacement, so a replacement
-/// gets a new name and can be created while the old group still serves.
-fn node_group_name(group: &NodeGroup, subnets: &[Address], node_role: &Address) -> String {
-    let mut hasher = Sha256::new();
-    let fixed = format!(
-        "{:?}|{}|{}|{:?}|{}",
-        group.instance_types, group.capacity_type, group.disk_size_gb, subnets, node_role
-    );
-    hasher.update(fixed.as_bytes());
-    let digest = hasher.finalize();
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("{}-{hex}", group.name)
 }
 
 fn repository(stack: &Stack, repo: &Ecr, out: &mut Vec<DesiredResource>) {

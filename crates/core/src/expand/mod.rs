@@ -13,6 +13,7 @@ mod flow_logs;
 mod iam;
 mod kms;
 mod network;
+mod node_groups;
 mod parameters;
 mod peering;
 pub(crate) mod security_groups;

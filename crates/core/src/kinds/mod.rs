@@ -31,6 +31,7 @@ pub mod internet_gateway;
 pub mod internet_gateway_attachment;
 pub mod kms_alias;
 pub mod kms_key;
+pub mod launch_template;
 pub mod log_group;
 pub mod metric_alarm;
 pub mod nat_gateway;
@@ -128,6 +129,7 @@ kinds! {
     DbClusterParameterGroup => db_cluster_parameter_group,
     EksAccessEntry => eks_access_entry,
     EksPodIdentityAssociation => eks_pod_identity_association,
+    LaunchTemplate => launch_template,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -1,10 +1,11 @@
 //! An EKS managed node group, after terraform-provider-aws's aws_eks_node_group: instance types,
-//! capacity type, disk size, subnets and node role are ForceNew (the AWS name carries a hash of
-//! them, so the new group can exist beside the old one: it is created before the old one is
-//! deleted). Scaling, labels and taints are UpdateNodegroupConfig; the version
-//! UpdateNodegroupVersion. The desired size is only the initial size (`initial_size`) unless
-//! the stack manages it (`manage_desired_size`): the cluster autoscaler owns it otherwise.
-//! Its id is `<cluster>:<name>`.
+//! capacity type, AMI type, subnets, node role and launch template are ForceNew (the AWS name
+//! carries a hash of them, so the new group can exist beside the old one: it is created before
+//! the old one is deleted). Scaling, labels, taints and the update config are
+//! UpdateNodegroupConfig; the Kubernetes version, the AMI release and the launch template's
+//! settings roll the nodes with UpdateNodegroupVersion. The desired size is only the initial
+//! size (`initial_size`) unless the stack manages it (`manage_desired_size`): the cluster
+//! autoscaler owns it otherwise. Its id is `<cluster>:<name>`.
 
 use crate::resource::schema::*;
 pub use crate::resource::schema::{ARN, TAGS};
@@ -15,8 +16,23 @@ pub const NODE_ROLE_ARN: Attr = Attr::replace("node_role_arn");
 pub const SUBNET_IDS: Attr = Attr::replace("subnet_ids").set();
 pub const INSTANCE_TYPES: Attr = Attr::replace("instance_types");
 pub const CAPACITY_TYPE: Attr = Attr::replace("capacity_type");
-pub const DISK_SIZE: Attr = Attr::replace("disk_size");
+/// `AL2023_x86_64_STANDARD`, `BOTTLEROCKET_ARM_64`..., as EKS spells it.
+pub const AMI_TYPE: Attr = Attr::replace("ami_type");
+/// The group's own launch template (`launch_template`), whose default version it runs.
+pub const LAUNCH_TEMPLATE_ID: Attr = Attr::replace("launch_template_id");
+/// The template version the nodes run: the template's default (its output, read again when
+/// the apply gets here, after the template's own update made a new one).
+pub const LAUNCH_TEMPLATE_VERSION: Attr = Attr::in_place("launch_template_version");
+/// The settings of the template version the nodes run (`launch_template::SETTINGS`): when
+/// they differ from the template's, the group rolls onto its default version.
+pub const LAUNCH_TEMPLATE: Attr = Attr::in_place("launch_template");
 pub const VERSION: Attr = Attr::in_place("version");
+/// The AMI release the nodes run (e.g. `1.31.3-20250103`), compared only where the stack pins it.
+pub const RELEASE_VERSION: Attr = Attr::in_place("release_version");
+/// How many nodes a roll may take down at once, a count or a percentage (one of them; AWS's
+/// default, one node, when neither is set). Compared only where the stack sets them.
+pub const MAX_UNAVAILABLE: Attr = Attr::in_place("max_unavailable");
+pub const MAX_UNAVAILABLE_PERCENT: Attr = Attr::in_place("max_unavailable_percent");
 pub const MIN_SIZE: Attr = Attr::in_place("min_size");
 pub const MAX_SIZE: Attr = Attr::in_place("max_size");
 /// Compared only with `manage_desired_size`.
@@ -47,8 +63,14 @@ pub const DEF: KindDef = KindDef::new(
         SUBNET_IDS,
         INSTANCE_TYPES,
         CAPACITY_TYPE,
-        DISK_SIZE,
+        AMI_TYPE,
+        LAUNCH_TEMPLATE_ID,
+        LAUNCH_TEMPLATE_VERSION,
+        LAUNCH_TEMPLATE,
         VERSION,
+        RELEASE_VERSION,
+        MAX_UNAVAILABLE,
+        MAX_UNAVAILABLE_PERCENT,
         MIN_SIZE,
         MAX_SIZE,
         DESIRED_SIZE,

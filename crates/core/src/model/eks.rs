@@ -11,7 +11,7 @@ use super::kms::{KmsKeyRef, key_arn_ref, key_ref};
 use crate::diagnostics::Sources;
 use crate::spec::{
     AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, Located, LogGroupSpec, NodeGroupSpec, RetentionSpec,
-    ServiceAccountSpec, StackSpec,
+    ServiceAccountSpec, StackSpec, UpdateConfigSpec,
 };
 
 pub use crate::kinds::eks_cluster::LOG_TYPES;
@@ -132,6 +132,54 @@ pub struct NodeGroup {
     pub taints: Vec<Taint>,
     /// The AZs whose private subnets hold the nodes; `None`: all the stack's.
     pub azs: Option<Vec<String>>,
+    /// As EKS spells it, e.g. `AL2023_x86_64_STANDARD`.
+    pub ami_type: String,
+    pub release_version: Option<String>,
+    pub metadata_hop_limit: i64,
+    /// The stack's fragment, as written (wrapped for the AMI when the template is made).
+    pub user_data: Option<String>,
+    pub max_unavailable: Option<MaxUnavailable>,
+}
+
+impl NodeGroup {
+    /// Bottlerocket reads TOML settings from its user data and keeps containers on a second
+    /// volume; Amazon Linux takes MIME parts and has one root volume.
+    pub fn is_bottlerocket(&self) -> bool {
+        self.ami_type.starts_with("BOTTLEROCKET_")
+    }
+}
+
+/// How many nodes a roll may take down at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxUnavailable {
+    Nodes(i64),
+    Percent(i64),
+}
+
+/// The AMI types of EKS managed node groups platformctl accepts (EKS's `AMITypes`, without
+/// Windows, whose user data and volumes differ, and `CUSTOM`, which needs an AMI id).
+pub const AMI_TYPES: &[&str] = &[
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_ARM_64_NVIDIA",
+    "AL2023_x86_64_NEURON",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_ARM_64",
+    "BOTTLEROCKET_x86_64_FIPS",
+    "BOTTLEROCKET_ARM_64_FIPS",
+    "BOTTLEROCKET_x86_64_NVIDIA",
+    "BOTTLEROCKET_ARM_64_NVIDIA",
+    "AL2_x86_64",
+    "AL2_x86_64_GPU",
+    "AL2_ARM_64",
+];
+
+/// Whether an instance type runs on AWS Graviton (ARM): a `g` among the letters after the
+/// generation digit (`m7g`, `c6gn`, `t4g`, `x2gd`, `g5g`), not before it (`g5` is x86 with GPUs).
+fn is_graviton(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    family.find(|c: char| c.is_ascii_digit()).is_some_and(|i| family[i..].contains('g'))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -604,6 +652,32 @@ fn node_group(
             );
         }
     }
+    let ami_type = ami_type(g, &field, check);
+    let metadata_hop_limit = match &g.metadata_hop_limit {
+        Some(h) => int_in(h, &format!("{field}.metadata_hop_limit"), 1, 64, check),
+        None => Some(1),
+    };
+    let max_unavailable = g.update_config.as_ref().and_then(|u| max_unavailable(u, &field, check));
+    if let Some(user_data) = &g.user_data
+        && user_data.trim().is_empty()
+    {
+        check.error(
+            user_data.location(),
+            format!("{field}.user_data"),
+            "the user data fragment is empty",
+            "write the script (Amazon Linux) or the TOML settings (Bottlerocket), or leave `user_data` out",
+        );
+    }
+    if let Some(release) = &g.release_version
+        && !release.chars().next().is_some_and(|c| c.is_ascii_digit())
+    {
+        check.error(
+            release.location(),
+            format!("{field}.release_version"),
+            format!("`{}` is not an AMI release version", release.value()),
+            "use a release EKS lists for the group's AMI type, e.g. `1.31.3-20250103` (Bottlerocket: `1.29.0-c55d099c`)",
+        );
+    }
     Some(NodeGroup {
         name: name.value().clone(),
         instance_types: g.instance_types.iter().map(|t| t.value().clone()).collect(),
@@ -616,7 +690,70 @@ fn node_group(
         labels: g.labels.iter().map(|(k, v)| (k.value().clone(), v.value().clone())).collect(),
         taints,
         azs: g.azs.as_ref().map(|azs| azs.iter().map(|a| a.value().clone()).collect()),
+        ami_type: ami_type?,
+        release_version: g.release_version.as_ref().map(|r| r.value().clone()),
+        metadata_hop_limit: metadata_hop_limit?,
+        user_data: g.user_data.as_ref().map(|u| u.value().clone()),
+        max_unavailable,
     })
+}
+
+/// The group's AMI type: the stack's, checked against EKS's list and the instance types'
+/// architecture, or AL2023 for the instance types' architecture.
+fn ami_type(g: &NodeGroupSpec, field: &str, check: &mut Checker) -> Option<String> {
+    let graviton: Vec<bool> = g.instance_types.iter().map(|t| is_graviton(t)).collect();
+    let arm = graviton.first().copied().unwrap_or(false);
+    if graviton.iter().any(|&g| g != arm) {
+        check.error(
+            g.instance_types.location(),
+            format!("{field}.instance_types"),
+            "the instance types mix Graviton (ARM) and x86 ones",
+            "a node group runs one AMI, of one architecture: split the types into two groups",
+        );
+        return None;
+    }
+    let Some(ami) = &g.ami_type else {
+        return Some(if arm { "AL2023_ARM_64_STANDARD" } else { "AL2023_x86_64_STANDARD" }.to_owned());
+    };
+    if !AMI_TYPES.contains(&ami.as_str()) {
+        check.error(
+            ami.location(),
+            format!("{field}.ami_type"),
+            format!("unknown AMI type `{}`", ami.value()),
+            format!("use one of {}", AMI_TYPES.join(", ")),
+        );
+        return None;
+    }
+    if ami.contains("ARM_64") != arm {
+        let (types, wanted) = if arm { ("Graviton (ARM)", "an `ARM_64`") } else { ("x86", "an `x86_64`") };
+        check.error(
+            ami.location(),
+            format!("{field}.ami_type"),
+            format!("`{}` does not run on the group's {types} instance types", ami.value()),
+            format!("use {wanted} AMI type, or instance types of its architecture"),
+        );
+        return None;
+    }
+    Some(ami.value().clone())
+}
+
+fn max_unavailable(u: &Located<UpdateConfigSpec>, field: &str, check: &mut Checker) -> Option<MaxUnavailable> {
+    let field = format!("{field}.update_config");
+    match (&u.max_unavailable, &u.max_unavailable_percent) {
+        (Some(n), None) => int_in(n, &format!("{field}.max_unavailable"), 1, 100, check).map(MaxUnavailable::Nodes),
+        (None, Some(p)) => {
+            int_in(p, &format!("{field}.max_unavailable_percent"), 1, 100, check).map(MaxUnavailable::Percent)
+        }
+        _ => {
+            check.error(
+                u.location(),
+                field,
+                "an update config sets one of `max_unavailable` and `max_unavailable_percent`",
+                "e.g. `update_config: { max_unavailable_percent: 33 }`",
+            );
+            None
+        }
+    }
 }
 
 /// Kubernetes label and taint keys: an optional DNS prefix and `/`, then a name of at most 63
@@ -963,5 +1100,59 @@ mod pinned_node_groups {
             .replace("[10.30.64.0/18, 10.30.128.0/18, 10.30.192.0/18]", "[10.30.64.0/18]");
         let err = check(&one_az).unwrap_err();
         assert!(err.contains("at least two availability zones"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod hardened_nodes {
+    use super::{MaxUnavailable, is_graviton};
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    fn group(fields: &str) -> String {
+        format!(
+            "{USER_SERVICE}eks:\n  main:\n    version: \"1.31\"\n    node_groups:\n      apps:\n        instance_types: [m6i.large]\n        min_size: 1\n        max_size: 3\n        desired_size: 1\n{fields}"
+        )
+    }
+
+    #[test]
+    fn the_ami_follows_the_instance_types_architecture() {
+        assert!(
+            ["m7g.large", "c6gn.xlarge", "t4g.small", "x2gd.large", "g5g.xlarge", "hpc7g.4xlarge"]
+                .iter()
+                .all(|t| is_graviton(t))
+        );
+        assert!(
+            !["m6i.large", "g5.xlarge", "c5n.large", "m7i-flex.large", "inf2.xlarge"].iter().any(|t| is_graviton(t))
+        );
+        let stack = stack_from(&group("")).unwrap();
+        let g = &stack.compute.eks[0].node_groups[0];
+        assert_eq!((g.ami_type.as_str(), g.metadata_hop_limit, g.max_unavailable), ("AL2023_x86_64_STANDARD", 1, None));
+        let arm = stack_from(&group("").replace("[m6i.large]", "[m7g.large, c7g.large]")).unwrap();
+        assert_eq!(arm.compute.eks[0].node_groups[0].ami_type, "AL2023_ARM_64_STANDARD");
+        let bottlerocket = stack_from(&group(
+            "        ami_type: BOTTLEROCKET_x86_64\n        update_config: { max_unavailable_percent: 33 }\n        metadata_hop_limit: 2\n",
+        ))
+        .unwrap();
+        let g = &bottlerocket.compute.eks[0].node_groups[0];
+        assert!(g.is_bottlerocket());
+        assert_eq!((g.metadata_hop_limit, g.max_unavailable), (2, Some(MaxUnavailable::Percent(33))));
+    }
+
+    #[test]
+    fn node_mistakes_name_their_field() {
+        for (fields, expected) in [
+            ("        ami_type: AL2023_ARM_64_STANDARD\n", "does not run on the group's x86 instance types"),
+            ("        ami_type: WINDOWS_CORE_2022_x86_64\n", "unknown AMI type `WINDOWS_CORE_2022_x86_64`"),
+            ("        metadata_hop_limit: 0\n", "metadata_hop_limit"),
+            ("        update_config: { max_unavailable: 1, max_unavailable_percent: 10 }\n", "sets one of"),
+            ("        update_config: { max_unavailable_percent: 150 }\n", "150 is out of range"),
+            ("        release_version: latest\n", "`latest` is not an AMI release version"),
+            ("        user_data: \"  \"\n", "the user data fragment is empty"),
+        ] {
+            let err = stack_from(&group(fields)).unwrap_err();
+            assert!(err.contains(expected) && err.contains("node_groups.apps"), "{fields}: {err}");
+        }
+        let mixed = group("").replace("[m6i.large]", "[m6i.large, m7g.large]");
+        assert!(stack_from(&mixed).unwrap_err().contains("mix Graviton (ARM) and x86"));
     }
 }

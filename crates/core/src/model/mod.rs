@@ -36,8 +36,8 @@ pub use data::{
     Serverless,
 };
 pub use eks::{
-    ADDON_ROLES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup, NodeGroup,
-    POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
+    ADDON_ROLES, AMI_TYPES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup,
+    MaxUnavailable, NodeGroup, POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
 };
 pub use eks_access::{ACCESS_POLICIES, AccessEntry};
 pub use kms::{KmsKey, KmsKeyRef};

@@ -153,8 +153,26 @@ pub struct NodeGroupSpec {
     pub desired_size: Located<i64>,
     /// Keep the desired size at `desired_size` on every apply. Default false.
     pub manage_desired_size: Option<Located<bool>>,
-    /// Root volume size in GiB. Default 20.
+    /// Root volume size in GiB (gp3, encrypted). Default 20. Changing it rolls the nodes.
     pub disk_size_gb: Option<Located<i64>>,
+    /// The AMI family and architecture, as EKS spells it: `AL2023_x86_64_STANDARD` (default;
+    /// `AL2023_ARM_64_STANDARD` when every instance type is a Graviton one),
+    /// `AL2023_ARM_64_STANDARD`, `BOTTLEROCKET_x86_64`, `BOTTLEROCKET_ARM_64`, `AL2_x86_64`...
+    /// Changing it replaces the group (new one first).
+    pub ami_type: Option<Located<String>>,
+    /// Pin the AMI release, e.g. `1.31.3-20250103`; unset: the newest at creation, kept until
+    /// the Kubernetes version changes. Changing it rolls the nodes.
+    pub release_version: Option<Located<String>>,
+    /// How many network hops the instance metadata service answers (IMDSv2 is always
+    /// required). Default 1: the node itself, not its pods, which get AWS credentials through
+    /// IRSA or Pod Identity instead of the node role.
+    pub metadata_hop_limit: Option<Located<i64>>,
+    /// A fragment added to the nodes' user data: a shell script for Amazon Linux (run before
+    /// the node joins; EKS adds its own part), TOML settings for Bottlerocket. Changing it rolls
+    /// the nodes.
+    pub user_data: Option<Located<String>>,
+    /// How many nodes a roll (new version, new launch template settings) may take down at once.
+    pub update_config: Option<Located<UpdateConfigSpec>>,
     /// Kubernetes labels on the nodes.
     #[serde(default)]
     pub labels: IndexMap<Located<String>, Located<String>>,
@@ -164,6 +182,16 @@ pub struct NodeGroupSpec {
     /// Pin the nodes to some of the stack's AZs (their private subnets), e.g. one AZ for a
     /// cheap failover cluster; all of them by default. The control plane keeps them all.
     pub azs: Option<Located<Vec<Located<String>>>>,
+}
+
+/// How many nodes a roll may take down at once: a count or a percentage of the group.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateConfigSpec {
+    /// 1 to 100 nodes.
+    pub max_unavailable: Option<Located<i64>>,
+    /// 1 to 100 percent.
+    pub max_unavailable_percent: Option<Located<i64>>,
 }
 
 /// A Kubernetes taint.

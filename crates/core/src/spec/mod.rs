@@ -29,7 +29,7 @@ pub use data::{
 };
 pub use eks::{
     AccessEntrySpec, AccessPolicySpec, AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec,
-    RetentionSpec, ServiceAccountSpec, TaintSpec,
+    RetentionSpec, ServiceAccountSpec, TaintSpec, UpdateConfigSpec,
 };
 pub use kms::KmsKeySpec;
 pub use load::{LoadedSpec, SECTIONS, StackFileError, load_file, parse_str};
