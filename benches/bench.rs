@@ -133,12 +133,7 @@ async fn run_all(
 /// N copies of the seed platform with distinct names (and the account-wide names they fix).
 fn write_copies(root: &Path, dir: &Path, n: usize) -> Vec<String> {
     let (seed, _) = stack_text::for_ministack(&std::fs::read_to_string(root.join("stacks/user-service.yaml")).unwrap());
-    std::fs::create_dir_all(dir.join("policies")).unwrap();
-    std::fs::copy(
-        root.join("stacks/policies/aws-load-balancer-controller.json"),
-        dir.join("policies/aws-load-balancer-controller.json"),
-    )
-    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
     (1..=n)
         .map(|i| {
             let name = format!("svc{i:02}");

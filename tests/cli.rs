@@ -240,7 +240,7 @@ fn affected_by_shipped_files() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (name, changed) in [
         ("affected_by_base", vec!["stacks/user-service.yaml"]),
-        ("affected_by_policy", vec!["stacks/policies/aws-load-balancer-controller.json"]),
+        ("affected_by_policy", vec!["stacks/policies/grafana-cloudwatch.json"]),
         ("affected_by_prod_network", vec!["stacks/prod/networking.yaml", "README.md"]),
     ] {
         let mut args = vec!["affected", "stacks/staging", "stacks/prod", "--changed"];

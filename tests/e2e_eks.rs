@@ -230,26 +230,38 @@ async fn check_provisioned(aws: &Clients, state: &Json) {
             }]
         })
     );
-    let lbc = aws.inline_policy(&format!("{CLUSTER}-sa-aws-load-balancer-controller"), "policy-file").await;
-    let file: Json = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/stacks/policies/aws-load-balancer-controller.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(lbc, file, "the policy file went to IAM as written");
-    // The autoscaler gets its scoped policy file, no `*FullAccess` managed policy (PCTL_IAM_1).
+    // The controllers' presets: the load balancer controller's current policy (with the
+    // listener attributes recent versions read), the autoscaler scoped to this cluster's node
+    // groups with no `*FullAccess` managed policy (PCTL_IAM_1), external-secrets to this
+    // stack's secrets and parameters.
+    let lbc_role = format!("{CLUSTER}-sa-aws-load-balancer-controller");
+    let lbc = aws.inline_policy(&lbc_role, "preset-aws-load-balancer-controller").await.to_string();
+    for action in ["elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:ModifyListenerAttributes"] {
+        assert!(lbc.contains(action), "{action} missing from the preset: {lbc}");
+    }
     let (_, autoscaler) = aws.role_policies(&format!("{CLUSTER}-sa-cluster-autoscaler")).await;
     assert_eq!(autoscaler, BTreeSet::new());
-    let scoped = aws.inline_policy(&format!("{CLUSTER}-sa-cluster-autoscaler"), "policy-file").await;
-    let file: Json = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/stacks/policies/cluster-autoscaler.json"))
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(scoped, file, "the autoscaler's policy file went to IAM as written");
+    let scoped = aws.inline_policy(&format!("{CLUSTER}-sa-cluster-autoscaler"), "preset-cluster-autoscaler").await;
+    assert_eq!(
+        scoped["Statement"][1],
+        json!({
+            "Sid": "DescribeThisClustersNodeGroups",
+            "Effect": "Allow",
+            "Action": "eks:DescribeNodegroup",
+            "Resource": format!("arn:aws:eks:eu-west-1:*:nodegroup/{CLUSTER}/*/*")
+        })
+    );
+    assert_eq!(
+        scoped["Statement"][2]["Condition"]["StringEquals"]
+            [format!("aws:ResourceTag/k8s.io/cluster-autoscaler/{CLUSTER}")],
+        "owned"
+    );
+    let sync = aws.inline_policy(&format!("{CLUSTER}-sa-external-secrets"), "preset-external-secrets").await;
+    assert_eq!(sync["Statement"][0]["Resource"], "arn:aws:secretsmanager:eu-west-1:*:secret:user-service/*");
+    assert_eq!(
+        sync["Statement"][1]["Resource"],
+        json!(["arn:aws:ssm:eu-west-1:*:parameter/user-service", "arn:aws:ssm:eu-west-1:*:parameter/user-service/*"])
+    );
 
     let (cluster_trust, cluster_policies) = aws.role_policies(&format!("{CLUSTER}-cluster")).await;
     assert_eq!(cluster_trust["Statement"][0]["Principal"]["Service"], "eks.amazonaws.com");

@@ -1,7 +1,9 @@
-//! IAM rules on the policies a stack gives its service account roles (policy files and managed
-//! policies): no administrator access, no privilege escalation, write actions scoped to
-//! resources, no `*FullAccess` managed policy. The roles platformctl writes itself (cluster,
-//! nodes, `read_secrets`) are scoped by construction and not checked.
+//! IAM rules on the policies a stack gives its service account roles (policy files, controller
+//! presets and managed policies): no administrator access, no privilege escalation, write
+//! actions scoped to resources, no `*FullAccess` managed policy. A preset is judged like a
+//! policy file: where it follows an upstream policy that leaves writes on `*`, the finding
+//! says so. The roles platformctl writes itself (cluster, nodes, `read_secrets`) are scoped by
+//! construction and not checked.
 
 use serde_json::Value;
 
@@ -55,12 +57,24 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
                 &address,
                 &at("managed_policies"),
                 format!("the role has the managed policy {name}"),
-                "policy_file: policies/<controller>.json   # the scoped policy the controller's project documents",
+                "preset: <controller>   # or a policy_file with the scoped policy the controller's project documents",
             );
         }
     }
-    let Some(policy) = &sa.policy else { return };
-    // One finding per rule for the whole file, naming every action concerned.
+    if let Some(policy) = &sa.policy {
+        document(&address, &at("policy_file"), "the policy file", policy, found);
+    }
+    if let Some(preset) = &sa.preset
+        && let Some(policy) = &preset.document
+    {
+        let what = format!("the `{}` preset (following {})", preset.name, preset.follows);
+        document(&address, &at("preset"), &what, policy, found);
+    }
+}
+
+/// The rules on one policy document the role carries (`what`, at `file`).
+fn document(address: &str, file: &[&str], what: &str, policy: &Value, found: &mut Findings) {
+    // One finding per rule for the whole document, naming every action concerned.
     let (mut admin, mut escalating, mut writes) = (false, Vec::new(), Vec::new());
     for statement in statements(policy) {
         let on_everything = strings(statement.get("Resource")).iter().any(|r| r == "*");
@@ -78,13 +92,12 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
             writes.extend(actions.into_iter().filter(|a| !is_read_only(a)));
         }
     }
-    let file = at("policy_file");
     if admin {
         found.add(
             IAM_ADMIN,
-            &address,
-            &file,
-            "the policy file allows every action on every resource",
+            address,
+            file,
+            format!("{what} allows every action on every resource"),
             "name the actions and resources the workload needs",
         );
     }
@@ -92,9 +105,9 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
         keep_first(&mut escalating);
         found.add(
             IAM_ESCALATION,
-            &address,
-            &file,
-            format!("the policy file allows {} on every resource", escalating.join(", ")),
+            address,
+            file,
+            format!("{what} allows {} on every resource", escalating.join(", ")),
             "name the roles or resources in `Resource`, e.g. `arn:aws:iam::<account>:role/<the one role>`",
         );
     }
@@ -102,9 +115,9 @@ fn service_account(cluster: &str, sa: &ServiceAccount, found: &mut Findings) {
         keep_first(&mut writes);
         found.add(
             IAM_WILDCARD_RESOURCE,
-            &address,
-            &file,
-            format!("the policy file allows {} on every resource", writes.join(", ")),
+            address,
+            file,
+            format!("{what} allows {} on every resource", writes.join(", ")),
             "name the resources in `Resource`, or scope the statement with a `Condition` (e.g. on a tag)",
         );
     }

@@ -248,9 +248,16 @@ fn service_account_role(stack: &Stack, eks: &Eks, oidc: &Address, sa: &ServiceAc
     if let Some(doc) = &sa.policy {
         inline.insert("policy-file".to_owned(), Value::from_json(doc.clone()));
     }
+    let mut managed = sa.managed_policies.clone();
+    if let Some(preset) = &sa.preset {
+        if let Some(doc) = &preset.document {
+            inline.insert(format!("preset-{}", preset.name), Value::from_json(doc.clone()));
+        }
+        managed.extend(preset.managed_policies.iter().filter(|p| !sa.managed_policies.contains(p)).cloned());
+    }
     let name = role_name(&stack.name, &eks.name, &format!("sa-{}", sa.name));
     let trust = workload_trust(oidc, &sa.namespace, &sa.name, sa.identity);
-    role(stack, &address, &name, trust, sa.managed_policies.clone(), inline)
+    role(stack, &address, &name, trust, managed, inline)
 }
 
 /// An add-on's own role (and, with Pod Identity, its association); what the add-on names as its

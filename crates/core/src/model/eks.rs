@@ -6,6 +6,9 @@
 use ipnet::Ipv4Net;
 
 use super::Checker;
+use super::controller_presets::{
+    CONTROLLER_PRESETS, ControllerPreset, PresetScope, controller_preset, needs_hosted_zones,
+};
 use super::data::{flag, int_in};
 use super::kms::{KmsKeyRef, key_arn_ref, key_ref};
 use crate::diagnostics::Sources;
@@ -199,6 +202,7 @@ pub struct ServiceAccount {
     pub policy: Option<serde_json::Value>,
     pub managed_policies: Vec<String>,
     pub identity: Identity,
+    pub preset: Option<ControllerPreset>,
 }
 
 /// How a service account's pods get their role.
@@ -830,16 +834,21 @@ fn service_account(
         managed_policy_arn(arn, &format!("{field}.managed_policies"), check);
     }
     let policy = s.policy_file.as_ref().and_then(|f| policy_file(f, &format!("{field}.policy_file"), sources, check));
-    if s.read_secrets.is_empty() && s.policy_file.is_none() && s.managed_policies.is_empty() {
+    let preset = preset(s, &field, stack, cluster, spec, check);
+    if s.read_secrets.is_empty() && s.policy_file.is_none() && s.managed_policies.is_empty() && s.preset.is_none() {
         check.error(
             name.location(),
             &field,
             "this service account role would grant nothing",
-            "give it `read_secrets`, a `policy_file` or `managed_policies`",
+            "give it a `preset`, `read_secrets`, a `policy_file` or `managed_policies`",
         );
     }
-    let inline_size =
-        policy.as_ref().map_or(0, |p| p.to_string().len()) + if s.read_secrets.is_empty() { 0 } else { 400 };
+    let inline_size = [policy.as_ref(), preset.as_ref().and_then(|p| p.document.as_ref())]
+        .into_iter()
+        .flatten()
+        .map(|p| p.to_string().len())
+        .sum::<usize>()
+        + if s.read_secrets.is_empty() { 0 } else { 400 };
     if inline_size > INLINE_POLICY_LIMIT {
         check.error(
             s.policy_file.as_ref().and_then(|f| f.location()),
@@ -858,7 +867,82 @@ fn service_account(
         read_secrets: s.read_secrets.iter().map(|r| r.value().clone()).collect(),
         policy,
         managed_policies: s.managed_policies.iter().map(|a| a.value().clone()).collect(),
+        preset,
     })
+}
+
+/// The controller preset a service account names, scoped to this stack and cluster.
+fn preset(
+    s: &ServiceAccountSpec,
+    field: &str,
+    stack: &str,
+    cluster: &str,
+    spec: &StackSpec,
+    check: &mut Checker,
+) -> Option<ControllerPreset> {
+    let zones_field = format!("{field}.hosted_zones");
+    for zone in &s.hosted_zones {
+        let ok = zone.len() <= 32
+            && zone.starts_with('Z')
+            && zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !ok {
+            check.error(
+                zone.location(),
+                &zones_field,
+                format!("`{}` is not a Route 53 hosted zone id", zone.value()),
+                "use the zone's id, e.g. `Z0123456789ABCDEFGHIJ` (`aws route53 list-hosted-zones`)",
+            );
+        }
+    }
+    let Some(name) = &s.preset else {
+        if let Some(first) = s.hosted_zones.first() {
+            check.error(
+                first.location(),
+                &zones_field,
+                "hosted zones are for the `external-dns` and `cert-manager` presets",
+                "add `preset: external-dns` (or `cert-manager`), or leave `hosted_zones` out",
+            );
+        }
+        return None;
+    };
+    let preset_field = format!("{field}.preset");
+    if needs_hosted_zones(name) && s.hosted_zones.is_empty() {
+        check.error(
+            name.location(),
+            &preset_field,
+            format!("the `{}` preset changes records only in the zones it is given", name.value()),
+            "list them: `hosted_zones: [Z0123456789ABCDEFGHIJ]`",
+        );
+    } else if !needs_hosted_zones(name)
+        && let Some(first) = s.hosted_zones.first()
+    {
+        check.error(
+            first.location(),
+            &zones_field,
+            format!("the `{}` preset changes no DNS records", name.value()),
+            "leave `hosted_zones` out",
+        );
+    }
+    let hosted_zones: Vec<String> = s.hosted_zones.iter().map(|z| z.value().clone()).collect();
+    let parameter_paths: Vec<String> =
+        spec.postgres.values().filter_map(|p| p.publish_ssm.as_ref().map(|path| path.value().clone())).collect();
+    let scope = PresetScope {
+        stack,
+        region: spec.region.as_ref().map_or("*", |r| r.as_str()),
+        cluster: &format!("{stack}-{cluster}"),
+        hosted_zones: &hosted_zones,
+        parameter_paths: &parameter_paths,
+    };
+    let found = controller_preset(name, &scope);
+    if found.is_none() {
+        check.error(
+            name.location(),
+            &preset_field,
+            format!("unknown preset `{}`", name.value()),
+            format!("use one of {} (or a `policy_file`)", CONTROLLER_PRESETS.join(", ")),
+        );
+    }
+    found
 }
 
 /// The IAM role name for one of a cluster's roles: `<stack>-<cluster>-<purpose>`.
@@ -1015,7 +1099,8 @@ mod tests {
             ["vpc-cni", "kube-proxy", "coredns"]
         );
         let lbc = eks.service_accounts.iter().find(|s| s.name == "aws-load-balancer-controller").unwrap();
-        assert!(lbc.policy.as_ref().is_some_and(|p| p["Statement"].is_array()));
+        let preset = lbc.preset.as_ref().unwrap();
+        assert!(preset.document.as_ref().is_some_and(|p| p["Statement"].is_array()) && lbc.policy.is_none());
         assert_eq!(stack.compute.ecr[0].tag_mutability, "IMMUTABLE");
         let example = stack_from_file("examples/eks-node-groups.yaml").unwrap();
         let groups = &example.compute.eks[0].node_groups;
@@ -1077,10 +1162,6 @@ mod pinned_node_groups {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stack.yaml");
         std::fs::write(&path, src).unwrap();
-        // The example's policy file, where the copy looks for it.
-        std::fs::create_dir(dir.path().join("policies")).unwrap();
-        let policy = crate::model::test_support::repo_file("examples/policies/cluster-autoscaler.json");
-        std::fs::copy(policy, dir.path().join("policies/cluster-autoscaler.json")).unwrap();
         stack_from_file(path.to_str().unwrap())
     }
 
@@ -1154,5 +1235,49 @@ mod hardened_nodes {
         }
         let mixed = group("").replace("[m6i.large]", "[m6i.large, m7g.large]");
         assert!(stack_from(&mixed).unwrap_err().contains("mix Graviton (ARM) and x86"));
+    }
+}
+
+#[cfg(test)]
+mod controller_presets {
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    fn account(fields: &str) -> Result<crate::model::Stack, String> {
+        stack_from(&format!(
+            "{USER_SERVICE}eks:\n  main:\n    version: \"1.31\"\n    service_accounts:\n      controller:\n        namespace: kube-system\n{fields}"
+        ))
+    }
+
+    #[test]
+    fn a_preset_is_scoped_to_the_stack_and_its_cluster() {
+        let stack = account("        preset: cluster-autoscaler\n").unwrap();
+        let preset = stack.compute.eks[0].service_accounts[0].preset.clone().unwrap();
+        assert!(preset.follows.contains("cluster-autoscaler"), "{}", preset.follows);
+        let doc = preset.document.unwrap().to_string();
+        assert!(doc.contains("k8s.io/cluster-autoscaler/user-service-main"), "{doc}");
+        assert!(doc.contains("arn:aws:eks:eu-west-1:*:nodegroup/user-service-main/*/*"), "{doc}");
+        let dns = account("        preset: external-dns\n        hosted_zones: [Z0123456789ABCDEFGHIJ]\n").unwrap();
+        let doc = dns.compute.eks[0].service_accounts[0].preset.clone().unwrap().document.unwrap().to_string();
+        assert!(doc.contains("arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"), "{doc}");
+    }
+
+    #[test]
+    fn preset_mistakes_name_their_field() {
+        for (fields, expected) in [
+            ("        preset: karpenter\n", "unknown preset `karpenter`"),
+            ("        preset: external-dns\n", "changes records only in the zones it is given"),
+            (
+                "        preset: cert-manager\n        hosted_zones: [example.com]\n",
+                "`example.com` is not a Route 53 hosted zone id",
+            ),
+            ("        preset: ebs-csi\n        hosted_zones: [Z0123]\n", "the `ebs-csi` preset changes no DNS records"),
+            (
+                "        managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n        hosted_zones: [Z0123]\n",
+                "hosted zones are for",
+            ),
+        ] {
+            let err = account(fields).unwrap_err();
+            assert!(err.contains(expected) && err.contains("service_accounts.controller"), "{fields}: {err}");
+        }
     }
 }

@@ -9,6 +9,7 @@ mod acls;
 mod alarms;
 mod backend;
 mod checks;
+mod controller_presets;
 mod credentials;
 mod data;
 mod eks;
@@ -29,6 +30,7 @@ pub use acls::{AclRule, NetworkAcl, Tier};
 pub use alarms::{Alarm, AlarmSubject, DefaultThreshold, Members, MetricAlarm, Notification, Preset, PresetAlarm};
 pub use backend::{BACKEND_KEYS, Backend};
 pub use checks::CheckSkip;
+pub use controller_presets::{CONTROLLER_PRESETS, ControllerPreset};
 pub use credentials::{AssumeRole, Credentials};
 pub use data::{
     Aurora, CrossRegionReplica, DataTier, DatabaseCore, ELASTICACHE_PUNCTUATION, MasterPassword, PerformanceInsights,
