@@ -4,7 +4,8 @@
 //! with their policies (on the cluster, on namespaces) and groups; a policy's scope, a policy
 //! added and one removed, and the groups are changed in place; an entry removed from the stack
 //! is deleted; one deleted outside platformctl is drift, created again; destroy leaves none.
-//! And EKS Pod Identity for a service account (its role, association and agent add-on).
+//! And EKS Pod Identity for a service account (its role, association and agent add-on); an
+//! entry naming a service account of the stack; nodes in a security group of the stack.
 
 mod support;
 
@@ -246,4 +247,48 @@ async fn addon_roles_on_ministack() {
     assert!(attached("access-main-node").await.contains(&CNI.to_owned()), "the node role has the CNI policy again");
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
+}
+
+/// An access entry naming a service account of the stack (a deploying controller here) gets
+/// that role's ARN, which exists only once the role does; and nodes joining a security group of
+/// the stack start from a template naming it with the cluster's own group.
+#[tokio::test(flavor = "multi_thread")]
+async fn stack_roles_and_node_groups_on_ministack() {
+    let emu = Emulator::start(Kind::Ministack);
+    let stack = STACK.split("    access:\n").next().unwrap().replace(
+        "network:\n",
+        "security_groups:\n  nodes:\n    description: the nodes, which the data tier admits\n    ingress: []\nnetwork:\n",
+    ) + "    access:
+      deployer:
+        principal: service_account:deployer
+        policies: [{ policy: edit, namespaces: [apps] }]
+    service_accounts:
+      deployer: { namespace: cd, managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }
+    node_groups:
+      apps:
+        instance_types: [m6i.large]
+        min_size: 1
+        max_size: 2
+        desired_size: 1
+        security_groups: [nodes]
+";
+    let (dir, _file, eks, iam) = applied(&emu, &stack).await;
+    let role = iam.get_role().role_name("access-main-sa-deployer").send().await.unwrap();
+    let role_arn = role.role().unwrap().arn().to_owned();
+    assert_eq!(policies(&eks, &role_arn).await, expected(&[("AmazonEKSEditPolicy", &["apps"])]));
+
+    let state = support::inspect::read_state(dir.path(), "access");
+    let template = support::inspect::id(&state, "eks.main.launch_template[apps]");
+    let ec2 = emu.ec2().await;
+    let version = ec2.describe_launch_template_versions().launch_template_id(&template).versions("$Default");
+    let version = version.send().await.unwrap();
+    let mut groups =
+        version.launch_template_versions()[0].launch_template_data().unwrap().security_group_ids().to_vec();
+    groups.sort();
+    let cluster = eks.describe_cluster().name("access-main").send().await.unwrap();
+    let cluster_group = cluster.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id().unwrap();
+    let mut expected_groups = vec![cluster_group.to_owned(), support::inspect::id(&state, "security_group.nodes")];
+    expected_groups.sort();
+    assert_eq!(groups, expected_groups, "the cluster's group and the stack's");
+    emu.platformctl(dir.path(), &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
 }

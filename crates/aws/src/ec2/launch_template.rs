@@ -16,7 +16,7 @@ use platformctl_core::kinds::launch_template::*;
 use platformctl_core::resource::{Attrs, LiveResource, Value};
 
 use super::{Tagged, opt_str, tag_spec, tags_value};
-use crate::common::opt_int;
+use crate::common::{opt_int, sorted_list};
 use crate::error::SdkResultExt;
 use crate::registry::NewResource;
 use crate::{Aws, AwsError};
@@ -143,10 +143,15 @@ fn settings(data: &ResponseLaunchTemplateData) -> Attrs {
         ROOT_VOLUME_TYPE.to(opt_str(ebs.and_then(|e| e.volume_type()).map(|t| t.as_str()))),
         ROOT_VOLUME_ENCRYPTED.to(Value::Bool(ebs.and_then(|e| e.encrypted()).unwrap_or(false))),
         USER_DATA.to(user_data.map_or(Value::Null, Value::Str)),
+        SECURITY_GROUP_IDS.to(match data.security_group_ids() {
+            [] => Value::Null,
+            ids => sorted_list(ids.iter().map(String::as_str)),
+        }),
     ])
 }
 
-/// A version's data from the settings: metadata options, the root volume, the user data.
+/// A version's data from the settings: metadata options, the root volume, the user data, the
+/// security groups.
 fn data(attrs: &Attrs) -> RequestLaunchTemplateData {
     let metadata = LaunchTemplateInstanceMetadataOptionsRequest::builder()
         .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::Enabled)
@@ -167,5 +172,6 @@ fn data(attrs: &Attrs) -> RequestLaunchTemplateData {
         .metadata_options(metadata)
         .block_device_mappings(root)
         .set_user_data(USER_DATA.str(attrs).map(base64::encode))
+        .set_security_group_ids(Some(SECURITY_GROUP_IDS.strings(attrs)).filter(|ids| !ids.is_empty()))
         .build()
 }

@@ -23,8 +23,8 @@ use crate::kinds::{
     oidc_provider, secret,
 };
 use crate::model::{
-    Addon, Ecr, Eks, Identity, KmsKeyRef, LogGroup, NatGateways, Network, POD_IDENTITY_AGENT, ServiceAccount, Stack,
-    role_name,
+    AccessPrincipal, Addon, Ecr, Eks, Identity, KmsKeyRef, LogGroup, NatGateways, Network, POD_IDENTITY_AGENT,
+    ServiceAccount, Stack, role_name,
 };
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -145,7 +145,7 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
     for group in &eks.node_groups {
         let address = Address::new(format!("{base}.node_group[{}]", group.name));
         let template = Address::new(format!("{base}.launch_template[{}]", group.name));
-        out.push(node_groups::launch_template(stack, &cluster_name, &template, group));
+        out.push(node_groups::launch_template(stack, &cluster, &cluster_name, &template, group));
         let mut resource = node_groups::node_group(stack, net, eks, &cluster, &node_role, &template, &address, group);
         if let Some(cni) = &networking {
             resource = resource.after(cni);
@@ -221,7 +221,12 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
             Kind::EksAccessEntry,
             Attrs::from([
                 eks_access_entry::CLUSTER.to(Value::Ref(cluster.clone())),
-                eks_access_entry::PRINCIPAL.to(&entry.principal),
+                eks_access_entry::PRINCIPAL.to(match &entry.principal {
+                    AccessPrincipal::Arn(arn) => Value::str(arn),
+                    AccessPrincipal::ServiceAccount { cluster, name } => {
+                        iam_role::out::ARN.of(&service_account_address(cluster, name))
+                    }
+                }),
                 eks_access_entry::KUBERNETES_GROUPS.to(strings(&entry.kubernetes_groups)),
                 eks_access_entry::POLICIES.to(Value::Map(policies)),
                 eks_access_entry::TAGS.to(tags(stack, &address, &name)),

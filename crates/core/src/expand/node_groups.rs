@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::iam::strings;
 use super::network::subnet;
-use super::tags;
-use crate::kinds::{iam_role, launch_template, node_group};
+use super::{security_groups, tags};
+use crate::kinds::{eks_cluster, iam_role, launch_template, node_group};
 use crate::model::{Eks, MaxUnavailable, Network, NodeGroup, Stack};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -20,19 +20,25 @@ const MIME_BOUNDARY: &str = "==PLATFORMCTL==";
 /// The group's launch template, named `<cluster>-<group>` (one per group and region).
 pub(super) fn launch_template(
     stack: &Stack,
+    cluster: &Address,
     cluster_name: &str,
     address: &Address,
     group: &NodeGroup,
 ) -> DesiredResource {
     let name = format!("{cluster_name}-{}", group.name);
-    let mut attrs = settings(group);
+    let mut attrs = settings(cluster, group);
     attrs.insert(launch_template::NAME.name.into(), Value::str(&name));
     attrs.insert(launch_template::TAGS.name.into(), tags(stack, address, &name));
     DesiredResource::new(address.clone(), Kind::LaunchTemplate, attrs)
 }
 
 /// What the group's nodes run with (`launch_template::SETTINGS`).
-fn settings(group: &NodeGroup) -> Attrs {
+fn settings(cluster: &Address, group: &NodeGroup) -> Attrs {
+    // Naming groups in the template replaces EKS's own choice: the cluster's group goes first.
+    let security_groups = (!group.security_groups.is_empty()).then(|| {
+        let stack_groups = group.security_groups.iter().map(|g| Value::Ref(security_groups::group(g)));
+        Value::List(std::iter::once(eks_cluster::out::SECURITY_GROUP_ID.of(cluster)).chain(stack_groups).collect())
+    });
     Attrs::from([
         launch_template::HTTP_TOKENS.to("required"),
         launch_template::HOP_LIMIT.to(group.metadata_hop_limit),
@@ -41,6 +47,7 @@ fn settings(group: &NodeGroup) -> Attrs {
         launch_template::ROOT_VOLUME_TYPE.to("gp3"),
         launch_template::ROOT_VOLUME_ENCRYPTED.to(true),
         launch_template::USER_DATA.to(user_data(group).map_or(Value::Null, Value::Str)),
+        launch_template::SECURITY_GROUP_IDS.to(security_groups),
     ])
 }
 
@@ -105,7 +112,7 @@ pub(super) fn node_group(
             node_group::AMI_TYPE.to(&group.ami_type),
             node_group::LAUNCH_TEMPLATE_ID.to(Value::Ref(template.clone())),
             node_group::LAUNCH_TEMPLATE_VERSION.to(launch_template::out::DEFAULT_VERSION.of(template)),
-            node_group::LAUNCH_TEMPLATE.to(Value::Map(settings(group).into_iter().collect())),
+            node_group::LAUNCH_TEMPLATE.to(Value::Map(settings(cluster, group).into_iter().collect())),
             node_group::VERSION.to(eks.version.to_string()),
             node_group::RELEASE_VERSION.to(group.release_version.as_ref().map_or(Value::Null, Value::str)),
             node_group::MAX_UNAVAILABLE.to(max_unavailable),
@@ -173,5 +180,24 @@ mod tests {
         assert_eq!(launch_template::USER_DATA.str(&br.attrs), Some(toml));
         assert_eq!(launch_template::ROOT_DEVICE.str(&br.attrs), Some("/dev/xvdb"));
         assert_eq!(launch_template::HOP_LIMIT.get(&br.attrs), &crate::resource::Value::Int(1));
+    }
+
+    /// Without groups of its own the template names none (EKS gives the nodes the cluster's);
+    /// with them, the cluster's group comes along, since EKS then adds nothing.
+    #[test]
+    fn stack_security_groups_join_the_cluster_group() {
+        let settings: Vec<&str> = launch_template::SETTINGS.iter().map(|a| a.name).collect();
+        assert_eq!((settings.len(), settings[0], settings[7]), (8, "http_tokens", "security_group_ids"));
+        assert_eq!(launch_template::SECURITY_GROUP_IDS.get(&template("").attrs), &crate::resource::Value::Null);
+        let with = template("        security_groups: [postgres]\n");
+        assert_eq!(
+            launch_template::SECURITY_GROUP_IDS.get(&with.attrs).to_string(),
+            "[(security_group_id of eks.main), (id of security_group.postgres)]"
+        );
+        let src = format!(
+            "{USER_SERVICE}eks:\n  main:\n    version: \"1.31\"\n    node_groups:\n      apps:\n        instance_types: [m6i.large]\n        min_size: 1\n        max_size: 3\n        desired_size: 1\n        security_groups: [nope]\n"
+        );
+        let err = stack_from(&src).unwrap_err();
+        assert!(err.contains("no security group `nope` in this stack") && err.contains("postgres"), "{err}");
     }
 }

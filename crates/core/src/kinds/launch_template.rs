@@ -22,11 +22,28 @@ pub const ROOT_VOLUME_ENCRYPTED: Attr = Attr::in_place("root_volume_encrypted");
 /// The user data as the nodes get it (a MIME multi-part document EKS merges with its own, or
 /// Bottlerocket's TOML settings), not base64.
 pub const USER_DATA: Attr = Attr::in_place("user_data");
+/// The nodes' security groups when the stack adds its own: the cluster's security group (which
+/// EKS no longer adds by itself once a template names groups) and the stack's. Absent: EKS
+/// gives the nodes the cluster's group.
+pub const SECURITY_GROUP_IDS: Attr = Attr::in_place("security_group_ids").set();
+
+/// The template's attributes: its name, what a node runs with, its tags.
+const ATTRS: [Attr; 10] = [
+    NAME,
+    HTTP_TOKENS,
+    HOP_LIMIT,
+    ROOT_DEVICE,
+    ROOT_VOLUME_GB,
+    ROOT_VOLUME_TYPE,
+    ROOT_VOLUME_ENCRYPTED,
+    USER_DATA,
+    SECURITY_GROUP_IDS,
+    TAGS,
+];
 
 /// What a node runs with: the settings a template version holds, and a node group compares
 /// with the version it uses (`node_group::LAUNCH_TEMPLATE`, a map with these names).
-pub const SETTINGS: [Attr; 7] =
-    [HTTP_TOKENS, HOP_LIMIT, ROOT_DEVICE, ROOT_VOLUME_GB, ROOT_VOLUME_TYPE, ROOT_VOLUME_ENCRYPTED, USER_DATA];
+pub const SETTINGS: &[Attr] = ATTRS.as_slice().split_at(1).1.split_at(ATTRS.len() - 2).0;
 
 pub mod out {
     use crate::resource::schema::Output;
@@ -35,20 +52,5 @@ pub mod out {
     pub const DEFAULT_VERSION: Output = Output("default_version");
 }
 
-pub const DEF: KindDef = KindDef::new(
-    "launch_template",
-    Service::Ec2,
-    &[
-        NAME,
-        HTTP_TOKENS,
-        HOP_LIMIT,
-        ROOT_DEVICE,
-        ROOT_VOLUME_GB,
-        ROOT_VOLUME_TYPE,
-        ROOT_VOLUME_ENCRYPTED,
-        USER_DATA,
-        TAGS,
-    ],
-    Adoption::Tag,
-)
-.outputs(&[out::DEFAULT_VERSION]);
+pub const DEF: KindDef =
+    KindDef::new("launch_template", Service::Ec2, &ATTRS, Adoption::Tag).outputs(&[out::DEFAULT_VERSION]);

@@ -142,6 +142,8 @@ pub struct NodeGroup {
     /// The stack's fragment, as written (wrapped for the AMI when the template is made).
     pub user_data: Option<String>,
     pub max_unavailable: Option<MaxUnavailable>,
+    /// The stack's security groups the nodes join besides the cluster's.
+    pub security_groups: Vec<String>,
 }
 
 impl NodeGroup {
@@ -350,8 +352,12 @@ fn cluster(
             "list two AZs or more under `network.azs` (node groups can still use one, with `azs:`)",
         );
     }
-    let node_groups =
-        e.node_groups.iter().filter_map(|(n, g)| node_group(n, g, &field, stack_azs.as_deref(), check)).collect();
+    let stack_groups: Vec<&str> = spec.security_groups.keys().map(|k| k.as_str()).collect();
+    let node_groups = e
+        .node_groups
+        .iter()
+        .filter_map(|(n, g)| node_group(n, g, &field, stack_azs.as_deref(), &stack_groups, check))
+        .collect();
     let service_accounts = e
         .service_accounts
         .iter()
@@ -375,7 +381,7 @@ fn cluster(
             check,
         ),
         bootstrap_cluster_creator_admin: flag(&e.bootstrap_cluster_creator_admin, true),
-        access: super::eks_access::access_entries(&e.access, &field, check),
+        access: super::eks_access::access_entries(&e.access, &field, &stack_service_accounts(spec, name), check),
     })
 }
 
@@ -531,6 +537,7 @@ fn node_group(
     g: &NodeGroupSpec,
     cluster: &str,
     stack_azs: Option<&[&str]>,
+    stack_groups: &[&str],
     check: &mut Checker,
 ) -> Option<NodeGroup> {
     let field = format!("{cluster}.node_groups.{}", name.value());
@@ -657,6 +664,18 @@ fn node_group(
         }
     }
     let ami_type = ami_type(g, &field, check);
+    for group in g.security_groups.iter().filter(|s| !stack_groups.contains(&s.as_str())) {
+        check.error(
+            group.location(),
+            format!("{field}.security_groups"),
+            format!("no security group `{}` in this stack", group.value()),
+            if stack_groups.is_empty() {
+                "declare it under `security_groups:`".to_owned()
+            } else {
+                format!("the stack's security groups: {}", stack_groups.join(", "))
+            },
+        );
+    }
     let metadata_hop_limit = match &g.metadata_hop_limit {
         Some(h) => int_in(h, &format!("{field}.metadata_hop_limit"), 1, 64, check),
         None => Some(1),
@@ -699,6 +718,7 @@ fn node_group(
         metadata_hop_limit: metadata_hop_limit?,
         user_data: g.user_data.as_ref().map(|u| u.value().clone()),
         max_unavailable,
+        security_groups: g.security_groups.iter().map(|s| s.value().clone()).collect(),
     })
 }
 
@@ -943,6 +963,13 @@ fn preset(
         );
     }
     found
+}
+
+/// The service accounts of every cluster of the stack, for access entries naming one.
+fn stack_service_accounts<'a>(spec: &'a StackSpec, cluster: &'a str) -> super::eks_access::StackServiceAccounts<'a> {
+    let all =
+        spec.eks.iter().flat_map(|(c, e)| e.service_accounts.keys().map(move |sa| (c.as_str(), sa.as_str()))).collect();
+    super::eks_access::StackServiceAccounts { this_cluster: cluster, all }
 }
 
 /// The IAM role name for one of a cluster's roles: `<stack>-<cluster>-<purpose>`.

@@ -20,11 +20,23 @@ const POLICY_ARN_PREFIX: &str = "arn:aws:eks::aws:cluster-access-policy/";
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccessEntry {
     pub name: String,
-    pub principal: String,
+    pub principal: AccessPrincipal,
     /// `(policy ARN, None for the cluster or the namespaces, sorted)`, by ARN.
     pub policies: Vec<(String, Option<Vec<String>>)>,
     pub kubernetes_groups: Vec<String>,
 }
+
+/// Who an access entry lets in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessPrincipal {
+    /// An IAM role or user ARN.
+    Arn(String),
+    /// The role of a service account of this stack: its cluster (the entry's own or another)
+    /// and its name.
+    ServiceAccount { cluster: String, name: String },
+}
+
+const SERVICE_ACCOUNT_PREFIX: &str = "service_account:";
 
 /// `API` or `API_AND_CONFIG_MAP` (a new cluster's own mode, `CONFIG_MAP`, is not offered: access
 /// entries need the API).
@@ -44,9 +56,17 @@ pub(super) fn authentication_mode(mode: Option<&Located<String>>, field: &str, c
     }
 }
 
+/// The clusters of the stack and their service accounts, as access entries may name them.
+pub(super) struct StackServiceAccounts<'a> {
+    pub this_cluster: &'a str,
+    /// `(cluster, service account)` of every cluster of the stack.
+    pub all: Vec<(&'a str, &'a str)>,
+}
+
 pub(super) fn access_entries(
     entries: &IndexMap<Located<String>, AccessEntrySpec>,
     field: &str,
+    accounts: &StackServiceAccounts,
     check: &mut Checker,
 ) -> Vec<AccessEntry> {
     let mut out: Vec<AccessEntry> = Vec::new();
@@ -62,25 +82,12 @@ pub(super) fn access_entries(
             );
             continue;
         }
-        let principal = e.principal.value();
-        let is_principal = principal.starts_with("arn:aws")
-            && principal.split(':').nth(2) == Some("iam")
-            && principal.split(':').nth(4).is_some_and(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
-            && principal.split(':').nth(5).is_some_and(|r| r.starts_with("role/") || r.starts_with("user/"));
-        if !is_principal {
+        let Some(principal) = principal(&e.principal, &format!("{f}.principal"), accounts, check) else { continue };
+        if let Some(other) = out.iter().find(|o| o.principal == principal) {
             check.error(
                 e.principal.location(),
                 format!("{f}.principal"),
-                format!("`{principal}` is not an IAM role or user ARN"),
-                "e.g. `arn:aws:iam::123456789012:role/PlatformAdmins`",
-            );
-            continue;
-        }
-        if let Some(other) = out.iter().find(|o| &o.principal == principal) {
-            check.error(
-                e.principal.location(),
-                format!("{f}.principal"),
-                format!("`{principal}` already has the access entry `{}`", other.name),
+                format!("`{}` already has the access entry `{}`", e.principal.value(), other.name),
                 "give one principal one entry, with all its policies",
             );
             continue;
@@ -145,9 +152,51 @@ pub(super) fn access_entries(
         }
         kubernetes_groups.sort();
         kubernetes_groups.dedup();
-        out.push(AccessEntry { name: name.value().clone(), principal: principal.clone(), policies, kubernetes_groups });
+        out.push(AccessEntry { name: name.value().clone(), principal, policies, kubernetes_groups });
     }
     out
+}
+
+/// An entry's principal: an IAM role or user ARN, or a service account of this stack.
+fn principal(
+    written: &Located<String>,
+    field: &str,
+    accounts: &StackServiceAccounts,
+    check: &mut Checker,
+) -> Option<AccessPrincipal> {
+    if let Some(reference) = written.strip_prefix(SERVICE_ACCOUNT_PREFIX) {
+        let (cluster, name) = reference.split_once('/').unwrap_or((accounts.this_cluster, reference));
+        if !accounts.all.contains(&(cluster, name)) {
+            let known: Vec<String> = accounts.all.iter().map(|(c, n)| format!("{c}/{n}")).collect();
+            check.error(
+                written.location(),
+                field,
+                format!("no service account `{name}` in cluster `{cluster}` of this stack"),
+                if known.is_empty() {
+                    "declare it under the cluster's `service_accounts:`".to_owned()
+                } else {
+                    format!("the stack's service accounts (cluster/name): {}", known.join(", "))
+                },
+            );
+            return None;
+        }
+        return Some(AccessPrincipal::ServiceAccount { cluster: cluster.to_owned(), name: name.to_owned() });
+    }
+    let arn = written.value();
+    let is_principal = arn.starts_with("arn:aws")
+        && arn.split(':').nth(2) == Some("iam")
+        && arn.split(':').nth(4).is_some_and(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+        && arn.split(':').nth(5).is_some_and(|r| r.starts_with("role/") || r.starts_with("user/"));
+    if !is_principal {
+        check.error(
+            written.location(),
+            field,
+            format!("`{arn}` is not an IAM role or user ARN"),
+            "e.g. `arn:aws:iam::123456789012:role/PlatformAdmins`, or `service_account:<name>` for a role of this stack",
+        );
+        return None;
+    }
+    Some(AccessPrincipal::Arn(arn.clone()))
 }
 
 /// A Kubernetes namespace name (an RFC 1123 label).
@@ -207,5 +256,30 @@ mod tests {
         ] {
             assert!(errors.contains(expected), "{expected}: {errors}");
         }
+    }
+}
+
+#[cfg(test)]
+mod stack_principals {
+    use super::AccessPrincipal;
+    use crate::model::test_support::{USER_SERVICE, stack_from};
+
+    fn clusters(principal: &str) -> Result<crate::model::Stack, String> {
+        stack_from(&format!(
+            "{USER_SERVICE}eks:\n  main:\n    version: \"1.33\"\n    access:\n      deployer:\n        principal: {principal}\n        policies: [edit]\n  tools:\n    version: \"1.33\"\n    service_accounts:\n      argocd: {{ namespace: argocd, managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }}\n"
+        ))
+    }
+
+    /// A CD controller in one cluster let into another: its role is named by the service account.
+    #[test]
+    fn an_entry_may_name_a_service_account_of_the_stack() {
+        let stack = clusters("service_account:tools/argocd").unwrap();
+        let entry = &stack.compute.eks[0].access[0];
+        assert_eq!(entry.principal, AccessPrincipal::ServiceAccount { cluster: "tools".into(), name: "argocd".into() });
+        let expanded = crate::expand::expand(&stack, &Default::default());
+        let resource = expanded.iter().find(|r| r.address.as_str() == "eks.main.access[deployer]").unwrap();
+        assert_eq!(resource.attrs["principal"].to_string(), "(arn of eks.tools.service_account[argocd])");
+        let err = clusters("service_account:argocd").unwrap_err();
+        assert!(err.contains("no service account `argocd` in cluster `main`") && err.contains("tools/argocd"), "{err}");
     }
 }

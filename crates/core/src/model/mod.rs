@@ -41,7 +41,7 @@ pub use eks::{
     ADDON_ROLES, AMI_TYPES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup,
     MaxUnavailable, NodeGroup, POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
 };
-pub use eks_access::{ACCESS_POLICIES, AccessEntry};
+pub use eks_access::{ACCESS_POLICIES, AccessEntry, AccessPrincipal};
 pub use kms::{KmsKey, KmsKeyRef};
 pub use network::{AvailabilityZone, FlowLogs, NatGateways, Network, overlaps};
 pub use security_groups::{GroupRule, PortRange, Protocol, RuleSource, SecurityGroup};

@@ -58,7 +58,9 @@ pub struct EksSpec {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccessEntrySpec {
-    /// The IAM role or user ARN, e.g. `arn:aws:iam::123456789012:role/PlatformAdmins`.
+    /// The IAM role or user ARN, e.g. `arn:aws:iam::123456789012:role/PlatformAdmins`; or the
+    /// role of one of this stack's service accounts: `service_account:<name>` (this cluster's)
+    /// or `service_account:<cluster>/<name>` (another cluster's, e.g. a CD controller there).
     pub principal: Located<String>,
     /// EKS access policies: `cluster-admin`, `admin`, `edit`, `view` or a policy ARN, on the
     /// whole cluster, or `{ policy, namespaces: [..] }` on those namespaces.
@@ -173,6 +175,10 @@ pub struct NodeGroupSpec {
     pub user_data: Option<Located<String>>,
     /// How many nodes a roll (new version, new launch template settings) may take down at once.
     pub update_config: Option<Located<UpdateConfigSpec>>,
+    /// Security groups of the stack (`security_groups:`) the nodes join besides the cluster's
+    /// own, e.g. one a database's group admits (`from: sg:nodes`). Changing them rolls the nodes.
+    #[serde(default)]
+    pub security_groups: Vec<Located<String>>,
     /// Kubernetes labels on the nodes.
     #[serde(default)]
     pub labels: IndexMap<Located<String>, Located<String>>,
