@@ -250,8 +250,9 @@ async fn addon_roles_on_ministack() {
 }
 
 /// An access entry naming a service account of the stack (a deploying controller here) gets
-/// that role's ARN, which exists only once the role does; and nodes joining a security group of
-/// the stack start from a template naming it with the cluster's own group.
+/// that role's ARN, which exists only once the role does; Karpenter's preset reaches IAM; and
+/// nodes joining a security group of the stack start from a template naming it with the
+/// cluster's own group.
 #[tokio::test(flavor = "multi_thread")]
 async fn stack_roles_and_node_groups_on_ministack() {
     let emu = Emulator::start(Kind::Ministack);
@@ -264,6 +265,7 @@ async fn stack_roles_and_node_groups_on_ministack() {
         policies: [{ policy: edit, namespaces: [apps] }]
     service_accounts:
       deployer: { namespace: cd, managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }
+      karpenter: { namespace: kube-system, preset: karpenter }
     node_groups:
       apps:
         instance_types: [m6i.large]
@@ -276,6 +278,11 @@ async fn stack_roles_and_node_groups_on_ministack() {
     let role = iam.get_role().role_name("access-main-sa-deployer").send().await.unwrap();
     let role_arn = role.role().unwrap().arn().to_owned();
     assert_eq!(policies(&eks, &role_arn).await, expected(&[("AmazonEKSEditPolicy", &["apps"])]));
+    // Karpenter's preset passes only the cluster's node role, which its nodes join with.
+    let karpenter = iam.get_role_policy().role_name("access-main-sa-karpenter").policy_name("preset-karpenter");
+    let karpenter = karpenter.send().await.unwrap();
+    let document = percent_encoding::percent_decode_str(karpenter.policy_document()).decode_utf8().unwrap();
+    assert!(document.contains("\"arn:aws:iam::*:role/access-main-node\""), "{document}");
 
     let state = support::inspect::read_state(dir.path(), "access");
     let template = support::inspect::id(&state, "eks.main.launch_template[apps]");

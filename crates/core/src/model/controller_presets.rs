@@ -19,6 +19,7 @@ pub const CONTROLLER_PRESETS: &[&str] = &[
     "cert-manager",
     "external-secrets",
     "ebs-csi",
+    "karpenter",
 ];
 
 /// AWS's managed policy for the EBS CSI driver, which AWS keeps current.
@@ -45,6 +46,8 @@ pub struct PresetScope<'a> {
     pub hosted_zones: &'a [String],
     /// SSM parameter paths the stack publishes to (external-secrets), e.g. `/user-service/db`.
     pub parameter_paths: &'a [String],
+    /// The IAM role name of the cluster's nodes (karpenter passes it to the nodes it starts).
+    pub node_role: &'a str,
 }
 
 /// The preset `name` for `scope`; `None` for a name not in [`CONTROLLER_PRESETS`].
@@ -79,6 +82,12 @@ pub fn controller_preset(name: &str, scope: &PresetScope) -> Option<ControllerPr
             "kubernetes-sigs/aws-ebs-csi-driver: AWS's managed AmazonEBSCSIDriverPolicy",
             None,
             vec![EBS_CSI_POLICY.to_owned()],
+        ),
+        "karpenter" => (
+            "1",
+            "aws/karpenter-provider-aws v1.0, getting-started cloudformation.yaml (KarpenterControllerPolicy, without the interruption queue)",
+            Some(karpenter(scope)),
+            vec![],
         ),
         _ => return None,
     };
@@ -427,6 +436,180 @@ fn external_secrets(scope: &PresetScope) -> Value {
     ])
 }
 
+/// Karpenter v1's controller: it starts and tags instances, fleets and launch templates only
+/// with this cluster's ownership tags, deletes only what carries them, makes the instance
+/// profiles of its node classes (tagged likewise), passes only the cluster's node role to EC2,
+/// and reads in this region. The interruption queue (SQS, EventBridge) is not part of it.
+fn karpenter(scope: &PresetScope) -> Value {
+    let (region, cluster) = (scope.region, scope.cluster);
+    let ec2 = |resource: &str| format!("arn:aws:ec2:{region}:*:{resource}/*");
+    let owned = format!("aws:ResourceTag/kubernetes.io/cluster/{cluster}");
+    let requested = format!("aws:RequestTag/kubernetes.io/cluster/{cluster}");
+    let created: Vec<String> =
+        ["fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request"]
+            .iter()
+            .map(|r| ec2(r))
+            .collect();
+    let profiles = "arn:aws:iam::*:instance-profile/*";
+    policy(vec![
+        json!({
+            "Sid": "AllowScopedEC2InstanceAccessActions",
+            "Effect": "Allow",
+            "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+            "Resource": [
+                format!("arn:aws:ec2:{region}::image/*"),
+                format!("arn:aws:ec2:{region}::snapshot/*"),
+                ec2("security-group"),
+                ec2("subnet"),
+                ec2("capacity-reservation")
+            ]
+        }),
+        json!({
+            "Sid": "AllowScopedEC2LaunchTemplateAccessActions",
+            "Effect": "Allow",
+            "Action": ["ec2:RunInstances", "ec2:CreateFleet"],
+            "Resource": ec2("launch-template"),
+            "Condition": {
+                "StringEquals": { owned.clone(): "owned" },
+                "StringLike": { "aws:ResourceTag/karpenter.sh/nodepool": "*" }
+            }
+        }),
+        json!({
+            "Sid": "AllowScopedEC2InstanceActionsWithTags",
+            "Effect": "Allow",
+            "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+            "Resource": created,
+            "Condition": {
+                "StringEquals": { requested.clone(): "owned", "aws:RequestTag/eks:eks-cluster-name": cluster },
+                "StringLike": { "aws:RequestTag/karpenter.sh/nodepool": "*" }
+            }
+        }),
+        json!({
+            "Sid": "AllowScopedResourceCreationTagging",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": created,
+            "Condition": {
+                "StringEquals": {
+                    requested.clone(): "owned",
+                    "aws:RequestTag/eks:eks-cluster-name": cluster,
+                    "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]
+                },
+                "StringLike": { "aws:RequestTag/karpenter.sh/nodepool": "*" }
+            }
+        }),
+        json!({
+            "Sid": "AllowScopedResourceTagging",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": ec2("instance"),
+            "Condition": {
+                "StringEquals": { owned.clone(): "owned" },
+                "StringLike": { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
+                "StringEqualsIfExists": { "aws:RequestTag/eks:eks-cluster-name": cluster },
+                "ForAllValues:StringEquals": { "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"] }
+            }
+        }),
+        json!({
+            "Sid": "AllowScopedDeletion",
+            "Effect": "Allow",
+            "Action": ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+            "Resource": [ec2("instance"), ec2("launch-template")],
+            "Condition": {
+                "StringEquals": { owned.clone(): "owned" },
+                "StringLike": { "aws:ResourceTag/karpenter.sh/nodepool": "*" }
+            }
+        }),
+        json!({
+            "Sid": "AllowRegionalReadActions",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSpotPriceHistory",
+                "ec2:DescribeSubnets"
+            ],
+            "Resource": "*",
+            "Condition": { "StringEquals": { "aws:RequestedRegion": region } }
+        }),
+        json!({
+            "Sid": "AllowSSMReadActions",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": format!("arn:aws:ssm:{region}::parameter/aws/service/*")
+        }),
+        json!({ "Sid": "AllowPricingReadActions", "Effect": "Allow", "Action": "pricing:GetProducts", "Resource": "*" }),
+        json!({
+            "Sid": "AllowPassingInstanceRole",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": format!("arn:aws:iam::*:role/{}", scope.node_role),
+            "Condition": { "StringEquals": { "iam:PassedToService": "ec2.amazonaws.com" } }
+        }),
+        json!({
+            "Sid": "AllowScopedInstanceProfileCreationActions",
+            "Effect": "Allow",
+            "Action": "iam:CreateInstanceProfile",
+            "Resource": profiles,
+            "Condition": {
+                "StringEquals": {
+                    requested.clone(): "owned",
+                    "aws:RequestTag/eks:eks-cluster-name": cluster,
+                    "aws:RequestTag/topology.kubernetes.io/region": region
+                },
+                "StringLike": { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" }
+            }
+        }),
+        json!({
+            "Sid": "AllowScopedInstanceProfileTagActions",
+            "Effect": "Allow",
+            "Action": "iam:TagInstanceProfile",
+            "Resource": profiles,
+            "Condition": {
+                "StringEquals": {
+                    owned.clone(): "owned",
+                    "aws:ResourceTag/topology.kubernetes.io/region": region,
+                    requested: "owned",
+                    "aws:RequestTag/eks:eks-cluster-name": cluster,
+                    "aws:RequestTag/topology.kubernetes.io/region": region
+                },
+                "StringLike": {
+                    "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                    "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"
+                }
+            }
+        }),
+        json!({
+            "Sid": "AllowScopedInstanceProfileActions",
+            "Effect": "Allow",
+            "Action": ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+            "Resource": profiles,
+            "Condition": {
+                "StringEquals": { owned: "owned", "aws:ResourceTag/topology.kubernetes.io/region": region },
+                "StringLike": { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" }
+            }
+        }),
+        json!({
+            "Sid": "AllowInstanceProfileReadActions",
+            "Effect": "Allow",
+            "Action": ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"],
+            "Resource": profiles
+        }),
+        json!({
+            "Sid": "AllowAPIServerEndpointDiscovery",
+            "Effect": "Allow",
+            "Action": "eks:DescribeCluster",
+            "Resource": format!("arn:aws:eks:{region}:*:cluster/{cluster}")
+        }),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,6 +621,7 @@ mod tests {
             cluster: "user-service-main",
             hosted_zones: Box::leak(Box::new(["Z0123456789ABC".to_owned()])),
             parameter_paths: Box::leak(Box::new(["/user-service/db".to_owned(), "/shared/config".to_owned()])),
+            node_role: "user-service-main-node",
         }
     }
 
@@ -496,7 +680,15 @@ mod tests {
         );
         let ebs = controller_preset("ebs-csi", &scope()).unwrap();
         assert_eq!((ebs.document, ebs.managed_policies), (None, vec![EBS_CSI_POLICY.to_owned()]));
-        assert!(controller_preset("karpenter", &scope()).is_none());
+        assert!(controller_preset("cluster-api", &scope()).is_none());
+        let karpenter = controller_preset("karpenter", &scope()).unwrap().document.unwrap();
+        let pass = karpenter["Statement"].as_array().unwrap().iter().find(|s| s["Action"] == "iam:PassRole").unwrap();
+        assert_eq!(pass["Resource"], "arn:aws:iam::*:role/user-service-main-node", "only the cluster's node role");
+        let deletion = &karpenter["Statement"][5];
+        assert_eq!(
+            deletion["Condition"]["StringEquals"]["aws:ResourceTag/kubernetes.io/cluster/user-service-main"],
+            "owned"
+        );
         assert!(CONTROLLER_PRESETS.iter().all(|p| controller_preset(p, &scope()).is_some()));
     }
 }

@@ -952,7 +952,20 @@ fn preset(
         cluster: &format!("{stack}-{cluster}"),
         hosted_zones: &hosted_zones,
         parameter_paths: &parameter_paths,
+        node_role: &role_name(stack, cluster, "node"),
     };
+    // Karpenter's nodes take the node role of the managed node groups (whose access entry EKS
+    // made), and Karpenter itself runs on those groups.
+    let no_node_groups =
+        spec.eks.iter().find(|(c, _)| c.as_str() == cluster).is_none_or(|(_, e)| e.node_groups.is_empty());
+    if name.as_str() == "karpenter" && no_node_groups {
+        check.error(
+            name.location(),
+            &preset_field,
+            "Karpenter needs a managed node group in its cluster",
+            "add one under `node_groups:`: Karpenter runs there, and its nodes use the same node role",
+        );
+    }
     let found = controller_preset(name, &scope);
     if found.is_none() {
         check.error(
@@ -1291,7 +1304,8 @@ mod controller_presets {
     #[test]
     fn preset_mistakes_name_their_field() {
         for (fields, expected) in [
-            ("        preset: karpenter\n", "unknown preset `karpenter`"),
+            ("        preset: cluster-api\n", "unknown preset `cluster-api`"),
+            ("        preset: karpenter\n", "Karpenter needs a managed node group in its cluster"),
             ("        preset: external-dns\n", "changes records only in the zones it is given"),
             (
                 "        preset: cert-manager\n        hosted_zones: [example.com]\n",

@@ -232,7 +232,7 @@ pub struct ServiceAccountSpec {
     pub managed_policies: Vec<Located<String>>,
     /// The policy platformctl maintains for a well-known controller (each follows a named
     /// upstream policy): `cluster-autoscaler`, `aws-load-balancer-controller`, `external-dns`,
-    /// `cert-manager`, `external-secrets`, `ebs-csi`. Combines with the other fields (extra
+    /// `cert-manager`, `external-secrets`, `ebs-csi`, `karpenter`. Combines with the other fields (extra
     /// statements in a `policy_file`, say).
     pub preset: Option<Located<String>>,
     /// Route 53 hosted zone ids (`Z...`) the `external-dns` and `cert-manager` presets may change.
