@@ -182,7 +182,7 @@ async fn main() {
     let mut shape = String::new();
     for n in copies {
         let emulator = Emulator::start(&venv);
-        let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0 }).await;
+        let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0, ..Default::default() }).await;
         let dir = tempfile::tempdir().unwrap();
         let files = write_copies(&root, dir.path(), n);
         let apply = run_all(&platformctl, &proxy, dir.path(), &files, &["apply", "--auto-approve"], &[0]).await;

@@ -216,7 +216,7 @@ async fn killed_at_any_point_the_next_apply_converges_without_duplicates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn throttling_and_server_errors_are_retried_without_duplicates() {
     let (expected, entries, _) = reference().await;
-    let rig = Rig::new(Faults { latency: Duration::ZERO, error_rate: 0.2 }).await;
+    let rig = Rig::new(Faults { latency: Duration::ZERO, error_rate: 0.2, ..Default::default() }).await;
     let applied = rig.run(
         &["apply", "user-service.yaml", "--auto-approve", "--max-attempts", "12", "--retry-mode", "standard"],
         0,
@@ -235,7 +235,7 @@ async fn ctrl_c_once_finishes_in_flight_work_and_twice_exits_at_once() {
     let (expected, entries, log) = reference().await;
 
     // Once: stop starting operations, finish those in flight, save, exit 1 saying what is left.
-    let rig = Rig::new(Faults { latency: Duration::from_millis(20), error_rate: 0.0 }).await;
+    let rig = Rig::new(Faults { latency: Duration::from_millis(20), error_rate: 0.0, ..Default::default() }).await;
     let forwarded = rig.proxy.when_forwarded(log.len() as u64 / 3);
     let child = rig.spawn(&["apply", "user-service.yaml", "--auto-approve"]);
     arrives(forwarded, "the request to interrupt at").await;
@@ -253,7 +253,7 @@ async fn ctrl_c_once_finishes_in_flight_work_and_twice_exits_at_once() {
     rig.assert_state_complete(entries, "after Ctrl-C once");
 
     // Twice: exit at once with 130; the next apply still converges.
-    let rig = Rig::new(Faults { latency: Duration::from_millis(20), error_rate: 0.0 }).await;
+    let rig = Rig::new(Faults { latency: Duration::from_millis(20), error_rate: 0.0, ..Default::default() }).await;
     let forwarded = rig.proxy.when_forwarded(log.len() as u64 / 2);
     let child = rig.spawn(&["apply", "user-service.yaml", "--auto-approve"]);
     arrives(forwarded, "the request to interrupt at").await;

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 use support::inspect::{addresses, changes, find, id, inventory, json_plan, read_state, set, write_state};
+use support::proxy::{Faults, Proxy};
 use support::{Emulator, Kind, edit_file, workdir_with};
 
 const STACK: &str = "user-service";
@@ -363,4 +364,24 @@ async fn network_acls_on_moto() {
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged without ACLs");
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy");
     assert_eq!(inventory(&emu, "acls").await, Vec::<String>::new());
+}
+
+/// A CreateSubnet answer lost on the way back (the emulator made the subnet, platformctl got an
+/// HTTP 503): the SDK retries, EC2 finds the CIDR taken — by the subnet the first attempt made,
+/// which carries this address's tags — and the create takes that subnet: one subnet each, no
+/// error, no twin.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_create_subnet_answer_takes_the_subnet_it_made() {
+    let emu = Emulator::start(Kind::Moto);
+    let faults = Faults { lose_first_answer_of: Some("CreateSubnet".into()), ..Default::default() };
+    let proxy = Proxy::start(&emu.endpoint, faults).await;
+    let (dir, stack_file) = workdir_with("stacks/user-service.yaml");
+    network_only(&stack_file);
+    support::finish(support::spawn(dir.path(), &proxy.endpoint, &["apply", "user-service.yaml", "--auto-approve"]))
+        .expect(0, "apply through the lossy proxy");
+    assert_eq!(proxy.counts().get("CreateSubnet"), Some(&5), "four subnets, one of them asked twice");
+    let subnets: Vec<String> = inventory(&emu, STACK).await.into_iter().filter(|r| r.starts_with("subnet ")).collect();
+    assert_eq!(subnets.len(), 4, "{subnets:?}");
+    emu.platformctl(dir.path(), &["plan", "user-service.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    emu.platformctl(dir.path(), &["destroy", "user-service.yaml", "--auto-approve"]).expect(0, "destroy");
 }

@@ -208,7 +208,11 @@ async fn teams(kind: Kind) {
     // Ctrl-C (SIGINT) while a run holds the lock: the run stops and releases it. Through a
     // proxy that makes every AWS call take 300 ms, so the plan is still reading when the
     // signal lands (not done, which would let it finish with 0).
-    let slow = Proxy::start(&t.emu.endpoint, Faults { latency: Duration::from_millis(300), error_rate: 0.0 }).await;
+    let slow = Proxy::start(
+        &t.emu.endpoint,
+        Faults { latency: Duration::from_millis(300), error_rate: 0.0, ..Default::default() },
+    )
+    .await;
     let mut interrupted = support::spawn(&t.dir, &slow.endpoint, &["plan", "app.yaml"]);
     t.wait_for_lock(&mut interrupted).await;
     signal(&interrupted, "-INT");

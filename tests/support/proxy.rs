@@ -35,6 +35,9 @@ pub struct Faults {
     /// Fraction of requests answered with an error instead of being forwarded (0.0 to 1.0):
     /// half throttling, half HTTP 503.
     pub error_rate: f64,
+    /// An operation (`CreateSubnet`) whose first answer is lost on the way back: the emulator
+    /// does the work, the client gets an HTTP 503 and retries.
+    pub lose_first_answer_of: Option<String>,
 }
 
 struct Shared {
@@ -201,8 +204,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     // AWS finishes a request it received even when the caller goes away: forward it in a task
     // of its own, which a client killed mid-request does not cancel.
     shared.in_flight.fetch_add(1, Ordering::SeqCst);
+    let lose = faults.lose_first_answer_of.as_deref() == Some(op.as_str()) && {
+        let mut faults = shared.faults.lock().unwrap();
+        faults.lose_first_answer_of.take().is_some()
+    };
     let forwarding = tokio::spawn(forward(shared, parts, body, op));
-    Ok(forwarding.await.unwrap_or_else(|_| unavailable()))
+    let answer = forwarding.await.unwrap_or_else(|_| unavailable());
+    Ok(if lose { unavailable() } else { answer })
 }
 
 /// Sends a request on to the emulator and returns its answer, noting it in the log (and

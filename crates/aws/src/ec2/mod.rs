@@ -196,6 +196,29 @@ pub(super) async fn retag(ec2: &aws_sdk_ec2::Client, id: &str, before: &Attrs, a
         .await
 }
 
+/// The resource an earlier attempt of this very create made, found by its ownership tags (EC2
+/// tags it in the create call): an SDK retry of a create that reached EC2 — the answer lost on
+/// the way back — fails where the first attempt succeeded (a subnet's CIDR "conflicts" with the
+/// subnet just made), and must take that one rather than fail or make a twin.
+pub(super) async fn made_by_an_earlier_attempt<T: Tagged>(
+    aws: &Aws,
+    address: &Address,
+) -> Result<Option<String>, AwsError> {
+    let filters = vec![
+        filter(&format!("tag:{STACK_TAG}"), [aws.stack.clone()]),
+        filter(&format!("tag:{ADDRESS_TAG}"), [address_tag(address)]),
+    ];
+    let found = T::describe(&aws.ec2, filters).await?;
+    Ok(found
+        .into_iter()
+        .find(|r| {
+            let tags = TAGS.map(&r.attrs);
+            let tag = |k: &str| tags.and_then(|t| t.get(k)).and_then(Value::as_str).map(str::to_owned);
+            tag(STACK_TAG).as_deref() == Some(aws.stack.as_str()) && tag(ADDRESS_TAG) == Some(address_tag(address))
+        })
+        .map(|r| r.id))
+}
+
 /// One describe call per id, for kinds whose id filter moto does not implement (HTTP 500): a
 /// resource that is gone fails only its own call, and is left out.
 pub(super) async fn describe_each<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, AwsError>

@@ -38,7 +38,7 @@ impl Tagged for Subnet {
 
     async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
-        let out = aws
+        let created = aws
             .ec2
             .create_subnet()
             .vpc_id(VPC_ID.str(attrs).unwrap_or_default())
@@ -47,8 +47,19 @@ impl Tagged for Subnet {
             .tag_specifications(tag_spec(ResourceType::Subnet, attrs))
             .send()
             .await
-            .aws("CreateSubnet")?;
-        let id = out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_owned();
+            .aws("CreateSubnet");
+        // CreateSubnet takes no client token: a retried attempt whose first one succeeded
+        // reports the CIDR as taken — by the subnet that attempt made.
+        let id = match created {
+            Ok(out) => out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_owned(),
+            Err(e) if e.code.as_deref() == Some("InvalidSubnet.Conflict") => {
+                match super::made_by_an_earlier_attempt::<Subnet>(aws, new.address).await? {
+                    Some(id) => id,
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         set_public_ip(&aws.ec2, &id, &Attrs::from([MAP_PUBLIC_IP_ON_LAUNCH.to(false)]), attrs).await?;
         Ok(id)
     }
