@@ -43,6 +43,7 @@ fn service_of(relative: &Path) -> Option<&'static str> {
         "cloudwatch" => "cloudwatch",
         "s3_state" => "s3",
         "existing" => "tag",
+        "route53" => "route53",
         "connect" => "sts",
         _ => return None,
     })
@@ -85,6 +86,7 @@ const VERBS: &[&str] = &[
     "Unsubscribe",
     "Reset",
     "Reboot",
+    "Change",
 ];
 
 /// The IAM actions of the operations named in string literals of the crate's sources.

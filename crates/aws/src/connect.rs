@@ -25,6 +25,7 @@ pub struct Aws {
     pub kms: aws_sdk_kms::Client,
     pub sns: aws_sdk_sns::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub route53: aws_sdk_route53::Client,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -98,9 +99,15 @@ impl Aws {
             kms: client!(aws_sdk_kms, config),
             sns: client!(aws_sdk_sns, config),
             cloudwatch: client!(aws_sdk_cloudwatch, config),
+            route53: client!(aws_sdk_route53, config),
             stack: stack.to_owned(),
             config: config.clone(),
         }
+    }
+
+    /// The stack's region (a private hosted zone names its VPC's).
+    pub fn region(&self) -> &str {
+        self.config.region().map_or("", |r| r.as_ref())
     }
 
     /// An EC2 client for `region`, or this stack's when `None` or the same.

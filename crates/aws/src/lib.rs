@@ -34,6 +34,7 @@ mod rds;
 pub mod refresh;
 mod registry;
 pub mod retries;
+mod route53;
 pub mod s3_state;
 mod secrets;
 mod sns;

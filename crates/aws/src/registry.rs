@@ -16,7 +16,7 @@ use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, V
 
 use crate::common::eventually;
 use crate::{
-    Aws, AwsError, autoscaling, cloudwatch, ec2, ecr, eks, elasticache, iam, kms, logs, rds, secrets, sns, ssm,
+    Aws, AwsError, autoscaling, cloudwatch, ec2, ecr, eks, elasticache, iam, kms, logs, rds, route53, secrets, sns, ssm,
 };
 
 /// One address to read: its id if known, and what the state recorded of it — its attributes
@@ -105,6 +105,8 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::DefaultSecurityGroup => &ec2::default_security_group::DefaultSecurityGroup,
         Kind::FlowLog => &ec2::flow_log::FlowLog,
         Kind::LaunchTemplate => &ec2::launch_template::LaunchTemplate,
+        Kind::HostedZone => &route53::zone::Zone,
+        Kind::DnsRecord => &route53::record::Record,
         Kind::VpcPeering => &ec2::peering::Peering,
         Kind::Secret => &secrets::secret::Secret,
         Kind::SecretFields => &secrets::fields::Fields,
@@ -220,7 +222,8 @@ fn catches_up_slowly(kind: Kind) -> bool {
         | Service::CloudWatchLogs
         | Service::Kms
         | Service::Sns
-        | Service::CloudWatch => false,
+        | Service::CloudWatch
+        | Service::Route53 => false,
     }
 }
 

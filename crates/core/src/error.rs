@@ -46,7 +46,9 @@ impl AwsError {
 
     /// The resource does not exist (any more). Only a real AWS error code says so.
     pub fn is_not_found(&self) -> bool {
-        self.code().is_some_and(|c| c.contains("NotFound") || c == "Gateway.NotAttached" || c == "NoSuchEntity")
+        self.code().is_some_and(|c| {
+            c.contains("NotFound") || matches!(c, "Gateway.NotAttached" | "NoSuchEntity" | "NoSuchHostedZone")
+        })
     }
 
     /// The endpoint definitely does not implement the operation: an unknown-operation error

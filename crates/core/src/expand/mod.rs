@@ -8,6 +8,7 @@
 
 mod alarms;
 mod data;
+mod dns;
 mod eks;
 mod flow_logs;
 mod iam;
@@ -50,6 +51,7 @@ pub fn expand(stack: &Stack, neighbours: &Neighbours) -> Vec<DesiredResource> {
     }
     eks::expand_registries_and_logs(stack, &mut out);
     alarms::expand(stack, &mut out);
+    dns::expand(stack, &mut out);
     out
 }
 

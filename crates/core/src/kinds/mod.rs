@@ -19,6 +19,7 @@ pub mod db_parameter_group;
 pub mod db_read_replica;
 pub mod db_subnet_group;
 pub mod default_security_group;
+pub mod dns_record;
 pub mod ecr_repository;
 pub mod eks_access_entry;
 pub mod eks_addon;
@@ -26,6 +27,7 @@ pub mod eks_cluster;
 pub mod eks_pod_identity_association;
 pub mod elastic_ip;
 pub mod flow_log;
+pub mod hosted_zone;
 pub mod iam_role;
 pub mod internet_gateway;
 pub mod internet_gateway_attachment;
@@ -130,6 +132,8 @@ kinds! {
     EksAccessEntry => eks_access_entry,
     EksPodIdentityAssociation => eks_pod_identity_association,
     LaunchTemplate => launch_template,
+    HostedZone => hosted_zone,
+    DnsRecord => dns_record,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

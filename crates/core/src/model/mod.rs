@@ -12,6 +12,7 @@ mod checks;
 mod controller_presets;
 mod credentials;
 mod data;
+mod dns;
 mod eks;
 mod eks_access;
 mod kms;
@@ -37,6 +38,7 @@ pub use data::{
     Postgres, RDS_PUNCTUATION, ReadReplica, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue,
     Serverless,
 };
+pub use dns::{RECORD_TYPES, Record, Zone};
 pub use eks::{
     ADDON_ROLES, AMI_TYPES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup,
     MaxUnavailable, NodeGroup, POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
@@ -67,6 +69,8 @@ pub struct Stack {
     pub notifications: Vec<Notification>,
     /// CloudWatch alarms (a preset entry stands for several), in the order of the file.
     pub alarms: Vec<Alarm>,
+    /// Route 53 hosted zones and their records, in the order of the file.
+    pub dns: Vec<Zone>,
     /// Where the state lives.
     pub backend: Backend,
     /// Peerings with other stacks' networks: (peering name, other stack).
@@ -124,6 +128,8 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let compute = eks::validate(spec, name.as_deref(), network_written, &loaded.sources, &mut check);
     let notifications = alarms::validate_notifications(&spec.notifications, &mut check);
     let alarms = alarms::validate_alarms(spec, &mut check);
+    // A private zone is associated with this stack's own VPC.
+    let dns = dns::validate(spec.dns.as_ref(), network_written && spec.network_from.is_none(), &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let check_skips = checks::validate(spec, &mut check);
@@ -182,6 +188,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             compute,
             notifications,
             alarms,
+            dns,
             backend,
             peerings,
             credentials,

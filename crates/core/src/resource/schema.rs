@@ -262,6 +262,7 @@ pub enum Service {
     Kms,
     Sns,
     CloudWatch,
+    Route53,
 }
 
 /// How a resource whose create was interrupted (recorded as pending, no id yet) is found again.

@@ -10,6 +10,7 @@ mod alarms;
 mod checks;
 mod credentials;
 mod data;
+mod dns;
 mod eks;
 mod kms;
 mod load;
@@ -27,6 +28,7 @@ pub use data::{
     PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec,
     ReplicaSpec, SecretSpec, ServerlessSpec,
 };
+pub use dns::{DnsSpec, RecordSpec, ZoneSpec};
 pub use eks::{
     AccessEntrySpec, AccessPolicySpec, AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec,
     RetentionSpec, ServiceAccountSpec, TaintSpec, UpdateConfigSpec,
@@ -99,6 +101,8 @@ pub struct StackSpec {
     /// CloudWatch alarms, by name: presets for what the stack creates, or any metric.
     #[serde(default)]
     pub alarms: IndexMap<Located<String>, AlarmSpec>,
+    /// Route 53 hosted zones and their records.
+    pub dns: Option<DnsSpec>,
     /// Where the state lives: a local file (default) or S3 with locking.
     pub state: Option<StateSpec>,
     /// VPC peerings with other stacks' networks (another region too), by name.
