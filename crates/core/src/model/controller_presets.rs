@@ -48,6 +48,9 @@ pub struct PresetScope<'a> {
     pub parameter_paths: &'a [String],
     /// The IAM role name of the cluster's nodes (karpenter passes it to the nodes it starts).
     pub node_role: &'a str,
+    /// The stack's own hosted zones' domains (`dns:`): what the DNS presets may change when no
+    /// zone ids are listed.
+    pub stack_domains: &'a [String],
 }
 
 /// The preset `name` for `scope`; `None` for a name not in [`CONTROLLER_PRESETS`].
@@ -94,7 +97,8 @@ pub fn controller_preset(name: &str, scope: &PresetScope) -> Option<ControllerPr
     Some(ControllerPreset { name: name.to_owned(), version, follows, document, managed_policies: managed })
 }
 
-/// Whether a preset needs the hosted zones it may change.
+/// Whether a preset changes DNS records: it needs the zones it may change (listed, or the
+/// stack's own).
 pub fn needs_hosted_zones(name: &str) -> bool {
     matches!(name, "external-dns" | "cert-manager")
 }
@@ -103,8 +107,32 @@ fn policy(statements: Vec<Value>) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
+/// The zones a DNS controller may change: the ids listed (`hosted_zones`), or else any zone
+/// (whose id the stack learns only when it makes its zones) with the changes' record names held
+/// to the stack's own domains — see [`names_condition`].
 fn zone_arns(scope: &PresetScope) -> Vec<String> {
+    if scope.hosted_zones.is_empty() {
+        return vec!["arn:aws:route53:::hostedzone/*".to_owned()];
+    }
     scope.hosted_zones.iter().map(|z| format!("arn:aws:route53:::hostedzone/{z}")).collect()
+}
+
+/// Without zone ids, record changes are held to the names of the stack's zones (`dns:`): the
+/// domain itself and everything below it.
+fn names_condition(scope: &PresetScope) -> Option<Value> {
+    if !scope.hosted_zones.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = scope.stack_domains.iter().flat_map(|d| [d.clone(), format!("*.{d}")]).collect();
+    Some(json!({ "route53:ChangeResourceRecordSetsNormalizedRecordNames": names }))
+}
+
+/// A statement with the names condition added to its `ForAllValues:StringLike`, when there is one.
+fn held_to_the_stack_domains(mut statement: Value, scope: &PresetScope) -> Value {
+    if let Some(names) = names_condition(scope) {
+        statement["Condition"]["ForAllValues:StringLike"] = names;
+    }
+    statement
 }
 
 /// Reads anywhere (the autoscaler discovers groups and instance types); scaling and
@@ -358,14 +386,19 @@ fn load_balancer_controller() -> Value {
 /// Records changed in the zones listed only; the zone list is account-wide (no resource).
 fn external_dns(scope: &PresetScope) -> Value {
     policy(vec![
+        held_to_the_stack_domains(
+            json!({
+                "Sid": "ChangeRecordsOfTheZonesListed",
+                "Effect": "Allow",
+                "Action": "route53:ChangeResourceRecordSets",
+                "Resource": zone_arns(scope)
+            }),
+            scope,
+        ),
         json!({
-            "Sid": "ChangeRecordsOfTheZonesListed",
+            "Sid": "ReadTheZonesListed",
             "Effect": "Allow",
-            "Action": [
-                "route53:ChangeResourceRecordSets",
-                "route53:ListResourceRecordSets",
-                "route53:ListTagsForResources"
-            ],
+            "Action": ["route53:ListResourceRecordSets", "route53:ListTagsForResources"],
             "Resource": zone_arns(scope)
         }),
         json!({ "Sid": "FindZones", "Effect": "Allow", "Action": "route53:ListHostedZones", "Resource": "*" }),
@@ -376,13 +409,16 @@ fn external_dns(scope: &PresetScope) -> Value {
 fn cert_manager(scope: &PresetScope) -> Value {
     policy(vec![
         json!({ "Sid": "ChallengeStatus", "Effect": "Allow", "Action": "route53:GetChange", "Resource": "arn:aws:route53:::change/*" }),
-        json!({
-            "Sid": "TxtRecordsOfTheZonesListed",
-            "Effect": "Allow",
-            "Action": "route53:ChangeResourceRecordSets",
-            "Resource": zone_arns(scope),
-            "Condition": { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } }
-        }),
+        held_to_the_stack_domains(
+            json!({
+                "Sid": "TxtRecordsOfTheZonesListed",
+                "Effect": "Allow",
+                "Action": "route53:ChangeResourceRecordSets",
+                "Resource": zone_arns(scope),
+                "Condition": { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } }
+            }),
+            scope,
+        ),
         json!({
             "Sid": "ReadTheZonesListed",
             "Effect": "Allow",
@@ -622,6 +658,7 @@ mod tests {
             hosted_zones: Box::leak(Box::new(["Z0123456789ABC".to_owned()])),
             parameter_paths: Box::leak(Box::new(["/user-service/db".to_owned(), "/shared/config".to_owned()])),
             node_role: "user-service-main-node",
+            stack_domains: &[],
         }
     }
 
@@ -662,6 +699,22 @@ mod tests {
     fn presets_are_scoped_to_the_stack() {
         let dns = controller_preset("external-dns", &scope()).unwrap().document.unwrap();
         assert_eq!(dns["Statement"][0]["Resource"], json!(["arn:aws:route53:::hostedzone/Z0123456789ABC"]));
+        assert!(dns["Statement"][0].get("Condition").is_none(), "zone ids listed: no names condition");
+        let domains = ["example.com".to_owned()];
+        let own = PresetScope { hosted_zones: &[], stack_domains: &domains, ..scope() };
+        let dns = controller_preset("external-dns", &own).unwrap().document.unwrap();
+        assert_eq!(dns["Statement"][0]["Resource"], json!(["arn:aws:route53:::hostedzone/*"]));
+        assert_eq!(
+            dns["Statement"][0]["Condition"]["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+            json!(["example.com", "*.example.com"])
+        );
+        let certs = controller_preset("cert-manager", &own).unwrap().document.unwrap();
+        let txt = &certs["Statement"][1]["Condition"];
+        assert_eq!(txt["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"], json!(["TXT"]));
+        assert_eq!(
+            txt["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"][1],
+            "*.example.com"
+        );
         let certs = controller_preset("cert-manager", &scope()).unwrap().document.unwrap();
         assert_eq!(
             certs["Statement"][1]["Condition"]["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"],

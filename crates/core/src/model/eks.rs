@@ -926,12 +926,14 @@ fn preset(
         return None;
     };
     let preset_field = format!("{field}.preset");
-    if needs_hosted_zones(name) && s.hosted_zones.is_empty() {
+    let stack_domains: Vec<String> =
+        spec.dns.iter().flat_map(|d| d.zones.keys()).map(|z| z.trim_end_matches('.').to_ascii_lowercase()).collect();
+    if needs_hosted_zones(name) && s.hosted_zones.is_empty() && stack_domains.is_empty() {
         check.error(
             name.location(),
             &preset_field,
             format!("the `{}` preset changes records only in the zones it is given", name.value()),
-            "list them: `hosted_zones: [Z0123456789ABCDEFGHIJ]`",
+            "list them (`hosted_zones: [Z0123456789ABCDEFGHIJ]`), or give the stack its zones under `dns:`",
         );
     } else if !needs_hosted_zones(name)
         && let Some(first) = s.hosted_zones.first()
@@ -953,6 +955,7 @@ fn preset(
         hosted_zones: &hosted_zones,
         parameter_paths: &parameter_paths,
         node_role: &role_name(stack, cluster, "node"),
+        stack_domains: &stack_domains,
     };
     // Karpenter's nodes take the node role of the managed node groups (whose access entry EKS
     // made), and Karpenter itself runs on those groups.

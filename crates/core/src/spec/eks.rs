@@ -235,7 +235,8 @@ pub struct ServiceAccountSpec {
     /// `cert-manager`, `external-secrets`, `ebs-csi`, `karpenter`. Combines with the other fields (extra
     /// statements in a `policy_file`, say).
     pub preset: Option<Located<String>>,
-    /// Route 53 hosted zone ids (`Z...`) the `external-dns` and `cert-manager` presets may change.
+    /// Route 53 hosted zone ids (`Z...`) the `external-dns` and `cert-manager` presets may
+    /// change; without them, records under the stack's own zones (`dns:`).
     #[serde(default)]
     pub hosted_zones: Vec<Located<String>>,
 }
