@@ -80,6 +80,43 @@ async fn lifecycle(kind: Kind) {
     let zone = r53.get_hosted_zone().id(&private).send().await.unwrap();
     assert_eq!(zone.hosted_zone().unwrap().config().map(|c| c.private_zone()), Some(true));
     assert_eq!(zone.vpcs()[0].vpc_id(), Some(support::inspect::id(&state, "network.vpc").as_str()));
+    // A create interrupted after CreateHostedZone and before the zone's tags: the next run finds
+    // the zone by the caller reference that names the stack, adopts it and tags it — no twin.
+    let tags = r53
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
+        .resource_id(&public)
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<String> =
+        tags.resource_tag_set().unwrap().tags().iter().filter_map(|t| t.key().map(str::to_owned)).collect();
+    r53.change_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
+        .resource_id(&public)
+        .set_remove_tag_keys(Some(keys))
+        .send()
+        .await
+        .unwrap();
+    let mut interrupted = state.clone();
+    interrupted["resources"]["dns.zone[example.com]"]["id"] = serde_json::Value::Null;
+    interrupted["resources"]["dns.zone[example.com]"]["pending"] =
+        serde_json::json!({"operation": "create", "token": "t", "started_at": "2026-01-01T00:00:00Z"});
+    support::inspect::write_state(d, "dns", &interrupted);
+    let adopted = emu
+        .platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"])
+        .expect(2, "adopted, tags to put back");
+    let changes = support::plan_changes(&adopted);
+    assert_eq!(
+        changes,
+        [("dns.zone[example.com]".to_owned(), "update".to_owned(), vec!["tags".to_owned()])],
+        "{}",
+        adopted.stdout
+    );
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "adopt and tag");
+    assert_eq!(support::inspect::id(&support::inspect::read_state(d, "dns"), "dns.zone[example.com]"), public);
+    assert_eq!(r53.list_hosted_zones().send().await.unwrap().hosted_zones().len(), 2, "no twin");
+
     let output = emu.platformctl(d, &["output", "stack.yaml"]).expect(0, "output");
     assert!(output.stdout.contains("name_servers") && output.stdout.contains("awsdns"), "{}", output.stdout);
 
@@ -104,13 +141,7 @@ async fn lifecycle(kind: Kind) {
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
 
     // Drift: a record deleted by hand is made again.
-    let gone = aws_sdk_route53::types::ResourceRecordSet::builder()
-        .name("www.example.com")
-        .r#type(aws_sdk_route53::types::RrType::Cname)
-        .ttl(300)
-        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("lb.example.net").build().unwrap())
-        .build()
-        .unwrap();
+    let gone = record_set("www.example.com", aws_sdk_route53::types::RrType::Cname, 300, "lb.example.net");
     change(&r53, &public, aws_sdk_route53::types::ChangeAction::Delete, gone).await;
     let drift = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "drift");
     let json: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
@@ -119,13 +150,7 @@ async fn lifecycle(kind: Kind) {
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "repaired");
 
     // Someone else's record stays; destroy then refuses the zone that holds it, with a hint.
-    let theirs = aws_sdk_route53::types::ResourceRecordSet::builder()
-        .name("status.example.com")
-        .r#type(aws_sdk_route53::types::RrType::A)
-        .ttl(60)
-        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("198.51.100.7").build().unwrap())
-        .build()
-        .unwrap();
+    let theirs = record_set("status.example.com", aws_sdk_route53::types::RrType::A, 60, "198.51.100.7");
     change(&r53, &public, aws_sdk_route53::types::ChangeAction::Create, theirs.clone()).await;
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"])
         .expect(0, "a foreign record is not platformctl's");
@@ -154,6 +179,22 @@ async fn lifecycle(kind: Kind) {
     emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy");
     let zones = r53.list_hosted_zones().send().await.unwrap();
     assert!(zones.hosted_zones().is_empty(), "{:?}", zones.hosted_zones());
+}
+
+/// A record set of one value, as someone working in the Route 53 console makes it.
+fn record_set(
+    name: &str,
+    record_type: aws_sdk_route53::types::RrType,
+    ttl: i64,
+    value: &str,
+) -> aws_sdk_route53::types::ResourceRecordSet {
+    aws_sdk_route53::types::ResourceRecordSet::builder()
+        .name(name)
+        .r#type(record_type)
+        .ttl(ttl)
+        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value(value).build().unwrap())
+        .build()
+        .unwrap()
 }
 
 async fn change(

@@ -1,6 +1,8 @@
-//! Hosted zones. Created with the create token as caller reference (a retried create cannot
-//! make a second zone on AWS), then tagged; a pending create is found among the zones of its
-//! name by its ownership tags. Deleting a zone that still holds records someone else made is
+//! Hosted zones. CreateHostedZone takes no tags: the zone is tagged right after, and its caller
+//! reference (unique per create, so a retried create cannot make a second zone on AWS) names
+//! the stack, so that a create interrupted before the tags still finds its zone — among the
+//! zones of its name, the one whose caller reference or tags say this stack (a stack has one
+//! zone per name). Deleting a zone that still holds records someone else made is
 //! refused by Route 53 (HostedZoneNotEmpty): platformctl never deletes records it did not make,
 //! so the error says which to remove.
 
@@ -46,7 +48,7 @@ impl Provider for Zone {
             .route53
             .create_hosted_zone()
             .name(NAME.str(attrs).unwrap_or_default())
-            .caller_reference(new.token)
+            .caller_reference(format!("{}{}", caller_prefix(&aws.stack), new.token))
             .hosted_zone_config(config)
             .set_vpc(vpc)
             .send()
@@ -88,13 +90,21 @@ impl Provider for Zone {
     }
 }
 
-/// The zone a create that did not finish made: among the zones of its name, the one with this
-/// stack's and address's tags.
+/// What the caller reference of this stack's zones starts with (the create token follows).
+fn caller_prefix(stack: &str) -> String {
+    format!("platformctl:{stack}:")
+}
+
+/// The zone a create that did not finish made: among the zones of its name, the one this stack
+/// created (its caller reference) or tagged.
 async fn pending(aws: &Aws, r: &ReadRequest) -> Result<Option<String>, AwsError> {
     let Some(name) = NAME.str(&r.attrs) else { return Ok(None) };
     let listed = aws.route53.list_hosted_zones_by_name().dns_name(name).send().await.aws("ListHostedZonesByName")?;
     for z in listed.hosted_zones().iter().filter(|z| plain_name(z.name()) == name) {
         let id = zone_id(z.id());
+        if z.caller_reference().starts_with(&caller_prefix(&aws.stack)) {
+            return Ok(Some(id.to_owned()));
+        }
         let tags = tags_of(aws, id).await?;
         let tag = |k: &str| tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         if tag(STACK_TAG) == Some(aws.stack.as_str()) && tag(ADDRESS_TAG) == Some(address_tag(&r.address).as_str()) {
