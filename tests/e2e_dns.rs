@@ -5,6 +5,7 @@
 //! a record someone made by hand is left alone, and one of a name and type the stack also
 //! wants is a conflict the apply names; destroy removes the stack's records and zones and
 //! refuses a zone that still holds someone else's records.
+//! A CNAME can follow the stack's database endpoint (`target: postgres.users`).
 
 mod support;
 
@@ -216,4 +217,49 @@ async fn zones_and_records_on_moto() {
 #[tokio::test(flavor = "multi_thread")]
 async fn zones_and_records_on_ministack() {
     lifecycle(Kind::Ministack).await;
+}
+
+/// A CNAME whose target is the stack's database: its value is the endpoint RDS reports, known
+/// only once the instance exists, and the record is written after it.
+async fn database_record(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let stack = STACK.split("dns:\n").next().unwrap().to_owned()
+        + "security_groups:
+  postgres:
+    description: Postgres from the private subnets
+    ingress: [{ protocol: tcp, port: 5432, from: private_subnets }]
+secrets:
+  master: { generate: { length: 32 } }
+postgres:
+  users: { engine_version: \"16.4\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: master, security_groups: [postgres], deletion_protection: false, final_snapshot: false }
+dns:
+  zones:
+    internal.example:
+      private: true
+      records:
+        - { name: db, type: CNAME, target: postgres.users }
+";
+    let (dir, _) = workdir_with_text(&stack);
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let config = emu.sdk_config().await;
+    let rds = aws_sdk_rds::Client::new(&config);
+    let db = rds.describe_db_instances().db_instance_identifier("dns-users").send().await.unwrap();
+    let address = db.db_instances()[0].endpoint().and_then(|e| e.address()).unwrap().to_ascii_lowercase();
+    let state = support::inspect::read_state(d, "dns");
+    let zone = support::inspect::id(&state, "dns.zone[internal.example]");
+    let r53 = aws_sdk_route53::Client::new(&config);
+    assert_eq!(records(&r53, &zone).await, [format!("db.internal.example CNAME 300 {address}")]);
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve", "--allow-data-loss"]).expect(0, "destroy");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_follows_the_database_endpoint_on_moto() {
+    database_record(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_follows_the_database_endpoint_on_ministack() {
+    database_record(Kind::Ministack).await;
 }

@@ -5,8 +5,8 @@
 use super::iam::strings;
 use super::network::vpc;
 use super::tags;
-use crate::kinds::{dns_record, hosted_zone};
-use crate::model::{Stack, Zone};
+use crate::kinds::{db_cluster, db_instance, dns_record, hosted_zone, replication_group};
+use crate::model::{RecordTarget, Stack, Zone};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
 pub fn zone_address(name: &str) -> Address {
@@ -35,10 +35,24 @@ pub(super) fn expand(stack: &Stack, out: &mut Vec<DesiredResource>) {
                     dns_record::NAME.to(&record.name),
                     dns_record::TYPE.to(&record.record_type),
                     dns_record::TTL.to(record.ttl),
-                    dns_record::VALUES.to(strings(&record.values)),
+                    dns_record::VALUES.to(match &record.target {
+                        None => strings(&record.values),
+                        Some(target) => Value::List(vec![endpoint(target)]),
+                    }),
                 ]),
             ));
         }
+    }
+}
+
+/// The host name a CNAME's target has now (an output, so a replaced database moves the record).
+fn endpoint(target: &RecordTarget) -> Value {
+    let at = |section: &str, name: &str| Address::new(format!("{section}.{name}"));
+    match target {
+        RecordTarget::Postgres(name) => db_instance::out::ADDRESS.of(&at("postgres", name)),
+        RecordTarget::AuroraWriter(name) => db_cluster::out::ENDPOINT.of(&at("aurora", name)),
+        RecordTarget::AuroraReader(name) => db_cluster::out::READER_ENDPOINT.of(&at("aurora", name)),
+        RecordTarget::Redis(name) => replication_group::out::ENDPOINT.of(&at("redis", name)),
     }
 }
 

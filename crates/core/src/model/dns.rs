@@ -28,15 +28,45 @@ pub struct Record {
     pub name: String,
     pub record_type: String,
     pub ttl: i64,
+    /// As written (normalised); empty for a record with a `target`.
     pub values: Vec<String>,
+    /// The endpoint of this stack a CNAME follows.
+    pub target: Option<RecordTarget>,
 }
 
-pub(super) fn validate(dns: Option<&DnsSpec>, has_network: bool, check: &mut Checker) -> Vec<Zone> {
+/// An endpoint of the stack a CNAME record points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordTarget {
+    Postgres(String),
+    AuroraWriter(String),
+    AuroraReader(String),
+    Redis(String),
+}
+
+/// What records may point at: the stack's databases and caches by name.
+pub(super) struct Endpoints<'a> {
+    pub postgres: Vec<&'a str>,
+    pub aurora: Vec<&'a str>,
+    pub redis: Vec<&'a str>,
+}
+
+pub(super) fn validate(
+    dns: Option<&DnsSpec>,
+    has_network: bool,
+    endpoints: &Endpoints,
+    check: &mut Checker,
+) -> Vec<Zone> {
     let Some(dns) = dns else { return Vec::new() };
-    dns.zones.iter().filter_map(|(name, zone)| validate_zone(name, zone, has_network, check)).collect()
+    dns.zones.iter().filter_map(|(name, zone)| validate_zone(name, zone, has_network, endpoints, check)).collect()
 }
 
-fn validate_zone(name: &Located<String>, zone: &ZoneSpec, has_network: bool, check: &mut Checker) -> Option<Zone> {
+fn validate_zone(
+    name: &Located<String>,
+    zone: &ZoneSpec,
+    has_network: bool,
+    endpoints: &Endpoints,
+    check: &mut Checker,
+) -> Option<Zone> {
     let field = format!("dns.zones.{}", name.value());
     let zone_name = name.trim_end_matches('.').to_ascii_lowercase();
     if !is_domain(&zone_name, false) {
@@ -70,7 +100,7 @@ fn validate_zone(name: &Located<String>, zone: &ZoneSpec, has_network: bool, che
     let mut records: Vec<Record> = Vec::new();
     for (i, spec) in zone.records.iter().enumerate() {
         let record_field = format!("{field}.records[{i}]");
-        let Some(record) = validate_record(spec, &zone_name, &record_field, check) else { continue };
+        let Some(record) = validate_record(spec, &zone_name, &record_field, endpoints, check) else { continue };
         let same_name = records.iter().filter(|r| r.name == record.name);
         if let Some(twin) = same_name.clone().find(|r| r.record_type == record.record_type) {
             check.error(
@@ -97,7 +127,13 @@ fn validate_zone(name: &Located<String>, zone: &ZoneSpec, has_network: bool, che
     Some(Zone { name: zone_name, private, comment: zone.comment.as_ref().map(|c| c.value().clone()), records })
 }
 
-fn validate_record(spec: &Located<RecordSpec>, zone: &str, field: &str, check: &mut Checker) -> Option<Record> {
+fn validate_record(
+    spec: &Located<RecordSpec>,
+    zone: &str,
+    field: &str,
+    endpoints: &Endpoints,
+    check: &mut Checker,
+) -> Option<Record> {
     let relative = spec.name.trim_end_matches('.').to_ascii_lowercase();
     let name = if relative == "@" { zone.to_owned() } else { format!("{relative}.{zone}") };
     if relative != "@" && !is_domain(&relative, true) {
@@ -133,18 +169,30 @@ fn validate_record(spec: &Located<RecordSpec>, zone: &str, field: &str, check: &
         None => DEFAULT_TTL,
     };
     let values_field = format!("{field}.values");
-    if spec.values.is_empty() {
+    let values_spec = match (&spec.values, &spec.target) {
+        (None, Some(target)) => {
+            let target = record_target(target, &record_type, &relative, &format!("{field}.target"), endpoints, check)?;
+            return Some(Record { name, record_type, ttl, values: Vec::new(), target: Some(target) });
+        }
+        (Some(values), None) if !values.is_empty() => values,
+        (values, target) => {
+            let both = values.is_some() && target.is_some();
+            check.error(
+                spec.name.location(),
+                &values_field,
+                if both {
+                    "a record has `values` or a `target`, not both"
+                } else {
+                    "a record needs at least one value"
+                },
+                "list its values under `values:`, or (a CNAME) point it at an endpoint of the stack with `target:`",
+            );
+            return None;
+        }
+    };
+    if record_type == "CNAME" && (relative == "@" || values_spec.len() > 1) {
         check.error(
-            spec.values.location(),
-            &values_field,
-            "a record needs at least one value",
-            "list its values under `values:`",
-        );
-        return None;
-    }
-    if record_type == "CNAME" && (relative == "@" || spec.values.len() > 1) {
-        check.error(
-            spec.values.location(),
+            values_spec.location(),
             &values_field,
             if relative == "@" { "a zone's own name cannot be a CNAME" } else { "a CNAME has exactly one value" },
             "point the CNAME at one host name, from a name below the zone",
@@ -152,7 +200,7 @@ fn validate_record(spec: &Located<RecordSpec>, zone: &str, field: &str, check: &
         return None;
     }
     let mut values = Vec::new();
-    for value in spec.values.iter() {
+    for value in values_spec.iter() {
         match value_problem(&record_type, value) {
             Some(hint) => check.error(
                 value.location(),
@@ -163,7 +211,54 @@ fn validate_record(spec: &Located<RecordSpec>, zone: &str, field: &str, check: &
             None => values.push(normalized(&record_type, value)),
         }
     }
-    (values.len() == spec.values.len()).then_some(Record { name, record_type, ttl, values })
+    (values.len() == values_spec.len()).then_some(Record { name, record_type, ttl, values, target: None })
+}
+
+/// A CNAME's `target`: `postgres.<name>`, `aurora.<name>`, `aurora.<name>.reader` or
+/// `redis.<name>`, of this stack.
+fn record_target(
+    target: &Located<String>,
+    record_type: &str,
+    relative: &str,
+    field: &str,
+    endpoints: &Endpoints,
+    check: &mut Checker,
+) -> Option<RecordTarget> {
+    if record_type != "CNAME" || relative == "@" {
+        check.error(
+            target.location(),
+            field,
+            "a `target` makes a CNAME, below the zone's own name",
+            "use `type: CNAME` and a name like `db`, or list `values:`",
+        );
+        return None;
+    }
+    let parts: Vec<&str> = target.split('.').collect();
+    let found = match parts.as_slice() {
+        ["postgres", name] if endpoints.postgres.contains(name) => Some(RecordTarget::Postgres((*name).to_owned())),
+        ["aurora", name] if endpoints.aurora.contains(name) => Some(RecordTarget::AuroraWriter((*name).to_owned())),
+        ["aurora", name, "reader"] if endpoints.aurora.contains(name) => {
+            Some(RecordTarget::AuroraReader((*name).to_owned()))
+        }
+        ["redis", name] if endpoints.redis.contains(name) => Some(RecordTarget::Redis((*name).to_owned())),
+        _ => None,
+    };
+    if found.is_none() {
+        let mut known: Vec<String> = endpoints.postgres.iter().map(|n| format!("postgres.{n}")).collect();
+        known.extend(endpoints.aurora.iter().flat_map(|n| [format!("aurora.{n}"), format!("aurora.{n}.reader")]));
+        known.extend(endpoints.redis.iter().map(|n| format!("redis.{n}")));
+        check.error(
+            target.location(),
+            field,
+            format!("`{}` is not an endpoint of this stack", target.value()),
+            if known.is_empty() {
+                "a target is a database or cache of this stack; this one has none".to_owned()
+            } else {
+                format!("this stack's endpoints: {}", known.join(", "))
+            },
+        );
+    }
+    found
 }
 
 /// Why a value does not fit its record type, as a hint; `None` when it fits.
@@ -220,8 +315,11 @@ fn is_domain(name: &str, wildcard: bool) -> bool {
 mod tests {
     use crate::model::test_support::{USER_SERVICE, stack_from};
 
+    /// The stack with one database, `postgres.users`, and these zones.
     fn dns(zones: &str) -> Result<crate::model::Stack, String> {
-        stack_from(&format!("{USER_SERVICE}dns:\n  zones:\n{zones}"))
+        stack_from(&format!(
+            "{USER_SERVICE}secrets:\n  m: {{ generate: {{ length: 32 }} }}\npostgres:\n  users: {{ engine_version: \"16.4\", instance_class: db.t4g.micro, storage_gb: 20, database: app, username: app, password_secret: m }}\ndns:\n  zones:\n{zones}"
+        ))
     }
 
     #[test]
@@ -241,6 +339,12 @@ mod tests {
             ]
         );
         assert!(stack.dns[1].private);
+        let db = dns("    example.com:\n      records:\n        - { name: db, type: CNAME, target: postgres.users }\n")
+            .unwrap();
+        assert_eq!(db.dns[0].records[0].target, Some(super::RecordTarget::Postgres("users".into())));
+        let expanded = crate::expand::expand(&db, &Default::default());
+        let record = expanded.iter().find(|r| r.address.as_str() == "dns.record[db.example.com:CNAME]").unwrap();
+        assert_eq!(record.attrs["values"].to_string(), "[(address of postgres.users)]");
     }
 
     #[test]
@@ -276,6 +380,18 @@ mod tests {
                 "9999999 is out of range",
             ),
             ("    example.com:\n      records:\n        - { name: api, type: A, values: [] }\n", "at least one value"),
+            (
+                "    example.com:\n      records:\n        - { name: db, type: CNAME, target: postgres.orders }\n",
+                "`postgres.orders` is not an endpoint of this stack",
+            ),
+            (
+                "    example.com:\n      records:\n        - { name: db, type: A, target: postgres.users }\n",
+                "a `target` makes a CNAME",
+            ),
+            (
+                "    example.com:\n      records:\n        - { name: db, type: CNAME, target: postgres.users, values: [x.example.net] }\n",
+                "not both",
+            ),
         ] {
             let err = dns(zones).unwrap_err();
             assert!(err.contains(expected) && err.contains("dns.zones."), "{zones}: {err}");

@@ -38,7 +38,7 @@ pub use data::{
     Postgres, RDS_PUNCTUATION, ReadReplica, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue,
     Serverless,
 };
-pub use dns::{RECORD_TYPES, Record, Zone};
+pub use dns::{RECORD_TYPES, Record, RecordTarget, Zone};
 pub use eks::{
     ADDON_ROLES, AMI_TYPES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup,
     MaxUnavailable, NodeGroup, POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
@@ -129,7 +129,12 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let notifications = alarms::validate_notifications(&spec.notifications, &mut check);
     let alarms = alarms::validate_alarms(spec, &mut check);
     // A private zone is associated with this stack's own VPC.
-    let dns = dns::validate(spec.dns.as_ref(), network_written && spec.network_from.is_none(), &mut check);
+    let endpoints = dns::Endpoints {
+        postgres: spec.postgres.keys().chain(spec.postgres_replicas.keys()).map(|k| k.as_str()).collect(),
+        aurora: spec.aurora.keys().map(|k| k.as_str()).collect(),
+        redis: spec.redis.keys().map(|k| k.as_str()).collect(),
+    };
+    let dns = dns::validate(spec.dns.as_ref(), network_written && spec.network_from.is_none(), &endpoints, &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let check_skips = checks::validate(spec, &mut check);

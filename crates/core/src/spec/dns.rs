@@ -43,5 +43,9 @@ pub struct RecordSpec {
     pub ttl: Option<Located<i64>>,
     /// IPv4 addresses (A), IPv6 addresses (AAAA), one host name (CNAME), texts (TXT, written
     /// without quotes), `<priority> <host>` (MX).
-    pub values: Located<Vec<Located<String>>>,
+    pub values: Option<Located<Vec<Located<String>>>>,
+    /// Instead of `values`, for a CNAME: an endpoint of this stack — `postgres.<name>`,
+    /// `aurora.<name>` (the writer), `aurora.<name>.reader`, `redis.<name>` — followed when it
+    /// changes (a replaced database, say).
+    pub target: Option<Located<String>>,
 }
