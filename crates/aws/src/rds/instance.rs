@@ -374,7 +374,13 @@ async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Ad
 fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
     let id = db.db_instance_identifier().unwrap_or_default();
     let tags = tags_from_pairs(db.tag_list().iter().map(|t| (t.key(), t.value())));
-    let security_groups = sorted_list(db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()));
+    // An instance created without security groups gets the VPC's default group from RDS: where
+    // the stack gave none, that is not drift (the groups are compared once the stack names some).
+    let security_groups = if primary::VPC_SECURITY_GROUP_IDS.strings(&request.attrs).is_empty() {
+        Value::List(Vec::new())
+    } else {
+        sorted_list(db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()))
+    };
     let port = db.endpoint().and_then(|e| e.port()).or(db.db_instance_port().filter(|p| *p > 0));
     let mut attrs = Attrs::from([
         primary::IDENTIFIER.to(id),
