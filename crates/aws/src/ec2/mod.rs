@@ -204,19 +204,13 @@ pub(super) async fn made_by_an_earlier_attempt<T: Tagged>(
     aws: &Aws,
     address: &Address,
 ) -> Result<Option<String>, AwsError> {
-    let filters = vec![
-        filter(&format!("tag:{STACK_TAG}"), [aws.stack.clone()]),
-        filter(&format!("tag:{ADDRESS_TAG}"), [address_tag(address)]),
-    ];
-    let found = T::describe(&aws.ec2, filters).await?;
-    Ok(found
-        .into_iter()
-        .find(|r| {
-            let tags = TAGS.map(&r.attrs);
-            let tag = |k: &str| tags.and_then(|t| t.get(k)).and_then(Value::as_str).map(str::to_owned);
-            tag(STACK_TAG).as_deref() == Some(aws.stack.as_str()) && tag(ADDRESS_TAG) == Some(address_tag(address))
-        })
-        .map(|r| r.id))
+    // The same lookup as a pending create's read: by this stack's and this address's tags.
+    let request = ReadRequest::new(address, None, Attrs::new());
+    let found = read_tagged(aws, std::slice::from_ref(&request), T::ID_FILTER, |f| T::describe(&aws.ec2, f)).await?;
+    Ok(found.into_iter().find_map(|(_, observed)| match observed {
+        Observed::Present(live) => Some(live.id),
+        Observed::Absent => None,
+    }))
 }
 
 /// One describe call per id, for kinds whose id filter moto does not implement (HTTP 500): a

@@ -1,4 +1,4 @@
-//! Record sets of a hosted zone, one per name and type: CREATE (which Route 53 refuses when a
+//! Record sets of a hosted zone, one per name and type, read with one listing per zone: CREATE (which Route 53 refuses when a
 //! record someone else made has that name and type — reported as a conflict, never
 //! overwritten, and never adopted after the failed create unless it holds exactly what the
 //! create sent), UPSERT for a new TTL or values, DELETE with the values Route 53 holds. Each
@@ -6,13 +6,14 @@
 //! writes them: TXT without quotes (split into 255-character strings on the way to Route 53),
 //! host names without the final dot.
 
+use std::collections::{BTreeSet, HashMap};
+
 use async_trait::async_trait;
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use platformctl_core::kinds::dns_record::{NAME, TTL, TYPE, VALUES, ZONE_ID};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::{insync, plain_name};
-use crate::common::read_each;
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -21,23 +22,44 @@ pub(crate) struct Record;
 
 #[async_trait]
 impl Provider for Record {
+    /// One listing per zone (paginated), however many of its records the stack has.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        read_each(requests, |r| async move {
-            let key = match &r.id {
+        let keys: Vec<Option<(String, String, String)>> = requests
+            .iter()
+            .map(|r| match &r.id {
                 Some(id) => parse_id(id),
                 None => key_of(&r.attrs),
-            };
-            let Some((zone, name, record_type)) = key else { return Ok(None) };
-            let found = find(aws, &zone, &name, &record_type).await?.map(|set| live(&zone, &set));
-            // Records carry no tags: after a create that did not finish, a record of that name
-            // and type is this stack's only if it holds what the create sent. Anything else is
-            // someone else's record (the create was refused for it), never taken over.
-            let ours = |live: &LiveResource| {
-                r.id.is_some() || [TTL, VALUES].iter().all(|a| a.same(a.get(&r.attrs), a.get(&live.attrs)))
-            };
-            Ok(found.filter(ours))
-        })
-        .await
+            })
+            .collect();
+        let zones: BTreeSet<&str> = keys.iter().flatten().map(|(zone, ..)| zone.as_str()).collect();
+        let listings = futures::future::try_join_all(zones.into_iter().map(|zone| async move {
+            match list_zone(aws, zone).await {
+                Ok(sets) => Ok((zone, sets)),
+                // The zone itself is gone: so are its records.
+                Err(e) if e.is_not_found() => Ok((zone, Vec::new())),
+                Err(e) => Err(e),
+            }
+        }))
+        .await?;
+        let listed: HashMap<&str, Vec<ResourceRecordSet>> = listings.into_iter().collect();
+        Ok(requests
+            .iter()
+            .zip(&keys)
+            .map(|(r, key)| {
+                let found = key.as_ref().and_then(|(zone, name, record_type)| {
+                    let set = listed.get(zone.as_str())?.iter().find(|s| is_the_set(s, name, record_type))?;
+                    Some(live(zone, set))
+                });
+                // Records carry no tags: after a create that did not finish, a record of that
+                // name and type is this stack's only if it holds what the create sent. Anything
+                // else is someone else's record (the create was refused for it), never taken over.
+                let ours = |live: &LiveResource| {
+                    r.id.is_some() || [TTL, VALUES].iter().all(|a| a.same(a.get(&r.attrs), a.get(&live.attrs)))
+                };
+                let observed = found.filter(ours).map_or(Observed::Absent, Observed::Present);
+                (r.address.clone(), observed)
+            })
+            .collect())
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -94,11 +116,35 @@ async fn find(aws: &Aws, zone: &str, name: &str, record_type: &str) -> Result<Op
         .send()
         .await
         .aws("ListResourceRecordSets")?;
-    Ok(out
-        .resource_record_sets()
-        .iter()
-        .find(|s| plain_name(s.name()) == name && s.r#type().as_str() == record_type && s.set_identifier().is_none())
-        .cloned())
+    Ok(out.resource_record_sets().iter().find(|s| is_the_set(s, name, record_type)).cloned())
+}
+
+/// The record set of that name and type without a routing policy (a set identifier).
+fn is_the_set(set: &ResourceRecordSet, name: &str, record_type: &str) -> bool {
+    plain_name(set.name()) == name && set.r#type().as_str() == record_type && set.set_identifier().is_none()
+}
+
+/// Every record set of a zone, page by page.
+async fn list_zone(aws: &Aws, zone: &str) -> Result<Vec<ResourceRecordSet>, AwsError> {
+    let mut sets = Vec::new();
+    let mut start: Option<(String, RrType)> = None;
+    loop {
+        let (name, record_type) = start.take().unzip();
+        let out = aws
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(zone)
+            .set_start_record_name(name)
+            .set_start_record_type(record_type)
+            .send()
+            .await
+            .aws("ListResourceRecordSets")?;
+        sets.extend(out.resource_record_sets().iter().cloned());
+        match (out.is_truncated(), out.next_record_name(), out.next_record_type()) {
+            (true, Some(name), Some(record_type)) => start = Some((name.to_owned(), record_type.clone())),
+            _ => return Ok(sets),
+        }
+    }
 }
 
 fn live(zone: &str, set: &ResourceRecordSet) -> LiveResource {
