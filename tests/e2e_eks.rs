@@ -561,6 +561,10 @@ async fn seed_platform_updates_on_moto() {
         read_state(&s.dir, STACK)["resources"]["eks.main.launch_template[apps]"]["id"].as_str().unwrap().to_owned();
     assert_eq!(aws.template_version(&template, "$Default").await.3, 60, "the new default version");
     assert_eq!(aws.template_version(&template, "1").await.3, 50, "the version the nodes run");
+    // moto reports the group's template (ministack does not: check_provisioned says so there).
+    let running = aws.eks.describe_nodegroup().cluster_name(CLUSTER).nodegroup_name(group_name).send().await.unwrap();
+    let running = running.nodegroup().unwrap().launch_template().unwrap();
+    assert_eq!((running.id(), running.version()), (Some(template.as_str()), Some("1")));
     let pending = s.plan_json(2);
     assert_eq!(addresses(&pending, "update"), BTreeSet::from(["eks.main.node_group[apps]".to_owned()]), "{pending}");
     // Rolled back by hand: the template's default is version 1 again, and so is the stack.
