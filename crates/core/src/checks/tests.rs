@@ -135,6 +135,34 @@ fn skips_apply_to_their_entry_or_the_stack_and_stay_listed() {
     assert_eq!(report.failing(Severity::Low).count(), 1);
 }
 
+/// Rules added to the EKS cluster group are checked as a stack group's are, and skipped on
+/// the cluster's entry.
+#[test]
+fn the_cluster_security_group_rules_are_checked_too() {
+    let src = format!(
+        "{}eks:\n  main:\n    version: \"1.31\"\n    cluster_security_group_ingress:\n      - {{ protocol: tcp, port: 22, from: 0.0.0.0/0 }}\n      - {{ protocol: tcp, port: 443, from: 10.8.0.0/16 }}\n",
+        crate::model::test_support::USER_SERVICE
+    );
+    let findings = |src: &str| {
+        let loaded = crate::spec::parse_str(std::path::Path::new("stack.yaml"), src).unwrap();
+        let report = check(&loaded, &crate::model::validate(&loaded).unwrap());
+        report
+            .findings
+            .iter()
+            .filter(|f| f.address.starts_with("eks.main.cluster_security_group"))
+            .map(|f| (f.rule.id, f.address.clone(), f.location.map(|l| l.line), f.skipped.clone()))
+            .collect::<Vec<_>>()
+    };
+    let line = src.lines().position(|l| l.contains("port: 22, from: 0.0.0.0/0")).map(|i| i + 1);
+    let address = "eks.main.cluster_security_group.ingress[tcp:22:0.0.0.0/0]".to_owned();
+    assert_eq!(findings(&src), [("CKV_AWS_24", address.clone(), line, None)]);
+    let skipped = src.replace(
+        "    version: \"1.31\"\n",
+        "    version: \"1.31\"\n    checks: { skip: { CKV_AWS_24: \"the bastion is the cluster\" } }\n",
+    );
+    assert_eq!(findings(&skipped)[0].3.as_deref(), Some("the bastion is the cluster"));
+}
+
 #[test]
 fn a_skip_needs_a_known_rule_and_a_reason() {
     let bad = SKIPPING

@@ -128,6 +128,12 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
     }
     out.push(resource);
 
+    // EKS names the cluster group only once the cluster exists: its rules wait for that output.
+    let cluster_group = eks_cluster::out::SECURITY_GROUP_ID.of(&cluster);
+    let rules = eks.cluster_security_group_ingress.iter().map(|rule| (rule, "ingress"));
+    let owner = at("cluster_security_group");
+    super::security_groups::permissions(stack, net, &owner, &cluster_group, &cluster_name, rules, out);
+
     let oidc = at("oidc_provider");
     out.push(DesiredResource::new(
         oidc.clone(),

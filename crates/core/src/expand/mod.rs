@@ -246,6 +246,36 @@ mod tests {
         }
     }
 
+    /// Rules on the group EKS creates go to the group the cluster reports (so they wait for the
+    /// cluster), each permission one resource as in the stack's own groups.
+    #[test]
+    fn cluster_security_group_rules_target_the_group_eks_reports() {
+        let cluster = |rules: &str| {
+            format!("{USER_SERVICE}eks:\n  main:\n    version: \"1.31\"\n    cluster_security_group_ingress:\n{rules}")
+        };
+        let src = cluster(
+            "      - { protocol: tcp, port: 443, from: 10.8.0.0/16, description: VPN }\n      - { protocol: tcp, port: 443, from: sg:bastion }\n",
+        );
+        let stack = stack_from(&src).unwrap();
+        let rules: Vec<String> = alone(&stack)
+            .into_iter()
+            .filter(|r| r.address.as_str().starts_with("eks.main.cluster_security_group."))
+            .map(|r| {
+                let attr = |name: &str| r.attrs.get(name).map_or("-".to_owned(), |v| v.to_string());
+                format!("{} {} {} {}", r.address, attr("group_id"), attr("cidr_ipv4"), attr("source_group_id"))
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "eks.main.cluster_security_group.ingress[tcp:443:10.8.0.0/16] (security_group_id of eks.main) \"10.8.0.0/16\" null",
+                "eks.main.cluster_security_group.ingress[tcp:443:sg:bastion] (security_group_id of eks.main) null (id of security_group.bastion)",
+            ]
+        );
+        let err = stack_from(&cluster("      - { protocol: tcp, port: 443, from: sg:vpn }\n")).unwrap_err();
+        assert!(err.contains("eks.main.cluster_security_group_ingress[0].from") && err.contains("`vpn`"), "{err}");
+    }
+
     #[test]
     fn addresses_are_unique() {
         let stack = stack_from(USER_SERVICE).unwrap();

@@ -31,39 +31,53 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
             ]),
         ));
         let egress = sg.egress.iter().flatten().map(|rule| (rule, "egress"));
-        // Two rules can expand to the same permission (`vpc` and the VPC's CIDR written out):
-        // AWS stores it once, so it is emitted once.
-        let mut seen = BTreeSet::new();
-        for (rule, direction) in sg.ingress.iter().map(|rule| (rule, "ingress")).chain(egress) {
-            for (peer_key, cidr, peer_group) in peers(rule, net) {
-                let key = rule_key(rule, &peer_key);
-                let rule_address = Address::new(format!("{address}.{direction}[{key}]"));
-                if !seen.insert(rule_address.clone()) {
-                    continue;
-                }
-                let (from, to) = match (rule.protocol, rule.ports) {
-                    (_, Some(p)) => (i64::from(p.from), i64::from(p.to)),
-                    // ICMP: every type and code; all protocols: no ports at all.
-                    (Protocol::Icmp | Protocol::All | Protocol::Tcp | Protocol::Udp, None) => (-1, -1),
-                };
-                let tags_value = tags(stack, &rule_address, &format!("{aws_name}-{key}"));
-                out.push(DesiredResource::new(
-                    rule_address,
-                    Kind::SecurityGroupRule,
-                    Attrs::from([
-                        security_group_rule::GROUP_ID.to(Value::Ref(address.clone())),
-                        security_group_rule::EGRESS.to((direction == "egress").then_some(true)),
-                        security_group_rule::PROTOCOL.to(rule.protocol.aws_name()),
-                        security_group_rule::FROM_PORT.to(from),
-                        security_group_rule::TO_PORT.to(to),
-                        security_group_rule::CIDR_IPV4.to(cidr.map_or(Value::Null, Value::str)),
-                        security_group_rule::SOURCE_GROUP_ID
-                            .to(peer_group.map_or(Value::Null, |g| Value::Ref(group(&g)))),
-                        security_group_rule::DESCRIPTION.to(rule.description.as_ref().map_or(Value::Null, Value::str)),
-                        security_group_rule::TAGS.to(tags_value),
-                    ]),
-                ));
+        let rules = sg.ingress.iter().map(|rule| (rule, "ingress")).chain(egress);
+        permissions(stack, net, &address, &Value::Ref(address.clone()), &aws_name, rules, out);
+    }
+}
+
+/// One rule resource per permission the `(rule, direction)` pairs expand to, addressed under
+/// `owner` and added to `in_group`: a group of this stack, or the cluster group EKS creates.
+pub(super) fn permissions<'a>(
+    stack: &Stack,
+    net: &Network,
+    owner: &Address,
+    in_group: &Value,
+    name: &str,
+    rules: impl Iterator<Item = (&'a GroupRule, &'static str)>,
+    out: &mut Vec<DesiredResource>,
+) {
+    // Two rules can expand to the same permission (`vpc` and the VPC's CIDR written out):
+    // AWS stores it once, so it is emitted once.
+    let mut seen = BTreeSet::new();
+    for (rule, direction) in rules {
+        for (peer_key, cidr, peer_group) in peers(rule, net) {
+            let key = rule_key(rule, &peer_key);
+            let rule_address = Address::new(format!("{owner}.{direction}[{key}]"));
+            if !seen.insert(rule_address.clone()) {
+                continue;
             }
+            let (from, to) = match (rule.protocol, rule.ports) {
+                (_, Some(p)) => (i64::from(p.from), i64::from(p.to)),
+                // ICMP: every type and code; all protocols: no ports at all.
+                (Protocol::Icmp | Protocol::All | Protocol::Tcp | Protocol::Udp, None) => (-1, -1),
+            };
+            let tags_value = tags(stack, &rule_address, &format!("{name}-{key}"));
+            out.push(DesiredResource::new(
+                rule_address,
+                Kind::SecurityGroupRule,
+                Attrs::from([
+                    security_group_rule::GROUP_ID.to(in_group.clone()),
+                    security_group_rule::EGRESS.to((direction == "egress").then_some(true)),
+                    security_group_rule::PROTOCOL.to(rule.protocol.aws_name()),
+                    security_group_rule::FROM_PORT.to(from),
+                    security_group_rule::TO_PORT.to(to),
+                    security_group_rule::CIDR_IPV4.to(cidr.map_or(Value::Null, Value::str)),
+                    security_group_rule::SOURCE_GROUP_ID.to(peer_group.map_or(Value::Null, |g| Value::Ref(group(&g)))),
+                    security_group_rule::DESCRIPTION.to(rule.description.as_ref().map_or(Value::Null, Value::str)),
+                    security_group_rule::TAGS.to(tags_value),
+                ]),
+            ));
         }
     }
 }

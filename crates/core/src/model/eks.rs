@@ -45,6 +45,8 @@ pub struct Eks {
     pub authentication_mode: Option<String>,
     pub bootstrap_cluster_creator_admin: bool,
     pub access: Vec<super::eks_access::AccessEntry>,
+    /// Inbound rules added to the cluster security group EKS creates.
+    pub cluster_security_group_ingress: Vec<super::GroupRule>,
 }
 
 /// A Kubernetes `major.minor` version.
@@ -382,6 +384,13 @@ fn cluster(
         ),
         bootstrap_cluster_creator_admin: flag(&e.bootstrap_cluster_creator_admin, true),
         access: super::eks_access::access_entries(&e.access, &field, &stack_service_accounts(spec, name), check),
+        cluster_security_group_ingress: super::security_groups::ingress_rules(
+            &e.cluster_security_group_ingress,
+            &format!("{field}.cluster_security_group_ingress"),
+            &spec.security_groups,
+            has_private_subnets,
+            check,
+        ),
     })
 }
 

@@ -153,6 +153,18 @@ pub(super) fn validate(
     out
 }
 
+/// Inbound rules written for a group this stack does not declare (the cluster group EKS
+/// creates), checked as a declared group's are.
+pub(super) fn ingress_rules(
+    specs: &[IngressRuleSpec],
+    field: &str,
+    groups: &IndexMap<Located<String>, SecurityGroupSpec>,
+    has_network: bool,
+    check: &mut Checker,
+) -> Vec<GroupRule> {
+    rules(specs.iter().map(RuleFields::ingress), field, groups, has_network, check)
+}
+
 /// The fields of an ingress or egress rule as written: the same but for the peer's key
 /// (`from` or `to`).
 struct RuleFields<'a> {

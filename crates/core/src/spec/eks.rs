@@ -41,6 +41,11 @@ pub struct EksSpec {
     /// Access entries by name: who may use the cluster, with which EKS access policies.
     #[serde(default)]
     pub access: IndexMap<Located<String>, AccessEntrySpec>,
+    /// Inbound rules added to the security group EKS creates for the cluster (the control
+    /// plane's network interfaces and, by default, every node): e.g. the API from a VPN CIDR or
+    /// from a group of this stack. EKS's own rules in the group are left alone.
+    #[serde(default)]
+    pub cluster_security_group_ingress: Vec<super::IngressRuleSpec>,
     /// EKS add-ons by name: `vpc-cni`, `kube-proxy`, `coredns`, ...
     #[serde(default)]
     pub addons: IndexMap<Located<String>, AddonSpec>,
