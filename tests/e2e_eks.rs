@@ -493,10 +493,28 @@ async fn seed_platform_updates_on_moto() {
     s.cut_block("    addons:", 4);
     s.cut_block("redis:", 0);
     s.cut_block("alarms:", 0);
+    // The nodes' root volumes with the stack's key (ministack's launch templates drop it).
+    s.edit("disk_size_gb: 50", "disk_size_gb: 50\n        kms_key: data");
     let aws = Clients::new(&s.emu).await;
 
     s.run(&["apply", "--auto-approve"], 0, "apply");
     s.run(&["plan", "--detailed-exitcode"], 0, "plan after apply");
+
+    let template =
+        read_state(&s.dir, STACK)["resources"]["eks.main.launch_template[apps]"]["id"].as_str().unwrap().to_owned();
+    // The nodes' root volumes are encrypted with the stack's key, whose policy lets the
+    // account's principals (EC2 Auto Scaling's service-linked role, which launches the nodes)
+    // use it through EC2 only.
+    let key = aws.key_arn("alias/user-service-data").await;
+    let version = aws.ec2.describe_launch_template_versions().launch_template_id(&template).versions("$Default");
+    let version = version.send().await.unwrap();
+    let data = version.launch_template_versions()[0].launch_template_data().unwrap();
+    assert_eq!(data.block_device_mappings()[0].ebs().unwrap().kms_key_id(), Some(key.as_str()));
+    let policy = aws.kms.get_key_policy().key_id(&key).policy_name("default").send().await.unwrap();
+    let policy = Clients::document(policy.policy().unwrap());
+    let ebs = policy["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "Allow EBS volumes of the account");
+    let condition = &ebs.unwrap_or_else(|| panic!("{policy}"))["Condition"]["StringEquals"];
+    assert_eq!(condition["kms:ViaService"], "ec2.eu-west-1.amazonaws.com", "{policy}");
 
     // Scaling, labels, taints (UpdateNodegroupConfig) and logging (UpdateClusterConfig) are
     // updates in place, never replacements.

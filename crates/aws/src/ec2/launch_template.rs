@@ -142,6 +142,7 @@ fn settings(data: &ResponseLaunchTemplateData) -> Attrs {
         ROOT_VOLUME_GB.to(opt_int(ebs.and_then(|e| e.volume_size()))),
         ROOT_VOLUME_TYPE.to(opt_str(ebs.and_then(|e| e.volume_type()).map(|t| t.as_str()))),
         ROOT_VOLUME_ENCRYPTED.to(Value::Bool(ebs.and_then(|e| e.encrypted()).unwrap_or(false))),
+        ROOT_VOLUME_KMS_KEY.to(opt_str(ebs.and_then(|e| e.kms_key_id()))),
         USER_DATA.to(user_data.map_or(Value::Null, Value::Str)),
         SECURITY_GROUP_IDS.to(match data.security_group_ids() {
             [] => Value::Null,
@@ -162,6 +163,7 @@ fn data(attrs: &Attrs) -> RequestLaunchTemplateData {
         .set_volume_size(ROOT_VOLUME_GB.i32(attrs))
         .volume_type(VolumeType::from(ROOT_VOLUME_TYPE.str(attrs).unwrap_or("gp3")))
         .encrypted(ROOT_VOLUME_ENCRYPTED.is_true(attrs))
+        .set_kms_key_id(ROOT_VOLUME_KMS_KEY.str(attrs).map(str::to_owned))
         .delete_on_termination(true)
         .build();
     let root = LaunchTemplateBlockDeviceMappingRequest::builder()

@@ -12,7 +12,8 @@ use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
 
 use async_trait::async_trait;
 use platformctl_core::kinds::kms_key::{
-    ALLOW_CLOUDWATCH_ALARMS, ALLOW_CLOUDWATCH_LOGS, ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY, ROTATION, TAGS, out,
+    ALLOW_CLOUDWATCH_ALARMS, ALLOW_CLOUDWATCH_LOGS, ALLOW_EBS, ARN, DELETION_WINDOW_DAYS, DESCRIPTION, POLICY,
+    ROTATION, TAGS, out,
 };
 use platformctl_core::resource::tags::{ADDRESS_TAG, STACK_TAG, address_tag};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
@@ -78,7 +79,7 @@ impl Provider for Key {
             aws.kms.enable_key_rotation().key_id(&id).send().await.aws("EnableKeyRotation")?;
         }
         if POLICY.get(attrs) == &Value::Null
-            && (ALLOW_CLOUDWATCH_LOGS.is_true(attrs) || ALLOW_CLOUDWATCH_ALARMS.is_true(attrs))
+            && [ALLOW_CLOUDWATCH_LOGS, ALLOW_CLOUDWATCH_ALARMS, ALLOW_EBS].iter().any(|a| a.is_true(attrs))
         {
             let arn = created.key_metadata().and_then(|m| m.arn()).unwrap_or_default();
             put_policy(aws, &id, default_policy(arn, attrs)).await?;
@@ -104,10 +105,11 @@ impl Provider for Key {
                 kms.disable_key_rotation().key_id(id).send().await.aws("DisableKeyRotation")?;
             }
         }
-        if [POLICY, ALLOW_CLOUDWATCH_LOGS, ALLOW_CLOUDWATCH_ALARMS].iter().any(|a| a.changed(before, after)) {
+        if [POLICY, ALLOW_CLOUDWATCH_LOGS, ALLOW_CLOUDWATCH_ALARMS, ALLOW_EBS].iter().any(|a| a.changed(before, after))
+        {
             // Without a policy of the stack's own: the one KMS gives a new key, with CloudWatch
-            // Logs' statement when the stack's log groups use the key, and CloudWatch's when
-            // alarms notify a topic encrypted with it.
+            // Logs' statement when the stack's log groups use the key, CloudWatch's when alarms
+            // notify a topic encrypted with it, and EC2's when node volumes are encrypted with it.
             let arn = ARN.str(before).unwrap_or_default();
             let policy = policy_text(after).unwrap_or_else(|| default_policy(arn, after));
             put_policy(aws, id, policy).await?;
@@ -172,11 +174,12 @@ async fn describe(aws: &Aws, metadata: &KeyMetadata, stack_owns_policy: bool) ->
     let policy = kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy")?;
     let policy = policy.policy().unwrap_or_default();
     let arn = metadata.arn().unwrap_or_default();
-    let (policy, allow_logs, allow_alarms) = if stack_owns_policy {
-        (opt_str(Some(policy)), Value::Null, Value::Null)
+    let (policy, allow_logs, allow_alarms, allow_ebs) = if stack_owns_policy {
+        (opt_str(Some(policy)), Value::Null, Value::Null, Value::Null)
     } else {
         let allows = |principal: &str| Value::Bool(allows_service(policy, principal));
-        (Value::Null, allows(&logs_principal(arn)), allows(ALARMS_PRINCIPAL))
+        let ebs = Value::Bool(allows_via_service(policy, &ec2_service(arn)));
+        (Value::Null, allows(&logs_principal(arn)), allows(ALARMS_PRINCIPAL), ebs)
     };
     Ok(LiveResource {
         id: id.to_owned(),
@@ -186,6 +189,7 @@ async fn describe(aws: &Aws, metadata: &KeyMetadata, stack_owns_policy: bool) ->
             POLICY.to(policy),
             ALLOW_CLOUDWATCH_LOGS.to(allow_logs),
             ALLOW_CLOUDWATCH_ALARMS.to(allow_alarms),
+            ALLOW_EBS.to(allow_ebs),
             TAGS.to(tags_from_pairs(tags.iter().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))))),
             ARN.to(arn),
         ]),
@@ -271,17 +275,33 @@ fn logs_principal(key_arn: &str) -> String {
 /// CloudWatch (its alarms), as a key policy names it.
 const ALARMS_PRINCIPAL: &str = "cloudwatch.amazonaws.com";
 
+/// The Allow statements of a key policy.
+fn allow_statements(policy: &str) -> Vec<serde_json::Value> {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else { return Vec::new() };
+    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+    statements.into_iter().filter(|s| s["Effect"] == "Allow").collect()
+}
+
 /// Whether a key policy has a statement allowing a service principal.
 fn allows_service(policy: &str, principal: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<serde_json::Value>(policy) else { return false };
-    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    statements.iter().any(|s| s["Effect"] == "Allow" && s["Principal"]["Service"] == principal)
+    allow_statements(policy).iter().any(|s| s["Principal"]["Service"] == principal)
+}
+
+/// EC2 of the key's region, as a key policy's `kms:ViaService` names it.
+fn ec2_service(key_arn: &str) -> String {
+    format!("ec2.{}.amazonaws.com", region_and_account(key_arn).0)
+}
+
+/// Whether a key policy has a statement allowing use of the key through a service.
+fn allows_via_service(policy: &str, service: &str) -> bool {
+    allow_statements(policy).iter().any(|s| s["Condition"]["StringEquals"]["kms:ViaService"] == service)
 }
 
 /// The policy KMS gives a key created without one (the account's IAM policies decide), with
 /// CloudWatch Logs' use of the key for this account's log groups (what AWS documents for
 /// encrypting log data) and CloudWatch alarms' use of it to publish to an encrypted topic (what
-/// AWS documents for alarm actions on encrypted SNS topics), as `attrs` ask.
+/// AWS documents for alarm actions on encrypted SNS topics) and EC2's for the account's EBS
+/// volumes (as the account's `aws/ebs` key allows it), as `attrs` ask.
 fn default_policy(key_arn: &str, attrs: &Attrs) -> String {
     let allow_logs = ALLOW_CLOUDWATCH_LOGS.is_true(attrs);
     let (region, account) = region_and_account(key_arn);
@@ -309,6 +329,19 @@ fn default_policy(key_arn: &str, attrs: &Attrs) -> String {
             "Principal": {"Service": ALARMS_PRINCIPAL},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
+        }));
+    }
+    if ALLOW_EBS.is_true(attrs) {
+        // What the account's `aws/ebs` key allows: any principal of the account, but only
+        // through EC2. Naming EC2 Auto Scaling's service-linked role instead would fail
+        // PutKeyPolicy in an account where that role does not exist yet.
+        statements.push(serde_json::json!({
+            "Sid": "Allow EBS volumes of the account",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": account, "kms:ViaService": ec2_service(key_arn)}},
         }));
     }
     serde_json::json!({"Version": "2012-10-17", "Id": "key-default-1", "Statement": statements}).to_string()

@@ -38,6 +38,12 @@ fn encrypts_alarm_topics(stack: &Stack, key: &str) -> bool {
     stack.notifications.iter().any(|n| n.kms_key.as_ref().and_then(|k| k.stack_key()) == Some(key) && notified(&n.name))
 }
 
+/// Whether a node group of the stack encrypts its nodes' root volumes with the key.
+fn encrypts_node_volumes(stack: &Stack, key: &str) -> bool {
+    let groups = stack.compute.eks.iter().flat_map(|e| &e.node_groups);
+    groups.filter_map(|g| g.kms_key.as_ref()).any(|k| k.stack_key() == Some(key))
+}
+
 fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
     let address = key_address(&key.name);
     let mut resources = vec![DesiredResource::new(
@@ -49,6 +55,7 @@ fn key_and_aliases(stack: &Stack, key: &KmsKey) -> Vec<DesiredResource> {
             kms_key::POLICY.to(key.policy.clone().map(Value::from_json)),
             kms_key::ALLOW_CLOUDWATCH_LOGS.to(key.policy.is_none().then(|| encrypts_log_groups(stack, &key.name))),
             kms_key::ALLOW_CLOUDWATCH_ALARMS.to(key.policy.is_none().then(|| encrypts_alarm_topics(stack, &key.name))),
+            kms_key::ALLOW_EBS.to(key.policy.is_none().then(|| encrypts_node_volumes(stack, &key.name))),
             kms_key::DELETION_WINDOW_DAYS.to(key.deletion_window_days),
             kms_key::TAGS.to(tags(stack, &address, &format!("{}-{}", stack.name, key.name))),
         ]),

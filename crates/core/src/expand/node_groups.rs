@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::iam::strings;
+use super::kms::key_value;
 use super::network::subnet;
 use super::{security_groups, tags};
 use crate::kinds::{eks_cluster, iam_role, launch_template, node_group};
@@ -46,6 +47,7 @@ fn settings(cluster: &Address, group: &NodeGroup) -> Attrs {
         launch_template::ROOT_VOLUME_GB.to(group.disk_size_gb),
         launch_template::ROOT_VOLUME_TYPE.to("gp3"),
         launch_template::ROOT_VOLUME_ENCRYPTED.to(true),
+        launch_template::ROOT_VOLUME_KMS_KEY.to(group.kms_key.as_ref().map(key_value)),
         launch_template::USER_DATA.to(user_data(group).map_or(Value::Null, Value::Str)),
         launch_template::SECURITY_GROUP_IDS.to(security_groups),
     ])
@@ -187,7 +189,7 @@ mod tests {
     #[test]
     fn stack_security_groups_join_the_cluster_group() {
         let settings: Vec<&str> = launch_template::SETTINGS.iter().map(|a| a.name).collect();
-        assert_eq!((settings.len(), settings[0], settings[7]), (8, "http_tokens", "security_group_ids"));
+        assert_eq!((settings.len(), settings[0], settings[8]), (9, "http_tokens", "security_group_ids"));
         assert_eq!(launch_template::SECURITY_GROUP_IDS.get(&template("").attrs), &crate::resource::Value::Null);
         let with = template("        security_groups: [postgres]\n");
         assert_eq!(

@@ -20,6 +20,10 @@ pub const ALLOW_CLOUDWATCH_LOGS: Attr = Attr::in_place("allow_cloudwatch_logs");
 /// encrypted with it, which alarms notify). Like `allow_cloudwatch_logs`, only for a key without
 /// a policy of the stack's own.
 pub const ALLOW_CLOUDWATCH_ALARMS: Attr = Attr::in_place("allow_cloudwatch_alarms");
+/// Whether the key policy lets the account's principals use the key through EC2 (EBS volumes:
+/// node groups' root volumes encrypted with it, which EC2 Auto Scaling's service-linked role
+/// creates). Like `allow_cloudwatch_logs`, only for a key without a policy of the stack's own.
+pub const ALLOW_EBS: Attr = Attr::in_place("allow_ebs");
 /// Days a destroy's scheduled deletion waits (7–30).
 pub const DELETION_WINDOW_DAYS: Attr = Attr::local("deletion_window_days");
 
@@ -30,7 +34,17 @@ pub mod out {
 pub const DEF: KindDef = KindDef::new(
     "kms_key",
     Service::Kms,
-    &[DESCRIPTION, ROTATION, POLICY, ALLOW_CLOUDWATCH_LOGS, ALLOW_CLOUDWATCH_ALARMS, DELETION_WINDOW_DAYS, TAGS, ARN],
+    &[
+        DESCRIPTION,
+        ROTATION,
+        POLICY,
+        ALLOW_CLOUDWATCH_LOGS,
+        ALLOW_CLOUDWATCH_ALARMS,
+        ALLOW_EBS,
+        DELETION_WINDOW_DAYS,
+        TAGS,
+        ARN,
+    ],
     Adoption::Tag,
 )
 .outputs(&[out::ARN]);

@@ -1,7 +1,7 @@
 //! The EC2 launch template an EKS managed node group's nodes start from, one per group: the
 //! instance metadata service with session tokens required and a hop limit of 1 (so pods,
 //! one network hop further than the node, cannot reach the node role's credentials), an
-//! encrypted root volume, and optional user data. Every setting changes in place: a new
+//! encrypted root volume (with the stack's key if it says so), and optional user data. Every setting changes in place: a new
 //! template version becomes the default, and the node group rolls onto it
 //! (`node_group::LAUNCH_TEMPLATE`). Only the name forces a replacement.
 
@@ -19,6 +19,8 @@ pub const ROOT_DEVICE: Attr = Attr::in_place("root_device");
 pub const ROOT_VOLUME_GB: Attr = Attr::in_place("root_volume_gb");
 pub const ROOT_VOLUME_TYPE: Attr = Attr::in_place("root_volume_type");
 pub const ROOT_VOLUME_ENCRYPTED: Attr = Attr::in_place("root_volume_encrypted");
+/// The key the root volume is encrypted with; absent: the account's EBS default key.
+pub const ROOT_VOLUME_KMS_KEY: Attr = Attr::in_place("root_volume_kms_key");
 /// The user data as the nodes get it (a MIME multi-part document EKS merges with its own, or
 /// Bottlerocket's TOML settings), not base64.
 pub const USER_DATA: Attr = Attr::in_place("user_data");
@@ -28,7 +30,7 @@ pub const USER_DATA: Attr = Attr::in_place("user_data");
 pub const SECURITY_GROUP_IDS: Attr = Attr::in_place("security_group_ids").set();
 
 /// The template's attributes: its name, what a node runs with, its tags.
-const ATTRS: [Attr; 10] = [
+const ATTRS: [Attr; 11] = [
     NAME,
     HTTP_TOKENS,
     HOP_LIMIT,
@@ -36,6 +38,7 @@ const ATTRS: [Attr; 10] = [
     ROOT_VOLUME_GB,
     ROOT_VOLUME_TYPE,
     ROOT_VOLUME_ENCRYPTED,
+    ROOT_VOLUME_KMS_KEY,
     USER_DATA,
     SECURITY_GROUP_IDS,
     TAGS,

@@ -133,6 +133,8 @@ pub struct NodeGroup {
     pub desired_size: i64,
     pub manage_desired_size: bool,
     pub disk_size_gb: i64,
+    /// The root volume's key; `None`: the account's EBS default.
+    pub kms_key: Option<KmsKeyRef>,
     pub labels: Vec<(String, String)>,
     pub taints: Vec<Taint>,
     /// The AZs whose private subnets hold the nodes; `None`: all the stack's.
@@ -719,6 +721,7 @@ fn node_group(
         desired_size: desired?,
         manage_desired_size: flag(&g.manage_desired_size, false),
         disk_size_gb: disk_size_gb?,
+        kms_key: g.kms_key.as_ref().and_then(|k| key_ref(k, &format!("{field}.kms_key"), check)),
         labels: g.labels.iter().map(|(k, v)| (k.value().clone(), v.value().clone())).collect(),
         taints,
         azs: g.azs.as_ref().map(|azs| azs.iter().map(|a| a.value().clone()).collect()),

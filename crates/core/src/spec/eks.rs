@@ -162,6 +162,10 @@ pub struct NodeGroupSpec {
     pub manage_desired_size: Option<Located<bool>>,
     /// Root volume size in GiB (gp3, encrypted). Default 20. Changing it rolls the nodes.
     pub disk_size_gb: Option<Located<i64>>,
+    /// The KMS key the root volume is encrypted with: a key of `kms_keys` (its policy then lets
+    /// EC2 use it for the account's principals, EC2 Auto Scaling's among them), an alias or an
+    /// ARN. Default: the account's EBS default key. Changing it rolls the nodes.
+    pub kms_key: Option<Located<String>>,
     /// The AMI family and architecture, as EKS spells it: `AL2023_x86_64_STANDARD` (default;
     /// `AL2023_ARM_64_STANDARD` when every instance type is a Graviton one),
     /// `AL2023_ARM_64_STANDARD`, `BOTTLEROCKET_x86_64`, `BOTTLEROCKET_ARM_64`, `AL2_x86_64`...
