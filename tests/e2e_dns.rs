@@ -260,3 +260,106 @@ async fn a_record_follows_the_database_endpoint_on_moto() {
 async fn a_record_follows_the_database_endpoint_on_ministack() {
     database_record(Kind::Ministack).await;
 }
+
+/// Seed 001's failover of traffic: the primary stack owns the zone, a health check of its
+/// region's endpoint and the primary record; the DR stack (another region) adds the secondary
+/// to that zone (`from_stack`). Applied before the owner, the DR stack is refused with a hint;
+/// both converge; Route 53 holds the pair with the health check on the primary; the check's
+/// path changes in place; the owner's destroy is refused while the DR stack's record is in its
+/// zone; destroyed in order, nothing is left.
+async fn failover_pair(kind: Kind) {
+    const PRIMARY: &str = "\
+stack: web
+region: eu-west-1
+dns:
+  health_checks:
+    api-eu: { host: api-eu.example.com, path: /healthz, failure_threshold: 2 }
+  zones:
+    example.com:
+      records:
+        - { name: api, type: CNAME, ttl: 60, values: [api-eu.example.com], set_id: eu-west-1, failover: primary, health_check: api-eu }
+";
+    const SECONDARY: &str = "\
+stack: web-dr
+region: us-east-1
+dns:
+  zones:
+    example.com:
+      from_stack: web
+      records:
+        - { name: api, type: CNAME, ttl: 60, values: [api-us.example.com], set_id: us-east-1, failover: secondary }
+";
+    let emu = Emulator::start(kind);
+    let (dir, primary) = workdir_with_text(PRIMARY);
+    let d = dir.path();
+    std::fs::write(d.join("dr.yaml"), SECONDARY).unwrap();
+    let early = emu.platformctl(d, &["plan", "dr.yaml"]).expect(1, "the zone's stack not applied yet");
+    assert!(early.stderr.contains("dns.zones.example.com: stack `web` has no state"), "{}", early.stderr);
+
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "primary");
+    emu.platformctl(d, &["apply", "dr.yaml", "--auto-approve"]).expect(0, "secondary");
+    for file in ["stack.yaml", "dr.yaml"] {
+        emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, file);
+    }
+    let state = support::inspect::read_state(d, "web");
+    let zone = support::inspect::id(&state, "dns.zone[example.com]");
+    let check = support::inspect::id(&state, "dns.health_check[api-eu]");
+    let r53 = aws_sdk_route53::Client::new(&emu.sdk_config().await);
+    let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
+    let mut pair: Vec<(String, String, String, Option<String>)> = sets
+        .resource_record_sets()
+        .iter()
+        .filter(|s| s.name() == "api.example.com.")
+        .map(|s| {
+            (
+                s.set_identifier().unwrap_or_default().to_owned(),
+                s.failover().map(|f| f.as_str().to_owned()).unwrap_or_default(),
+                s.resource_records()[0].value().to_owned(),
+                s.health_check_id().map(str::to_owned),
+            )
+        })
+        .collect();
+    pair.sort();
+    assert_eq!(
+        pair,
+        [
+            ("eu-west-1".into(), "PRIMARY".into(), "api-eu.example.com".into(), Some(check.clone())),
+            ("us-east-1".into(), "SECONDARY".into(), "api-us.example.com".into(), None),
+        ]
+    );
+    let config = r53.get_health_check().health_check_id(&check).send().await.unwrap();
+    let config = config.health_check().unwrap().health_check_config().unwrap().clone();
+    assert_eq!(
+        (config.r#type().as_str(), config.resource_path(), config.port(), config.failure_threshold()),
+        ("HTTPS", Some("/healthz"), Some(443), Some(2))
+    );
+
+    edit_file(&primary, "path: /healthz", "path: /ready");
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "path");
+    assert_eq!(
+        support::plan_changes(&plan),
+        [("dns.health_check[api-eu]".into(), "update".into(), vec!["path".into()])]
+    );
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "path changed");
+    let config = r53.get_health_check().health_check_id(&check).send().await.unwrap();
+    assert_eq!(config.health_check().unwrap().health_check_config().unwrap().resource_path(), Some("/ready"));
+
+    let refused = emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(1, "the zone is used");
+    assert!(refused.stderr.contains("web-dr still uses its outputs"), "{}", refused.stderr);
+    emu.platformctl(d, &["destroy", "dr.yaml", "--auto-approve"]).expect(0, "destroy the DR stack");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy the primary");
+    let zones = r53.list_hosted_zones().send().await.unwrap();
+    assert!(zones.hosted_zones().is_empty(), "{:?}", zones.hosted_zones());
+    let checks = r53.list_health_checks().send().await.unwrap();
+    assert!(checks.health_checks().is_empty(), "{:?}", checks.health_checks());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_pair_across_two_stacks_on_moto() {
+    failover_pair(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_pair_across_two_stacks_on_ministack() {
+    failover_pair(Kind::Ministack).await;
+}

@@ -182,7 +182,7 @@ impl Session {
         let users = self.store.users_of(&self.stack.name).await?;
         if !users.is_empty() {
             anyhow::bail!(
-                "refusing to destroy `{}`: {} still use{} its outputs (network, peering or replica source)\n  hint: destroy {} first, or pass --force; nothing was changed",
+                "refusing to destroy `{}`: {} still use{} its outputs (network, peering, replica source or hosted zone)\n  hint: destroy {} first, or pass --force; nothing was changed",
                 self.stack.name,
                 users.join(", "),
                 if users.len() == 1 { "s" } else { "" },

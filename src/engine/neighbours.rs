@@ -1,5 +1,6 @@
 //! Reading what a stack uses of other stacks from their states, when a session opens: the
-//! network it borrows (`network: { from_stack }`), its peers' networks, its replicas' sources.
+//! network it borrows (`network: { from_stack }`), its peers' networks, its replicas' sources,
+//! the hosted zones it adds records to (`dns.zones.<name>.from_stack`).
 //! The result is a `Neighbours` beside the validated stack (platformctl-core's `cross_stack`
 //! checks what it finds); the stack itself is never changed.
 
@@ -24,6 +25,7 @@ pub async fn meet(stack: &Stack, store: &Store) -> anyhow::Result<Met> {
     borrow_network(stack, store, &mut met).await?;
     meet_peers(stack, store, &mut met).await?;
     meet_replica_sources(stack, store, &mut met).await?;
+    borrow_zones(stack, store, &mut met).await?;
     met.no_longer_used.retain(|s| !met.uses.contains(s));
     Ok(met)
 }
@@ -84,6 +86,29 @@ async fn meet_peers(stack: &Stack, store: &Store, met: &mut Met) -> anyhow::Resu
             private_route_tables,
         });
         met.uses.push(peer.clone());
+    }
+    Ok(())
+}
+
+/// Each zone of another stack this one adds records to, lent to plans (its id, for the records).
+async fn borrow_zones(stack: &Stack, store: &Store, met: &mut Met) -> anyhow::Result<()> {
+    for zone in &stack.dns {
+        let Some(owner) = &zone.from_stack else { continue };
+        let other = store.sibling(owner);
+        let state = other.read_existing(owner).await?.with_context(|| {
+            format!(
+                "dns.zones.{}: stack `{owner}` has no state in {}\n  hint: {}",
+                zone.name,
+                other.location(),
+                hint(owner)
+            )
+        })?;
+        let (address, lent) =
+            cross_stack::lent_zone(&state, &zone.name).map_err(|e| anyhow::anyhow!("dns.zones.{}: {e}", zone.name))?;
+        met.neighbours.lent.insert(address, lent);
+        if !met.uses.contains(owner) {
+            met.uses.push(owner.clone());
+        }
     }
     Ok(())
 }

@@ -107,6 +107,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::LaunchTemplate => &ec2::launch_template::LaunchTemplate,
         Kind::HostedZone => &route53::zone::Zone,
         Kind::DnsRecord => &route53::record::Record,
+        Kind::HealthCheck => &route53::health_check::HealthCheck,
         Kind::VpcPeering => &ec2::peering::Peering,
         Kind::Secret => &secrets::secret::Secret,
         Kind::SecretFields => &secrets::fields::Fields,

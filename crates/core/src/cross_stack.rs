@@ -133,6 +133,32 @@ pub fn lent_resources(state: &State) -> BTreeMap<Address, LiveResource> {
         .collect()
 }
 
+/// The hosted zone `name` of another stack's `state`, lent to the records this stack adds to
+/// it: the zone's address with its id and outputs (never compared, never changed). Refused
+/// with a hint when that stack has no such zone applied.
+pub fn lent_zone(state: &State, name: &str) -> Result<(Address, LiveResource), String> {
+    let address = crate::expand::dns::zone_address(name);
+    let found = state.resources.get(&address).filter(|r| r.kind == Kind::HostedZone);
+    let Some((r, id)) = found.and_then(|r| Some((r, r.id.clone()?))) else {
+        let zones: Vec<&str> = state
+            .resources
+            .iter()
+            .filter(|(_, r)| r.kind == Kind::HostedZone)
+            .filter_map(|(a, _)| a.as_str().strip_prefix("dns.zone[")?.strip_suffix(']'))
+            .collect();
+        return Err(format!(
+            "stack `{}` has no applied hosted zone `{name}`\n  hint: {}",
+            state.stack,
+            if zones.is_empty() {
+                format!("declare it under `dns.zones` in `{}` and apply that stack first", state.stack)
+            } else {
+                format!("its zones: {}", zones.join(", "))
+            }
+        ));
+    };
+    Ok((address, LiveResource { id, attrs: Default::default(), ready: true, outputs: r.outputs.clone() }))
+}
+
 /// What `replica` (an entry of a stack in `own_region`) needs of its source `postgres.<entry>`
 /// in that stack's `state`: identifier, ARN, region, encryption, endpoint, the password secret's
 /// ARN. Refused: a source not applied (yet), a KMS key for an unencrypted source (RDS cannot

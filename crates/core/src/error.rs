@@ -47,7 +47,8 @@ impl AwsError {
     /// The resource does not exist (any more). Only a real AWS error code says so.
     pub fn is_not_found(&self) -> bool {
         self.code().is_some_and(|c| {
-            c.contains("NotFound") || matches!(c, "Gateway.NotAttached" | "NoSuchEntity" | "NoSuchHostedZone")
+            c.contains("NotFound")
+                || matches!(c, "Gateway.NotAttached" | "NoSuchEntity" | "NoSuchHostedZone" | "NoSuchHealthCheck")
         })
     }
 

@@ -1,15 +1,18 @@
-//! Route 53: hosted zones (tagged, found by name and tags after an interrupted create) and their
-//! record sets (found by zone, name and type). Route 53 names end with a dot and may escape
+//! Route 53: hosted zones (tagged, found by name and tags after an interrupted create), their
+//! record sets (found by zone, name, type and set identifier) and health checks (tagged). Route 53 names end with a dot and may escape
 //! characters (`\052` for `*`); the stack's names have no final dot and are lowercase, so both
 //! sides are compared as [`plain_name`] gives them.
 
+pub(crate) mod health_check;
 pub(crate) mod record;
 pub(crate) mod zone;
 
 use std::time::Duration;
 
-use aws_sdk_route53::types::ChangeStatus;
+use aws_sdk_route53::types::{ChangeStatus, Tag, TagResourceType};
+use platformctl_core::resource::Attrs;
 
+use crate::common::TagChanges;
 use crate::error::SdkResultExt;
 use crate::{Aws, AwsError};
 
@@ -47,6 +50,57 @@ pub(crate) async fn insync(aws: &Aws, change_id: Option<&str>) -> Result<(), Aws
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+}
+
+/// The tags of a zone or a health check.
+pub(crate) async fn tags_of(aws: &Aws, kind: TagResourceType, id: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let out = aws
+        .route53
+        .list_tags_for_resource()
+        .resource_type(kind.clone())
+        .resource_id(id)
+        .send()
+        .await
+        .aws("ListTagsForResource")?;
+    let tags = out.resource_tag_set().map(|s| s.tags()).unwrap_or_default();
+    Ok(tags.iter().filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned()))).collect())
+}
+
+/// Sets and removes the tags of a zone or a health check, from `before` to `after`.
+pub(crate) async fn retag(
+    aws: &Aws,
+    kind: TagResourceType,
+    id: &str,
+    before: &Attrs,
+    after: &Attrs,
+) -> Result<(), AwsError> {
+    TagChanges::between(before, after)
+        .send(
+            async |set| {
+                let tags = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+                aws.route53
+                    .change_tags_for_resource()
+                    .resource_type(kind.clone())
+                    .resource_id(id)
+                    .set_add_tags(Some(tags))
+                    .send()
+                    .await
+                    .aws("ChangeTagsForResource")
+                    .map(drop)
+            },
+            async |keys| {
+                aws.route53
+                    .change_tags_for_resource()
+                    .resource_type(kind.clone())
+                    .resource_id(id)
+                    .set_remove_tag_keys(Some(keys))
+                    .send()
+                    .await
+                    .aws("ChangeTagsForResource")
+                    .map(drop)
+            },
+        )
+        .await
 }
 
 #[cfg(test)]

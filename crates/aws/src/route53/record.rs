@@ -1,7 +1,9 @@
-//! Record sets of a hosted zone, one per name and type, read with one listing per zone: CREATE (which Route 53 refuses when a
+//! Record sets of a hosted zone, one per name, type and set identifier (a routed set: failover,
+//! weighted, latency), read with one listing per zone: CREATE (which Route 53 refuses when a
 //! record someone else made has that name and type — reported as a conflict, never
 //! overwritten, and never adopted after the failed create unless it holds exactly what the
-//! create sent), UPSERT for a new TTL or values, DELETE with the values Route 53 holds. Each
+//! create sent), UPSERT for a new TTL, values, failover role, weight, region or health check,
+//! DELETE with the values Route 53 holds. Each
 //! change is waited for until every Route 53 name server has it. Values travel as the stack
 //! writes them: TXT without quotes (split into 255-character strings on the way to Route 53),
 //! host names without the final dot.
@@ -9,8 +11,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
-use platformctl_core::kinds::dns_record::{NAME, TTL, TYPE, VALUES, ZONE_ID};
+use aws_sdk_route53::types::{
+    Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    ResourceRecordSetRegion, RrType,
+};
+use platformctl_core::kinds::dns_record::{
+    FAILOVER, HEALTH_CHECK_ID, NAME, REGION, ROUTING, SET_ID, TTL, TYPE, VALUES, WEIGHT, ZONE_ID,
+};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::{insync, plain_name};
@@ -24,14 +31,14 @@ pub(crate) struct Record;
 impl Provider for Record {
     /// One listing per zone (paginated), however many of its records the stack has.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let keys: Vec<Option<(String, String, String)>> = requests
+        let keys: Vec<Option<Key>> = requests
             .iter()
             .map(|r| match &r.id {
                 Some(id) => parse_id(id),
                 None => key_of(&r.attrs),
             })
             .collect();
-        let zones: BTreeSet<&str> = keys.iter().flatten().map(|(zone, ..)| zone.as_str()).collect();
+        let zones: BTreeSet<&str> = keys.iter().flatten().map(|k| k.zone.as_str()).collect();
         let listings = futures::future::try_join_all(zones.into_iter().map(|zone| async move {
             match list_zone(aws, zone).await {
                 Ok(sets) => Ok((zone, sets)),
@@ -46,9 +53,9 @@ impl Provider for Record {
             .iter()
             .zip(&keys)
             .map(|(r, key)| {
-                let found = key.as_ref().and_then(|(zone, name, record_type)| {
-                    let set = listed.get(zone.as_str())?.iter().find(|s| is_the_set(s, name, record_type))?;
-                    Some(live(zone, set))
+                let found = key.as_ref().and_then(|key| {
+                    let set = listed.get(key.zone.as_str())?.iter().find(|s| key.is(s))?;
+                    Some(live(&key.zone, set))
                 });
                 // Records carry no tags: after a create that did not finish, a record of that
                 // name and type is this stack's only if it holds what the create sent. Anything
@@ -63,65 +70,112 @@ impl Provider for Record {
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
-        let (zone, name, record_type) = key_of(new.attrs)
+        let key = key_of(new.attrs)
             .ok_or_else(|| AwsError::local("ChangeResourceRecordSets", "a record needs its zone, name and type"))?;
-        match change(aws, &zone, ChangeAction::Create, record_set(new.attrs)?).await {
+        match change(aws, &key.zone, ChangeAction::Create, record_set(new.attrs)?).await {
             Err(e) if e.message.contains("already exists") => Err(AwsError {
                 message: format!(
-                    "{} (a {record_type} record `{name}` is in the zone already, made outside this stack: platformctl does not take it over — delete it, or remove the record from the stack)",
-                    e.message
+                    "{} (a {} record `{}` is in the zone already, made outside this stack: platformctl does not take it over — delete it, or remove the record from the stack)",
+                    e.message, key.record_type, key.name
                 ),
                 ..e
             }),
             other => other,
         }?;
-        Ok(format!("{zone}:{name}:{record_type}"))
+        Ok(key.id())
     }
 
     async fn update(&self, aws: &Aws, id: &str, _before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-        let (zone, ..) =
-            parse_id(id).ok_or_else(|| AwsError::local("ChangeResourceRecordSets", format!("bad id {id}")))?;
-        change(aws, &zone, ChangeAction::Upsert, record_set(after)?).await
+        let key = parse_id(id).ok_or_else(|| AwsError::local("ChangeResourceRecordSets", format!("bad id {id}")))?;
+        change(aws, &key.zone, ChangeAction::Upsert, record_set(after)?).await
     }
 
     async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
-        let Some((zone, name, record_type)) = parse_id(id) else { return Ok(()) };
+        let Some(key) = parse_id(id) else { return Ok(()) };
         // DELETE must name the values Route 53 holds now, whatever the state says.
-        match find(aws, &zone, &name, &record_type).await? {
-            Some(set) => change(aws, &zone, ChangeAction::Delete, set).await,
+        match find(aws, &key).await? {
+            Some(set) => change(aws, &key.zone, ChangeAction::Delete, set).await,
             None => Ok(()),
         }
     }
 }
 
-/// `(zone id, name, type)` from a record's id `<zone>:<name>:<type>`.
-fn parse_id(id: &str) -> Option<(String, String, String)> {
-    let mut parts = id.splitn(3, ':');
-    Some((parts.next()?.to_owned(), parts.next()?.to_owned(), parts.next()?.to_owned()))
+/// What identifies a record set: its zone, name, type and (a routed set) set identifier.
+#[derive(Debug, PartialEq)]
+struct Key {
+    zone: String,
+    name: String,
+    record_type: String,
+    set_id: Option<String>,
 }
 
-fn key_of(attrs: &Attrs) -> Option<(String, String, String)> {
-    Some((ZONE_ID.str(attrs)?.to_owned(), NAME.str(attrs)?.to_owned(), TYPE.str(attrs)?.to_owned()))
+impl Key {
+    /// `<zone>:<name>:<type>`, then `:<set identifier>` for a routed set.
+    fn id(&self) -> String {
+        let plain = format!("{}:{}:{}", self.zone, self.name, self.record_type);
+        match &self.set_id {
+            Some(set_id) => format!("{plain}:{set_id}"),
+            None => plain,
+        }
+    }
+
+    /// Whether Route 53's `set` is this one.
+    fn is(&self, set: &ResourceRecordSet) -> bool {
+        plain_name(set.name()) == self.name
+            && set.r#type().as_str() == self.record_type
+            && set.set_identifier() == self.set_id.as_deref()
+    }
 }
 
-/// The record set of that name and type (without a routing policy), if the zone has one.
-async fn find(aws: &Aws, zone: &str, name: &str, record_type: &str) -> Result<Option<ResourceRecordSet>, AwsError> {
-    let out = aws
-        .route53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone)
-        .start_record_name(name)
-        .start_record_type(RrType::from(record_type))
-        .max_items(1)
-        .send()
-        .await
-        .aws("ListResourceRecordSets")?;
-    Ok(out.resource_record_sets().iter().find(|s| is_the_set(s, name, record_type)).cloned())
+/// The key of a record from its id (see [`Key::id`]).
+fn parse_id(id: &str) -> Option<Key> {
+    let mut parts = id.splitn(4, ':');
+    Some(Key {
+        zone: parts.next()?.to_owned(),
+        name: parts.next()?.to_owned(),
+        record_type: parts.next()?.to_owned(),
+        set_id: parts.next().map(str::to_owned),
+    })
 }
 
-/// The record set of that name and type without a routing policy (a set identifier).
-fn is_the_set(set: &ResourceRecordSet, name: &str, record_type: &str) -> bool {
-    plain_name(set.name()) == name && set.r#type().as_str() == record_type && set.set_identifier().is_none()
+fn key_of(attrs: &Attrs) -> Option<Key> {
+    Some(Key {
+        zone: ZONE_ID.str(attrs)?.to_owned(),
+        name: NAME.str(attrs)?.to_owned(),
+        record_type: TYPE.str(attrs)?.to_owned(),
+        set_id: SET_ID.str(attrs).map(str::to_owned),
+    })
+}
+
+/// The record set of that key, if the zone has one: the listing from its name and type on,
+/// page by page while the sets are of that name and type (the routed sets of one name and type
+/// may fill pages; emulators do not all honour a starting set identifier).
+async fn find(aws: &Aws, key: &Key) -> Result<Option<ResourceRecordSet>, AwsError> {
+    let mut start = (key.name.clone(), RrType::from(key.record_type.as_str()), None::<String>);
+    loop {
+        let out = aws
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(&key.zone)
+            .start_record_name(&start.0)
+            .start_record_type(start.1.clone())
+            .set_start_record_identifier(start.2.take())
+            .send()
+            .await
+            .aws("ListResourceRecordSets")?;
+        let sets = out.resource_record_sets();
+        if let Some(found) = sets.iter().find(|s| key.is(s)) {
+            return Ok(Some(found.clone()));
+        }
+        let past =
+            sets.last().is_none_or(|s| plain_name(s.name()) != key.name || s.r#type().as_str() != key.record_type);
+        match (out.is_truncated(), out.next_record_name(), out.next_record_type()) {
+            (true, Some(name), Some(record_type)) if !past => {
+                start = (name.to_owned(), record_type.clone(), out.next_record_identifier().map(str::to_owned));
+            }
+            _ => return Ok(None),
+        }
+    }
 }
 
 /// Every record set of a zone, page by page.
@@ -148,18 +202,35 @@ async fn list_zone(aws: &Aws, zone: &str) -> Result<Vec<ResourceRecordSet>, AwsE
 }
 
 fn live(zone: &str, set: &ResourceRecordSet) -> LiveResource {
-    let (name, record_type) = (plain_name(set.name()), set.r#type().as_str().to_owned());
+    let key = Key {
+        zone: zone.to_owned(),
+        name: plain_name(set.name()),
+        record_type: set.r#type().as_str().to_owned(),
+        set_id: set.set_identifier().map(str::to_owned),
+    };
     let mut values: Vec<String> =
-        set.resource_records().iter().map(|r| from_route53(&record_type, r.value())).collect();
+        set.resource_records().iter().map(|r| from_route53(&key.record_type, r.value())).collect();
     values.sort();
+    let routing = match (set.failover(), set.weight(), set.region()) {
+        (Some(_), ..) => Some("failover"),
+        (_, Some(_), _) => Some("weighted"),
+        (.., Some(_)) => Some("latency"),
+        _ => None,
+    };
     LiveResource {
-        id: format!("{zone}:{name}:{record_type}"),
+        id: key.id(),
         attrs: Attrs::from([
             ZONE_ID.to(zone),
-            NAME.to(name.as_str()),
-            TYPE.to(record_type.as_str()),
+            NAME.to(key.name.as_str()),
+            TYPE.to(key.record_type.as_str()),
+            SET_ID.to(key.set_id.as_deref()),
+            ROUTING.to(routing),
             TTL.to(set.ttl().map_or(Value::Null, Value::Int)),
             VALUES.to(Value::List(values.into_iter().map(Value::Str).collect())),
+            FAILOVER.to(set.failover().map(|f| f.as_str())),
+            WEIGHT.to(set.weight()),
+            REGION.to(set.region().map(|r| r.as_str())),
+            HEALTH_CHECK_ID.to(set.health_check_id()),
         ]),
         ready: true,
         outputs: Attrs::new(),
@@ -179,6 +250,11 @@ fn record_set(attrs: &Attrs) -> Result<ResourceRecordSet, AwsError> {
         .r#type(RrType::from(record_type))
         .set_ttl(TTL.get(attrs).as_int())
         .set_resource_records(Some(records))
+        .set_set_identifier(SET_ID.str(attrs).map(str::to_owned))
+        .set_failover(FAILOVER.str(attrs).map(ResourceRecordSetFailover::from))
+        .set_weight(WEIGHT.get(attrs).as_int())
+        .set_region(REGION.str(attrs).map(ResourceRecordSetRegion::from))
+        .set_health_check_id(HEALTH_CHECK_ID.str(attrs).map(str::to_owned))
         .build()
         .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))
 }
@@ -263,6 +339,16 @@ mod tests {
         assert_eq!(from_route53("TXT", &quoted), r#"say "hi" \o/"#);
         assert_eq!(from_route53("MX", "10 Mail.Example.com."), "10 mail.example.com");
         assert_eq!(from_route53("AAAA", "2001:DB8:0:0::10"), "2001:db8::10");
-        assert_eq!(parse_id("Z123:api.example.com:A"), Some(("Z123".into(), "api.example.com".into(), "A".into())));
+        let plain = parse_id("Z123:api.example.com:A").unwrap();
+        assert_eq!(
+            (plain.zone.as_str(), plain.name.as_str(), plain.record_type.as_str()),
+            ("Z123", "api.example.com", "A")
+        );
+        assert_eq!((plain.set_id.as_deref(), plain.id()), (None, "Z123:api.example.com:A".to_owned()));
+        let routed = parse_id("Z123:api.example.com:CNAME:eu-west-1").unwrap();
+        assert_eq!(
+            (routed.set_id.as_deref(), routed.id()),
+            (Some("eu-west-1"), "Z123:api.example.com:CNAME:eu-west-1".to_owned())
+        );
     }
 }

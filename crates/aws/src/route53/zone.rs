@@ -7,13 +7,13 @@
 //! so the error says which to remove.
 
 use async_trait::async_trait;
-use aws_sdk_route53::types::{HostedZoneConfig, Tag, TagResourceType, Vpc, VpcRegion};
+use aws_sdk_route53::types::{HostedZoneConfig, TagResourceType, Vpc, VpcRegion};
 use platformctl_core::kinds::hosted_zone::{COMMENT, NAME, TAGS, VPC_ID, out};
 use platformctl_core::resource::tags::{ADDRESS_TAG, STACK_TAG, address_tag};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
-use super::{plain_name, zone_id};
-use crate::common::{TagChanges, opt_str, read_each, sorted_list, tags_from_pairs};
+use super::{plain_name, retag, tags_of, zone_id};
+use crate::common::{opt_str, read_each, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -55,7 +55,7 @@ impl Provider for Zone {
             .await
             .aws("CreateHostedZone")?;
         let id = created.hosted_zone().map(|z| zone_id(z.id()).to_owned()).unwrap_or_default();
-        retag(aws, &id, &Attrs::new(), attrs).await?;
+        retag(aws, TagResourceType::Hostedzone, &id, &Attrs::new(), attrs).await?;
         Ok(id)
     }
 
@@ -70,7 +70,7 @@ impl Provider for Zone {
                 .await
                 .aws("UpdateHostedZoneComment")?;
         }
-        retag(aws, id, before, after).await
+        retag(aws, TagResourceType::Hostedzone, id, before, after).await
     }
 
     async fn delete(&self, aws: &Aws, id: &str, attrs: &Attrs) -> Result<(), AwsError> {
@@ -105,7 +105,7 @@ async fn pending(aws: &Aws, r: &ReadRequest) -> Result<Option<String>, AwsError>
         if z.caller_reference().starts_with(&caller_prefix(&aws.stack)) {
             return Ok(Some(id.to_owned()));
         }
-        let tags = tags_of(aws, id).await?;
+        let tags = tags_of(aws, TagResourceType::Hostedzone, id).await?;
         let tag = |k: &str| tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         if tag(STACK_TAG) == Some(aws.stack.as_str()) && tag(ADDRESS_TAG) == Some(address_tag(&r.address).as_str()) {
             return Ok(Some(id.to_owned()));
@@ -121,7 +121,7 @@ async fn describe(aws: &Aws, id: &str) -> Result<LiveResource, AwsError> {
     let private = config.is_some_and(|c| c.private_zone());
     let vpc = private.then(|| out.vpcs().first().and_then(|v| v.vpc_id())).flatten();
     let name_servers = out.delegation_set().map(|d| d.name_servers()).unwrap_or_default();
-    let tags = tags_of(aws, id).await?;
+    let tags = tags_of(aws, TagResourceType::Hostedzone, id).await?;
     Ok(LiveResource {
         id: id.to_owned(),
         attrs: Attrs::from([
@@ -136,47 +136,4 @@ async fn describe(aws: &Aws, id: &str) -> Result<LiveResource, AwsError> {
             (!private).then(|| out::NAME_SERVERS.to(sorted_list(name_servers.iter().map(|n| n.trim_end_matches('.'))))),
         )),
     })
-}
-
-async fn tags_of(aws: &Aws, id: &str) -> Result<Vec<(String, String)>, AwsError> {
-    let out = aws
-        .route53
-        .list_tags_for_resource()
-        .resource_type(TagResourceType::Hostedzone)
-        .resource_id(id)
-        .send()
-        .await
-        .aws("ListTagsForResource")?;
-    let tags = out.resource_tag_set().map(|s| s.tags()).unwrap_or_default();
-    Ok(tags.iter().filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned()))).collect())
-}
-
-async fn retag(aws: &Aws, id: &str, before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
-    TagChanges::between(before, after)
-        .send(
-            async |set| {
-                let tags = set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-                aws.route53
-                    .change_tags_for_resource()
-                    .resource_type(TagResourceType::Hostedzone)
-                    .resource_id(id)
-                    .set_add_tags(Some(tags))
-                    .send()
-                    .await
-                    .aws("ChangeTagsForResource")
-                    .map(drop)
-            },
-            async |keys| {
-                aws.route53
-                    .change_tags_for_resource()
-                    .resource_type(TagResourceType::Hostedzone)
-                    .resource_id(id)
-                    .set_remove_tag_keys(Some(keys))
-                    .send()
-                    .await
-                    .aws("ChangeTagsForResource")
-                    .map(drop)
-            },
-        )
-        .await
 }

@@ -8,7 +8,7 @@
 
 mod alarms;
 mod data;
-mod dns;
+pub mod dns;
 mod eks;
 mod flow_logs;
 mod iam;

@@ -1,7 +1,9 @@
-//! A record set of a hosted zone: one name and type, its TTL and values. Name and type force a
-//! replacement; TTL and values change in place (UPSERT). Records live only through their zone:
-//! Route 53 cannot tag them, so a record is found by zone, name and type, and its id is
-//! `<zone id>:<name>:<type>`.
+//! A record set of a hosted zone: one name and type (and, for a routing policy, one set
+//! identifier), its TTL and values. Name, type, set identifier and the kind of routing force a
+//! replacement; TTL, values, a failover role, a weight, a latency region and a health check
+//! change in place (UPSERT). Records live only through their zone: Route 53 cannot tag them, so
+//! a record is found by zone, name, type and set identifier, and its id is
+//! `<zone id>:<name>:<type>` (`:<set identifier>` after it for a routed record).
 
 use crate::resource::schema::*;
 
@@ -13,10 +15,24 @@ pub const TYPE: Attr = Attr::replace("type");
 pub const TTL: Attr = Attr::in_place("ttl");
 /// As written in the stack: TXT without its quotes, host names without the final dot.
 pub const VALUES: Attr = Attr::in_place("values").set();
+/// Which of the record sets of one name and type this is (Route 53's SetIdentifier); null for
+/// a plain record.
+pub const SET_ID: Attr = Attr::replace("set_id");
+/// `failover`, `weighted` or `latency`; null for a plain record. Route 53 cannot switch a set
+/// from one routing policy to another.
+pub const ROUTING: Attr = Attr::replace("routing");
+/// `PRIMARY` or `SECONDARY` (failover routing).
+pub const FAILOVER: Attr = Attr::in_place("failover");
+/// 0 to 255 (weighted routing).
+pub const WEIGHT: Attr = Attr::in_place("weight");
+/// The AWS region whose users get this set (latency routing).
+pub const REGION: Attr = Attr::in_place("region");
+/// The health check Route 53 follows for this set.
+pub const HEALTH_CHECK_ID: Attr = Attr::in_place("health_check_id");
 
 pub const DEF: KindDef = KindDef::new(
     "dns_record",
     Service::Route53,
-    &[ZONE_ID, NAME, TYPE, TTL, VALUES],
-    Adoption::NaturalKey(&[ZONE_ID, NAME, TYPE]),
+    &[ZONE_ID, NAME, TYPE, SET_ID, ROUTING, TTL, VALUES, FAILOVER, WEIGHT, REGION, HEALTH_CHECK_ID],
+    Adoption::NaturalKey(&[ZONE_ID, NAME, TYPE, SET_ID]),
 );

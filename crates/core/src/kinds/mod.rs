@@ -27,6 +27,7 @@ pub mod eks_cluster;
 pub mod eks_pod_identity_association;
 pub mod elastic_ip;
 pub mod flow_log;
+pub mod health_check;
 pub mod hosted_zone;
 pub mod iam_role;
 pub mod internet_gateway;
@@ -134,6 +135,7 @@ kinds! {
     LaunchTemplate => launch_template,
     HostedZone => hosted_zone,
     DnsRecord => dns_record,
+    HealthCheck => health_check,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

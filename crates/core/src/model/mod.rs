@@ -38,7 +38,7 @@ pub use data::{
     Postgres, RDS_PUNCTUATION, ReadReplica, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue,
     Serverless,
 };
-pub use dns::{RECORD_TYPES, Record, RecordTarget, Zone};
+pub use dns::{CHECKER_REGIONS, HealthCheck, RECORD_TYPES, Record, RecordTarget, Routing, RoutingPolicy, Zone};
 pub use eks::{
     ADDON_ROLES, AMI_TYPES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup,
     MaxUnavailable, NodeGroup, POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
@@ -71,6 +71,8 @@ pub struct Stack {
     pub alarms: Vec<Alarm>,
     /// Route 53 hosted zones and their records, in the order of the file.
     pub dns: Vec<Zone>,
+    /// Route 53 health checks (`dns.health_checks`), which routed records follow.
+    pub health_checks: Vec<HealthCheck>,
     /// Where the state lives.
     pub backend: Backend,
     /// Peerings with other stacks' networks: (peering name, other stack).
@@ -134,7 +136,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
         aurora: spec.aurora.keys().map(|k| k.as_str()).collect(),
         redis: spec.redis.keys().map(|k| k.as_str()).collect(),
     };
-    let dns = dns::validate(spec.dns.as_ref(), network_written && spec.network_from.is_none(), &endpoints, &mut check);
+    let has_own_network = network_written && spec.network_from.is_none();
+    let (dns, health_checks) =
+        dns::validate(spec.dns.as_ref(), name.as_deref(), has_own_network, &endpoints, &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let check_skips = checks::validate(spec, &mut check);
@@ -194,6 +198,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             notifications,
             alarms,
             dns,
+            health_checks,
             backend,
             peerings,
             credentials,

@@ -28,7 +28,7 @@ pub use data::{
     PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec,
     ReplicaSpec, SecretSpec, ServerlessSpec,
 };
-pub use dns::{DnsSpec, RecordSpec, ZoneSpec};
+pub use dns::{DnsSpec, HealthCheckSpec, RecordSpec, ZoneSpec};
 pub use eks::{
     AccessEntrySpec, AccessPolicySpec, AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec,
     RetentionSpec, ServiceAccountSpec, TaintSpec, UpdateConfigSpec,
