@@ -363,3 +363,81 @@ async fn failover_pair_across_two_stacks_on_moto() {
 async fn failover_pair_across_two_stacks_on_ministack() {
     failover_pair(Kind::Ministack).await;
 }
+
+/// `certificates:`: an ACM certificate for two names of the stack's zone, its validation
+/// CNAMEs written in the zone and the apply waiting for `ISSUED` (ministack issues at once;
+/// moto after a few seconds: there a short `--wait-timeout` first runs out, with the hint about
+/// delegation, and the next apply resumes the wait); the ARN in `platformctl output`; a
+/// validation record deleted by hand is drift, written again; destroy removes the certificate,
+/// its records and the zone.
+async fn certificate(kind: Kind) {
+    const STACK: &str = "\
+stack: certs
+region: eu-west-1
+dns:
+  zones:
+    example.com: {}
+certificates:
+  api: { domain: api.example.com, alternative_names: [www.example.com], zone: example.com }
+";
+    let emu = Emulator::start(kind);
+    let (dir, _file) = workdir_with_text(STACK);
+    let d = dir.path();
+    if kind == Kind::Moto {
+        let short = ["apply", "stack.yaml", "--auto-approve", "--wait-timeout", "certificate=1s"];
+        let run = emu.platformctl(d, &short).expect(1, "moto has not issued it yet");
+        assert!(run.stderr.contains("check that the zone is delegated"), "{}", run.stderr);
+    }
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let state = support::inspect::read_state(d, "certs");
+    let arn = support::inspect::id(&state, "certificates.api");
+    let zone = support::inspect::id(&state, "dns.zone[example.com]");
+    let output = emu.platformctl(d, &["output", "stack.yaml"]).expect(0, "output");
+    assert!(output.stdout.contains(&arn), "{}", output.stdout);
+
+    let config = emu.sdk_config().await;
+    let acm = aws_sdk_acm::Client::new(&config);
+    let cert = acm.describe_certificate().certificate_arn(&arn).send().await.unwrap();
+    let cert = cert.certificate().unwrap();
+    assert_eq!(cert.status().map(|s| s.as_str()), Some("ISSUED"));
+    let mut names = cert.subject_alternative_names().to_vec();
+    names.sort();
+    assert_eq!(names, ["api.example.com", "www.example.com"]);
+    let r53 = aws_sdk_route53::Client::new(&config);
+    let held = records(&r53, &zone).await;
+    let validation: Vec<(String, String)> = cert
+        .domain_validation_options()
+        .iter()
+        .filter_map(|v| v.resource_record())
+        .map(|r| (r.name().trim_end_matches('.').to_owned(), r.value().trim_end_matches('.').to_owned()))
+        .collect();
+    assert!(!validation.is_empty());
+    for (name, value) in &validation {
+        assert!(held.iter().any(|h| h.starts_with(&format!("{name} CNAME")) && h.contains(value.as_str())), "{held:?}");
+    }
+
+    // A validation record deleted by hand: drift on the certificate's zone, written again.
+    let (name, value) = &validation[0];
+    let set = record_set(name, aws_sdk_route53::types::RrType::Cname, 300, &value.to_ascii_lowercase());
+    change(&r53, &zone, aws_sdk_route53::types::ChangeAction::Delete, set).await;
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "drift");
+    assert_eq!(support::plan_changes(&plan), [("certificates.api".into(), "update".into(), vec!["zone_id".into()])]);
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "written again");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
+
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy");
+    let left = acm.list_certificates().send().await.unwrap();
+    assert!(left.certificate_summary_list().is_empty(), "{:?}", left.certificate_summary_list());
+    assert!(r53.list_hosted_zones().send().await.unwrap().hosted_zones().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_on_moto() {
+    certificate(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_on_ministack() {
+    certificate(Kind::Ministack).await;
+}

@@ -44,6 +44,7 @@ fn service_of(relative: &Path) -> Option<&'static str> {
         "s3_state" => "s3",
         "existing" => "tag",
         "route53" => "route53",
+        "acm" => "acm",
         "connect" => "sts",
         _ => return None,
     })
@@ -54,6 +55,7 @@ const VERBS: &[&str] = &[
     "List",
     "Get",
     "Create",
+    "Request",
     "Delete",
     "Modify",
     "Put",

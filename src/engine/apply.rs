@@ -394,8 +394,9 @@ impl Step {
                 return Err(AwsError::local(
                     "wait",
                     format!(
-                        "{id} did not reach {target:?} within {}; raise it with `--wait-timeout {kind}=<duration>`",
-                        humantime::format_duration(timeout)
+                        "{id} did not reach {target:?} within {}; raise it with `--wait-timeout {kind}=<duration>`{}",
+                        humantime::format_duration(timeout),
+                        kind.def().wait_hint.map(|h| format!("\n  hint: {h}")).unwrap_or_default()
                     ),
                 ));
             }

@@ -81,7 +81,11 @@ impl Emulator {
         let mut cmd = match kind {
             Kind::Moto => {
                 let mut c = Command::new(bin.join("moto_server"));
-                c.args(["-H", "127.0.0.1", "-p", &port.to_string()]).env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
+                c.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                    // moto issues a DNS-validated certificate this many seconds after the
+                    // request (its default 60; AWS: once public DNS answers the records).
+                    .env("MOTO_ACM_VALIDATION_WAIT", "5");
                 c
             }
             Kind::Ministack => {

@@ -26,6 +26,7 @@ pub struct Aws {
     pub sns: aws_sdk_sns::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -100,6 +101,7 @@ impl Aws {
             sns: client!(aws_sdk_sns, config),
             cloudwatch: client!(aws_sdk_cloudwatch, config),
             route53: client!(aws_sdk_route53, config),
+            acm: client!(aws_sdk_acm, config),
             stack: stack.to_owned(),
             config: config.clone(),
         }

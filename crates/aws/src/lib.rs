@@ -17,6 +17,7 @@
 //! implementing `registry::Provider`, in its service's module) and its line in
 //! `registry::provider`.
 
+mod acm;
 mod autoscaling;
 mod cloudwatch;
 mod common;

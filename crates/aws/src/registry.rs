@@ -16,7 +16,8 @@ use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, V
 
 use crate::common::eventually;
 use crate::{
-    Aws, AwsError, autoscaling, cloudwatch, ec2, ecr, eks, elasticache, iam, kms, logs, rds, route53, secrets, sns, ssm,
+    Aws, AwsError, acm, autoscaling, cloudwatch, ec2, ecr, eks, elasticache, iam, kms, logs, rds, route53, secrets,
+    sns, ssm,
 };
 
 /// One address to read: its id if known, and what the state recorded of it — its attributes
@@ -108,6 +109,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::HostedZone => &route53::zone::Zone,
         Kind::DnsRecord => &route53::record::Record,
         Kind::HealthCheck => &route53::health_check::HealthCheck,
+        Kind::Certificate => &acm::Certificate,
         Kind::VpcPeering => &ec2::peering::Peering,
         Kind::Secret => &secrets::secret::Secret,
         Kind::SecretFields => &secrets::fields::Fields,
@@ -224,7 +226,8 @@ fn catches_up_slowly(kind: Kind) -> bool {
         | Service::Kms
         | Service::Sns
         | Service::CloudWatch
-        | Service::Route53 => false,
+        | Service::Route53
+        | Service::Acm => false,
     }
 }
 

@@ -259,6 +259,35 @@ fn record_set(attrs: &Attrs) -> Result<ResourceRecordSet, AwsError> {
         .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))
 }
 
+/// The value of the CNAME `name` in `zone` (plain: lowercase, no final dot), if there is one:
+/// how a certificate's provider sees its validation records.
+pub(crate) async fn cname_value(aws: &Aws, zone: &str, name: &str) -> Result<Option<String>, AwsError> {
+    let key = Key { zone: zone.to_owned(), name: plain_name(name), record_type: "CNAME".to_owned(), set_id: None };
+    Ok(find(aws, &key).await?.and_then(|set| set.resource_records().first().map(|r| plain_name(r.value()))))
+}
+
+/// Writes (UPSERT) or removes (DELETE, when there) the CNAME `name` → `value` in `zone`.
+pub(crate) async fn put_cname(aws: &Aws, zone: &str, name: &str, value: &str, remove: bool) -> Result<(), AwsError> {
+    let key = Key { zone: zone.to_owned(), name: plain_name(name), record_type: "CNAME".to_owned(), set_id: None };
+    let set = match (remove, find(aws, &key).await?) {
+        (true, None) => return Ok(()),
+        (true, Some(set)) => set,
+        (false, _) => ResourceRecordSet::builder()
+            .name(&key.name)
+            .r#type(RrType::Cname)
+            .ttl(300)
+            .resource_records(
+                ResourceRecord::builder()
+                    .value(plain_name(value))
+                    .build()
+                    .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?,
+            )
+            .build()
+            .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?,
+    };
+    change(aws, zone, if remove { ChangeAction::Delete } else { ChangeAction::Upsert }, set).await
+}
+
 /// One change of one record set, waited for until every Route 53 name server has it.
 async fn change(aws: &Aws, zone: &str, action: ChangeAction, set: ResourceRecordSet) -> Result<(), AwsError> {
     let change = Change::builder()

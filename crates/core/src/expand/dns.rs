@@ -8,8 +8,8 @@
 use super::iam::strings;
 use super::network::vpc;
 use super::tags;
-use crate::kinds::{db_cluster, db_instance, dns_record, health_check, hosted_zone, replication_group};
-use crate::model::{HealthCheck, Record, RecordTarget, RoutingPolicy, Stack, Zone};
+use crate::kinds::{certificate, db_cluster, db_instance, dns_record, health_check, hosted_zone, replication_group};
+use crate::model::{Certificate, HealthCheck, Record, RecordTarget, RoutingPolicy, Stack, Zone};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
 pub fn zone_address(name: &str) -> Address {
@@ -42,6 +42,25 @@ pub(super) fn expand(stack: &Stack, out: &mut Vec<DesiredResource>) {
             out.push(record_set(&address, record));
         }
     }
+    for cert in &stack.certificates {
+        out.push(certificate(stack, cert));
+    }
+}
+
+/// A certificate, its validation records written in its zone (by its provider: their names
+/// are ACM's, known once it is requested).
+fn certificate(stack: &Stack, cert: &Certificate) -> DesiredResource {
+    let address = Address::new(format!("certificates.{}", cert.name));
+    DesiredResource::new(
+        address.clone(),
+        Kind::Certificate,
+        Attrs::from([
+            certificate::DOMAIN.to(&cert.domain),
+            certificate::ALTERNATIVE_NAMES.to(strings(&cert.alternative_names)),
+            certificate::ZONE_ID.to(Value::Ref(zone_address(&cert.zone))),
+            certificate::TAGS.to(tags(stack, &address, &format!("{}-{}", stack.name, cert.name))),
+        ]),
+    )
 }
 
 fn health_check(stack: &Stack, check: &HealthCheck) -> DesiredResource {

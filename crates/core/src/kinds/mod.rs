@@ -10,6 +10,7 @@
 //! for compatibility with existing states, plans and `--wait-timeout` arguments.
 
 pub mod cache_subnet_group;
+pub mod certificate;
 pub mod database;
 pub mod db_cluster;
 pub mod db_cluster_instance;
@@ -136,6 +137,7 @@ kinds! {
     HostedZone => hosted_zone,
     DnsRecord => dns_record,
     HealthCheck => health_check,
+    Certificate => certificate,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use indexmap::IndexMap;
 
 use super::Checker;
-use crate::spec::{DnsSpec, HealthCheckSpec, Located, RecordSpec, ZoneSpec};
+use crate::spec::{CertificateSpec, DnsSpec, HealthCheckSpec, Located, RecordSpec, ZoneSpec};
 
 /// The record types a stack may write.
 pub const RECORD_TYPES: &[&str] = &["A", "AAAA", "CNAME", "TXT", "MX"];
@@ -83,6 +83,18 @@ pub struct HealthCheck {
     pub failure_threshold: i64,
     /// `None`: Route 53's default checker regions.
     pub regions: Option<Vec<String>>,
+}
+
+/// An ACM certificate validated through records in a zone of the stack's `dns.zones`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Certificate {
+    pub name: String,
+    /// Lowercase, without the final dot; may start with `*.`.
+    pub domain: String,
+    /// Sorted, the domain not among them.
+    pub alternative_names: Vec<String>,
+    /// The zone's name (a key of `dns.zones`).
+    pub zone: String,
 }
 
 /// Where Route 53 has health checkers: `regions` picks among these.
@@ -597,6 +609,67 @@ fn validate_record(
     })
 }
 
+/// The stack's certificates: names in their zone, the zone one of `dns.zones`.
+pub(super) fn validate_certificates(
+    specs: &IndexMap<Located<String>, CertificateSpec>,
+    zones: &[Zone],
+    check: &mut Checker,
+) -> Vec<Certificate> {
+    let mut out = Vec::new();
+    for (name, spec) in specs {
+        let field = format!("certificates.{}", name.value());
+        if !super::naming::is_identifier_part(name) {
+            check.error(
+                name.location(),
+                &field,
+                format!("invalid certificate name `{}`", name.value()),
+                "use lowercase letters, digits and single dashes, starting with a letter",
+            );
+        }
+        let zone = spec.zone.trim_end_matches('.').to_ascii_lowercase();
+        if !zones.iter().any(|z| z.name == zone) {
+            let known: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+            check.error(
+                spec.zone.location(),
+                format!("{field}.zone"),
+                format!("`{}` is not a zone of this stack's `dns.zones`", spec.zone.value()),
+                if known.is_empty() {
+                    "declare the zone under `dns.zones` (`from_stack: <owner>` for another stack's)".to_owned()
+                } else {
+                    format!("its zones: {}", known.join(", "))
+                },
+            );
+            continue;
+        }
+        let in_zone = |n: &Located<String>, what: &str, check: &mut Checker| {
+            let host = n.trim_end_matches('.').to_ascii_lowercase();
+            let inside = host == zone || host.ends_with(&format!(".{zone}"));
+            if !is_domain(&host, true) || !inside {
+                check.error(
+                    n.location(),
+                    format!("{field}.{what}"),
+                    format!("`{}` is not a name in `{zone}`", n.value()),
+                    format!("ACM validates names through the zone's records: use `{zone}`, `api.{zone}` or `*.{zone}`"),
+                );
+                return None;
+            }
+            Some(host)
+        };
+        let domain = in_zone(&spec.domain, "domain", check);
+        let mut alternative_names: Vec<String> =
+            spec.alternative_names.iter().filter_map(|n| in_zone(n, "alternative_names", check)).collect();
+        if alternative_names.len() != spec.alternative_names.len() {
+            continue;
+        }
+        let Some(domain) = domain else { continue };
+        alternative_names.sort();
+        alternative_names.dedup();
+        alternative_names.retain(|n| *n != domain);
+        out.push(Certificate { name: name.value().clone(), domain, alternative_names, zone });
+    }
+    out
+}
+
 /// A CNAME's `target`: `postgres.<name>`, `aurora.<name>`, `aurora.<name>.reader` or
 /// `redis.<name>`, of this stack.
 fn record_target(
@@ -777,6 +850,31 @@ mod tests {
             .filter(|a| a.starts_with("dns."))
             .collect();
         assert_eq!(addresses, ["dns.record[api.example.com:CNAME:us-east-1]"]);
+    }
+
+    #[test]
+    fn certificates_name_their_zone_and_stay_inside_it() {
+        let zones = "    example.com: {}\n";
+        let with = |certs: &str| dns(&format!("{zones}certificates:\n{certs}"));
+        let stack = with("  api: { domain: API.example.com., alternative_names: [www.example.com, api.example.com, \"*.example.com\"], zone: example.com }\n").unwrap();
+        let cert = &stack.certificates[0];
+        assert_eq!((cert.domain.as_str(), cert.zone.as_str()), ("api.example.com", "example.com"));
+        assert_eq!(cert.alternative_names, ["*.example.com", "www.example.com"]);
+        for (certs, expected) in [
+            ("  api: { domain: api.example.com, zone: example.org }\n", "`example.org` is not a zone of this stack"),
+            (
+                "  api: { domain: api.example.org, zone: example.com }\n",
+                "`api.example.org` is not a name in `example.com`",
+            ),
+            (
+                "  api: { domain: api.example.com, alternative_names: [evil.com], zone: example.com }\n",
+                "`evil.com` is not a name",
+            ),
+            ("  Api: { domain: api.example.com, zone: example.com }\n", "invalid certificate name"),
+        ] {
+            let err = with(certs).unwrap_err();
+            assert!(err.contains(expected) && err.contains("certificates."), "{certs}: {err}");
+        }
     }
 
     #[test]

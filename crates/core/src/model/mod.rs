@@ -38,7 +38,9 @@ pub use data::{
     Postgres, RDS_PUNCTUATION, ReadReplica, ReaderAutoscaling, Redis, SERVERLESS_CLASS, Secret, SecretValue,
     Serverless,
 };
-pub use dns::{CHECKER_REGIONS, HealthCheck, RECORD_TYPES, Record, RecordTarget, Routing, RoutingPolicy, Zone};
+pub use dns::{
+    CHECKER_REGIONS, Certificate, HealthCheck, RECORD_TYPES, Record, RecordTarget, Routing, RoutingPolicy, Zone,
+};
 pub use eks::{
     ADDON_ROLES, AMI_TYPES, Addon, AddonRole, ComputeTier, Ecr, Eks, Identity, KubernetesVersion, LOG_TYPES, LogGroup,
     MaxUnavailable, NodeGroup, POD_IDENTITY_AGENT, ServiceAccount, Taint, role_name,
@@ -73,6 +75,8 @@ pub struct Stack {
     pub dns: Vec<Zone>,
     /// Route 53 health checks (`dns.health_checks`), which routed records follow.
     pub health_checks: Vec<HealthCheck>,
+    /// ACM certificates validated through records in `dns` zones.
+    pub certificates: Vec<Certificate>,
     /// Where the state lives.
     pub backend: Backend,
     /// Peerings with other stacks' networks: (peering name, other stack).
@@ -139,6 +143,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let has_own_network = network_written && spec.network_from.is_none();
     let (dns, health_checks) =
         dns::validate(spec.dns.as_ref(), name.as_deref(), has_own_network, &endpoints, &mut check);
+    let certificates = dns::validate_certificates(&spec.certificates, &dns, &mut check);
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let check_skips = checks::validate(spec, &mut check);
@@ -199,6 +204,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             alarms,
             dns,
             health_checks,
+            certificates,
             backend,
             peerings,
             credentials,

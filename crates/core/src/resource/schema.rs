@@ -263,6 +263,7 @@ pub enum Service {
     Sns,
     CloudWatch,
     Route53,
+    Acm,
 }
 
 /// How a resource whose create was interrupted (recorded as pending, no id yet) is found again.
@@ -313,6 +314,9 @@ pub struct KindDef {
     /// How long apply waits, by default, for it to become ready after a create or update, or
     /// gone after a delete; `None`: ready when the call returns.
     pub wait: Option<Duration>,
+    /// What to check when that wait runs out, beyond raising it (a certificate's validation
+    /// records, say).
+    pub wait_hint: Option<&'static str>,
     pub adoption: Adoption,
 }
 
@@ -327,6 +331,7 @@ impl KindDef {
             shown: &[],
             lifecycle: Lifecycle::PLAIN,
             wait: None,
+            wait_hint: None,
             adoption,
         }
     }
@@ -346,6 +351,10 @@ impl KindDef {
     /// Apply waits for it, by default up to `minutes`.
     pub const fn waits(self, minutes: u64) -> KindDef {
         KindDef { wait: Some(Duration::from_secs(minutes * 60)), ..self }
+    }
+
+    pub const fn wait_hint(self, hint: &'static str) -> KindDef {
+        KindDef { wait_hint: Some(hint), ..self }
     }
 
     pub fn attribute(&self, name: &str) -> Option<&Attr> {

@@ -1,4 +1,5 @@
-//! `dns:` — Route 53 hosted zones of the stack and their records, as the YAML says them.
+//! `dns:` — Route 53 hosted zones of the stack, their records and health checks, and the
+//! `certificates:` validated through them, as the YAML says them.
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -88,4 +89,19 @@ pub struct RecordSpec {
     pub latency_region: Option<Located<String>>,
     /// A health check of `dns.health_checks` this set follows (required for a failover primary).
     pub health_check: Option<Located<String>>,
+}
+
+/// An ACM certificate: `{ domain: api.example.com, alternative_names: [www.example.com], zone: example.com }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSpec {
+    /// The main name: a host (`api.example.com`) or a wildcard (`*.example.com`), in the zone.
+    /// Changing it replaces the certificate.
+    pub domain: Located<String>,
+    /// Further names it covers, in the zone. Changing them replaces the certificate.
+    #[serde(default)]
+    pub alternative_names: Vec<Located<String>>,
+    /// The zone of `dns.zones` (this stack's or one it adds records to) the validation records
+    /// go in.
+    pub zone: Located<String>,
 }

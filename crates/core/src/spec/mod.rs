@@ -28,7 +28,7 @@ pub use data::{
     PerformanceInsightsSpec, PostgresSpec, ReadReplicasSpec, ReaderAutoscalingSpec, RedisSpec, ReplicaOfSpec,
     ReplicaSpec, SecretSpec, ServerlessSpec,
 };
-pub use dns::{DnsSpec, HealthCheckSpec, RecordSpec, ZoneSpec};
+pub use dns::{CertificateSpec, DnsSpec, HealthCheckSpec, RecordSpec, ZoneSpec};
 pub use eks::{
     AccessEntrySpec, AccessPolicySpec, AddonRoleSpec, AddonSpec, EcrSpec, EksSpec, LogGroupSpec, Never, NodeGroupSpec,
     RetentionSpec, ServiceAccountSpec, TaintSpec, UpdateConfigSpec,
@@ -103,6 +103,9 @@ pub struct StackSpec {
     pub alarms: IndexMap<Located<String>, AlarmSpec>,
     /// Route 53 hosted zones and their records.
     pub dns: Option<DnsSpec>,
+    /// ACM certificates by name, validated through DNS records in a zone of `dns.zones`.
+    #[serde(default)]
+    pub certificates: IndexMap<Located<String>, CertificateSpec>,
     /// Where the state lives: a local file (default) or S3 with locking.
     pub state: Option<StateSpec>,
     /// VPC peerings with other stacks' networks (another region too), by name.
