@@ -3,7 +3,7 @@
 //! public zone's name servers in `platformctl output`; TTL and values changed in place
 //! (UPSERT); a record removed from the stack deleted; one deleted by hand is drift, made again;
 //! a record someone made by hand is left alone, and one of a name and type the stack also
-//! wants is a conflict the apply names; destroy removes the stack's records and zones and
+//! wants is a conflict the plan names (and the apply refuses before changing anything); destroy removes the stack's records and zones and
 //! refuses a zone that still holds someone else's records.
 //! A CNAME can follow the stack's database endpoint (`target: postgres.users`).
 
@@ -155,19 +155,22 @@ async fn lifecycle(kind: Kind) {
     change(&r53, &public, aws_sdk_route53::types::ChangeAction::Create, theirs.clone()).await;
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"])
         .expect(0, "a foreign record is not platformctl's");
-    // The stack wanting a record of that name and type: Route 53 refuses the create, and the
-    // apply says whose it is (moto accepts a second CREATE, overwriting: checked on ministack).
-    if kind == Kind::Ministack {
-        let yaml = std::fs::read_to_string(&file).unwrap();
-        edit_file(
-            &file,
-            "      records:\n",
-            "      records:\n        - { name: status, type: A, values: [192.0.2.99] }\n",
+    // The stack wanting a record of that name and type: a conflict the plan names, with what
+    // is there, and the apply refuses before changing anything (Route 53 would refuse the
+    // CREATE; moto would overwrite: the plan's check makes both the same).
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    edit_file(&file, "      records:\n", "      records:\n        - { name: status, type: A, values: [192.0.2.99] }\n");
+    for args in [&["plan", "stack.yaml"][..], &["apply", "stack.yaml", "--auto-approve"]] {
+        let conflict = emu.platformctl(d, args).expect(1, "a conflict");
+        assert!(
+            conflict.stderr.contains("dns.record[status.example.com:A]: a A record `status.example.com` made outside this stack is in the zone already, holding [\"198.51.100.7\"]")
+                && conflict.stderr.contains("never takes over"),
+            "{args:?}: {}",
+            conflict.stderr
         );
-        let conflict = emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(1, "a conflict");
-        assert!(conflict.stderr.contains("made outside this stack"), "{}", conflict.stderr);
-        std::fs::write(&file, yaml).unwrap();
     }
+    assert!(records(&r53, &public).await.contains(&"status.example.com A 60 198.51.100.7".to_owned()));
+    std::fs::write(&file, yaml).unwrap();
     let refused =
         emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(1, "the zone holds a foreign record");
     assert!(

@@ -10,21 +10,22 @@ mod fail_point;
 pub mod journal;
 mod neighbours;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use platformctl_aws::s3_state::S3Store;
-use platformctl_aws::{Aws, ConnectOptions};
+use platformctl_aws::{Aws, ConnectOptions, ReadRequest};
 use platformctl_core::checks::CheckReport;
 use platformctl_core::cross_stack::Neighbours;
 use platformctl_core::diagnostics::Sources;
 use platformctl_core::expand::expand;
 use platformctl_core::model::{Backend, Stack, load_stack};
 use platformctl_core::plan::operations::ApplyReport;
-use platformctl_core::plan::{self, Plan};
+use platformctl_core::plan::{self, Action, Plan, Planned};
 use platformctl_core::render::progress::Progress;
-use platformctl_core::resource::{DesiredResource, Observed};
+use platformctl_core::resource::{Attrs, DesiredResource, Kind, Observed};
 use platformctl_core::state::{Lock, State, StateError, Store};
 
 pub use apply::ApplyOptions;
@@ -210,11 +211,36 @@ impl Session {
         for (address, lent) in &self.neighbours.lent {
             live.insert(address.clone(), Observed::Present(lent.clone()));
         }
-        let plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
+        let mut plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
+        plan.refused.extend(self.conflicts(&plan).await?);
         if !plan.refused.is_empty() {
             anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));
         }
         Ok(plan)
+    }
+
+    /// The plan's creates that would collide with what someone else made in AWS (a DNS record
+    /// of the same name and type): refused while planning, naming what is there, rather than
+    /// failing half-way through an apply.
+    async fn conflicts(&self, plan: &Plan) -> anyhow::Result<Vec<String>> {
+        let mut creates: BTreeMap<Kind, Vec<ReadRequest>> = BTreeMap::new();
+        for change in plan.changes.iter().filter(|c| c.action == Action::Create) {
+            let known: Attrs = change
+                .attributes
+                .iter()
+                .filter_map(|a| match &a.after {
+                    Planned::Known(v) => Some((a.name.clone(), v.clone())),
+                    Planned::KnownAfterApply(_) => None,
+                })
+                .collect();
+            creates.entry(change.kind).or_default().push(ReadRequest::new(&change.address, None, known));
+        }
+        let mut refused = Vec::new();
+        for (kind, requests) in creates {
+            let found = platformctl_aws::conflicts(&self.aws, kind, &requests).await?;
+            refused.extend(found.into_iter().map(|(address, what)| format!("{address}: {what}")));
+        }
+        Ok(refused)
     }
 
     /// Saves the state when only the stacks it uses changed (an apply with nothing to do).

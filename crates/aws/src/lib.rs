@@ -47,5 +47,5 @@ pub use common::PollDelay;
 pub use connect::{Aws, ConnectOptions, Role};
 pub use error::AwsError;
 pub use rds::promote_read_replica;
-pub use registry::{ReadRequest, Status, create, delete, read, status, update};
+pub use registry::{ReadRequest, Status, conflicts, create, delete, read, status, update};
 pub use retries::retries;

@@ -83,6 +83,13 @@ pub(crate) trait Provider: Sync {
 
     /// Whether it is ready (after a create or update) or gone (after a delete). Called only for
     /// kinds whose declaration has a wait.
+    /// For resources the plan would create: those AWS already holds under the same natural key
+    /// but that are not platformctl's to take over (a record someone made in the zone), each
+    /// with what is there. Most kinds have none: their creates make a resource of their own.
+    async fn conflicts(&self, _aws: &Aws, _creates: &[ReadRequest]) -> Result<Vec<(Address, String)>, AwsError> {
+        Ok(Vec::new())
+    }
+
     async fn status(&self, _aws: &Aws, id: &str) -> Result<Status, AwsError> {
         Err(AwsError::local("status", format!("{id}: its kind declares a wait but its provider has no status")))
     }
@@ -261,6 +268,14 @@ pub async fn delete(aws: &Aws, kind: Kind, id: &str, attrs: &Attrs) -> Result<()
         }
         other => other,
     }
+}
+
+/// What the plan's creates of one kind would collide with in AWS (see `Provider::conflicts`).
+pub async fn conflicts(aws: &Aws, kind: Kind, creates: &[ReadRequest]) -> Result<Vec<(Address, String)>, AwsError> {
+    if creates.is_empty() {
+        return Ok(Vec::new());
+    }
+    provider(kind).conflicts(aws, creates).await
 }
 
 /// Whether a resource is ready (after a create) or gone (after a delete). Kinds that are ready

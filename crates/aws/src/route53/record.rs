@@ -69,6 +69,39 @@ impl Provider for Record {
             .collect())
     }
 
+    /// A record set someone else made with the key of one the stack would create: Route 53
+    /// would refuse the CREATE, and platformctl never takes it over. One listing per zone.
+    async fn conflicts(&self, aws: &Aws, creates: &[ReadRequest]) -> Result<Vec<(Address, String)>, AwsError> {
+        let keys: Vec<Option<Key>> = creates.iter().map(|r| key_of(&r.attrs)).collect();
+        let zones: BTreeSet<&str> = keys.iter().flatten().map(|k| k.zone.as_str()).collect();
+        let mut listed = HashMap::new();
+        for zone in zones {
+            match list_zone(aws, zone).await {
+                Ok(sets) => listed.insert(zone, sets),
+                // A zone being created with the stack holds nothing yet.
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e),
+            };
+        }
+        Ok(creates
+            .iter()
+            .zip(&keys)
+            .filter_map(|(r, key)| {
+                let key = key.as_ref()?;
+                let theirs = listed.get(key.zone.as_str())?.iter().find(|s| key.is(s))?;
+                let held = live(&key.zone, theirs);
+                let set = key.set_id.as_ref().map(|s| format!(" (set `{s}`)")).unwrap_or_default();
+                let message = format!(
+                    "a {} record `{}`{set} made outside this stack is in the zone already, holding {}\n  hint: platformctl never takes over a record it did not make: delete that one (e.g. in the Route 53 console), or remove this one from the stack",
+                    key.record_type,
+                    key.name,
+                    VALUES.get(&held.attrs)
+                );
+                Some((r.address.clone(), message))
+            })
+            .collect())
+    }
+
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let key = key_of(new.attrs)
             .ok_or_else(|| AwsError::local("ChangeResourceRecordSets", "a record needs its zone, name and type"))?;
