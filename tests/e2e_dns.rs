@@ -6,6 +6,8 @@
 //! wants is a conflict the plan names (and the apply refuses before changing anything); destroy removes the stack's records and zones and
 //! refuses a zone that still holds someone else's records.
 //! A CNAME can follow the stack's database endpoint (`target: postgres.users`).
+//! Health-checked failover records across two stacks, a private zone answering in another
+//! stack's VPC, and an ACM certificate validated through the zone.
 
 mod support;
 
@@ -443,4 +445,89 @@ async fn certificate_on_moto() {
 #[tokio::test(flavor = "multi_thread")]
 async fn certificate_on_ministack() {
     certificate(Kind::Ministack).await;
+}
+
+/// A private zone answering in another stack's VPC too (another region): refused before that
+/// stack is applied; associated with both VPCs; the other stack's destroy refused while the
+/// zone's stack has resources; the association removed with the stack's `vpcs` entry.
+async fn private_zone_in_two_vpcs(kind: Kind) {
+    const HUB: &str = "\
+stack: hub
+region: eu-west-1
+network:
+  cidr: 10.81.0.0/16
+  azs: [eu-west-1a, eu-west-1b]
+  public_subnets:  [10.81.0.0/20, 10.81.16.0/20]
+  private_subnets: [10.81.128.0/18, 10.81.192.0/18]
+  nat_gateways: none
+dns:
+  zones:
+    internal.example:
+      private: true
+      vpcs: [spoke]
+      records:
+        - { name: db, type: CNAME, values: [users.abc123.eu-west-1.rds.amazonaws.com] }
+";
+    const SPOKE: &str = "\
+stack: spoke
+region: us-east-1
+network:
+  cidr: 10.82.0.0/16
+  azs: [us-east-1a, us-east-1b]
+  public_subnets:  [10.82.0.0/20, 10.82.16.0/20]
+  private_subnets: [10.82.128.0/18, 10.82.192.0/18]
+  nat_gateways: none
+";
+    let emu = Emulator::start(kind);
+    let (dir, hub) = workdir_with_text(HUB);
+    let d = dir.path();
+    std::fs::write(d.join("spoke.yaml"), SPOKE).unwrap();
+    let early = emu.platformctl(d, &["plan", "stack.yaml"]).expect(1, "the spoke is not applied yet");
+    assert!(early.stderr.contains("dns.zones.internal.example.vpcs: stack `spoke` has no state"), "{}", early.stderr);
+    emu.platformctl(d, &["apply", "spoke.yaml", "--auto-approve"]).expect(0, "spoke");
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "hub");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+
+    let hub_state = support::inspect::read_state(d, "hub");
+    let zone = support::inspect::id(&hub_state, "dns.zone[internal.example]");
+    let own = support::inspect::id(&hub_state, "network.vpc");
+    let spoke = support::inspect::id(&support::inspect::read_state(d, "spoke"), "network.vpc");
+    let r53 = aws_sdk_route53::Client::new(&emu.sdk_config().await);
+    let vpcs = |out: aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneOutput| {
+        let mut vpcs: Vec<(String, String)> = out
+            .vpcs()
+            .iter()
+            .map(|v| (v.vpc_id().unwrap().to_owned(), v.vpc_region().unwrap().as_str().to_owned()))
+            .collect();
+        vpcs.sort();
+        vpcs
+    };
+    let mut expected = vec![(own.clone(), "eu-west-1".to_owned()), (spoke, "us-east-1".to_owned())];
+    expected.sort();
+    assert_eq!(vpcs(r53.get_hosted_zone().id(&zone).send().await.unwrap()), expected);
+
+    let refused = emu.platformctl(d, &["destroy", "spoke.yaml", "--auto-approve"]).expect(1, "the zone uses it");
+    assert!(refused.stderr.contains("hub still uses its outputs"), "{}", refused.stderr);
+
+    edit_file(&hub, "      vpcs: [spoke]\n", "");
+    let plan = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "one VPC less");
+    assert_eq!(
+        support::plan_changes(&plan),
+        [("dns.zone[internal.example].vpc[spoke]".into(), "delete".into(), vec![])]
+    );
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "disassociated");
+    assert_eq!(vpcs(r53.get_hosted_zone().id(&zone).send().await.unwrap()), [(own, "eu-west-1".to_owned())]);
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy the hub");
+    emu.platformctl(d, &["destroy", "spoke.yaml", "--auto-approve"]).expect(0, "destroy the spoke");
+    assert!(r53.list_hosted_zones().send().await.unwrap().hosted_zones().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_zone_in_two_stacks_vpcs_on_moto() {
+    private_zone_in_two_vpcs(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_zone_in_two_stacks_vpcs_on_ministack() {
+    private_zone_in_two_vpcs(Kind::Ministack).await;
 }

@@ -1,6 +1,7 @@
 //! Reading what a stack uses of other stacks from their states, when a session opens: the
 //! network it borrows (`network: { from_stack }`), its peers' networks, its replicas' sources,
-//! the hosted zones it adds records to (`dns.zones.<name>.from_stack`).
+//! the hosted zones it adds records to (`dns.zones.<name>.from_stack`), the VPCs its private
+//! zones answer in (`dns.zones.<name>.vpcs`).
 //! The result is a `Neighbours` beside the validated stack (platformctl-core's `cross_stack`
 //! checks what it finds); the stack itself is never changed.
 
@@ -26,6 +27,7 @@ pub async fn meet(stack: &Stack, store: &Store) -> anyhow::Result<Met> {
     meet_peers(stack, store, &mut met).await?;
     meet_replica_sources(stack, store, &mut met).await?;
     borrow_zones(stack, store, &mut met).await?;
+    meet_zone_vpcs(stack, store, &mut met).await?;
     met.no_longer_used.retain(|s| !met.uses.contains(s));
     Ok(met)
 }
@@ -108,6 +110,34 @@ async fn borrow_zones(stack: &Stack, store: &Store, met: &mut Met) -> anyhow::Re
         met.neighbours.lent.insert(address, lent);
         if !met.uses.contains(owner) {
             met.uses.push(owner.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The VPC of each stack a private zone of this one answers in.
+async fn meet_zone_vpcs(stack: &Stack, store: &Store, met: &mut Met) -> anyhow::Result<()> {
+    for zone in &stack.dns {
+        for other in &zone.vpcs {
+            if met.neighbours.vpcs.contains_key(other) {
+                continue;
+            }
+            let store = store.sibling(other);
+            let state = store.read_existing(other).await?.with_context(|| {
+                format!(
+                    "dns.zones.{}.vpcs: stack `{other}` has no state in {}\n  hint: {}",
+                    zone.name,
+                    store.location(),
+                    hint(other)
+                )
+            })?;
+            let vpc = cross_stack::vpc_of(&state).with_context(|| {
+                format!("dns.zones.{}.vpcs: stack `{other}` has no applied network\n  hint: {}", zone.name, hint(other))
+            })?;
+            met.neighbours.vpcs.insert(other.clone(), vpc);
+            if !met.uses.contains(other) {
+                met.uses.push(other.clone());
+            }
         }
     }
     Ok(())

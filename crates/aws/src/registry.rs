@@ -117,6 +117,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::DnsRecord => &route53::record::Record,
         Kind::HealthCheck => &route53::health_check::HealthCheck,
         Kind::Certificate => &acm::Certificate,
+        Kind::ZoneVpcAssociation => &route53::zone_vpc::ZoneVpc,
         Kind::VpcPeering => &ec2::peering::Peering,
         Kind::Secret => &secrets::secret::Secret,
         Kind::SecretFields => &secrets::fields::Fields,

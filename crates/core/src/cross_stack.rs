@@ -31,6 +31,21 @@ pub struct Neighbours {
     pub peers: Vec<PeerNetwork>,
     /// The sources of `replica_of` entries; none for promoted replicas.
     pub replica_sources: Vec<ReplicaSource>,
+    /// Other stacks' VPCs private zones of this stack answer in (`dns.zones.<z>.vpcs`).
+    pub vpcs: BTreeMap<String, OtherVpc>,
+}
+
+/// Another stack's VPC, from its state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherVpc {
+    pub vpc_id: String,
+    pub region: String,
+}
+
+/// The VPC another stack's state records; `None` when it has not applied a network (yet).
+pub fn vpc_of(state: &State) -> Option<OtherVpc> {
+    let vpc_id = state.id_of(&Address::new("network.vpc"))?.to_owned();
+    Some(OtherVpc { vpc_id, region: state.region.clone() })
 }
 
 /// The source of a `replica_of` entry, from its stack's state.

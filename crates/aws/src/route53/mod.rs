@@ -6,6 +6,7 @@
 pub(crate) mod health_check;
 pub(crate) mod record;
 pub(crate) mod zone;
+pub(crate) mod zone_vpc;
 
 use std::time::Duration;
 

@@ -29,7 +29,7 @@ impl Provider for Zone {
                 None => pending(aws, r).await?,
             };
             match id {
-                Some(id) => describe(aws, &id).await.map(Some),
+                Some(id) => describe(aws, &id, VPC_ID.str(&r.attrs)).await.map(Some),
                 None => Ok(None),
             }
         })
@@ -114,12 +114,15 @@ async fn pending(aws: &Aws, r: &ReadRequest) -> Result<Option<String>, AwsError>
     Ok(None)
 }
 
-async fn describe(aws: &Aws, id: &str) -> Result<LiveResource, AwsError> {
+/// The zone as it is; `own_vpc`, the VPC the stack associates it with, is reported as its VPC
+/// when it is among the zone's (other stacks' VPCs may be associated too, in any order).
+async fn describe(aws: &Aws, id: &str, own_vpc: Option<&str>) -> Result<LiveResource, AwsError> {
     let out = aws.route53.get_hosted_zone().id(id).send().await.aws("GetHostedZone")?;
     let zone = out.hosted_zone().ok_or_else(|| AwsError::local("GetHostedZone", format!("no hosted zone {id}")))?;
     let config = zone.config();
     let private = config.is_some_and(|c| c.private_zone());
-    let vpc = private.then(|| out.vpcs().first().and_then(|v| v.vpc_id())).flatten();
+    let vpcs: Vec<&str> = out.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
+    let vpc = private.then(|| own_vpc.filter(|own| vpcs.contains(own)).or(vpcs.first().copied())).flatten();
     let name_servers = out.delegation_set().map(|d| d.name_servers()).unwrap_or_default();
     let tags = tags_of(aws, TagResourceType::Hostedzone, id).await?;
     Ok(LiveResource {

@@ -8,7 +8,13 @@
 use super::iam::strings;
 use super::network::vpc;
 use super::tags;
-use crate::kinds::{certificate, db_cluster, db_instance, dns_record, health_check, hosted_zone, replication_group};
+use std::collections::BTreeMap;
+
+use crate::cross_stack::OtherVpc;
+use crate::kinds::{
+    certificate, db_cluster, db_instance, dns_record, health_check, hosted_zone, replication_group,
+    zone_vpc_association,
+};
 use crate::model::{Certificate, HealthCheck, Record, RecordTarget, RoutingPolicy, Stack, Zone};
 use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 
@@ -20,7 +26,7 @@ pub fn health_check_address(name: &str) -> Address {
     Address::new(format!("dns.health_check[{name}]"))
 }
 
-pub(super) fn expand(stack: &Stack, out: &mut Vec<DesiredResource>) {
+pub(super) fn expand(stack: &Stack, other_vpcs: &BTreeMap<String, OtherVpc>, out: &mut Vec<DesiredResource>) {
     for check in &stack.health_checks {
         out.push(health_check(stack, check));
     }
@@ -35,6 +41,19 @@ pub(super) fn expand(stack: &Stack, out: &mut Vec<DesiredResource>) {
                     hosted_zone::VPC_ID.to(zone.private.then(|| Value::Ref(vpc()))),
                     hosted_zone::COMMENT.to(comment(stack, zone)),
                     hosted_zone::TAGS.to(tags(stack, &address, &zone.name)),
+                ]),
+            ));
+        }
+        // Other stacks' VPCs, as their states name them (met before expansion; a stack not
+        // met, as in offline commands, adds none).
+        for (other, vpc) in zone.vpcs.iter().filter_map(|s| Some((s, other_vpcs.get(s)?))) {
+            out.push(DesiredResource::new(
+                Address::new(format!("dns.zone[{}].vpc[{other}]", zone.name)),
+                Kind::ZoneVpcAssociation,
+                Attrs::from([
+                    zone_vpc_association::ZONE_ID.to(Value::Ref(address.clone())),
+                    zone_vpc_association::VPC_ID.to(&vpc.vpc_id),
+                    zone_vpc_association::VPC_REGION.to(&vpc.region),
                 ]),
             ));
         }

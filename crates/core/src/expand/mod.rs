@@ -51,7 +51,7 @@ pub fn expand(stack: &Stack, neighbours: &Neighbours) -> Vec<DesiredResource> {
     }
     eks::expand_registries_and_logs(stack, &mut out);
     alarms::expand(stack, &mut out);
-    dns::expand(stack, &mut out);
+    dns::expand(stack, &neighbours.vpcs, &mut out);
     out
 }
 

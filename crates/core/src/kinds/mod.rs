@@ -59,6 +59,7 @@ pub mod ssm_parameter;
 pub mod subnet;
 pub mod vpc;
 pub mod vpc_peering;
+pub mod zone_vpc_association;
 
 use std::fmt;
 use std::time::Duration;
@@ -138,6 +139,7 @@ kinds! {
     DnsRecord => dns_record,
     HealthCheck => health_check,
     Certificate => certificate,
+    ZoneVpcAssociation => zone_vpc_association,
 }
 
 /// How long waits take when the user does not say, for kinds that declare no wait of their own

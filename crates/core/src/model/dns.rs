@@ -23,6 +23,8 @@ pub struct Zone {
     /// The stack that owns the zone, when this one only adds records to it.
     pub from_stack: Option<String>,
     pub private: bool,
+    /// Other stacks whose VPCs a private zone answers in too.
+    pub vpcs: Vec<String>,
     pub comment: Option<String>,
     pub records: Vec<Record>,
 }
@@ -330,6 +332,27 @@ fn validate_zone(name: &Located<String>, zone: &ZoneSpec, context: &ZoneContext,
             "add the network, or make the zone public",
         );
     }
+    let mut vpcs: Vec<String> = Vec::new();
+    for other in &zone.vpcs {
+        let problem = if !private {
+            Some(("only a private zone is associated with VPCs", "add `private: true`, or remove `vpcs`"))
+        } else if !super::naming::is_identifier_part(other) || Some(other.as_str()) == context.stack {
+            Some((
+                "not another stack's name",
+                "name a stack whose network this zone should answer in; this stack's own VPC is always associated",
+            ))
+        } else if vpcs.contains(other.value()) {
+            Some(("named twice", "name each stack once"))
+        } else {
+            None
+        };
+        match problem {
+            Some((what, hint)) => {
+                check.error(other.location(), format!("{field}.vpcs"), format!("`{}`: {what}", other.value()), hint)
+            }
+            None => vpcs.push(other.value().clone()),
+        }
+    }
     if let Some(comment) = &zone.comment
         && comment.len() > 256
     {
@@ -368,6 +391,7 @@ fn validate_zone(name: &Located<String>, zone: &ZoneSpec, context: &ZoneContext,
         name: zone_name,
         from_stack,
         private,
+        vpcs,
         comment: zone.comment.as_ref().map(|c| c.value().clone()),
         records,
     })
@@ -899,6 +923,9 @@ mod tests {
             (api(", set_id: a, weight: 1") + "        - { name: api, type: A, values: [192.0.2.2] }\n", "already has a A record".to_owned()),
             (api(", set_id: a, failover: secondary") + "        - { name: api, type: A, values: [192.0.2.2], set_id: b, failover: secondary }\n", "two failover secondary".to_owned()),
             ("    example.com:\n      from_stack: user-service\n".to_owned(), "not another stack's name".to_owned()),
+            ("    example.com:\n      vpcs: [spoke]\n".to_owned(), "only a private zone".to_owned()),
+            ("    internal.example:\n      private: true\n      vpcs: [user-service]\n".to_owned(), "not another stack's name".to_owned()),
+            ("    internal.example:\n      private: true\n      vpcs: [spoke, spoke]\n".to_owned(), "named twice".to_owned()),
             ("    example.com:\n      from_stack: other\n      private: true\n".to_owned(), "belongs to the zone's own stack".to_owned()),
             ("    example.com: {}\n  health_checks:\n    hc: { type: tcp, host: db.example.com }\n".to_owned(), "a tcp check needs the port".to_owned()),
             ("    example.com: {}\n  health_checks:\n    hc: { host: api.example.com, interval: 20 }\n".to_owned(), "10 or 30 seconds".to_owned()),

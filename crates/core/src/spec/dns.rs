@@ -51,6 +51,11 @@ pub struct ZoneSpec {
     pub from_stack: Option<Located<String>>,
     /// Answer only inside the stack's VPC. Default false. Changing it replaces the zone.
     pub private: Option<Located<bool>>,
+    /// A private zone answers in these stacks' VPCs too (applied first, their states beside this
+    /// one's; any region): `vpcs: [user-service-dr]`. Their destroy is refused while this stack
+    /// has resources.
+    #[serde(default)]
+    pub vpcs: Vec<Located<String>>,
     /// Shown in Route 53. In place.
     pub comment: Option<Located<String>>,
     /// The zone's records: each a name (relative to the zone, `@` for the zone's own name)
