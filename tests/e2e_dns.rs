@@ -288,11 +288,13 @@ dns:
 stack: web-dr
 region: us-east-1
 dns:
+  health_checks:
+    api-us: { host: api-us.example.com, path: /healthz }
   zones:
     example.com:
       from_stack: web
       records:
-        - { name: api, type: CNAME, ttl: 60, values: [api-us.example.com], set_id: us-east-1, failover: secondary }
+        - { name: api, type: CNAME, ttl: 60, values: [api-us.example.com], set_id: us-east-1, failover: secondary, health_check: api-us }
 ";
     let emu = Emulator::start(kind);
     let (dir, primary) = workdir_with_text(PRIMARY);
@@ -309,29 +311,33 @@ dns:
     let state = support::inspect::read_state(d, "web");
     let zone = support::inspect::id(&state, "dns.zone[example.com]");
     let check = support::inspect::id(&state, "dns.health_check[api-eu]");
+    let check_us = support::inspect::id(&support::inspect::read_state(d, "web-dr"), "dns.health_check[api-us]");
     let r53 = aws_sdk_route53::Client::new(&emu.sdk_config().await);
-    let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
-    let mut pair: Vec<(String, String, String, Option<String>)> = sets
-        .resource_record_sets()
-        .iter()
-        .filter(|s| s.name() == "api.example.com.")
-        .map(|s| {
-            (
-                s.set_identifier().unwrap_or_default().to_owned(),
-                s.failover().map(|f| f.as_str().to_owned()).unwrap_or_default(),
-                s.resource_records()[0].value().to_owned(),
-                s.health_check_id().map(str::to_owned),
-            )
-        })
-        .collect();
-    pair.sort();
-    assert_eq!(
-        pair,
-        [
-            ("eu-west-1".into(), "PRIMARY".into(), "api-eu.example.com".into(), Some(check.clone())),
-            ("us-east-1".into(), "SECONDARY".into(), "api-us.example.com".into(), None),
+    let pair = async || {
+        let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
+        let mut pair: Vec<(String, String, String, Option<String>)> = sets
+            .resource_record_sets()
+            .iter()
+            .filter(|s| s.name() == "api.example.com.")
+            .map(|s| {
+                (
+                    s.set_identifier().unwrap_or_default().to_owned(),
+                    s.failover().map(|f| f.as_str().to_owned()).unwrap_or_default(),
+                    s.resource_records()[0].value().to_owned(),
+                    s.health_check_id().map(str::to_owned),
+                )
+            })
+            .collect();
+        pair.sort();
+        pair
+    };
+    let expect_pair = |eu: &str, us: &str| {
+        vec![
+            ("eu-west-1".to_owned(), eu.to_owned(), "api-eu.example.com".to_owned(), Some(check.clone())),
+            ("us-east-1".to_owned(), us.to_owned(), "api-us.example.com".to_owned(), Some(check_us.clone())),
         ]
-    );
+    };
+    assert_eq!(pair().await, expect_pair("PRIMARY", "SECONDARY"));
     let config = r53.get_health_check().health_check_id(&check).send().await.unwrap();
     let config = config.health_check().unwrap().health_check_config().unwrap().clone();
     assert_eq!(
@@ -348,6 +354,36 @@ dns:
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "path changed");
     let config = r53.get_health_check().health_check_id(&check).send().await.unwrap();
     assert_eq!(config.health_check().unwrap().health_check_config().unwrap().resource_path(), Some("/ready"));
+
+    // `promote --dns`: the DR record becomes the primary, the other the secondary, in one batch;
+    // both stacks' plans show no change (held, with a notice) while their files say the old
+    // roles; run again, nothing more to do; the new roles written, the holds end.
+    let flipped = emu.platformctl(d, &["promote", "dr.yaml", "--dns", "--auto-approve"]).expect(0, "promote --dns");
+    assert!(
+        flipped.stdout.contains("dns.record[api.example.com:CNAME:us-east-1] is now the failover primary; web/dns.record[api.example.com:CNAME:eu-west-1] the secondary"),
+        "{}",
+        flipped.stdout
+    );
+    assert_eq!(pair().await, expect_pair("SECONDARY", "PRIMARY"));
+    for (file, held) in [
+        ("dr.yaml", "\"PRIMARY\" since `platformctl promote --dns`"),
+        ("stack.yaml", "\"SECONDARY\" since `platformctl promote --dns`"),
+    ] {
+        let plan = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "held: no change");
+        assert!(plan.stdout.contains(held), "{file}: {}", plan.stdout);
+    }
+    let again = emu.platformctl(d, &["promote", "dr.yaml", "--dns", "--auto-approve"]).expect(0, "again");
+    assert!(again.stdout.contains("was the failover primary already"), "{}", again.stdout);
+    assert_eq!(pair().await, expect_pair("SECONDARY", "PRIMARY"));
+    edit_file(&d.join("dr.yaml"), "failover: secondary", "failover: primary");
+    edit_file(&primary, "failover: primary", "failover: secondary");
+    for (file, stack) in [("dr.yaml", "web-dr"), ("stack.yaml", "web")] {
+        emu.platformctl(d, &["apply", file, "--auto-approve"]).expect(0, "the new roles written");
+        let plan = emu.platformctl(d, &["plan", file, "--detailed-exitcode"]).expect(0, "converged on the new roles");
+        assert!(!plan.stdout.contains("since `platformctl promote"), "{}", plan.stdout);
+        assert!(support::inspect::read_state(d, stack).get("held").is_none(), "{stack}: the hold ended");
+    }
+    assert_eq!(pair().await, expect_pair("SECONDARY", "PRIMARY"));
 
     let refused = emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(1, "the zone is used");
     assert!(refused.stderr.contains("web-dr still uses its outputs"), "{}", refused.stderr);

@@ -85,8 +85,8 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             println_stdout(&report::imported(&address, &aws_id))?;
             Ok(exit::OK)
         }),
-        Command::Promote { stack, address, auto_approve, wait_timeout, common } => {
-            block_on(promote(&stack, &address, auto_approve, wait_timeout, &common))
+        Command::Promote { stack, address, dns, auto_approve, wait_timeout, common } => {
+            block_on(promote(&stack, address.as_deref(), dns, auto_approve, wait_timeout, &common))
         }
         Command::State(command) => block_on(state(command)),
         Command::ForceUnlock { stack, lock_id, common } => block_on(async {
@@ -229,32 +229,55 @@ async fn drift(stack: &Path, json: bool, detailed_exitcode: bool, common: &Commo
 
 async fn promote(
     stack: &Path,
-    address: &str,
+    address: Option<&str>,
+    dns: bool,
     auto_approve: bool,
     wait_timeout: Option<std::time::Duration>,
     common: &Common,
 ) -> anyhow::Result<u8> {
-    let ask_first = async |r: &ops::promote::Replica| {
-        let question = format!(
-            "Promote {address} of {} ({}) to a standalone primary? Replication from {}/postgres.{} stops for good; \
-             the instance takes writes, and its secret's `host` will name it.",
-            r.stack, r.region, r.source_stack, r.source_postgres
+    if address.is_none() && !dns {
+        anyhow::bail!(
+            "nothing to promote\n  hint: name the replica (`platformctl promote {} postgres.<name>`), and/or pass --dns to point clients at this stack's region",
+            stack.display()
         );
+    }
+    let traffic = " Its failover DNS records become the primaries: clients go to this region.";
+    let ask_first = async |r: Option<&ops::promote::Replica>| {
+        let question = match r {
+            Some(r) => format!(
+                "Promote {} of {} ({}) to a standalone primary? Replication from {}/postgres.{} stops for good; \
+                 the instance takes writes, and its secret's `host` will name it.{}",
+                address.unwrap_or_default(),
+                r.stack,
+                r.region,
+                r.source_stack,
+                r.source_postgres,
+                if dns { traffic } else { "" }
+            ),
+            None => format!("Point clients at {}'s region?{traffic}", stack.display()),
+        };
         Ok(auto_approve || confirm(&question)?)
     };
-    let Some(done) = ops::promote::promote(stack, address, wait_timeout, &common.session_options(), ask_first).await?
-    else {
+    let options = common.session_options();
+    let Some(done) = ops::promote::promote(stack, address, dns, wait_timeout, &options, ask_first).await? else {
         eprintln!("Promotion cancelled; nothing was changed.");
         return Ok(exit::ERROR);
     };
-    println_stdout(&report::promoted(&report::Promoted {
-        address,
-        identifier: &done.identifier,
-        sent: done.sent,
-        endpoint: done.endpoint.as_deref(),
-        secret: done.secret.as_deref(),
-        stack_file: stack,
-    }))?;
+    if let (Some(address), Some(p)) = (address, &done.promotion) {
+        println_stdout(&report::promoted(&report::Promoted {
+            address,
+            identifier: &p.identifier,
+            sent: p.sent,
+            endpoint: p.endpoint.as_deref(),
+            secret: p.secret.as_deref(),
+            stack_file: stack,
+        }))?;
+    }
+    if dns {
+        let flips: Vec<(String, Option<String>)> =
+            done.dns.iter().map(|f| (f.record.to_string(), f.demoted.clone())).collect();
+        println_stdout(&report::dns_taken_over(&flips, stack))?;
+    }
     Ok(exit::OK)
 }
 

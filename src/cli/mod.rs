@@ -131,12 +131,17 @@ enum Command {
     /// replication for good, waits until it is available, records it and points its secret's
     /// `host` at it. The runbook step for an outage of the primary's region.
     #[command(
-        after_help = "Example:\n  platformctl promote stacks/user-service-dr.yaml postgres.users-replica\n\nThen add `promoted: true` under the entry's `replica_of`, so that plans keep it as it is."
+        after_help = "Examples:\n  platformctl promote stacks/user-service-dr.yaml postgres.users-replica --dns\n  platformctl promote stacks/user-service-dr.yaml --dns\n\nThen add `promoted: true` under the entry's `replica_of`, and swap the `failover:` roles in both stack files, so that plans keep it as it is."
     )]
     Promote {
         stack: PathBuf,
-        /// The replica's address, e.g. `postgres.users-replica`.
-        address: String,
+        /// The replica's address, e.g. `postgres.users-replica` (optional with `--dns`).
+        address: Option<String>,
+        /// Also point clients at this stack's region: its failover records (`failover:
+        /// secondary`) become the primaries, the other region's the secondaries, held in both
+        /// stacks' states until their files say the new roles.
+        #[arg(long)]
+        dns: bool,
         /// Do not ask for confirmation (required without a terminal).
         #[arg(long)]
         auto_approve: bool,

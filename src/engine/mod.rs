@@ -26,7 +26,7 @@ use platformctl_core::plan::operations::ApplyReport;
 use platformctl_core::plan::{self, Action, Plan, Planned};
 use platformctl_core::render::progress::Progress;
 use platformctl_core::resource::{Attrs, DesiredResource, Kind, Observed};
-use platformctl_core::state::{Lock, State, StateError, Store};
+use platformctl_core::state::{Lock, State, StateError, Store, holds};
 
 pub use apply::ApplyOptions;
 
@@ -161,6 +161,11 @@ impl Session {
                 return Err(e);
             }
         }
+        // Holds the stack no longer agrees to end now (saved with the next state write).
+        if !session.state.held.is_empty() && operation != "destroy" {
+            let desired = session.desired(false);
+            session.uses_changed |= holds::release_void(&desired, &mut session.state);
+        }
         Ok(session)
     }
 
@@ -211,7 +216,10 @@ impl Session {
         for (address, lent) in &self.neighbours.lent {
             live.insert(address.clone(), Observed::Present(lent.clone()));
         }
-        let mut plan = plan::plan(&self.desired(destroy), &self.state, &live)?;
+        let mut desired = self.desired(destroy);
+        let held = holds::keep_held(&mut desired, &self.state);
+        let mut plan = plan::plan(&desired, &self.state, &live)?;
+        plan.notices.extend(held);
         plan.refused.extend(self.conflicts(&plan).await?);
         if !plan.refused.is_empty() {
             anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));

@@ -13,6 +13,7 @@ pub mod order;
 pub mod output;
 pub mod plan;
 pub mod promote;
+pub mod promote_dns;
 pub mod state;
 pub mod unlock;
 pub mod validate;

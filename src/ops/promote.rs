@@ -41,27 +41,46 @@ pub struct Replica {
     pub source_postgres: String,
 }
 
-/// Promotes `address` of `stack` after `confirm` agreed (it is asked about the replica).
+/// What `promote` did: the replica promoted, the failover records turned round (`--dns`).
+pub struct Promoted {
+    pub promotion: Option<Promotion>,
+    pub dns: Vec<super::promote_dns::DnsFlip>,
+}
+
+/// Promotes `address` of `stack` (if given) and, with `dns`, turns the stack's failover records
+/// into the primaries, after `confirm` agreed (it is asked about the replica, or `None` for DNS
+/// alone). `None` when it did not.
 pub async fn promote(
     stack: &Path,
-    address: &str,
+    address: Option<&str>,
+    dns: bool,
     timeout: Option<Duration>,
     options: &SessionOptions,
-    confirm: impl AsyncFnOnce(&Replica) -> anyhow::Result<bool>,
-) -> anyhow::Result<Option<Promotion>> {
+    confirm: impl AsyncFnOnce(Option<&Replica>) -> anyhow::Result<bool>,
+) -> anyhow::Result<Option<Promoted>> {
     with_session(stack, "promote", options, false, async |session| {
-        let entry = replica_entry(session, address)?.clone();
-        let replica = Replica {
+        let entry = match address {
+            Some(address) => Some(replica_entry(session, address)?.clone()),
+            None => None,
+        };
+        let replica = entry.as_ref().map(|entry| Replica {
             stack: session.stack.name.clone(),
             region: session.stack.region.clone(),
             source_stack: entry.source_stack.clone(),
             source_postgres: entry.source_postgres.clone(),
-        };
-        if !confirm(&replica).await? {
+        });
+        if !confirm(replica.as_ref()).await? {
             return Ok(None);
         }
-        let timeout = timeout.unwrap_or_else(|| Kind::DbReadReplica.default_wait_timeout());
-        promote_in(session, address, entry.backup_retention_days, timeout).await.map(Some)
+        let promotion = match (address, entry) {
+            (Some(address), Some(entry)) => {
+                let timeout = timeout.unwrap_or_else(|| Kind::DbReadReplica.default_wait_timeout());
+                Some(promote_in(session, address, entry.backup_retention_days, timeout).await?)
+            }
+            _ => None,
+        };
+        let dns = if dns { super::promote_dns::take_over_dns(session).await? } else { Vec::new() };
+        Ok(Some(Promoted { promotion, dns }))
     })
     .await
 }

@@ -292,6 +292,56 @@ fn record_set(attrs: &Attrs) -> Result<ResourceRecordSet, AwsError> {
         .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))
 }
 
+/// Makes the record set `id` (one of this stack's) the PRIMARY of its failover pair, and the
+/// set that was PRIMARY the SECONDARY, in one ChangeResourceRecordSets batch (Route 53 applies
+/// a batch whole: never two primaries, never none), waited for until every name server has it.
+/// Returns the id of the set it demoted; `None` when `id` is already the primary.
+pub async fn take_over_failover(aws: &Aws, id: &str) -> Result<Option<String>, AwsError> {
+    let key = parse_id(id).ok_or_else(|| AwsError::local("ChangeResourceRecordSets", format!("bad record id {id}")))?;
+    let sets = list_zone(aws, &key.zone).await?;
+    let failover = |s: &ResourceRecordSet| s.failover().map(|f| f.as_str().to_owned());
+    let ours = sets.iter().find(|s| key.is(s)).ok_or_else(|| {
+        AwsError::local("ListResourceRecordSets", format!("record {id} is not in its zone: apply the stack first"))
+    })?;
+    if failover(ours).as_deref() == Some("PRIMARY") {
+        return Ok(None);
+    }
+    let primary = sets.iter().find(|s| {
+        plain_name(s.name()) == key.name
+            && s.r#type().as_str() == key.record_type
+            && failover(s).as_deref() == Some("PRIMARY")
+    });
+    let mut upserts = vec![with_failover(ours, ResourceRecordSetFailover::Primary)];
+    upserts.extend(primary.map(|p| with_failover(p, ResourceRecordSetFailover::Secondary)));
+    let changes = upserts
+        .into_iter()
+        .map(|set| Change::builder().action(ChangeAction::Upsert).resource_record_set(set).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
+    let batch = ChangeBatch::builder()
+        .set_changes(Some(changes))
+        .comment("platformctl promote --dns")
+        .build()
+        .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
+    let out = aws
+        .route53
+        .change_resource_record_sets()
+        .hosted_zone_id(&key.zone)
+        .change_batch(batch)
+        .send()
+        .await
+        .aws("ChangeResourceRecordSets")?;
+    insync(aws, out.change_info().map(|c| c.id())).await?;
+    Ok(primary.map(|p| live(&key.zone, p).id))
+}
+
+/// A copy of `set` with another failover role.
+fn with_failover(set: &ResourceRecordSet, role: ResourceRecordSetFailover) -> ResourceRecordSet {
+    let mut set = set.clone();
+    set.failover = Some(role);
+    set
+}
+
 /// The value of the CNAME `name` in `zone` (plain: lowercase, no final dot), if there is one:
 /// how a certificate's provider sees its validation records.
 pub(crate) async fn cname_value(aws: &Aws, zone: &str, name: &str) -> Result<Option<String>, AwsError> {

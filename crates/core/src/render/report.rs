@@ -121,6 +121,23 @@ pub struct Promoted<'a> {
     pub stack_file: &'a Path,
 }
 
+/// What `promote --dns` turned round: (this stack's record, the record it demoted).
+pub fn dns_taken_over(flips: &[(String, Option<String>)], stack_file: &Path) -> String {
+    let mut text = String::new();
+    for (record, demoted) in flips {
+        let _ = match demoted {
+            Some(other) => writeln!(text, "{record} is now the failover primary; {other} the secondary."),
+            None => writeln!(text, "{record} was the failover primary already."),
+        };
+    }
+    let _ = write!(
+        text,
+        "Next: write `failover: primary` for these records in {} and `failover: secondary` for the demoted ones in their stack files; until then both stacks' plans keep the new roles (docs/teams.md, failing over).",
+        stack_file.display()
+    );
+    text
+}
+
 pub fn promoted(p: &Promoted) -> String {
     let mut text =
         format!("{} {} {}.\n", if p.sent { "Promoted" } else { "Already promoted:" }, p.address, p.identifier);

@@ -8,6 +8,7 @@
 //! file therefore always knows everything platformctl may have created.
 
 mod backend;
+pub mod holds;
 mod lock;
 mod remote;
 mod store;
@@ -40,6 +41,23 @@ pub struct State {
     /// while this state still has resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses_stacks: Vec<String>,
+    /// Attribute values a runbook command set in AWS that the stack file does not say yet
+    /// (`promote --dns` flipping a failover pair), by address and attribute name: plans keep
+    /// them while the stack still says what it said then (see `holds`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub held: BTreeMap<Address, BTreeMap<String, Hold>>,
+}
+
+/// A value held in AWS against the stack file, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    /// What AWS holds now.
+    pub value: crate::resource::Value,
+    /// What the stack said when it was set: the hold lasts while it still says that.
+    pub stack_said: crate::resource::Value,
+    /// The command that set it, and when (RFC 3339).
+    pub by: String,
+    pub at: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,6 +110,7 @@ impl State {
             serial: 0,
             resources: BTreeMap::new(),
             uses_stacks: Vec::new(),
+            held: BTreeMap::new(),
         }
     }
 
