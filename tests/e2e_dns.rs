@@ -567,3 +567,67 @@ async fn private_zone_in_two_stacks_vpcs_on_moto() {
 async fn private_zone_in_two_stacks_vpcs_on_ministack() {
     private_zone_in_two_vpcs(Kind::Ministack).await;
 }
+
+/// `alias:` to a load balancer the account has (made here as the AWS Load Balancer Controller
+/// would, from an Ingress), by name and by DNS name: Route 53 aliases with the load balancer's
+/// DNS name and canonical zone, evaluating its targets' health; the plan converges on the
+/// stack's spelling; an alias to a load balancer not there (yet) fails with a hint.
+async fn alias_to_a_load_balancer(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let config = emu.sdk_config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = ec2.create_vpc().cidr_block("10.83.0.0/16").send().await.unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+    let mut subnets = Vec::new();
+    for (az, cidr) in [("eu-west-1a", "10.83.0.0/24"), ("eu-west-1b", "10.83.1.0/24")] {
+        let s = ec2.create_subnet().vpc_id(&vpc).availability_zone(az).cidr_block(cidr).send().await.unwrap();
+        subnets.push(s.subnet().unwrap().subnet_id().unwrap().to_owned());
+    }
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let lb = elb.create_load_balancer().name("k8s-apps").set_subnets(Some(subnets)).send().await.unwrap();
+    let lb = lb.load_balancers()[0].clone();
+    let (dns_name, lb_zone) = (lb.dns_name().unwrap().to_owned(), lb.canonical_hosted_zone_id().unwrap().to_owned());
+
+    let stack = format!(
+        "stack: lb-dns\nregion: eu-west-1\ndns:\n  zones:\n    example.com:\n      records:\n        - {{ name: app, type: A, alias: k8s-apps }}\n        - {{ name: www, type: A, alias: {dns_name} }}\n"
+    );
+    let (dir, file) = workdir_with_text(&stack);
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
+    let zone = support::inspect::id(&support::inspect::read_state(d, "lb-dns"), "dns.zone[example.com]");
+    let r53 = aws_sdk_route53::Client::new(&config);
+    let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
+    let aliases: Vec<(String, String, String, bool)> = sets
+        .resource_record_sets()
+        .iter()
+        .filter_map(|s| {
+            let a = s.alias_target()?;
+            Some((
+                s.name().to_owned(),
+                a.dns_name().trim_end_matches('.').to_owned(),
+                a.hosted_zone_id().to_owned(),
+                a.evaluate_target_health(),
+            ))
+        })
+        .collect();
+    let expected = |name: &str| (name.to_owned(), dns_name.clone(), lb_zone.clone(), true);
+    assert_eq!(aliases, [expected("app.example.com."), expected("www.example.com.")]);
+
+    edit_file(&file, "alias: k8s-apps", "alias: k8s-nope");
+    let missing = emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(1, "no such load balancer");
+    assert!(missing.stderr.contains("no load balancer `k8s-nope`"), "{}", missing.stderr);
+    edit_file(&file, "alias: k8s-nope", "alias: k8s-apps");
+    emu.platformctl(d, &["destroy", "stack.yaml", "--auto-approve"]).expect(0, "destroy");
+    assert!(r53.list_hosted_zones().send().await.unwrap().hosted_zones().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alias_to_a_load_balancer_on_moto() {
+    alias_to_a_load_balancer(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alias_to_a_load_balancer_on_ministack() {
+    alias_to_a_load_balancer(Kind::Ministack).await;
+}

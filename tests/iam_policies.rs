@@ -45,6 +45,7 @@ fn service_of(relative: &Path) -> Option<&'static str> {
         "existing" => "tag",
         "route53" => "route53",
         "acm" => "acm",
+        "elb" => "elasticloadbalancing",
         "connect" => "sts",
         _ => return None,
     })

@@ -27,6 +27,7 @@ pub struct Aws {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -102,6 +103,7 @@ impl Aws {
             cloudwatch: client!(aws_sdk_cloudwatch, config),
             route53: client!(aws_sdk_route53, config),
             acm: client!(aws_sdk_acm, config),
+            elb: client!(aws_sdk_elasticloadbalancingv2, config),
             stack: stack.to_owned(),
             config: config.clone(),
         }

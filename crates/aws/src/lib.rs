@@ -26,6 +26,7 @@ mod ec2;
 mod ecr;
 mod eks;
 mod elasticache;
+mod elb;
 pub mod error;
 pub mod existing;
 mod iam;

@@ -12,15 +12,16 @@ use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_route53::types::{
-    Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
     ResourceRecordSetRegion, RrType,
 };
 use platformctl_core::kinds::dns_record::{
-    FAILOVER, HEALTH_CHECK_ID, NAME, REGION, ROUTING, SET_ID, TTL, TYPE, VALUES, WEIGHT, ZONE_ID,
+    ALIAS, FAILOVER, HEALTH_CHECK_ID, NAME, REGION, ROUTING, SET_ID, TTL, TYPE, VALUES, WEIGHT, ZONE_ID,
 };
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::{insync, plain_name};
+use crate::elb::alias_target;
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -49,24 +50,24 @@ impl Provider for Record {
         }))
         .await?;
         let listed: HashMap<&str, Vec<ResourceRecordSet>> = listings.into_iter().collect();
-        Ok(requests
-            .iter()
-            .zip(&keys)
-            .map(|(r, key)| {
-                let found = key.as_ref().and_then(|key| {
-                    let set = listed.get(key.zone.as_str())?.iter().find(|s| key.is(s))?;
-                    Some(live(&key.zone, set))
-                });
-                // Records carry no tags: after a create that did not finish, a record of that
-                // name and type is this stack's only if it holds what the create sent. Anything
-                // else is someone else's record (the create was refused for it), never taken over.
-                let ours = |live: &LiveResource| {
-                    r.id.is_some() || [TTL, VALUES].iter().all(|a| a.same(a.get(&r.attrs), a.get(&live.attrs)))
-                };
-                let observed = found.filter(ours).map_or(Observed::Absent, Observed::Present);
-                (r.address.clone(), observed)
-            })
-            .collect())
+        let mut observed = Vec::new();
+        for (r, key) in requests.iter().zip(&keys) {
+            let mut found = key.as_ref().and_then(|key| {
+                let set = listed.get(key.zone.as_str())?.iter().find(|s| key.is(s))?;
+                Some(live(&key.zone, set))
+            });
+            if let Some(live) = &mut found {
+                as_the_stack_names_it(aws, &r.attrs, live).await?;
+            }
+            // Records carry no tags: after a create that did not finish, a record of that name
+            // and type is this stack's only if it holds what the create sent. Anything else is
+            // someone else's record (the create was refused for it), never taken over.
+            let ours = |live: &LiveResource| {
+                r.id.is_some() || [TTL, VALUES, ALIAS].iter().all(|a| a.same(a.get(&r.attrs), a.get(&live.attrs)))
+            };
+            observed.push((r.address.clone(), found.filter(ours).map_or(Observed::Absent, Observed::Present)));
+        }
+        Ok(observed)
     }
 
     /// A record set someone else made with the key of one the stack would create: Route 53
@@ -105,7 +106,7 @@ impl Provider for Record {
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let key = key_of(new.attrs)
             .ok_or_else(|| AwsError::local("ChangeResourceRecordSets", "a record needs its zone, name and type"))?;
-        match change(aws, &key.zone, ChangeAction::Create, record_set(new.attrs)?).await {
+        match change(aws, &key.zone, ChangeAction::Create, record_set(aws, new.attrs).await?).await {
             Err(e) if e.message.contains("already exists") => Err(AwsError {
                 message: format!(
                     "{} (a {} record `{}` is in the zone already, made outside this stack: platformctl does not take it over — delete it, or remove the record from the stack)",
@@ -120,7 +121,7 @@ impl Provider for Record {
 
     async fn update(&self, aws: &Aws, id: &str, _before: &Attrs, after: &Attrs) -> Result<(), AwsError> {
         let key = parse_id(id).ok_or_else(|| AwsError::local("ChangeResourceRecordSets", format!("bad id {id}")))?;
-        change(aws, &key.zone, ChangeAction::Upsert, record_set(after)?).await
+        change(aws, &key.zone, ChangeAction::Upsert, record_set(aws, after).await?).await
     }
 
     async fn delete(&self, aws: &Aws, id: &str, _: &Attrs) -> Result<(), AwsError> {
@@ -260,6 +261,7 @@ fn live(zone: &str, set: &ResourceRecordSet) -> LiveResource {
             ROUTING.to(routing),
             TTL.to(set.ttl().map_or(Value::Null, Value::Int)),
             VALUES.to(Value::List(values.into_iter().map(Value::Str).collect())),
+            ALIAS.to(set.alias_target().map(|a| plain_name(a.dns_name()))),
             FAILOVER.to(set.failover().map(|f| f.as_str())),
             WEIGHT.to(set.weight()),
             REGION.to(set.region().map(|r| r.as_str())),
@@ -270,7 +272,42 @@ fn live(zone: &str, set: &ResourceRecordSet) -> LiveResource {
     }
 }
 
-fn record_set(attrs: &Attrs) -> Result<ResourceRecordSet, AwsError> {
+/// An alias record's target as the stack names its load balancer (ARN, name or DNS name),
+/// when it points at that load balancer; else the DNS name it points at, which differs.
+async fn as_the_stack_names_it(aws: &Aws, wanted: &Attrs, live: &mut LiveResource) -> Result<(), AwsError> {
+    let (Some(which), Some(pointed)) = (ALIAS.str(wanted), ALIAS.str(&live.attrs)) else { return Ok(()) };
+    if alias_target(aws, which).await?.is_some_and(|t| t.dns_name == pointed) {
+        live.attrs.insert(ALIAS.name.to_owned(), Value::str(which));
+    }
+    Ok(())
+}
+
+/// The record set the stack wants: values, or an alias to the load balancer it names.
+async fn record_set(aws: &Aws, attrs: &Attrs) -> Result<ResourceRecordSet, AwsError> {
+    let alias = match ALIAS.str(attrs) {
+        Some(which) => {
+            let target = alias_target(aws, which).await?.ok_or_else(|| {
+                AwsError::local(
+                    "alias",
+                    format!("no load balancer `{which}` in {} (the record's `alias`); the AWS Load Balancer Controller makes it from the Ingress or Service: apply again once it exists, or fix the name", aws.region()),
+                )
+            })?;
+            let alias = AliasTarget::builder()
+                .dns_name(target.dns_name)
+                .hosted_zone_id(target.zone_id)
+                // Route 53 answers with the load balancer only while it has healthy targets,
+                // which is what failover across regions needs.
+                .evaluate_target_health(true)
+                .build()
+                .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
+            Some(alias)
+        }
+        None => None,
+    };
+    plain_record_set(attrs, alias)
+}
+
+fn plain_record_set(attrs: &Attrs, alias: Option<AliasTarget>) -> Result<ResourceRecordSet, AwsError> {
     let record_type = TYPE.str(attrs).unwrap_or_default();
     let records = VALUES
         .strings(attrs)
@@ -282,7 +319,8 @@ fn record_set(attrs: &Attrs) -> Result<ResourceRecordSet, AwsError> {
         .name(NAME.str(attrs).unwrap_or_default())
         .r#type(RrType::from(record_type))
         .set_ttl(TTL.get(attrs).as_int())
-        .set_resource_records(Some(records))
+        .set_resource_records((!records.is_empty()).then_some(records))
+        .set_alias_target(alias)
         .set_set_identifier(SET_ID.str(attrs).map(str::to_owned))
         .set_failover(FAILOVER.str(attrs).map(ResourceRecordSetFailover::from))
         .set_weight(WEIGHT.get(attrs).as_int())

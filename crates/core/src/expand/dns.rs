@@ -117,11 +117,12 @@ fn record_set(zone: &Address, record: &Record) -> DesiredResource {
             dns_record::TYPE.to(&record.record_type),
             dns_record::SET_ID.to(set_id),
             dns_record::ROUTING.to(policy.map(RoutingPolicy::name)),
-            dns_record::TTL.to(record.ttl),
+            dns_record::TTL.to(record.alias.is_none().then_some(record.ttl)),
             dns_record::VALUES.to(match &record.target {
                 None => strings(&record.values),
                 Some(target) => Value::List(vec![endpoint(target)]),
             }),
+            dns_record::ALIAS.to(record.alias.as_deref()),
             dns_record::FAILOVER.to(match policy {
                 Some(RoutingPolicy::Failover(role)) => Some(role.as_str()),
                 _ => None,

@@ -27,12 +27,16 @@ pub const FAILOVER: Attr = Attr::in_place("failover");
 pub const WEIGHT: Attr = Attr::in_place("weight");
 /// The AWS region whose users get this set (latency routing).
 pub const REGION: Attr = Attr::in_place("region");
+/// A load balancer the record points at (a Route 53 alias), as the stack names it: ARN, name or
+/// DNS name. Read back as the stack's spelling while the alias points at that load balancer.
+/// An alias record has no TTL and no values of its own.
+pub const ALIAS: Attr = Attr::in_place("alias");
 /// The health check Route 53 follows for this set.
 pub const HEALTH_CHECK_ID: Attr = Attr::in_place("health_check_id");
 
 pub const DEF: KindDef = KindDef::new(
     "dns_record",
     Service::Route53,
-    &[ZONE_ID, NAME, TYPE, SET_ID, ROUTING, TTL, VALUES, FAILOVER, WEIGHT, REGION, HEALTH_CHECK_ID],
+    &[ZONE_ID, NAME, TYPE, SET_ID, ROUTING, TTL, VALUES, ALIAS, FAILOVER, WEIGHT, REGION, HEALTH_CHECK_ID],
     Adoption::NaturalKey(&[ZONE_ID, NAME, TYPE, SET_ID]),
 );

@@ -39,6 +39,8 @@ pub struct Record {
     pub values: Vec<String>,
     /// The endpoint of this stack a CNAME follows.
     pub target: Option<RecordTarget>,
+    /// The load balancer (ARN, name or DNS name) an alias A/AAAA record points at.
+    pub alias: Option<String>,
     /// How Route 53 chooses among the sets of this name and type; `None`: a plain record.
     pub routing: Option<Routing>,
 }
@@ -581,10 +583,40 @@ fn validate_record(
         None => DEFAULT_TTL,
     };
     let values_field = format!("{field}.values");
+    if let Some(alias) = &spec.alias {
+        let problem = if spec.values.is_some() || spec.target.is_some() {
+            Some(("an alias record has no `values` or `target`", "keep `alias`, or list `values`"))
+        } else if record_type != "A" && record_type != "AAAA" {
+            Some(("an alias to a load balancer is an A or AAAA record", "use `type: A` (or AAAA for IPv6 clients)"))
+        } else if spec.ttl.is_some() {
+            Some(("an alias record has no TTL of its own", "remove `ttl`: resolvers get the load balancer's"))
+        } else if alias.trim().is_empty() || alias.contains(char::is_whitespace) {
+            Some((
+                "is not a load balancer",
+                "its ARN, name or DNS name, e.g. `k8s-apps-1234.eu-west-1.elb.amazonaws.com`",
+            ))
+        } else {
+            None
+        };
+        if let Some((what, hint)) = problem {
+            check.error(alias.location(), format!("{field}.alias"), format!("`{}`: {what}", alias.value()), hint);
+            return None;
+        }
+        let alias = Some(alias.value().clone());
+        return Some(Record { name, record_type, ttl, values: Vec::new(), target: None, alias, routing: None });
+    }
     let values_spec = match (&spec.values, &spec.target) {
         (None, Some(target)) => {
             let target = record_target(target, &record_type, &relative, &format!("{field}.target"), endpoints, check)?;
-            return Some(Record { name, record_type, ttl, values: Vec::new(), target: Some(target), routing: None });
+            return Some(Record {
+                name,
+                record_type,
+                ttl,
+                values: Vec::new(),
+                target: Some(target),
+                alias: None,
+                routing: None,
+            });
         }
         (Some(values), None) if !values.is_empty() => values,
         (values, target) => {
@@ -629,6 +661,7 @@ fn validate_record(
         ttl,
         values,
         target: None,
+        alias: None,
         routing: None,
     })
 }
@@ -924,6 +957,9 @@ mod tests {
             (api(", set_id: a, failover: secondary") + "        - { name: api, type: A, values: [192.0.2.2], set_id: b, failover: secondary }\n", "two failover secondary".to_owned()),
             ("    example.com:\n      from_stack: user-service\n".to_owned(), "not another stack's name".to_owned()),
             ("    example.com:\n      vpcs: [spoke]\n".to_owned(), "only a private zone".to_owned()),
+            ("    example.com:\n      records:\n        - { name: app, type: CNAME, alias: k8s-apps }\n".to_owned(), "an A or AAAA record".to_owned()),
+            ("    example.com:\n      records:\n        - { name: app, type: A, ttl: 60, alias: k8s-apps }\n".to_owned(), "no TTL of its own".to_owned()),
+            ("    example.com:\n      records:\n        - { name: app, type: A, values: [192.0.2.1], alias: k8s-apps }\n".to_owned(), "no `values` or `target`".to_owned()),
             ("    internal.example:\n      private: true\n      vpcs: [user-service]\n".to_owned(), "not another stack's name".to_owned()),
             ("    internal.example:\n      private: true\n      vpcs: [spoke, spoke]\n".to_owned(), "named twice".to_owned()),
             ("    example.com:\n      from_stack: other\n      private: true\n".to_owned(), "belongs to the zone's own stack".to_owned()),

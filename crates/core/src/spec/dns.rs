@@ -82,6 +82,10 @@ pub struct RecordSpec {
     /// `aurora.<name>` (the writer), `aurora.<name>.reader`, `redis.<name>` — followed when it
     /// changes (a replaced database, say).
     pub target: Option<Located<String>>,
+    /// Instead of `values`, for an A or AAAA record: a load balancer (Route 53 alias) by ARN,
+    /// name or DNS name — one the AWS Load Balancer Controller made for an Ingress, say. No TTL:
+    /// resolvers get the load balancer's.
+    pub alias: Option<Located<String>>,
     /// Identifies this set among those of the same name and type, which a routing policy
     /// (`failover`, `weight` or `latency_region`) chooses between. Letters, digits, `-`, `_`, `.`.
     pub set_id: Option<Located<String>>,
