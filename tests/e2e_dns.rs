@@ -5,12 +5,14 @@
 //! a record someone made by hand is left alone, and one of a name and type the stack also
 //! wants is a conflict the plan names (and the apply refuses before changing anything); destroy removes the stack's records and zones and
 //! refuses a zone that still holds someone else's records.
+//! The records of a zone are written with one ChangeResourceRecordSets (counted through a proxy).
 //! A CNAME can follow the stack's database endpoint (`target: postgres.users`).
 //! Health-checked failover records across two stacks, a private zone answering in another
 //! stack's VPC, and an ACM certificate validated through the zone.
 
 mod support;
 
+use support::proxy::{Faults, Proxy};
 use support::{Emulator, Kind, edit_file, workdir_with_text};
 
 const STACK: &str = "\
@@ -62,7 +64,11 @@ async fn lifecycle(kind: Kind) {
     let emu = Emulator::start(kind);
     let (dir, file) = workdir_with_text(STACK);
     let d = dir.path();
-    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    // The records of a zone go in one ChangeResourceRecordSets: two calls for the two zones.
+    let proxy = Proxy::start(&emu.endpoint, Faults::default()).await;
+    let apply = ["apply", "stack.yaml", "--auto-approve"];
+    support::platformctl_with_env(d, &apply, &[("AWS_ENDPOINT_URL", &proxy.endpoint)]).expect(0, "apply");
+    assert_eq!(proxy.counts().get("ChangeResourceRecordSets"), Some(&2), "{:?}", proxy.counts());
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
     let state = support::inspect::read_state(d, "dns");
     let public = support::inspect::id(&state, "dns.zone[example.com]");

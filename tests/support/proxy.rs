@@ -2,7 +2,8 @@
 //! - add a fixed latency to every request (what a real AWS call costs, ~50 ms);
 //! - answer a fraction of requests with AWS throttling (HTTP 400 `ThrottlingException` /
 //!   `Throttling` / EC2's `RequestLimitExceeded`) or HTTP 503, instead of forwarding them;
-//! - count requests per AWS operation (`X-Amz-Target`, the query `Action`, or the REST path);
+//! - count requests per AWS operation (`X-Amz-Target`, the query `Action`, Route 53's record
+//!   changes, or the REST path);
 //! - tell the test when the k-th request has been forwarded and answered by the emulator, and
 //!   hold that answer back, so the test can kill platformctl between a create reaching AWS and
 //!   platformctl learning of it.
@@ -161,6 +162,10 @@ fn operation(req: &Request<()>, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     if let Some(action) = text.split('&').find_map(|p| p.strip_prefix("Action=")) {
         return action.to_owned();
+    }
+    // Route 53 is REST: its record changes are POSTs to a zone's `rrset`.
+    if req.method() == hyper::Method::POST && req.uri().path().trim_end_matches('/').ends_with("/rrset") {
+        return "ChangeResourceRecordSets".to_owned();
     }
     let first = req.uri().path().split('/').find(|s| !s.is_empty()).unwrap_or("");
     format!("{} /{first}", req.method())

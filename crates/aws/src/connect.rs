@@ -28,6 +28,8 @@ pub struct Aws {
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// Record changes waiting to go to Route 53 together, one batch per zone.
+    pub(crate) route53_batches: std::sync::Arc<crate::route53::batch::Batches>,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -104,6 +106,7 @@ impl Aws {
             route53: client!(aws_sdk_route53, config),
             acm: client!(aws_sdk_acm, config),
             elb: client!(aws_sdk_elasticloadbalancingv2, config),
+            route53_batches: Default::default(),
             stack: stack.to_owned(),
             config: config.clone(),
         }
@@ -145,6 +148,11 @@ impl Aws {
     /// `rds` as given (an aws-smithy-mocks client).
     pub(crate) fn with_rds(rds: aws_sdk_rds::Client) -> Aws {
         Aws { rds, ..Aws::for_tests() }
+    }
+
+    /// `route53` as given (an aws-smithy-mocks client).
+    pub(crate) fn with_route53(route53: aws_sdk_route53::Client) -> Aws {
+        Aws { route53, ..Aws::for_tests() }
     }
 
     /// `elasticache` as given (an aws-smithy-mocks client).

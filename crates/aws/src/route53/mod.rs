@@ -3,6 +3,7 @@
 //! characters (`\052` for `*`); the stack's names have no final dot and are lowercase, so both
 //! sides are compared as [`plain_name`] gives them.
 
+pub(crate) mod batch;
 pub(crate) mod health_check;
 pub(crate) mod record;
 pub(crate) mod zone;

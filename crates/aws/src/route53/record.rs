@@ -409,26 +409,15 @@ pub(crate) async fn put_cname(aws: &Aws, zone: &str, name: &str, value: &str, re
     change(aws, zone, if remove { ChangeAction::Delete } else { ChangeAction::Upsert }, set).await
 }
 
-/// One change of one record set, waited for until every Route 53 name server has it.
+/// One change of one record set, sent with the zone's other changes of the moment in one
+/// batch (see `batch`), waited for until every Route 53 name server has it.
 async fn change(aws: &Aws, zone: &str, action: ChangeAction, set: ResourceRecordSet) -> Result<(), AwsError> {
     let change = Change::builder()
         .action(action)
         .resource_record_set(set)
         .build()
         .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
-    let batch = ChangeBatch::builder()
-        .changes(change)
-        .build()
-        .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
-    let out = aws
-        .route53
-        .change_resource_record_sets()
-        .hosted_zone_id(zone)
-        .change_batch(batch)
-        .send()
-        .await
-        .aws("ChangeResourceRecordSets")?;
-    insync(aws, out.change_info().map(|c| c.id())).await
+    super::batch::send(aws, zone, change).await
 }
 
 /// A value as Route 53 takes it: TXT quoted, in strings of at most 255 characters.
