@@ -46,6 +46,9 @@ fn uses(stack: &Stack) -> BTreeSet<String> {
     let mut used: BTreeSet<String> = stack.network_from.iter().cloned().collect();
     used.extend(stack.peerings.iter().map(|(_, peer)| peer.clone()));
     used.extend(stack.data.replicas_of_others.iter().filter(|r| !r.promoted).map(|r| r.source_stack.clone()));
+    // The zones this stack adds records to, and the VPCs its private zones answer in.
+    used.extend(stack.dns.iter().filter_map(|z| z.from_stack.clone()));
+    used.extend(stack.dns.iter().flat_map(|z| z.vpcs.iter().cloned()));
     used
 }
 
@@ -197,6 +200,17 @@ mod tests {
         let only = affected(&files, &[PathBuf::from("stacks/k8s.yaml")]).unwrap();
         assert_eq!(names(&only), [vec!["k8s"]]);
         assert_eq!(only[0][0].because, ["changed"]);
+    }
+
+    /// A zone's owner before the stacks adding records to it; a spoke VPC before the stack
+    /// whose private zone answers in it.
+    #[test]
+    fn zones_before_the_stacks_that_use_them() {
+        let zone = "dns:\n  zones:\n    example.com:\n      from_stack: web\n";
+        let private =
+            format!("{NETWORK}dns:\n  zones:\n    internal.example:\n      private: true\n      vpcs: [spoke]\n");
+        let files = vec![file("web-dr", zone), file("web", &private), file("spoke", NETWORK)];
+        assert_eq!(names(&waves(&files).unwrap()), [vec!["spoke"], vec!["web"], vec!["web-dr"]]);
     }
 
     #[test]

@@ -91,7 +91,8 @@ async fn send_batch(aws: &Aws, zone: &str, batch: Vec<Queued>) {
     }
 }
 
-async fn call(aws: &Aws, zone: &str, changes: Vec<Change>) -> Result<(), AwsError> {
+/// One ChangeResourceRecordSets of `changes`, waited for until every name server has it.
+pub(super) async fn call(aws: &Aws, zone: &str, changes: Vec<Change>) -> Result<(), AwsError> {
     let batch = ChangeBatch::builder()
         .set_changes(Some(changes))
         .build()

@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    AliasTarget, Change, ChangeAction, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
     ResourceRecordSetRegion, RrType,
 };
 use platformctl_core::kinds::dns_record::{
@@ -20,7 +20,7 @@ use platformctl_core::kinds::dns_record::{
 };
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
-use super::{insync, plain_name};
+use super::plain_name;
 use crate::elb::alias_target;
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
@@ -356,20 +356,8 @@ pub async fn take_over_failover(aws: &Aws, id: &str) -> Result<Option<String>, A
         .map(|set| Change::builder().action(ChangeAction::Upsert).resource_record_set(set).build())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
-    let batch = ChangeBatch::builder()
-        .set_changes(Some(changes))
-        .comment("platformctl promote --dns")
-        .build()
-        .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
-    let out = aws
-        .route53
-        .change_resource_record_sets()
-        .hosted_zone_id(&key.zone)
-        .change_batch(batch)
-        .send()
-        .await
-        .aws("ChangeResourceRecordSets")?;
-    insync(aws, out.change_info().map(|c| c.id())).await?;
+    // Both in one call of their own, not queued with other changes: this one must not be split.
+    super::batch::call(aws, &key.zone, changes).await?;
     Ok(primary.map(|p| live(&key.zone, p).id))
 }
 
