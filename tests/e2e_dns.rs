@@ -362,8 +362,16 @@ dns:
     assert_eq!(config.health_check().unwrap().health_check_config().unwrap().resource_path(), Some("/ready"));
 
     // `promote --dns`: the DR record becomes the primary, the other the secondary, in one batch;
-    // both stacks' plans show no change (held, with a notice) while their files say the old
-    // roles; run again, nothing more to do; the new roles written, the holds end.
+    // a run killed before the states' writes is finished by the next; both stacks' plans show
+    // no change (held, with a notice) while their files say the old roles; run again, nothing
+    // more to do; the new roles written, the holds end.
+    // First as if the run were killed right after Route 53's change: the states as before it.
+    let states = ["web", "web-dr"].map(|s| d.join(format!(".platformctl/{s}.state.json")));
+    let before = states.clone().map(|f| std::fs::read(f).unwrap());
+    emu.platformctl(d, &["promote", "dr.yaml", "--dns", "--auto-approve"]).expect(0, "promote --dns, killed");
+    for (file, text) in states.iter().zip(&before) {
+        std::fs::write(file, text).unwrap();
+    }
     let flipped = emu.platformctl(d, &["promote", "dr.yaml", "--dns", "--auto-approve"]).expect(0, "promote --dns");
     assert!(
         flipped.stdout.contains("dns.record[api.example.com:CNAME:us-east-1] is now the failover primary; web/dns.record[api.example.com:CNAME:eu-west-1] the secondary"),

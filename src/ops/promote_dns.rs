@@ -47,14 +47,16 @@ pub async fn take_over_dns(session: &mut Session) -> anyhow::Result<Vec<DnsFlip>
     let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut flips = Vec::new();
     for (address, id) in secondaries {
-        let demoted = platformctl_aws::take_over_failover(&session.aws, &id).await?;
-        if demoted.is_none() && primary_already(&session.state, &address) {
+        let takeover = platformctl_aws::take_over_failover(&session.aws, &id).await?;
+        if !takeover.changed && primary_already(&session.state, &address) {
             flips.push(DnsFlip { record: address, demoted: None });
             continue;
         }
+        // Recorded even when AWS had it already: a run stopped between the change and the
+        // states' writes finishes them.
         hold(&mut session.state, &address, "PRIMARY", "SECONDARY", &at);
         session.store.write(&mut session.state).await?;
-        let demoted = match demoted {
+        let demoted = match takeover.other {
             Some(other) => Some(record_demotion(session, &other, &at).await?),
             None => None,
         };

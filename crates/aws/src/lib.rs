@@ -50,4 +50,4 @@ pub use error::AwsError;
 pub use rds::promote_read_replica;
 pub use registry::{ReadRequest, Status, conflicts, create, delete, read, status, update};
 pub use retries::retries;
-pub use route53::record::take_over_failover;
+pub use route53::record::{FailoverTakeover, take_over_failover};

@@ -333,22 +333,29 @@ fn plain_record_set(attrs: &Attrs, alias: Option<AliasTarget>) -> Result<Resourc
 /// Makes the record set `id` (one of this stack's) the PRIMARY of its failover pair, and the
 /// set that was PRIMARY the SECONDARY, in one ChangeResourceRecordSets batch (Route 53 applies
 /// a batch whole: never two primaries, never none), waited for until every name server has it.
-/// Returns the id of the set it demoted; `None` when `id` is already the primary.
-pub async fn take_over_failover(aws: &Aws, id: &str) -> Result<Option<String>, AwsError> {
+/// Returns whether it changed anything (not when `id` is the primary already) and the id of
+/// the pair's other set, the secondary now (so that a run again after an interruption can still
+/// record it).
+pub async fn take_over_failover(aws: &Aws, id: &str) -> Result<FailoverTakeover, AwsError> {
     let key = parse_id(id).ok_or_else(|| AwsError::local("ChangeResourceRecordSets", format!("bad record id {id}")))?;
     let sets = list_zone(aws, &key.zone).await?;
     let failover = |s: &ResourceRecordSet| s.failover().map(|f| f.as_str().to_owned());
     let ours = sets.iter().find(|s| key.is(s)).ok_or_else(|| {
         AwsError::local("ListResourceRecordSets", format!("record {id} is not in its zone: apply the stack first"))
     })?;
+    let partner = |role: &str| {
+        sets.iter().find(|s| {
+            plain_name(s.name()) == key.name
+                && s.r#type().as_str() == key.record_type
+                && !key.is(s)
+                && failover(s).as_deref() == Some(role)
+        })
+    };
     if failover(ours).as_deref() == Some("PRIMARY") {
-        return Ok(None);
+        let other = partner("SECONDARY").map(|s| live(&key.zone, s).id);
+        return Ok(FailoverTakeover { changed: false, other });
     }
-    let primary = sets.iter().find(|s| {
-        plain_name(s.name()) == key.name
-            && s.r#type().as_str() == key.record_type
-            && failover(s).as_deref() == Some("PRIMARY")
-    });
+    let primary = partner("PRIMARY");
     let mut upserts = vec![with_failover(ours, ResourceRecordSetFailover::Primary)];
     upserts.extend(primary.map(|p| with_failover(p, ResourceRecordSetFailover::Secondary)));
     let changes = upserts
@@ -358,7 +365,15 @@ pub async fn take_over_failover(aws: &Aws, id: &str) -> Result<Option<String>, A
         .map_err(|e| AwsError::local("ChangeResourceRecordSets", e.to_string()))?;
     // Both in one call of their own, not queued with other changes: this one must not be split.
     super::batch::call(aws, &key.zone, changes).await?;
-    Ok(primary.map(|p| live(&key.zone, p).id))
+    Ok(FailoverTakeover { changed: true, other: primary.map(|p| live(&key.zone, p).id) })
+}
+
+/// What [`take_over_failover`] did.
+#[derive(Debug, PartialEq)]
+pub struct FailoverTakeover {
+    pub changed: bool,
+    /// The record id of the pair's other set (the secondary now), if the zone has one.
+    pub other: Option<String>,
 }
 
 /// A copy of `set` with another failover role.
