@@ -220,10 +220,36 @@ async fn main() {
     }
     if let Some((n, _, plan)) = results.first() {
         println!("\nRequests of a no-change plan of {n} stack(s), per operation:\n");
-        println!("| operation | requests |");
-        println!("|---|---:|");
-        for (op, count) in &plan.per_operation {
-            println!("| {op} | {count} |");
+        print_operations(plan);
+    }
+    // `--grown SCALE`: one grown platform in one stack (issue 20's shape at scale 3).
+    if let Some(scale) = arg(&args, "--grown").map(|s| s.parse::<usize>().unwrap()) {
+        let emulator = Emulator::start(&venv);
+        let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0, ..Default::default() }).await;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("grown.yaml"), stack_text::grown_platform("grown", scale)).unwrap();
+        let files = vec!["grown.yaml".to_owned()];
+        let apply = run_all(&platformctl, &proxy, dir.path(), &files, &["apply", "--auto-approve"], &[0]).await;
+        let plan = run_all(&platformctl, &proxy, dir.path(), &files, &["plan", "--detailed-exitcode"], &[0]).await;
+        let state = std::fs::read(dir.path().join(".platformctl/grown.state.json")).unwrap();
+        let state: serde_json::Value = serde_json::from_slice(&state).unwrap();
+        let resources = state["resources"].as_object().map_or(0, |r| r.len());
+        println!("\nOne grown stack (scale {scale}, {resources} resources):\n");
+        println!("| step | wall time | requests | peak RSS |");
+        println!("|---|---:|---:|---:|");
+        for (step, f) in [("apply from nothing", &apply), ("plan, no changes", &plan)] {
+            let (wall, rss) = (f.wall.as_secs_f64(), f.peak_rss_kb as f64 / 1024.0);
+            println!("| {step} | {wall:.2} s | {} | {rss:.1} MB |", f.requests);
         }
+        println!("\nRequests of its no-change plan, per operation:\n");
+        print_operations(&plan);
+    }
+}
+
+fn print_operations(figures: &Figures) {
+    println!("| operation | requests |");
+    println!("|---|---:|");
+    for (op, count) in &figures.per_operation {
+        println!("| {op} | {count} |");
     }
 }

@@ -372,3 +372,21 @@ fn a_destroy_reports_an_unreadable_neighbour_state_and_skips_a_missing_one() {
     let gone = platformctl_with_env(d, &["destroy", "dr.yaml", "--auto-approve"], &env).expect(0, "peer gone");
     assert!(gone.stderr.contains("destroying from this stack's state alone"), "{}", gone.stderr);
 }
+
+/// The benchmark's grown platform (tests/support/stack_text.rs) is a valid stack of the issue's
+/// shape at scale 3 (about 650 resources: each database adds its replica, SSM parameters and
+/// secret fields), and grows with its scale.
+#[test]
+fn the_benchmarks_grown_platform_is_valid_and_sized() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = |scale: usize| {
+        let file = dir.path().join(format!("grown-{scale}.yaml"));
+        std::fs::write(&file, support::stack_text::grown_platform("grown", scale)).unwrap();
+        let run = platformctl(dir.path(), &["validate", file.to_str().unwrap()]).expect(0, "valid");
+        let resources = run.stdout.split(" is valid (").nth(1).and_then(|r| r.split(' ').next());
+        resources.and_then(|n| n.parse::<usize>().ok()).unwrap_or_else(|| panic!("{}", run.stdout))
+    };
+    let (one, three) = (count(1), count(3));
+    assert!((450..=750).contains(&three), "{three} resources at scale 3");
+    assert!(three > 2 * one, "{one} at scale 1, {three} at scale 3");
+}
