@@ -38,11 +38,7 @@ impl Provider for Certificate {
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
-        let tags = tag_pairs(attrs)
-            .into_iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError::local("RequestCertificate", e.to_string()))?;
+        let tags = acm_tags(tag_pairs(attrs), "RequestCertificate")?;
         let names = ALTERNATIVE_NAMES.strings(attrs);
         let requested = aws
             .acm
@@ -72,11 +68,7 @@ impl Provider for Certificate {
         TagChanges::between(before, after)
             .send(
                 async |set| {
-                    let tags = set
-                        .into_iter()
-                        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| AwsError::local("AddTagsToCertificate", e.to_string()))?;
+                    let tags = acm_tags(set, "AddTagsToCertificate")?;
                     let request = aws.acm.add_tags_to_certificate().certificate_arn(id).set_tags(Some(tags));
                     request.send().await.map(drop).aws("AddTagsToCertificate")
                 },
@@ -139,6 +131,15 @@ impl Provider for Certificate {
             )),
         })
     }
+}
+
+/// ACM's tags from (key, value) pairs.
+fn acm_tags(pairs: impl IntoIterator<Item = (String, String)>, operation: &'static str) -> Result<Vec<Tag>, AwsError> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AwsError::local(operation, e.to_string()))
 }
 
 async fn describe(aws: &Aws, arn: &str) -> Result<CertificateDetail, AwsError> {

@@ -39,17 +39,7 @@ impl Provider for Record {
                 None => key_of(&r.attrs),
             })
             .collect();
-        let zones: BTreeSet<&str> = keys.iter().flatten().map(|k| k.zone.as_str()).collect();
-        let listings = futures::future::try_join_all(zones.into_iter().map(|zone| async move {
-            match list_zone(aws, zone).await {
-                Ok(sets) => Ok((zone, sets)),
-                // The zone itself is gone: so are its records.
-                Err(e) if e.is_not_found() => Ok((zone, Vec::new())),
-                Err(e) => Err(e),
-            }
-        }))
-        .await?;
-        let listed: HashMap<&str, Vec<ResourceRecordSet>> = listings.into_iter().collect();
+        let listed = list_zones(aws, &keys).await?;
         let mut observed = Vec::new();
         for (r, key) in requests.iter().zip(&keys) {
             let mut found = key.as_ref().and_then(|key| {
@@ -74,16 +64,7 @@ impl Provider for Record {
     /// would refuse the CREATE, and platformctl never takes it over. One listing per zone.
     async fn conflicts(&self, aws: &Aws, creates: &[ReadRequest]) -> Result<Vec<(Address, String)>, AwsError> {
         let keys: Vec<Option<Key>> = creates.iter().map(|r| key_of(&r.attrs)).collect();
-        let zones: BTreeSet<&str> = keys.iter().flatten().map(|k| k.zone.as_str()).collect();
-        let mut listed = HashMap::new();
-        for zone in zones {
-            match list_zone(aws, zone).await {
-                Ok(sets) => listed.insert(zone, sets),
-                // A zone being created with the stack holds nothing yet.
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e),
-            };
-        }
+        let listed = list_zones(aws, &keys).await?;
         Ok(creates
             .iter()
             .zip(&keys)
@@ -210,6 +191,24 @@ async fn find(aws: &Aws, key: &Key) -> Result<Option<ResourceRecordSet>, AwsErro
             _ => return Ok(None),
         }
     }
+}
+
+/// Every record set of each zone the keys name, the zones listed concurrently; a zone that is
+/// gone (or not made yet) holds none.
+async fn list_zones<'k>(
+    aws: &Aws,
+    keys: &'k [Option<Key>],
+) -> Result<HashMap<&'k str, Vec<ResourceRecordSet>>, AwsError> {
+    let zones: BTreeSet<&str> = keys.iter().flatten().map(|k| k.zone.as_str()).collect();
+    let listings = futures::future::try_join_all(zones.into_iter().map(|zone| async move {
+        match list_zone(aws, zone).await {
+            Ok(sets) => Ok((zone, sets)),
+            Err(e) if e.is_not_found() => Ok((zone, Vec::new())),
+            Err(e) => Err(e),
+        }
+    }))
+    .await?;
+    Ok(listings.into_iter().collect())
 }
 
 /// Every record set of a zone, page by page.

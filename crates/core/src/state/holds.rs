@@ -12,13 +12,13 @@ use crate::resource::{DesiredResource, Value};
 /// Drops from `state` the holds the stack no longer agrees to (it says something else now, or
 /// no longer wants the resource). Returns whether `state` changed (and must be saved).
 pub fn release_void(desired: &[DesiredResource], state: &mut State) -> bool {
-    let before = state.held.len() + state.held.values().map(|a| a.len()).sum::<usize>();
+    let before = state.held.clone();
     state.held.retain(|address, attrs| {
         let Some(resource) = desired.iter().find(|d| &d.address == address) else { return false };
         attrs.retain(|name, hold| said(resource, name) == hold.stack_said);
         !attrs.is_empty()
     });
-    before != state.held.len() + state.held.values().map(|a| a.len()).sum::<usize>()
+    state.held != before
 }
 
 /// Replaces desired values by the held ones (the stack still says what it said), returning a
