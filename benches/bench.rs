@@ -125,7 +125,7 @@ async fn run_all(
     Figures {
         wall,
         requests: proxy.forwarded(),
-        per_operation: proxy.counts(),
+        per_operation: proxy.service_counts(),
         peak_rss_kb: peak.into_iter().max().unwrap_or(0),
     }
 }

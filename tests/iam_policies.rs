@@ -42,7 +42,7 @@ fn service_of(relative: &Path) -> Option<&'static str> {
         "sns" => "sns",
         "cloudwatch" => "cloudwatch",
         "s3_state" => "s3",
-        "existing" => "tag",
+        "existing" | "tagging" => "tag",
         "route53" => "route53",
         "acm" => "acm",
         "elb" => "elasticloadbalancing",

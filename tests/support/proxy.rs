@@ -45,6 +45,8 @@ struct Shared {
     upstream: String,
     faults: Mutex<Faults>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// The same counts keyed by `service Operation` (`ssm ListTagsForResource`).
+    service_counts: Mutex<BTreeMap<String, u64>>,
     /// Operations in the order they were forwarded.
     log: Mutex<Vec<String>>,
     forwarded: AtomicU64,
@@ -72,6 +74,7 @@ impl Proxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             faults: Mutex::new(faults),
             counts: Mutex::new(BTreeMap::new()),
+            service_counts: Mutex::new(BTreeMap::new()),
             log: Mutex::new(Vec::new()),
             forwarded: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
@@ -105,6 +108,12 @@ impl Proxy {
         self.shared.counts.lock().unwrap().clone()
     }
 
+    /// Requests per service and operation so far: `ssm ListTagsForResource` and
+    /// `ecr ListTagsForResource` apart.
+    pub fn service_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.service_counts.lock().unwrap().clone()
+    }
+
     /// The operations forwarded so far, in order (1-based position = `when_forwarded`'s k).
     pub fn log(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
@@ -112,6 +121,7 @@ impl Proxy {
 
     pub fn reset_counts(&self) {
         self.shared.counts.lock().unwrap().clear();
+        self.shared.service_counts.lock().unwrap().clear();
         self.shared.log.lock().unwrap().clear();
         self.shared.forwarded.store(0, Ordering::SeqCst);
         self.shared.injected.store(0, Ordering::SeqCst);
@@ -171,6 +181,14 @@ fn operation(req: &Request<()>, body: &[u8]) -> String {
     format!("{} /{first}", req.method())
 }
 
+/// The service a request is signed for: the fourth part of SigV4's credential scope
+/// (`Credential=AKID/20261203/eu-west-1/ssm/aws4_request`).
+fn service(req: &Request<()>) -> String {
+    let authorization = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let scope = authorization.split("Credential=").nth(1).unwrap_or_default();
+    scope.split(['/', ',']).nth(3).unwrap_or("unsigned").to_owned()
+}
+
 fn full(body: impl Into<Bytes>) -> Full<Bytes> {
     Full::new(body.into())
 }
@@ -199,6 +217,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     }
     let op = operation(&shape, &body);
     *shared.counts.lock().unwrap().entry(op.clone()).or_default() += 1;
+    let service_op = format!("{} {op}", service(&shape));
+    *shared.service_counts.lock().unwrap().entry(service_op).or_default() += 1;
 
     if faults.error_rate > 0.0 && next_random(&shared) < faults.error_rate {
         shared.injected.fetch_add(1, Ordering::SeqCst);

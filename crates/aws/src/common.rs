@@ -61,13 +61,13 @@ pub(crate) fn pair_by_id(requests: &[ReadRequest], found: Vec<LiveResource>) -> 
 /// For services without a batch describe: one describe per request, all at once. `None`, or
 /// a "not found" error, is `Absent`.
 pub(crate) async fn read_each<'a, Fut>(
-    requests: &'a [ReadRequest],
+    requests: impl IntoIterator<Item = &'a ReadRequest>,
     describe: impl Fn(&'a ReadRequest) -> Fut,
 ) -> Result<Vec<(Address, Observed)>, AwsError>
 where
     Fut: Future<Output = Result<Option<LiveResource>, AwsError>> + 'a,
 {
-    let reads = requests.iter().map(|r| {
+    let reads = requests.into_iter().map(|r| {
         let found = describe(r);
         async move {
             match found.await {
@@ -143,19 +143,71 @@ pub(crate) fn final_snapshot_name(id: &str) -> String {
     format!("{id}-final-{digits}")
 }
 
-/// The pause between polls of a wait: from half a second, growing by half each time, capped
-/// near AWS's own waiters (15 s for RDS) — quick to notice, gentle on rate limits.
-pub struct PollDelay(Duration);
+/// The pause between polls of a wait: from half a second, growing by half each time, but never
+/// more than a twentieth of the time waited so far (at least a second) nor AWS's own waiters'
+/// 15 s. A resource that becomes ready just after a poll is noticed at most 5% (or a second)
+/// late: a 90 s NAT gateway is not held up to 15 s longer than it took, and a 10 min cluster
+/// is polled every 15 s, gently on rate limits.
+pub struct PollDelay {
+    next: Duration,
+    started: std::time::Instant,
+}
 
 impl Default for PollDelay {
     fn default() -> Self {
-        PollDelay(Duration::from_millis(500))
+        PollDelay { next: Duration::from_millis(500), started: std::time::Instant::now() }
     }
 }
 
 impl PollDelay {
     pub async fn sleep(&mut self) {
-        tokio::time::sleep(self.0).await;
-        self.0 = (self.0 * 3 / 2).min(Duration::from_secs(15));
+        tokio::time::sleep(self.next).await;
+        self.next = next_poll_delay(self.next, self.started.elapsed());
+    }
+}
+
+/// The pause after `previous`, `waited` into a wait (see `PollDelay`).
+fn next_poll_delay(previous: Duration, waited: Duration) -> Duration {
+    let share = (waited / 20).max(Duration::from_secs(1));
+    (previous * 3 / 2).min(share).min(Duration::from_secs(15))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::next_poll_delay;
+
+    /// When a wait polling on this schedule sees a resource that became ready after `ready`,
+    /// and how many polls it made.
+    fn noticed(ready: Duration) -> (Duration, u32) {
+        let (mut at, mut delay, mut polls) = (Duration::ZERO, Duration::from_millis(500), 1);
+        while at < ready {
+            at += delay;
+            polls += 1;
+            delay = next_poll_delay(delay, at);
+        }
+        (at, polls)
+    }
+
+    #[test]
+    fn a_wait_notices_readiness_within_five_percent_or_a_second() {
+        for seconds in [1, 7, 30, 90, 240, 480, 600, 1200, 3600] {
+            for offset_ms in [0, 137, 499, 901] {
+                let ready = Duration::from_secs(seconds) + Duration::from_millis(offset_ms);
+                let (at, _) = noticed(ready);
+                let late = at - ready;
+                assert!(late <= (ready / 20).max(Duration::from_secs(1)), "ready at {ready:?}, noticed {late:?} late");
+            }
+        }
+    }
+
+    #[test]
+    fn long_waits_poll_at_most_every_fifteen_seconds_and_not_much_more_often() {
+        let (_, polls) = noticed(Duration::from_secs(600));
+        // 600 s at one poll per 15 s is 40; the first minutes poll faster.
+        assert!((40..=110).contains(&polls), "{polls} polls for a 10 minute wait");
+        assert_eq!(next_poll_delay(Duration::from_secs(15), Duration::from_secs(3600)), Duration::from_secs(15));
+        assert_eq!(next_poll_delay(Duration::from_millis(500), Duration::from_millis(500)), Duration::from_millis(750));
     }
 }

@@ -1,6 +1,7 @@
 //! ECR repositories: scan on push, tag mutability and a lifecycle policy, compared as JSON.
-//! One DescribeRepositories call for all of a stack's repositories; the lifecycle policy and
-//! tags are per repository (ECR has no batch form).
+//! One DescribeRepositories listing for all of a stack's repositories and their tags from the
+//! stack's tag listing (`tagging`); the lifecycle policy is read per repository (ECR has no
+//! batch form).
 
 use std::collections::BTreeMap;
 
@@ -13,11 +14,12 @@ use async_trait::async_trait;
 use platformctl_core::kinds::ecr_repository::{
     ARN, FORCE_DELETE, KMS_KEY, LIFECYCLE_POLICY, NAME, SCAN_ON_PUSH, TAG_MUTABILITY, TAGS, out,
 };
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
+use crate::tagging::StackTags;
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct Repository;
@@ -26,27 +28,14 @@ pub(crate) struct Repository;
 impl Provider for Repository {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         let names: Vec<String> = requests.iter().map(name_of).collect();
-        // A missing name fails the whole call: list every repository instead and pick ours.
-        let mut repositories: BTreeMap<String, EcrRepository> = BTreeMap::new();
-        let mut pages = aws.ecr.describe_repositories().into_paginator().items().send();
-        while let Some(repo) = pages.next().await {
-            let repo = repo.aws("DescribeRepositories")?;
-            if let Some(name) = repo.repository_name()
-                && names.iter().any(|n| n == name)
-            {
-                repositories.insert(name.to_owned(), repo);
-            }
-        }
-        let reads = requests.iter().map(|r| {
-            let repositories = &repositories;
-            async move {
-                Ok::<_, AwsError>(match repositories.get(&name_of(r)) {
-                    Some(repo) => (r.address.clone(), Observed::Present(describe(aws, repo).await?)),
-                    None => (r.address.clone(), Observed::Absent),
-                })
-            }
+        let (repositories, tags) =
+            futures::try_join!(repositories_named(aws, &names), StackTags::of(aws, "ecr:repository", names.len()))?;
+        let listed = requests.iter().filter_map(|r| Some((r, repositories.get(&name_of(r))?))).map(|(r, repo)| {
+            let tags = &tags;
+            async move { Ok::<_, AwsError>((r.address.clone(), describe(aws, repo, Some(tags)).await?)) }
         });
-        futures::future::try_join_all(reads).await
+        let listed = futures::future::try_join_all(listed).await?.into_iter().collect();
+        confirmed(Kind::EcrRepository, requests, listed, |r| read_one(aws, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -127,13 +116,49 @@ fn name_of(r: &ReadRequest) -> String {
     r.id.clone().unwrap_or_default()
 }
 
-async fn describe(aws: &Aws, repo: &EcrRepository) -> Result<LiveResource, AwsError> {
+/// The repositories of these names that exist, by name. A missing name fails a
+/// DescribeRepositories by names: every repository is listed instead (1,000 a page) and ours
+/// picked.
+async fn repositories_named(aws: &Aws, names: &[String]) -> Result<BTreeMap<String, EcrRepository>, AwsError> {
+    let mut repositories = BTreeMap::new();
+    let mut pages = aws.ecr.describe_repositories().max_results(1000).into_paginator().items().send();
+    while let Some(repo) = pages.next().await {
+        let repo = repo.aws("DescribeRepositories")?;
+        if let Some(name) = repo.repository_name()
+            && names.iter().any(|n| n == name)
+        {
+            repositories.insert(name.to_owned(), repo);
+        }
+    }
+    Ok(repositories)
+}
+
+/// One repository, read directly: DescribeRepositories by its name, then `describe`.
+async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    let out = aws.ecr.describe_repositories().repository_names(name_of(request)).send().await;
+    let out = out.aws("DescribeRepositories")?;
+    match out.repositories().first() {
+        Some(repo) => describe(aws, repo, None).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The repository with its lifecycle policy (ECR has no batch read of those) and its tags,
+/// from the stack's tag listing where it shows them.
+async fn describe(aws: &Aws, repo: &EcrRepository, listing: Option<&StackTags>) -> Result<LiveResource, AwsError> {
     let name = repo.repository_name().unwrap_or_default();
     let arn = repo.repository_arn().unwrap_or_default();
-    let (lifecycle, tags) = futures::join!(
-        aws.ecr.get_lifecycle_policy().repository_name(name).send(),
-        aws.ecr.list_tags_for_resource().resource_arn(arn).send(),
-    );
+    let list_tags = || async {
+        let tags = aws.ecr.list_tags_for_resource().resource_arn(arn).send().await.aws("ListTagsForResource")?;
+        Ok(tags_from_pairs(tags.tags().iter().map(|t| (Some(t.key()), Some(t.value())))))
+    };
+    let tags = async {
+        match listing {
+            Some(listing) => listing.or_read(arn, list_tags).await,
+            None => list_tags().await,
+        }
+    };
+    let (lifecycle, tags) = futures::join!(aws.ecr.get_lifecycle_policy().repository_name(name).send(), tags);
     let lifecycle = match lifecycle {
         // The text as ECR stores it: the declaration compares it as JSON.
         Ok(out) => opt_str(out.lifecycle_policy_text()),
@@ -142,7 +167,7 @@ async fn describe(aws: &Aws, repo: &EcrRepository) -> Result<LiveResource, AwsEr
             e => return Err(e),
         },
     };
-    let tags = tags.aws("ListTagsForResource")?;
+    let tags = tags?;
     let attrs = Attrs::from([
         NAME.to(Value::str(name)),
         SCAN_ON_PUSH.to(Value::Bool(repo.image_scanning_configuration().is_some_and(|c| c.scan_on_push()))),
@@ -151,7 +176,7 @@ async fn describe(aws: &Aws, repo: &EcrRepository) -> Result<LiveResource, AwsEr
             Value::str(repo.image_tag_mutability().map_or("MUTABLE", ImageTagMutability::as_str)),
         ),
         LIFECYCLE_POLICY.to(lifecycle),
-        TAGS.to(tags_from_pairs(tags.tags().iter().map(|t| (Some(t.key()), Some(t.value()))))),
+        TAGS.to(tags),
         ARN.to(Value::str(arn)),
     ]);
     let outputs = Attrs::from([out::ARN.to(arn), out::URI.to(repo.repository_uri().unwrap_or_default())]);

@@ -41,6 +41,7 @@ pub mod s3_state;
 mod secrets;
 mod sns;
 mod ssm;
+mod tagging;
 #[cfg(test)]
 mod test_mocks;
 

@@ -1,53 +1,42 @@
-//! CloudWatch Logs log groups with their retention. One DescribeLogGroups call per name prefix
-//! the stack uses; tags per group.
+//! CloudWatch Logs log groups with their retention and encryption key. Read fifty to a
+//! DescribeLogGroups call by name, with tags from the stack's tag listing (`tagging`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 
 use async_trait::async_trait;
 use platformctl_core::kinds::log_group::{ARN, KMS_KEY, NAME, RETENTION_DAYS, TAGS, out};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use crate::common::{TagChanges, opt_int, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
+use crate::tagging::StackTags;
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct LogGroupProvider;
 
 #[async_trait]
 impl Provider for LogGroupProvider {
+    /// DescribeLogGroups by name, fifty a call, and the stack's log group tags in one listing;
+    /// a group the tag listing leaves out has its tags read on its own.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        // One DescribeLogGroups per name (the filter is a prefix), all at once; ours is the exact
-        // match among what comes back.
         let mut names: Vec<String> = requests.iter().map(name_of).collect();
         names.sort();
         names.dedup();
-        let pages = names.iter().map(|name| async move {
-            let mut groups = Vec::new();
-            let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(name).into_paginator().items().send();
-            while let Some(group) = pages.next().await {
-                groups.push(group.aws("DescribeLogGroups")?);
-            }
-            Ok::<_, AwsError>(groups)
-        });
-        let found: BTreeMap<String, LogGroup> = futures::future::try_join_all(pages)
-            .await?
-            .into_iter()
-            .flatten()
-            .filter_map(|g| Some((g.log_group_name()?.to_owned(), g)))
-            .collect();
-        let reads = requests.iter().map(|r| {
-            let found = &found;
+        let (groups, tags) =
+            futures::try_join!(groups_named(aws, &names), StackTags::of(aws, "logs:log-group", names.len()))?;
+        let listed = requests.iter().filter_map(|r| Some((r, groups.get(&name_of(r))?))).map(|(r, group)| {
+            let tags = &tags;
             async move {
-                Ok::<_, AwsError>(match found.get(&name_of(r)) {
-                    Some(group) => (r.address.clone(), Observed::Present(describe(aws, group).await?)),
-                    None => (r.address.clone(), Observed::Absent),
-                })
+                let arn = arn_of(group);
+                let tags = tags.or_read(&arn, || tags_of(aws, &arn)).await?;
+                Ok::<_, AwsError>((r.address.clone(), live_group(group, tags)))
             }
         });
-        futures::future::try_join_all(reads).await
+        let listed = futures::future::try_join_all(listed).await?.into_iter().collect();
+        confirmed(Kind::LogGroup, requests, listed, |r| read_one(aws, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -115,11 +104,46 @@ fn arn_of(group: &LogGroup) -> String {
         .unwrap_or_default()
 }
 
-async fn describe(aws: &Aws, group: &LogGroup) -> Result<LiveResource, AwsError> {
+/// DescribeLogGroups takes at most fifty names.
+const NAMES_PER_DESCRIBE: usize = 50;
+
+/// The log groups of these names that exist, by name.
+async fn groups_named(aws: &Aws, names: &[String]) -> Result<HashMap<String, LogGroup>, AwsError> {
+    let describes = names.chunks(NAMES_PER_DESCRIBE).map(|chunk| async move {
+        let request = aws.logs.describe_log_groups().set_log_group_identifiers(Some(chunk.to_vec()));
+        let mut pages = request.into_paginator().items().send();
+        let mut groups = Vec::new();
+        while let Some(group) = pages.next().await {
+            groups.push(group.aws("DescribeLogGroups")?);
+        }
+        Ok::<_, AwsError>(groups)
+    });
+    let groups = futures::future::try_join_all(describes).await?.into_iter().flatten();
+    Ok(groups.filter_map(|g| Some((g.log_group_name()?.to_owned(), g))).collect())
+}
+
+/// One log group, read directly: the prefix listing of its name, then its tags.
+async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    let name = name_of(request);
+    let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(&name).into_paginator().items().send();
+    while let Some(group) = pages.next().await {
+        let group = group.aws("DescribeLogGroups")?;
+        if group.log_group_name() == Some(name.as_str()) {
+            let tags = tags_of(aws, &arn_of(&group)).await?;
+            return Ok(Some(live_group(&group, tags)));
+        }
+    }
+    Ok(None)
+}
+
+async fn tags_of(aws: &Aws, arn: &str) -> Result<Value, AwsError> {
+    let tags = aws.logs.list_tags_for_resource().resource_arn(arn).send().await.aws("ListTagsForResource")?;
+    Ok(tags_from_pairs(tags.tags().into_iter().flatten().map(|(k, v)| (Some(k.as_str()), Some(v.as_str())))))
+}
+
+fn live_group(group: &LogGroup, tags: Value) -> LiveResource {
     let name = group.log_group_name().unwrap_or_default();
     let arn = arn_of(group);
-    let tags = aws.logs.list_tags_for_resource().resource_arn(&arn).send().await.aws("ListTagsForResource")?;
-    let tags = tags_from_pairs(tags.tags().into_iter().flatten().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))));
     let attrs = Attrs::from([
         NAME.to(Value::str(name)),
         RETENTION_DAYS.to(opt_int(group.retention_in_days())),
@@ -128,7 +152,7 @@ async fn describe(aws: &Aws, group: &LogGroup) -> Result<LiveResource, AwsError>
         ARN.to(Value::str(&arn)),
     ]);
     let outputs = Attrs::from([out::ARN.to(&arn), out::STREAMS_ARN.to(format!("{arn}:*"))]);
-    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
+    LiveResource { id: name.to_owned(), attrs, ready: true, outputs }
 }
 
 async fn set_retention(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsError> {

@@ -10,11 +10,14 @@
 //! - EC2's eventual consistency: a parent created a moment ago may be "not found" by the next
 //!   create, and a dependency may still be "in use" for seconds after its user is deleted.
 
+use std::collections::HashMap;
+use std::future::Future;
+
 use async_trait::async_trait;
 use platformctl_core::resource::schema::{Adoption, KindDef, Service};
 use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
-use crate::common::eventually;
+use crate::common::{eventually, read_each};
 use crate::{
     Aws, AwsError, acm, autoscaling, cloudwatch, ec2, ecr, eks, elasticache, iam, kms, logs, rds, route53, secrets,
     sns, ssm,
@@ -129,7 +132,7 @@ fn provider(kind: Kind) -> &'static dyn Provider {
         Kind::ReaderScaling => &autoscaling::ReaderScaling,
         Kind::CacheSubnetGroup => &elasticache::subnet_group::SubnetGroup,
         Kind::ReplicationGroup => &elasticache::replication_group::ReplicationGroup,
-        Kind::SsmParameter => &ssm::Parameter,
+        Kind::SsmParameter => &ssm::SsmParameter,
         Kind::IamRole => &iam::role::Role,
         Kind::OidcProvider => &iam::oidc::OidcProvider,
         Kind::EksCluster => &eks::cluster::Cluster,
@@ -167,6 +170,53 @@ pub async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec
         }
     }
     Ok(found)
+}
+
+/// Batch reads that may lag behind AWS's own record (IAM's account listing, Secrets Manager's
+/// ListSecrets, the tagging API) are trusted only where they agree with what the state
+/// recorded. A resource such a listing reports missing or changed — or one the state holds no id
+/// for — is read again with the kind's direct call: drift is named from a fresh answer, and a
+/// role created a moment ago and not yet listed is never planned again. The cost stays one
+/// listing while nothing changed, which is what a plan on every merge sees.
+pub(crate) async fn confirmed<'a, Describe, Answer>(
+    kind: Kind,
+    requests: &'a [ReadRequest],
+    mut listed: HashMap<Address, LiveResource>,
+    describe: Describe,
+) -> Result<Vec<(Address, Observed)>, AwsError>
+where
+    Describe: Fn(&'a ReadRequest) -> Answer,
+    Answer: Future<Output = Result<Option<LiveResource>, AwsError>> + 'a,
+{
+    let def = kind.def();
+    let mut found = Vec::with_capacity(requests.len());
+    let mut again = Vec::new();
+    for request in requests {
+        let listed = listed.remove(&request.address);
+        let disagrees = match &listed {
+            None => Some("missing"),
+            Some(_) if request.id.is_none() => Some("not created yet"),
+            Some(live) => disagreement(def, request, live),
+        };
+        match (listed, disagrees) {
+            (Some(live), None) => found.push((request.address.clone(), Observed::Present(live))),
+            (_, why) => {
+                tracing::debug!(address = %request.address, why = why.unwrap_or_default(), "read directly: the listing disagrees");
+                again.push(request);
+            }
+        }
+    }
+    found.extend(read_each(again, describe).await?);
+    Ok(found)
+}
+
+/// The first attribute AWS reports that is not what the state recorded, as the plan compares
+/// them (a difference there is drift, which must come from a fresh read).
+fn disagreement(def: &KindDef, request: &ReadRequest, live: &LiveResource) -> Option<&'static str> {
+    def.attributes
+        .iter()
+        .find(|a| a.compared() && a.reported && !a.same(a.get(&request.attrs), a.get(&live.attrs)))
+        .map(|a| a.name)
 }
 
 /// Kinds whose AWS id is a name the stack fixes: a pending create is read by that name.

@@ -2,67 +2,41 @@
 //! The password parameter is a SecureString whose value is read from the database's secret in
 //! the PutParameter call; reads never decrypt it, so its value is not compared.
 
-use aws_sdk_ssm::types::{ParameterType, ResourceTypeForTagging, Tag};
+use std::collections::HashMap;
+
+use aws_sdk_ssm::types::{Parameter, ParameterType, ResourceTypeForTagging, Tag};
 use secrecy::{ExposeSecret, SecretString};
 
 use async_trait::async_trait;
 use platformctl_core::kinds::ssm_parameter::{KMS_KEY, NAME, TAGS, TYPE, VALUE, VALUE_FROM_SECRET, out};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
+use crate::tagging::StackTags;
 use crate::{Aws, AwsError, ReadRequest, secrets};
 
-pub(crate) struct Parameter;
+pub(crate) struct SsmParameter;
 
 #[async_trait]
-impl Provider for Parameter {
+impl Provider for SsmParameter {
+    /// GetParameters ten names a call, all at once, and the stack's parameter tags in one
+    /// listing; a parameter the tag listing leaves out has its tags read on its own.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let name_of = |r: &ReadRequest| r.id.clone();
-        let names: Vec<String> = requests.iter().filter_map(name_of).collect();
-        let mut found = Vec::new();
-        for chunk in names.chunks(BATCH) {
-            let out = aws
-                .ssm
-                .get_parameters()
-                .set_names(Some(chunk.to_vec()))
-                .with_decryption(false)
-                .send()
-                .await
-                .aws("GetParameters")?;
-            found.extend(out.parameters().to_vec());
-        }
-        // SSM has no batch tag listing: one call per parameter, all at once.
-        let reads = requests.iter().map(|r| {
-            let found = &found;
+        let names: Vec<String> = requests.iter().filter_map(|r| r.id.clone()).collect();
+        let (parameters, tags) =
+            futures::try_join!(parameters_named(aws, &names), StackTags::of(aws, "ssm:parameter", names.len()))?;
+        let listed = requests.iter().filter_map(|r| Some((r, parameters.get(r.id.as_deref()?)?))).map(|(r, p)| {
+            let tags = &tags;
             async move {
-                let name = name_of(r);
-                let Some(p) = found.iter().find(|p| p.name().map(str::to_owned) == name) else {
-                    return Ok((r.address.clone(), Observed::Absent));
-                };
                 let name = p.name().unwrap_or_default();
-                let secure = p.r#type() == Some(&ParameterType::SecureString);
-                let tags = aws
-                    .ssm
-                    .list_tags_for_resource()
-                    .resource_type(ResourceTypeForTagging::Parameter)
-                    .resource_id(name)
-                    .send()
-                    .await
-                    .aws("ListTagsForResource")?;
-                let attrs = Attrs::from([
-                    NAME.to(Value::str(name)),
-                    TYPE.to(opt_str(p.r#type().map(ParameterType::as_str))),
-                    VALUE.to(if secure { Value::Null } else { opt_str(p.value()) }),
-                    TAGS.to(tags_from_pairs(tags.tag_list().iter().map(|t| (Some(t.key()), Some(t.value()))))),
-                ]);
-                let outputs = Attrs::from([out::VERSION.to(p.version())]);
-                let live = LiveResource { id: name.to_owned(), attrs, ready: true, outputs };
-                Ok((r.address.clone(), Observed::Present(live)))
+                let tags = tags.or_read(p.arn().unwrap_or_default(), || tags_of(aws, name)).await?;
+                Ok::<_, AwsError>((r.address.clone(), live_parameter(p, tags)))
             }
         });
-        futures::future::try_join_all(reads).await
+        let listed = futures::future::try_join_all(listed).await?.into_iter().collect();
+        confirmed(Kind::SsmParameter, requests, listed, |r| read_one(aws, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -133,6 +107,49 @@ impl Provider for Parameter {
 
 /// GetParameters takes at most ten names per call.
 const BATCH: usize = 10;
+
+/// The parameters of these names that exist, by name (values of SecureStrings left encrypted).
+async fn parameters_named(aws: &Aws, names: &[String]) -> Result<HashMap<String, Parameter>, AwsError> {
+    let gets = names.chunks(BATCH).map(|chunk| async move {
+        let request = aws.ssm.get_parameters().set_names(Some(chunk.to_vec())).with_decryption(false);
+        Ok::<_, AwsError>(request.send().await.aws("GetParameters")?.parameters.unwrap_or_default())
+    });
+    let found = futures::future::try_join_all(gets).await?.into_iter().flatten();
+    Ok(found.filter_map(|p| Some((p.name()?.to_owned(), p))).collect())
+}
+
+/// One parameter, read directly with its tags.
+async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    let Some(name) = request.id.as_deref() else { return Ok(None) };
+    let Some(p) = parameters_named(aws, &[name.to_owned()]).await?.remove(name) else { return Ok(None) };
+    let tags = tags_of(aws, name).await?;
+    Ok(Some(live_parameter(&p, tags)))
+}
+
+async fn tags_of(aws: &Aws, name: &str) -> Result<Value, AwsError> {
+    let tags = aws
+        .ssm
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .send()
+        .await
+        .aws("ListTagsForResource")?;
+    Ok(tags_from_pairs(tags.tag_list().iter().map(|t| (Some(t.key()), Some(t.value())))))
+}
+
+fn live_parameter(p: &Parameter, tags: Value) -> LiveResource {
+    let name = p.name().unwrap_or_default();
+    let secure = p.r#type() == Some(&ParameterType::SecureString);
+    let attrs = Attrs::from([
+        NAME.to(Value::str(name)),
+        TYPE.to(opt_str(p.r#type().map(ParameterType::as_str))),
+        VALUE.to(if secure { Value::Null } else { opt_str(p.value()) }),
+        TAGS.to(tags),
+    ]);
+    let outputs = Attrs::from([out::VERSION.to(p.version())]);
+    LiveResource { id: name.to_owned(), attrs, ready: true, outputs }
+}
 
 /// The value to store: the stack's, or a field of a secret read for this call only.
 async fn value(aws: &Aws, attrs: &Attrs) -> Result<SecretString, AwsError> {

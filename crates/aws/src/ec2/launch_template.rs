@@ -29,18 +29,19 @@ impl Tagged for LaunchTemplate {
 
     async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<LiveResource>, AwsError> {
         let templates = list(ec2, filters).await?;
-        let mut found = Vec::with_capacity(templates.len());
         // The template says which version is the default; the version holds the settings.
-        for t in templates {
+        // EC2 describes the default versions of many templates only without their ids (which
+        // not every endpoint answers): one call per template, all at once.
+        let reads = templates.iter().map(|t| async move {
             let id = t.launch_template_id().unwrap_or_default().to_owned();
             let default = t.default_version_number().unwrap_or(1);
             let mut attrs = version_settings(ec2, &id, &default.to_string()).await?;
             attrs.insert(NAME.name.into(), opt_str(t.launch_template_name()));
             attrs.insert(TAGS.name.into(), tags_value(t.tags()));
             let outputs = Attrs::from([out::DEFAULT_VERSION.to(default.to_string())]);
-            found.push(LiveResource { id, attrs, ready: true, outputs });
-        }
-        Ok(found)
+            Ok::<_, AwsError>(LiveResource { id, attrs, ready: true, outputs })
+        });
+        futures::future::try_join_all(reads).await
     }
 
     async fn create(aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -96,9 +97,9 @@ impl Tagged for LaunchTemplate {
 
 const ID_FILTER: &str = "launch-template-id";
 
-/// The templates the filters select. By id, one call per template with `LaunchTemplateIds` (a
-/// template that is gone fails only its own call): moto has no `launch-template-id` filter
-/// (HTTP 500), and real AWS answers both the same.
+/// The templates the filters select. By id, with `LaunchTemplateIds` (moto has no
+/// `launch-template-id` filter: HTTP 500; real AWS answers both the same): all ids in one call,
+/// and when one of them is gone (which fails the whole call) one call per id.
 async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::LaunchTemplate>, AwsError> {
     let by_id = filters.iter().find(|f| f.name() == Some(ID_FILTER)).map(|f| f.values().to_vec());
     let Some(ids) = by_id else {
@@ -107,6 +108,13 @@ async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::typ
             "DescribeLaunchTemplates"
         );
     };
+    match ec2.describe_launch_templates().set_launch_template_ids(Some(ids.clone())).send().await {
+        Ok(out) => return Ok(out.launch_templates().to_vec()),
+        Err(e) => match crate::error::from_sdk("DescribeLaunchTemplates", e) {
+            e if e.is_not_found() => {}
+            e => return Err(e),
+        },
+    }
     super::describe_each(&ids, |id| async move {
         let out =
             ec2.describe_launch_templates().launch_template_ids(id).send().await.aws("DescribeLaunchTemplates")?;

@@ -1,18 +1,21 @@
-//! IAM roles: one GetRole plus the policy listings per role (IAM has no batch describe). A
-//! role is created with its trust policy and tags, then its managed policies are attached and
-//! its inline policies put; deleting detaches and removes them first, as IAM requires.
+//! IAM roles, read from the account listing (GetAccountAuthorizationDetails) when there are more
+//! than a few, each confirmed with GetRole and its policy listings where the listing disagrees
+//! with the state (IAM's reads are eventually consistent). A role is created with its trust
+//! policy and tags, then its managed policies are attached and its inline policies put;
+//! deleting detaches and removes them first, as IAM requires.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
+use aws_sdk_iam::types::EntityType;
 use platformctl_core::kinds::iam_role::{ASSUME_ROLE_POLICY, INLINE_POLICIES, MANAGED_POLICIES, NAME, TAGS, out};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use super::policy::{from_text, to_text};
 use super::{tags, tags_of};
-use crate::common::{TagChanges, eventually, sorted_list, tags_from_pairs};
+use crate::common::{TagChanges, eventually, read_each, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct Role;
@@ -20,16 +23,11 @@ pub(crate) struct Role;
 #[async_trait]
 impl Provider for Role {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        // IAM has no batch describe: one GetRole (and policy listings) per role, all at once.
-        let reads = requests.iter().map(|r| async move {
-            let name = r.id.clone().unwrap_or_default();
-            match describe(aws, &name).await {
-                Ok(found) => Ok((r.address.clone(), Observed::Present(found))),
-                Err(e) if e.is_not_found() => Ok((r.address.clone(), Observed::Absent)),
-                Err(e) => Err(e),
-            }
-        });
-        futures::future::try_join_all(reads).await
+        if requests.len() < LIST_FROM {
+            return read_each(requests, |r| read_one(aws, r)).await;
+        }
+        let listed = account_roles(aws, requests).await?;
+        confirmed(Kind::IamRole, requests, listed, |r| read_one(aws, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -119,6 +117,61 @@ impl Provider for Role {
 /// IAM's largest page.
 const PAGE: i32 = 1000;
 
+/// From this many roles on, one account listing (GetAccountAuthorizationDetails: every role
+/// with its trust policy, managed and inline policies and tags, 1,000 a page) replaces the
+/// three to four calls per role of GetRole — and IAM's low request rate limits.
+const LIST_FROM: usize = 4;
+
+/// One role by its name.
+async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    describe(aws, request.id.as_deref().unwrap_or_default()).await.map(Some)
+}
+
+/// The requested roles as the account listing shows them, by address.
+async fn account_roles(aws: &Aws, requests: &[ReadRequest]) -> Result<HashMap<Address, LiveResource>, AwsError> {
+    let wanted: HashMap<&str, &Address> =
+        requests.iter().filter_map(|r| Some((r.id.as_deref()?, &r.address))).collect();
+    let mut pages =
+        aws.iam.get_account_authorization_details().filter(EntityType::Role).max_items(PAGE).into_paginator().send();
+    let mut found = HashMap::new();
+    while let Some(page) = pages.next().await {
+        for role in page.aws("GetAccountAuthorizationDetails")?.role_detail_list() {
+            let Some(address) = role.role_name().and_then(|name| wanted.get(name)) else { continue };
+            let inline = role
+                .role_policy_list()
+                .iter()
+                .filter_map(|p| Some((p.policy_name()?.to_owned(), from_text(p.policy_document()?))));
+            let attached = role.attached_managed_policies().iter().filter_map(|p| p.policy_arn());
+            let tags = role.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+            let name = role.role_name().unwrap_or_default();
+            let live =
+                live_role(name, role.arn(), role.assume_role_policy_document(), attached, inline.collect(), tags);
+            found.insert((*address).clone(), live);
+        }
+    }
+    Ok(found)
+}
+
+/// A role as platformctl compares it, from either GetRole or the account listing.
+fn live_role<'a>(
+    name: &str,
+    arn: Option<&str>,
+    trust: Option<&str>,
+    attached: impl Iterator<Item = &'a str>,
+    inline: BTreeMap<String, Value>,
+    tags: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> LiveResource {
+    let attrs = Attrs::from([
+        NAME.to(Value::str(name)),
+        ASSUME_ROLE_POLICY.to(trust.map_or(Value::Null, from_text)),
+        MANAGED_POLICIES.to(sorted_list(attached)),
+        INLINE_POLICIES.to(Value::Map(inline)),
+        TAGS.to(tags_from_pairs(tags)),
+    ]);
+    let outputs = Attrs::from([out::ARN.to(arn.unwrap_or_default())]);
+    LiveResource { id: name.to_owned(), attrs, ready: true, outputs }
+}
+
 async fn describe(aws: &Aws, name: &str) -> Result<LiveResource, AwsError> {
     // The role and its two policy listings at once, then every inline document at once.
     let (out, attached, inline_names) = futures::try_join!(
@@ -138,15 +191,9 @@ async fn describe(aws: &Aws, name: &str) -> Result<LiveResource, AwsError> {
         Ok::<_, AwsError>((policy.clone(), from_text(doc.policy_document())))
     });
     let inline: BTreeMap<String, Value> = futures::future::try_join_all(documents).await?.into_iter().collect();
-    let attrs = Attrs::from([
-        NAME.to(Value::str(role.role_name())),
-        ASSUME_ROLE_POLICY.to(role.assume_role_policy_document().map_or(Value::Null, from_text)),
-        MANAGED_POLICIES.to(sorted_list(attached.attached_policies().iter().filter_map(|p| p.policy_arn()))),
-        INLINE_POLICIES.to(Value::Map(inline)),
-        TAGS.to(tags_from_pairs(role.tags().iter().map(|t| (Some(t.key()), Some(t.value()))))),
-    ]);
-    let outputs = Attrs::from([out::ARN.to(role.arn())]);
-    Ok(LiveResource { id: role.role_name().to_owned(), attrs, ready: true, outputs })
+    let attached = attached.attached_policies().iter().filter_map(|p| p.policy_arn());
+    let tags = role.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
+    Ok(live_role(role.role_name(), Some(role.arn()), role.assume_role_policy_document(), attached, inline, tags))
 }
 
 /// IAM is eventually consistent: a trust policy naming an OIDC provider created a moment ago

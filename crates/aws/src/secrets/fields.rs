@@ -6,12 +6,13 @@
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use platformctl_core::kinds::secret_fields::{FIELDS, SECRET_ID, out};
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 use secrecy::ExposeSecret;
 
 use super::value::{SecretObject, take_string};
+use super::{current_version, listed_by_arn};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
 use crate::{Aws, AwsError, ReadRequest};
 
 /// Keys that hold secret values: never read into attributes.
@@ -21,8 +22,18 @@ pub(crate) struct Fields;
 
 #[async_trait]
 impl Provider for Fields {
+    /// ListSecrets for the secrets' current versions: where it is still the version platformctl
+    /// wrote, the fields are the ones it wrote; any other answer is read directly.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        crate::common::read_each(requests, |r| read(&aws.secrets, r)).await
+        let entries = listed_by_arn(&aws.secrets, requests.iter().filter_map(|r| r.id.as_deref())).await?;
+        let unchanged = requests.iter().filter_map(|r| {
+            let secret_id = r.id.as_deref()?;
+            let current = current_version(entries.get(secret_id)?.secret_versions_to_stages())?;
+            let recorded = out::VERSION_ID.get(&r.outputs).and_then(Value::as_str)?;
+            let fields = FIELDS.get(&r.attrs).clone();
+            (current == recorded).then(|| (r.address.clone(), live_fields(secret_id, fields, Some(current))))
+        });
+        confirmed(Kind::SecretFields, requests, unchanged.collect(), |r| read(&aws.secrets, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -62,10 +73,7 @@ async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResou
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e),
     };
-    let current = described
-        .version_ids_to_stages()
-        .and_then(|m| m.iter().find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT")))
-        .map(|(version, _)| version.clone());
+    let current = current_version(described.version_ids_to_stages()).map(str::to_owned);
     let recorded = out::VERSION_ID.get(&request.outputs).and_then(Value::as_str);
     let fields = match (&request.id, recorded, &current) {
         (Some(_), Some(recorded), Some(current)) if recorded == current => FIELDS.get(&request.attrs).clone(),
@@ -77,9 +85,13 @@ async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResou
             None => return Ok(None),
         },
     };
+    Ok(Some(live_fields(secret_id, fields, current.as_deref())))
+}
+
+fn live_fields(secret_id: &str, fields: Value, current: Option<&str>) -> LiveResource {
     let attrs = Attrs::from([SECRET_ID.to(secret_id), FIELDS.to(fields)]);
     let outputs = Attrs::from([out::VERSION_ID.to(current)]);
-    Ok(Some(LiveResource { id: secret_id.to_owned(), attrs, ready: true, outputs }))
+    LiveResource { id: secret_id.to_owned(), attrs, ready: true, outputs }
 }
 
 /// The fields read from the secret's value; `None` for a pending create whose fields are not

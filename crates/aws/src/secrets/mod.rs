@@ -11,11 +11,56 @@ mod generate;
 pub(crate) mod secret;
 mod value;
 
+use std::collections::HashMap;
+
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretListEntry};
 use secrecy::SecretString;
 use value::{SecretObject, take_string};
 
 use crate::error::SdkResultExt;
 use crate::{Aws, AwsError};
+
+/// ListSecrets' name filter takes at most ten values.
+const NAMES_PER_LISTING: usize = 10;
+
+/// The secrets of these ARNs as ListSecrets shows them (ten names a call, all calls at once),
+/// by ARN. ListSecrets is eventually consistent and leaves out secrets scheduled for deletion:
+/// callers trust an entry only where it agrees with the state (`registry::confirmed`).
+pub(crate) async fn listed_by_arn<'a>(
+    client: &aws_sdk_secretsmanager::Client,
+    arns: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, SecretListEntry>, AwsError> {
+    let mut names: Vec<String> = arns.filter_map(name_in_arn).map(str::to_owned).collect();
+    names.sort();
+    names.dedup();
+    let listings = names.chunks(NAMES_PER_LISTING).map(|chunk| async move {
+        let filter = Filter::builder().key(FilterNameStringType::Name).set_values(Some(chunk.to_vec())).build();
+        let mut pages = client.list_secrets().filters(filter).max_results(100).into_paginator().send();
+        let mut entries = Vec::new();
+        while let Some(page) = pages.next().await {
+            entries.extend(page.aws("ListSecrets")?.secret_list().iter().cloned());
+        }
+        Ok::<_, AwsError>(entries)
+    });
+    let entries = futures::future::try_join_all(listings).await?.into_iter().flatten();
+    // The name filter matches prefixes: entries are keyed by their ARN, which names one secret.
+    Ok(entries.filter_map(|e| Some((e.arn()?.to_owned(), e))).collect())
+}
+
+/// A secret's name from its ARN (`arn:aws:secretsmanager:..:secret:NAME-AbCdEf`: AWS appends
+/// six random characters).
+fn name_in_arn(arn: &str) -> Option<&str> {
+    let (_, rest) = arn.split_once(":secret:")?;
+    let cut = rest.len().checked_sub(7)?;
+    (rest.as_bytes()[cut] == b'-').then(|| &rest[..cut])
+}
+
+/// The version AWS marks current among a secret's versions.
+fn current_version(versions: Option<&HashMap<String, Vec<String>>>) -> Option<&str> {
+    versions
+        .and_then(|m| m.iter().find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT")))
+        .map(|(version, _)| version.as_str())
+}
 
 /// The secret's value, or one field of its JSON: what a provider call sends to AWS. Errors
 /// never include the value.
@@ -42,4 +87,19 @@ async fn value_in(
     object
         .field(key)
         .ok_or_else(|| AwsError::local("GetSecretValue", format!("secret {secret_id} has no `{key}` field")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_in_arn;
+
+    #[test]
+    fn a_secrets_name_is_its_arn_without_the_random_suffix() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:grown/app-1-AbCdEf";
+        assert_eq!(name_in_arn(arn), Some("grown/app-1"));
+        assert_eq!(name_in_arn("arn:aws:secretsmanager:eu-west-1:1:secret:x-AbCdEf"), Some("x"));
+        // Not a secret ARN, or too short to carry the suffix.
+        assert_eq!(name_in_arn("grown/app-1"), None);
+        assert_eq!(name_in_arn("arn:aws:secretsmanager:eu-west-1:1:secret:AbCdEf"), None);
+    }
 }

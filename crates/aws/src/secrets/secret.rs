@@ -2,31 +2,34 @@
 //! generated value is written once, by `create`; a secret found scheduled for deletion (a
 //! destroyed stack applied again) is restored with its old value rather than duplicated.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::Tag;
 use platformctl_core::kinds::secret::{
     COPY_FROM, DESCRIPTION, FORCE_DELETE, GENERATE, KMS_KEY, NAME, RECOVERY_WINDOW_DAYS, TAGS, VALUE_KEY, out,
 };
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::generate::generate;
 use super::value::SecretObject;
-use super::value_in;
+use super::{current_version, listed_by_arn, value_in};
 use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct Secret;
 
 #[async_trait]
 impl Provider for Secret {
-    /// Secrets Manager has no batch describe that returns tags: one DescribeSecret each, all
-    /// at once.
+    /// ListSecrets by name, ten names a call, all calls at once; each secret the listing
+    /// shows other than the state recorded, or not at all, is described.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        crate::common::read_each(requests, |r| read(&aws.secrets, r)).await
+        let listed = listed(&aws.secrets, requests).await?;
+        confirmed(Kind::Secret, requests, listed, |r| read(&aws.secrets, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -79,17 +82,36 @@ async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResou
     if out.deleted_date().is_some() {
         return Ok(None);
     }
-    let attrs = Attrs::from([
-        NAME.to(opt_str(out.name())),
-        DESCRIPTION.to(opt_str(out.description())),
-        TAGS.to(tags_from_pairs(out.tags().iter().map(|t| (t.key(), t.value())))),
-    ]);
-    let current = out
-        .version_ids_to_stages()
-        .and_then(|m| m.iter().find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT")))
-        .map(|(version, _)| version.as_str());
-    let outputs = Attrs::from([out::ARN.to(opt_str(out.arn())), out::VERSION_ID.to(opt_str(current))]);
-    Ok(Some(LiveResource { id: out.arn().unwrap_or_default().to_owned(), attrs, ready: true, outputs }))
+    let tags = out.tags().iter().map(|t| (t.key(), t.value()));
+    Ok(Some(live_secret(out.name(), out.description(), tags, out.arn(), out.version_ids_to_stages())))
+}
+
+/// The requested secrets that ListSecrets shows under the ARN the state recorded (a secret
+/// deleted and made again under the same name is another secret), by address.
+async fn listed(client: &Client, requests: &[ReadRequest]) -> Result<HashMap<Address, LiveResource>, AwsError> {
+    let mut entries = listed_by_arn(client, requests.iter().filter_map(|r| r.id.as_deref())).await?;
+    let found = requests.iter().filter_map(|r| {
+        let entry = entries.remove(r.id.as_deref()?)?;
+        let tags = entry.tags().iter().map(|t| (t.key(), t.value()));
+        let live = live_secret(entry.name(), entry.description(), tags, entry.arn(), entry.secret_versions_to_stages());
+        Some((r.address.clone(), live))
+    });
+    Ok(found.collect())
+}
+
+/// A secret as platformctl compares it, from DescribeSecret or ListSecrets.
+fn live_secret<'a>(
+    name: Option<&str>,
+    description: Option<&str>,
+    tags: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+    arn: Option<&str>,
+    versions: Option<&HashMap<String, Vec<String>>>,
+) -> LiveResource {
+    let attrs =
+        Attrs::from([NAME.to(opt_str(name)), DESCRIPTION.to(opt_str(description)), TAGS.to(tags_from_pairs(tags))]);
+    let current = current_version(versions);
+    let outputs = Attrs::from([out::ARN.to(opt_str(arn)), out::VERSION_ID.to(opt_str(current))]);
+    LiveResource { id: arn.unwrap_or_default().to_owned(), attrs, ready: true, outputs }
 }
 
 /// With `copy_from: { secret, region, key }` (a cross-region replica's password), the value to

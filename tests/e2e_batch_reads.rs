@@ -1,0 +1,158 @@
+//! End to end, on both emulators: issue 20's grown platform at its smallest size (one EKS
+//! cluster of five node groups, 20 service account roles, 4 databases with replicas publishing
+//! to SSM, 2 Redis groups, 20 repositories, 20 log groups, 16 secrets) applied, then planned
+//! through a counting proxy. The no-change plan reads the batched kinds with listings, not per
+//! resource: IAM's account listing instead of GetRole and the policy listings, ListSecrets
+//! instead of DescribeSecret, DescribeLogGroups fifty names a call, tags from the tagging API
+//! where the emulator lists that service. Drift made by hand on one of each is still seen: a
+//! listing that disagrees with the state is confirmed with the direct read, which names it.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use support::proxy::{Faults, Proxy};
+use support::stack_text::grown_platform;
+use support::{Emulator, Kind, workdir_with_text};
+
+/// The grown platform on `kind`: moto answers no EKS add-on call (EMULATORS.md), so its copy has
+/// none.
+fn stack_for(kind: Kind) -> String {
+    let yaml = grown_platform("grown", 1);
+    match kind {
+        Kind::Ministack => yaml,
+        Kind::Moto => {
+            let addons = "    addons:\n      vpc-cni: {}\n      kube-proxy: {}\n      coredns: {}\n      eks-pod-identity-agent: {}\n";
+            assert!(yaml.contains(addons), "the grown platform's add-ons changed shape:\n{yaml}");
+            yaml.replace(addons, "")
+        }
+    }
+}
+
+/// Requests by service and operation, and the plan's log (shown when an assertion fails).
+struct Counts(BTreeMap<String, u64>, String);
+
+impl std::fmt::Debug for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#?}\n{}", self.0, self.1)
+    }
+}
+
+fn count(counts: &Counts, operation: &str) -> u64 {
+    counts.0.get(operation).copied().unwrap_or(0)
+}
+
+async fn batched_plan_and_drift(kind: Kind) {
+    let emu = Emulator::start(kind);
+    let (dir, _) = workdir_with_text(&stack_for(kind));
+    let d = dir.path();
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    let proxy = Proxy::start(&emu.endpoint, Faults::default()).await;
+    // The registry's debug log names each resource read directly and why: in the failures.
+    let env = [("AWS_ENDPOINT_URL", proxy.endpoint.as_str()), ("RUST_LOG", "platformctl_aws::registry=debug")];
+    let plan = support::platformctl_with_env(d, &["plan", "stack.yaml", "--detailed-exitcode"], &env);
+    let plan = plan.expect(0, "no changes");
+    let counts = Counts(proxy.service_counts(), plan.stderr);
+    let state = support::inspect::read_state(d, "grown");
+    let of_kind = |k: &str| {
+        let resources = state["resources"].as_object().unwrap();
+        resources.iter().filter(|(_, r)| r["kind"] == k).map(|(a, _)| a.clone()).collect::<Vec<_>>()
+    };
+    let roles = of_kind("iam_role").len();
+    assert!(roles >= 20, "the grown platform has its service account roles: {roles}");
+    // IAM: one account listing page, no call per role.
+    assert_eq!(count(&counts, "iam GetAccountAuthorizationDetails"), 1, "{counts:#?}");
+    for per_role in ["iam GetRole", "iam ListRolePolicies", "iam ListAttachedRolePolicies", "iam GetRolePolicy"] {
+        assert_eq!(count(&counts, per_role), 0, "{per_role}: {counts:#?}");
+    }
+    // Secrets and the connection fields written into some of them: ten names a ListSecrets,
+    // no DescribeSecret.
+    let listings = of_kind("secret").len().div_ceil(10) + of_kind("secret_fields").len().div_ceil(10);
+    assert_eq!(count(&counts, "secretsmanager ListSecrets"), listings as u64, "{counts:#?}");
+    assert_eq!(count(&counts, "secretsmanager DescribeSecret"), 0, "{counts:#?}");
+    // Log groups: fifty names a DescribeLogGroups.
+    let groups = of_kind("log_group").len();
+    assert_eq!(count(&counts, "logs DescribeLogGroups"), groups.div_ceil(50) as u64, "{counts:#?}");
+    // SSM: ten names a GetParameters.
+    let parameters = of_kind("ssm_parameter").len();
+    assert_eq!(count(&counts, "ssm GetParameters"), parameters.div_ceil(10) as u64, "{counts:#?}");
+    // Tags: one tagging listing per kind; the service the emulator lists there (EMULATORS.md:
+    // moto lists SSM parameters by type, ministack ECR repositories) needs no tag call at all,
+    // the others one per resource.
+    assert_eq!(count(&counts, "tagging GetResources"), 3, "{counts:#?}");
+    let (listed, unlisted) = match kind {
+        Kind::Moto => ("ssm", "ecr"),
+        Kind::Ministack => ("ecr", "ssm"),
+    };
+    assert_eq!(count(&counts, &format!("{listed} ListTagsForResource")), 0, "{counts:#?}");
+    let unlisted_count = if unlisted == "ssm" { parameters } else { of_kind("ecr_repository").len() };
+    assert_eq!(count(&counts, &format!("{unlisted} ListTagsForResource")), unlisted_count as u64, "{counts:#?}");
+
+    // Drift by hand on one resource of each batched kind.
+    let config = emu.sdk_config().await;
+    let role_address = of_kind("iam_role")
+        .into_iter()
+        .find(|a| state["resources"][a]["attributes"]["inline_policies"].as_object().is_some_and(|p| !p.is_empty()))
+        .expect("a service account role with an inline policy");
+    let role = support::inspect::id(&state, &role_address);
+    let iam = aws_sdk_iam::Client::new(&config);
+    let inline = iam.list_role_policies().role_name(&role).send().await.unwrap();
+    let policy = inline.policy_names().first().cloned().expect("the role's inline policy");
+    iam.delete_role_policy().role_name(&role).policy_name(&policy).send().await.unwrap();
+    let secret = support::inspect::id(&state, &of_kind("secret")[0]);
+    let sm = aws_sdk_secretsmanager::Client::new(&config);
+    // (A tag, not a description: moto ignores the empty description that clears one.)
+    let tag = aws_sdk_secretsmanager::types::Tag::builder().key("by-hand").value("yes").build();
+    sm.tag_resource().secret_id(&secret).tags(tag).send().await.unwrap();
+    let group = support::inspect::id(&state, &of_kind("log_group")[0]);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    logs.put_retention_policy().log_group_name(&group).retention_in_days(7).send().await.unwrap();
+    let gone = support::inspect::id(&state, &of_kind("log_group")[1]);
+    logs.delete_log_group().log_group_name(&gone).send().await.unwrap();
+    let parameter = support::inspect::id(&state, &of_kind("ssm_parameter")[0]);
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let tag = aws_sdk_ssm::types::Tag::builder().key("by-hand").value("yes").build().unwrap();
+    ssm.add_tags_to_resource()
+        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+        .resource_id(&parameter)
+        .tags(tag)
+        .send()
+        .await
+        .unwrap();
+    let repository = &state["resources"][&of_kind("ecr_repository")[0]];
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let tag = aws_sdk_ecr::types::Tag::builder().key("by-hand").value("yes").build().unwrap();
+    let arn = repository["outputs"]["arn"].as_str().expect("a repository's ARN output");
+    ecr.tag_resource().resource_arn(arn).tags(tag).send().await.unwrap();
+
+    let drifted = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "drift");
+    let mut changes = support::plan_changes(&drifted);
+    changes.sort();
+    let mut expected = vec![
+        (role_address, "update".to_owned(), vec!["inline_policies".to_owned()]),
+        (of_kind("secret")[0].clone(), "update".to_owned(), vec!["tags".to_owned()]),
+        (of_kind("log_group")[0].clone(), "update".to_owned(), vec!["retention_days".to_owned()]),
+        (of_kind("log_group")[1].clone(), "create".to_owned(), vec![]),
+        (of_kind("ssm_parameter")[0].clone(), "update".to_owned(), vec!["tags".to_owned()]),
+        (of_kind("ecr_repository")[0].clone(), "update".to_owned(), vec!["tags".to_owned()]),
+    ];
+    expected.sort();
+    let named: Vec<_> = changes.iter().map(|(a, action, _)| (a.clone(), action.clone())).collect();
+    let wanted: Vec<_> = expected.iter().map(|(a, action, _)| (a.clone(), action.clone())).collect();
+    assert_eq!(named, wanted, "{}", drifted.stdout);
+    for ((_, _, attributes), (address, _, wanted)) in changes.iter().zip(&expected) {
+        assert!(wanted.iter().all(|w| attributes.contains(w)), "{address}: {attributes:?}, wanted {wanted:?}");
+    }
+    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "drift put right");
+    emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moto_plans_the_grown_platform_with_listings_and_sees_drift() {
+    batched_plan_and_drift(Kind::Moto).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ministack_plans_the_grown_platform_with_listings_and_sees_drift() {
+    batched_plan_and_drift(Kind::Ministack).await;
+}
