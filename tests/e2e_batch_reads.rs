@@ -4,12 +4,14 @@
 //! through a counting proxy. The no-change plan reads the batched kinds with listings, not per
 //! resource: IAM's account listing instead of GetRole and the policy listings, ListSecrets
 //! instead of DescribeSecret, DescribeLogGroups fifty names a call, tags from the tagging API
-//! where the emulator lists that service. Drift made by hand on one of each is still seen: a
-//! listing that disagrees with the state is confirmed with the direct read, which names it.
+//! where the emulator lists that service — and never more calls to one service in flight than
+//! its share (or `--parallelism`). Drift made by hand on one of each is still seen: a listing
+//! that disagrees with the state is confirmed with the direct read, which names it.
 
 mod support;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use support::proxy::{Faults, Proxy};
 use support::stack_text::grown_platform;
@@ -47,12 +49,20 @@ async fn batched_plan_and_drift(kind: Kind) {
     let (dir, _) = workdir_with_text(&stack_for(kind));
     let d = dir.path();
     emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
-    let proxy = Proxy::start(&emu.endpoint, Faults::default()).await;
+    // 50 ms per request, as the benchmark: the plan's calls overlap, and each service's gate
+    // (in_flight.rs) shows in how many of them are in flight at once.
+    let proxy = Proxy::start(&emu.endpoint, Faults { latency: Duration::from_millis(50), ..Default::default() }).await;
     // The registry's debug log names each resource read directly and why: in the failures.
     let env = [("AWS_ENDPOINT_URL", proxy.endpoint.as_str()), ("RUST_LOG", "platformctl_aws::registry=debug")];
     let plan = support::platformctl_with_env(d, &["plan", "stack.yaml", "--detailed-exitcode"], &env);
     let plan = plan.expect(0, "no changes");
     let counts = Counts(proxy.service_counts(), plan.stderr);
+    let peaks = proxy.peak_in_flight();
+    // 20 repositories' lifecycle policies and 21 log groups' tags are read at once, through
+    // gates of 10 (ECR) and 5 (CloudWatch Logs) calls in flight; IAM's is 4.
+    assert_eq!(peaks.get("ecr"), Some(&10), "{peaks:?}");
+    assert_eq!(peaks.get("logs"), Some(&5), "{peaks:?}");
+    assert!(peaks.get("iam").is_some_and(|p| *p <= 4), "{peaks:?}");
     let state = support::inspect::read_state(d, "grown");
     let of_kind = |k: &str| {
         let resources = state["resources"].as_object().unwrap();
@@ -143,7 +153,12 @@ async fn batched_plan_and_drift(kind: Kind) {
     for ((_, _, attributes), (address, _, wanted)) in changes.iter().zip(&expected) {
         assert!(wanted.iter().all(|w| attributes.contains(w)), "{address}: {attributes:?}, wanted {wanted:?}");
     }
-    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "drift put right");
+    // `--parallelism 2`: two calls in flight per service at most, the plan's reads included.
+    proxy.reset_counts();
+    let repair = ["apply", "stack.yaml", "--auto-approve", "--parallelism", "2"];
+    support::platformctl_with_env(d, &repair, &env[..1]).expect(0, "drift put right");
+    let peaks = proxy.peak_in_flight();
+    assert!(peaks.values().all(|p| *p <= 2) && peaks.get("ecr") == Some(&2), "{peaks:?}");
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged again");
 }
 

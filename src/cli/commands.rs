@@ -192,16 +192,14 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
         allow_data_loss: run.allow_data_loss,
         force: run.force,
         skip_checks: run.skip_checks,
-        options: ApplyOptions {
-            parallelism: usize::from(run.parallelism),
-            wait_timeouts: run.wait_timeout.iter().copied().collect(),
-        },
+        options: ApplyOptions { wait_timeouts: run.wait_timeout.iter().copied().collect() },
     };
+    let mut session = common.session_options();
+    session.connect.in_flight = run.parallelism.map(usize::from);
     let show = |plan: &platformctl_core::plan::Plan| {
         println_stdout(&render::human::plan_text(plan, render::colour_on_stdout()))
     };
-    let applied =
-        ops::apply::apply(target, &request, &common.session_options(), show, async |q| ask(q.to_owned()).await).await?;
+    let applied = ops::apply::apply(target, &request, &session, show, async |q| ask(q.to_owned()).await).await?;
     Ok(match applied {
         ops::apply::Applied::NothingToDo => exit::OK,
         ops::apply::Applied::Declined => {

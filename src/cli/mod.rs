@@ -356,9 +356,10 @@ struct RunOptions {
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
     auto_approve: bool,
-    /// How many AWS operations may run at once.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
-    parallelism: u16,
+    /// How many calls to one AWS service may be in flight at once (default: each service's
+    /// share of its API rate limits — 20 for EC2, 4 for IAM, 2 for Route 53, 10 for most).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    parallelism: Option<u16>,
     /// Allow deleting or replacing databases and caches (their data is lost; final snapshots
     /// are still taken unless the stack says `final_snapshot: false`).
     #[arg(long)]
@@ -402,9 +403,9 @@ struct Common {
     /// 5xx, timeouts), backing off exponentially with jitter.
     #[arg(long, default_value_t = 5)]
     max_attempts: u32,
-    /// `standard` (default) or `adaptive`: adaptive also slows the request rate down on
-    /// throttling, for accounts near their API limits.
-    #[arg(long, value_enum, default_value = "standard")]
+    /// `adaptive` (default) or `standard`: adaptive also slows a service's request rate down
+    /// when it throttles (one rate limiter per service: the others keep their pace).
+    #[arg(long, value_enum, default_value = "adaptive")]
     retry_mode: RetryMode,
     /// Override the stack file's `state:` settings, e.g. `bucket=acme-state` (repeatable;
     /// keys: backend, bucket, key, region, path).
@@ -484,6 +485,7 @@ impl Common {
                 max_attempts: Some(self.max_attempts),
                 adaptive_retries: self.retry_mode == RetryMode::Adaptive,
                 role: None,
+                in_flight: None,
             },
         }
     }

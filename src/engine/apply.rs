@@ -1,6 +1,8 @@
-//! Executes a plan: walks the operation graph (`plan::operations`) in dependency order,
-//! independent operations in parallel (`--parallelism`), recording every step in the state
-//! through the `Journal` as it happens:
+//! Executes a plan: walks the operation graph (`plan::operations`) in dependency order, every
+//! operation starting as soon as what it depends on is done — no count of operations holds one
+//! back behind another's wait (a node group does not wait for a database); how many AWS calls
+//! run at once is limited per service instead (`--parallelism`, platformctl_aws's in_flight) —
+//! recording every step in the state through the `Journal` as it happens:
 //!
 //! 1. before a create, the state records it as pending, with its idempotency token and the
 //!    resolved attributes that identify it; 2. the id is recorded as soon as AWS returns it;
@@ -24,18 +26,11 @@ use tokio::task::JoinSet;
 
 use super::journal::Journal;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
-    pub parallelism: usize,
     /// How long to wait for a resource to become ready or go away, by kind, where the user
     /// raised or lowered the default.
     pub wait_timeouts: BTreeMap<Kind, Duration>,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        ApplyOptions { parallelism: 10, wait_timeouts: BTreeMap::new() }
-    }
 }
 
 impl ApplyOptions {
@@ -90,8 +85,8 @@ pub async fn apply(
     tokio::pin!(interrupt);
 
     loop {
-        while !stopping && running.len() < options.parallelism.max(1) {
-            let Some(op) = queue.next_ready() else { break };
+        // Everything whose dependencies are done starts now.
+        while let Some(op) = (!stopping).then(|| queue.next_ready()).flatten() {
             let step = step.clone();
             running.spawn(async move {
                 let result = step.run(&op).await;

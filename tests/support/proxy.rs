@@ -47,6 +47,8 @@ struct Shared {
     counts: Mutex<BTreeMap<String, u64>>,
     /// The same counts keyed by `service Operation` (`ssm ListTagsForResource`).
     service_counts: Mutex<BTreeMap<String, u64>>,
+    /// Per service: requests arrived and not answered yet, and the most there were at once.
+    service_in_flight: Mutex<BTreeMap<String, (u64, u64)>>,
     /// Operations in the order they were forwarded.
     log: Mutex<Vec<String>>,
     forwarded: AtomicU64,
@@ -75,6 +77,7 @@ impl Proxy {
             faults: Mutex::new(faults),
             counts: Mutex::new(BTreeMap::new()),
             service_counts: Mutex::new(BTreeMap::new()),
+            service_in_flight: Mutex::new(BTreeMap::new()),
             log: Mutex::new(Vec::new()),
             forwarded: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
@@ -114,6 +117,11 @@ impl Proxy {
         self.shared.service_counts.lock().unwrap().clone()
     }
 
+    /// Per service, the most requests that were in flight at once (arrived, not answered).
+    pub fn peak_in_flight(&self) -> BTreeMap<String, u64> {
+        self.shared.service_in_flight.lock().unwrap().iter().map(|(s, (_, peak))| (s.clone(), *peak)).collect()
+    }
+
     /// The operations forwarded so far, in order (1-based position = `when_forwarded`'s k).
     pub fn log(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
@@ -122,6 +130,7 @@ impl Proxy {
     pub fn reset_counts(&self) {
         self.shared.counts.lock().unwrap().clear();
         self.shared.service_counts.lock().unwrap().clear();
+        self.shared.service_in_flight.lock().unwrap().clear();
         self.shared.log.lock().unwrap().clear();
         self.shared.forwarded.store(0, Ordering::SeqCst);
         self.shared.injected.store(0, Ordering::SeqCst);
@@ -211,6 +220,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let (parts, incoming) = req.into_parts();
     let body = incoming.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let shape = Request::from_parts(parts.clone(), ());
+    let _arrived = InFlight::arrive(&shared, service(&shape));
     let faults = shared.faults.lock().unwrap().clone();
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
@@ -236,6 +246,31 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let forwarding = tokio::spawn(forward(shared, parts, body, op));
     let answer = forwarding.await.unwrap_or_else(|_| unavailable());
     Ok(if lose { unavailable() } else { answer })
+}
+
+/// A request of a service between its arrival and its answer (the count drops when dropped).
+struct InFlight {
+    shared: Arc<Shared>,
+    service: String,
+}
+
+impl InFlight {
+    fn arrive(shared: &Arc<Shared>, service: String) -> InFlight {
+        let mut all = shared.service_in_flight.lock().unwrap();
+        let (now, peak) = all.entry(service.clone()).or_default();
+        *now += 1;
+        *peak = (*peak).max(*now);
+        drop(all);
+        InFlight { shared: shared.clone(), service }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some((now, _)) = self.shared.service_in_flight.lock().unwrap().get_mut(&self.service) {
+            *now = now.saturating_sub(1);
+        }
+    }
 }
 
 /// Sends a request on to the emulator and returns its answer, noting it in the log (and

@@ -7,7 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 
-use crate::retries;
+use crate::{in_flight, retries};
 
 /// SDK clients for one region.
 #[derive(Clone, Debug)]
@@ -28,6 +28,8 @@ pub struct Aws {
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// The Resource Groups Tagging API (tags across services).
+    pub(crate) tagging: aws_sdk_resourcegroupstagging::Client,
     /// Record changes waiting to go to Route 53 together, one batch per zone.
     pub(crate) route53_batches: std::sync::Arc<crate::route53::batch::Batches>,
     pub stack: String,
@@ -46,6 +48,9 @@ pub struct ConnectOptions {
     pub adaptive_retries: bool,
     /// A role every client assumes through STS (the stack's `assume_role`).
     pub role: Option<Role>,
+    /// Calls in flight per service (`--parallelism`); each service's own share when unset
+    /// (see in_flight.rs).
+    pub in_flight: Option<usize>,
 }
 
 /// An IAM role to assume.
@@ -85,27 +90,34 @@ macro_rules! client_in_region {
 impl Aws {
     /// Credentials and endpoint come the standard SDK way; the region comes from the stack.
     pub async fn connect(stack: &str, region: &str, options: &ConnectOptions) -> Aws {
-        Aws::from_config(&sdk_config(region, options).await, stack)
+        Aws::from_config(&sdk_config(region, options).await, stack, options.in_flight)
     }
 
-    fn from_config(config: &aws_config::SdkConfig, stack: &str) -> Aws {
+    /// Every client shares one HTTPS client, through its service's gate (in_flight.rs).
+    fn from_config(config: &aws_config::SdkConfig, stack: &str, in_flight: Option<usize>) -> Aws {
+        let shared = in_flight::shared_https_client();
+        let gated = |service: &str| {
+            let gate = in_flight::Gate::new(shared.clone(), in_flight::share(service, in_flight));
+            config.to_builder().http_client(gate).build()
+        };
         Aws {
-            ec2: client!(aws_sdk_ec2, config),
-            rds: client!(aws_sdk_rds, config),
-            elasticache: client!(aws_sdk_elasticache, config),
-            secrets: client!(aws_sdk_secretsmanager, config),
-            ssm: client!(aws_sdk_ssm, config),
-            autoscaling: client!(aws_sdk_applicationautoscaling, config),
-            iam: client!(aws_sdk_iam, config),
-            eks: client!(aws_sdk_eks, config),
-            ecr: client!(aws_sdk_ecr, config),
-            logs: client!(aws_sdk_cloudwatchlogs, config),
-            kms: client!(aws_sdk_kms, config),
-            sns: client!(aws_sdk_sns, config),
-            cloudwatch: client!(aws_sdk_cloudwatch, config),
-            route53: client!(aws_sdk_route53, config),
-            acm: client!(aws_sdk_acm, config),
-            elb: client!(aws_sdk_elasticloadbalancingv2, config),
+            ec2: client!(aws_sdk_ec2, &gated("ec2")),
+            rds: client!(aws_sdk_rds, &gated("rds")),
+            elasticache: client!(aws_sdk_elasticache, &gated("elasticache")),
+            secrets: client!(aws_sdk_secretsmanager, &gated("secretsmanager")),
+            ssm: client!(aws_sdk_ssm, &gated("ssm")),
+            autoscaling: client!(aws_sdk_applicationautoscaling, &gated("application-autoscaling")),
+            iam: client!(aws_sdk_iam, &gated("iam")),
+            eks: client!(aws_sdk_eks, &gated("eks")),
+            ecr: client!(aws_sdk_ecr, &gated("ecr")),
+            logs: client!(aws_sdk_cloudwatchlogs, &gated("logs")),
+            kms: client!(aws_sdk_kms, &gated("kms")),
+            sns: client!(aws_sdk_sns, &gated("sns")),
+            cloudwatch: client!(aws_sdk_cloudwatch, &gated("monitoring")),
+            route53: client!(aws_sdk_route53, &gated("route53")),
+            acm: client!(aws_sdk_acm, &gated("acm")),
+            elb: client!(aws_sdk_elasticloadbalancingv2, &gated("elasticloadbalancing")),
+            tagging: client!(aws_sdk_resourcegroupstagging, &gated("tagging")),
             route53_batches: Default::default(),
             stack: stack.to_owned(),
             config: config.clone(),
@@ -137,7 +149,7 @@ impl Aws {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("eu-west-1"))
             .build();
-        Aws::from_config(&config, "test")
+        Aws::from_config(&config, "test", None)
     }
 
     /// `eks` as given (an aws-smithy-mocks client).
@@ -190,11 +202,6 @@ fn loader(region: &str, options: &ConnectOptions) -> aws_config::ConfigLoader {
 }
 
 impl Aws {
-    /// A Resource Groups Tagging API client (what a stack holds, across services).
-    pub(crate) fn tagging(&self) -> aws_sdk_resourcegroupstagging::Client {
-        client!(aws_sdk_resourcegroupstagging, &self.config)
-    }
-
     /// The account the credentials belong to (STS GetCallerIdentity): with a role to assume,
     /// this is the first call, and the one that assumes it.
     pub async fn account(&self) -> Result<String, crate::AwsError> {

@@ -15,7 +15,7 @@ use crate::{Aws, AwsError};
 
 /// The ARNs of the live resources tagged as `stack`'s.
 pub async fn tagged_resources(aws: &Aws, stack: &str) -> Result<Vec<String>, AwsError> {
-    let tagging = aws.tagging();
+    let tagging = &aws.tagging;
     let filter = aws_sdk_resourcegroupstagging::types::TagFilter::builder().key(STACK_TAG).values(stack).build();
     let mut pages = tagging.get_resources().tag_filters(filter).into_paginator().send();
     let mut arns = Vec::new();

@@ -30,6 +30,7 @@ mod elb;
 pub mod error;
 pub mod existing;
 mod iam;
+mod in_flight;
 mod kms;
 mod logs;
 mod rds;

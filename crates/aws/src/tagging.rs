@@ -34,7 +34,7 @@ impl StackTags {
         }
         let filter = TagFilter::builder().key(STACK_TAG).values(&aws.stack).build();
         let mut pages = aws
-            .tagging()
+            .tagging
             .get_resources()
             .tag_filters(filter)
             .resource_type_filters(resource_type)
