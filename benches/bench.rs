@@ -7,7 +7,9 @@
 //! memory (RSS) of the platformctl processes.
 //!
 //! Run it with `scripts/bench` (builds the release binary first). Options:
-//! `--platformctl PATH`, `--latency-ms 50`, `--copies 1,10`.
+//! `--platformctl PATH`, `--latency-ms 50`, `--copies 1,10`, `--grown 3` (one grown platform
+//! in one stack), `--aws-time 14` (its resources take AWS's creation times divided by 14, and
+//! the apply is compared with its critical path).
 
 #[path = "../tests/support/proxy.rs"]
 mod proxy;
@@ -223,9 +225,12 @@ async fn main() {
         print_operations(plan);
     }
     // `--grown SCALE`: one grown platform in one stack (issue 20's shape at scale 3).
+    // `--aws-time SPEEDUP`: its resources take AWS's creation times divided by SPEEDUP.
+    let speedup = arg(&args, "--aws-time").map(|s| s.parse::<f64>().unwrap());
     if let Some(scale) = arg(&args, "--grown").map(|s| s.parse::<usize>().unwrap()) {
         let emulator = Emulator::start(&venv);
-        let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0, ..Default::default() }).await;
+        let faults = Faults { latency, provisioning_speedup: speedup, ..Default::default() };
+        let proxy = Proxy::start(&emulator.endpoint, faults).await;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("grown.yaml"), stack_text::grown_platform("grown", scale)).unwrap();
         let files = vec!["grown.yaml".to_owned()];
@@ -241,9 +246,36 @@ async fn main() {
             let (wall, rss) = (f.wall.as_secs_f64(), f.peak_rss_kb as f64 / 1024.0);
             println!("| {step} | {wall:.2} s | {} | {rss:.1} MB |", f.requests);
         }
+        if let Some(speedup) = speedup {
+            let (path, chain) = critical_path(&state, speedup);
+            let (wall, path_s) = (apply.wall.as_secs_f64(), path.as_secs_f64());
+            println!(
+                "\nWith AWS's creation times divided by {speedup} (NAT gateway 90 s, database 8 min, EKS cluster 10 min, node group 4 min, Redis 10 min), the apply's critical path — the longest chain of those times through the dependency graph — is {path_s:.1} s: {}. The apply took {wall:.1} s, {:.0}% over it.",
+                chain.join(" → "),
+                (wall / path_s - 1.0) * 100.0
+            );
+        }
         println!("\nRequests of its no-change plan, per operation:\n");
         print_operations(&plan);
     }
+}
+
+/// The longest chain of AWS creation times (÷ `speedup`) through the state's dependencies:
+/// the least time an apply from nothing can take, requests aside.
+fn critical_path(state: &serde_json::Value, speedup: f64) -> (Duration, Vec<String>) {
+    let resources = state["resources"].as_object().unwrap();
+    let mut graph = platformctl_core::graph::Graph::new();
+    for (address, r) in resources {
+        graph.add_node(address.clone());
+        for dependency in r["dependencies"].as_array().into_iter().flatten().filter_map(|d| d.as_str()) {
+            graph.add_edge(address.clone(), dependency.to_owned());
+        }
+    }
+    let takes = |address: &String| {
+        let kind = resources[address]["kind"].as_str().unwrap_or_default();
+        proxy::AWS_CREATE_TIMES.iter().find(|(k, _)| *k == kind).map_or(Duration::ZERO, |(_, t)| t.div_f64(speedup))
+    };
+    graph.critical_path(takes).expect("a state's dependencies have no cycle")
 }
 
 fn print_operations(figures: &Figures) {

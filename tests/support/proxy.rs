@@ -39,6 +39,63 @@ pub struct Faults {
     /// An operation (`CreateSubnet`) whose first answer is lost on the way back: the emulator
     /// does the work, the client gets an HTTP 503 and retries.
     pub lose_first_answer_of: Option<String>,
+    /// Resources take time to come up as on AWS (`AWS_CREATE_TIMES`, divided by this): a
+    /// describe of one NAT gateway, database, cluster, node group or Redis group answers
+    /// "pending"/"creating" until that long after the first describe of it (a wait's first
+    /// poll, right after the create). `None`: ready at once, as the emulators are.
+    pub provisioning_speedup: Option<f64>,
+}
+
+/// How long AWS usually takes to create the slow kinds (by the state's kind names): the
+/// figures issue 20 names, from AWS's documentation and experience.
+pub const AWS_CREATE_TIMES: &[(&str, Duration)] = &[
+    ("nat_gateway", Duration::from_secs(90)),
+    ("db_instance", Duration::from_secs(8 * 60)),
+    ("db_read_replica", Duration::from_secs(8 * 60)),
+    ("eks_cluster", Duration::from_secs(10 * 60)),
+    ("node_group", Duration::from_secs(4 * 60)),
+    ("replication_group", Duration::from_secs(10 * 60)),
+];
+
+/// A describe of one resource of a slow kind: the kind's name and what identifies the
+/// resource (the request body, or the path for EKS's REST calls).
+fn describe_of_one(req: &Request<()>, op: &str, body: &[u8]) -> Option<(&'static str, String)> {
+    let text = String::from_utf8_lossy(body);
+    let kind = match op {
+        "DescribeNatGateways" if text.contains("nat-gateway-id") && !text.contains("Value.2=") => "nat_gateway",
+        "DescribeDBInstances" if text.contains("DBInstanceIdentifier=") => "db_instance",
+        "DescribeReplicationGroups" if text.contains("ReplicationGroupId=") => "replication_group",
+        _ if req.method() == hyper::Method::GET => {
+            let path: Vec<&str> = req.uri().path().split('/').filter(|s| !s.is_empty()).collect();
+            return match path.as_slice() {
+                ["clusters", _] => Some(("eks_cluster", req.uri().path().to_owned())),
+                ["clusters", _, "node-groups", _] => Some(("node_group", req.uri().path().to_owned())),
+                _ => None,
+            };
+        }
+        _ => return None,
+    };
+    Some((kind, text.into_owned()))
+}
+
+/// The answer of a describe of a resource still coming up: its ready status turned back.
+fn still_creating(kind: &str, body: &Bytes) -> Bytes {
+    let swaps: &[(&str, &str)] = match kind {
+        "nat_gateway" => &[("<state>available</state>", "<state>pending</state>")],
+        "db_instance" | "db_read_replica" => {
+            &[("<DBInstanceStatus>available</DBInstanceStatus>", "<DBInstanceStatus>creating</DBInstanceStatus>")]
+        }
+        "replication_group" => &[("<Status>available</Status>", "<Status>creating</Status>")],
+        _ => &[
+            ("\"status\":\"ACTIVE\"", "\"status\":\"CREATING\""),
+            ("\"status\": \"ACTIVE\"", "\"status\": \"CREATING\""),
+        ],
+    };
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    for (ready, creating) in swaps {
+        text = text.replace(ready, creating);
+    }
+    Bytes::from(text)
 }
 
 struct Shared {
@@ -49,6 +106,8 @@ struct Shared {
     service_counts: Mutex<BTreeMap<String, u64>>,
     /// Per service: requests arrived and not answered yet, and the most there were at once.
     service_in_flight: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// When each slow resource was first described (`Faults::provisioning_speedup`).
+    first_described: Mutex<BTreeMap<String, std::time::Instant>>,
     /// Operations in the order they were forwarded.
     log: Mutex<Vec<String>>,
     forwarded: AtomicU64,
@@ -78,6 +137,7 @@ impl Proxy {
             counts: Mutex::new(BTreeMap::new()),
             service_counts: Mutex::new(BTreeMap::new()),
             service_in_flight: Mutex::new(BTreeMap::new()),
+            first_described: Mutex::new(BTreeMap::new()),
             log: Mutex::new(Vec::new()),
             forwarded: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
@@ -243,9 +303,24 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         let mut faults = shared.faults.lock().unwrap();
         faults.lose_first_answer_of.take().is_some()
     };
+    let creating = faults.provisioning_speedup.and_then(|speedup| {
+        let (kind, key) = describe_of_one(&shape, &op, &body)?;
+        let takes = AWS_CREATE_TIMES.iter().find(|(k, _)| *k == kind)?.1.div_f64(speedup);
+        let since = *shared.first_described.lock().unwrap().entry(key).or_insert_with(std::time::Instant::now);
+        (since.elapsed() < takes).then_some(kind)
+    });
     let forwarding = tokio::spawn(forward(shared, parts, body, op));
     let answer = forwarding.await.unwrap_or_else(|_| unavailable());
-    Ok(if lose { unavailable() } else { answer })
+    Ok(match (lose, creating) {
+        (true, _) => unavailable(),
+        (false, Some(kind)) => {
+            let (mut parts, body) = answer.into_parts();
+            let body = still_creating(kind, &body.collect().await.map(|b| b.to_bytes()).unwrap_or_default());
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            Response::from_parts(parts, full(body))
+        }
+        (false, None) => answer,
+    })
 }
 
 /// A request of a service between its arrival and its answer (the count drops when dropped).

@@ -1,10 +1,11 @@
 //! A dependency graph over any ordered key: topological order (deterministic), cycle
 //! detection that names the cycle, and a `ReadyQueue` that hands out nodes whose dependencies
-//! have finished, for the parallel apply walk (after cargo's `dependency_queue`). Deletes walk
-//! the same graph reversed.
+//! have finished, for the parallel apply walk (after cargo's `dependency_queue`), and the
+//! critical path of such a walk. Deletes walk the same graph reversed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
+use std::time::Duration;
 
 /// Nodes and "`node` needs `dependency` first" edges.
 #[derive(Clone, Debug)]
@@ -60,6 +61,29 @@ impl<K: Ord + Clone + Display> Graph<K> {
             out.push(node);
         }
         Ok(out)
+    }
+
+    /// The longest chain of dependencies when each node takes `takes(node)` and everything
+    /// else runs in parallel: the least time a walk can finish in (an apply's critical path).
+    /// Returns that time and the chain, first node first.
+    pub fn critical_path(&self, takes: impl Fn(&K) -> Duration) -> Result<(Duration, Vec<K>), CycleError> {
+        // Each node's earliest finish, and the dependency that finishes last before it.
+        let mut finish: BTreeMap<K, (Duration, Option<K>)> = BTreeMap::new();
+        for node in self.order()? {
+            let last = self.dependencies(&node).filter_map(|d| Some((finish.get(d)?.0, d.clone()))).max();
+            let start = last.as_ref().map_or(Duration::ZERO, |(at, _)| *at);
+            finish.insert(node.clone(), (start + takes(&node), last.map(|(_, d)| d)));
+        }
+        let Some((end, (total, _))) = finish.iter().max_by_key(|(_, (at, _))| *at) else {
+            return Ok((Duration::ZERO, Vec::new()));
+        };
+        let (total, mut chain, mut at) = (*total, vec![end.clone()], end.clone());
+        while let Some(before) = finish.get(&at).and_then(|(_, before)| before.clone()) {
+            chain.push(before.clone());
+            at = before;
+        }
+        chain.reverse();
+        Ok((total, chain))
     }
 
     /// A queue for walking the graph with work in flight; fails if the graph has a cycle.
@@ -163,6 +187,26 @@ mod tests {
             g.add_edge(a.to_string(), b.to_string());
         }
         g
+    }
+
+    #[test]
+    fn the_critical_path_is_the_longest_chain_of_durations() {
+        // vpc → nat (90) → cluster (600) → nodes (240); vpc → db (480): the cluster's chain wins.
+        let g = graph(&[("nat", "vpc"), ("cluster", "nat"), ("nodes", "cluster"), ("db", "vpc")]);
+        let takes = |n: &String| {
+            let seconds = match n.as_str() {
+                "nat" => 90,
+                "cluster" => 600,
+                "nodes" => 240,
+                "db" => 480,
+                _ => 1,
+            };
+            Duration::from_secs(seconds)
+        };
+        let (total, chain) = g.critical_path(takes).unwrap();
+        assert_eq!(total, Duration::from_secs(931));
+        assert_eq!(chain, ["vpc", "nat", "cluster", "nodes"]);
+        assert_eq!(Graph::<String>::new().critical_path(takes).unwrap(), (Duration::ZERO, vec![]));
     }
 
     #[test]
