@@ -86,6 +86,12 @@ async fn batched_plan_and_drift(kind: Kind) {
     // SSM: ten names a GetParameters.
     let parameters = of_kind("ssm_parameter").len();
     assert_eq!(count(&counts, "ssm GetParameters"), parameters.div_ceil(10) as u64, "{counts:#?}");
+    // Launch templates: one DescribeLaunchTemplates for all, and each template's version read
+    // once, though both the template and its node group compare it.
+    let templates = of_kind("launch_template").len() as u64;
+    assert!(templates >= 5, "a template per node group: {templates}");
+    assert_eq!(count(&counts, "ec2 DescribeLaunchTemplates"), 1, "{counts:#?}");
+    assert_eq!(count(&counts, "ec2 DescribeLaunchTemplateVersions"), templates, "{counts:#?}");
     // Tags: one tagging listing per kind; the service the emulator lists there (EMULATORS.md:
     // moto lists SSM parameters by type, ministack ECR repositories) needs no tag call at all,
     // the others one per resource.

@@ -3,6 +3,9 @@
 //! version holds are read the same way for the template and for the node group that runs it
 //! (`settings`).
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use async_trait::async_trait;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
@@ -20,6 +23,7 @@ use crate::common::{opt_int, sorted_list};
 use crate::error::SdkResultExt;
 use crate::registry::NewResource;
 use crate::{Aws, AwsError};
+use tokio::sync::OnceCell;
 
 pub(crate) struct LaunchTemplate;
 
@@ -124,8 +128,27 @@ async fn list(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::typ
 }
 
 /// The settings (`SETTINGS`) one version of a template holds; `version` is a number or
-/// `$Default`.
+/// `$Default`. A numbered version never changes (EC2 cannot edit one), so its settings are
+/// read once per process: the template and the node group that runs it ask for the same one
+/// in the same plan, at the same moment.
 pub(crate) async fn version_settings(ec2: &Client, id: &str, version: &str) -> Result<Attrs, AwsError> {
+    if version.parse::<u64>().is_err() {
+        return describe_version(ec2, id, version).await;
+    }
+    let once = {
+        let mut read = READ_VERSIONS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        read.entry((id.to_owned(), version.to_owned())).or_default().clone()
+    };
+    once.get_or_try_init(|| describe_version(ec2, id, version)).await.cloned()
+}
+
+/// The numbered versions read so far, by template id and number (see `version_settings`).
+static READ_VERSIONS: LazyLock<Mutex<HashMap<VersionKey, Arc<OnceCell<Attrs>>>>> = LazyLock::new(Default::default);
+
+/// A template id and a version number.
+type VersionKey = (String, String);
+
+async fn describe_version(ec2: &Client, id: &str, version: &str) -> Result<Attrs, AwsError> {
     let out = ec2
         .describe_launch_template_versions()
         .launch_template_id(id)
