@@ -242,6 +242,10 @@ fn operation(req: &Request<()>, body: &[u8]) -> String {
     if let Some(action) = text.split('&').find_map(|p| p.strip_prefix("Action=")) {
         return action.to_owned();
     }
+    // CloudWatch speaks RPC v2 (CBOR): the operation ends the path (`/service/…/operation/X`).
+    if let Some((_, op)) = req.uri().path().rsplit_once("/operation/") {
+        return op.to_owned();
+    }
     // Route 53 is REST: its record changes are POSTs to a zone's `rrset`.
     if req.method() == hyper::Method::POST && req.uri().path().trim_end_matches('/').ends_with("/rrset") {
         return "ChangeResourceRecordSets".to_owned();

@@ -1,5 +1,6 @@
 //! CloudWatch metric alarms, by name: read a hundred at a time (DescribeAlarms takes up to 100
-//! names) with their tags (ListTagsForResource per alarm, all at once); created and changed with
+//! names) with their tags from the stack's tag listing (`tagging`; ListTagsForResource for an
+//! alarm it leaves out); created and changed with
 //! PutMetricAlarm, which writes every setting (tags only when it creates: changed tags go through
 //! TagResource/UntagResource).
 
@@ -12,11 +13,12 @@ use platformctl_core::kinds::metric_alarm::{
     ACTIONS, ARN, COMPARISON, DATAPOINTS_TO_ALARM, DEF, DESCRIPTION, DIMENSIONS, EVALUATION_PERIODS, METRIC, NAME,
     NAMESPACE, PERIOD, STATISTIC, TAGS, THRESHOLD, TREAT_MISSING_DATA, out,
 };
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 
 use crate::common::{TagChanges, opt_int, opt_str, pair_by_id, sorted_list, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider};
+use crate::registry::{NewResource, Provider, confirmed};
+use crate::tagging::{StackTags, listed_or_read};
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct Alarm;
@@ -28,18 +30,14 @@ const NAMES_PER_CALL: usize = 100;
 impl Provider for Alarm {
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         let names: Vec<String> = requests.iter().filter_map(|r| r.id.clone()).collect();
-        let batches = names.chunks(NAMES_PER_CALL).map(|batch| async move {
-            let mut alarms = Vec::new();
-            let request = aws.cloudwatch.describe_alarms().set_alarm_names(Some(batch.to_vec()));
-            let mut pages = request.into_paginator().send();
-            while let Some(page) = pages.next().await {
-                alarms.extend(page.aws("DescribeAlarms")?.metric_alarms().iter().cloned());
-            }
-            Ok::<_, AwsError>(alarms)
+        let (alarms, tags) =
+            futures::try_join!(alarms_named(aws, &names), StackTags::of(aws, "cloudwatch:alarm", names.len()))?;
+        let found = futures::future::try_join_all(alarms.into_iter().map(|alarm| describe(aws, alarm, Some(&tags))));
+        let listed = pair_by_id(requests, found.await?).into_iter().filter_map(|(address, observed)| match observed {
+            Observed::Present(live) => Some((address, live)),
+            Observed::Absent => None,
         });
-        let alarms = futures::future::try_join_all(batches).await?.into_iter().flatten();
-        let found = futures::future::try_join_all(alarms.map(|alarm| describe(aws, alarm))).await?;
-        Ok(pair_by_id(requests, found))
+        confirmed(Kind::MetricAlarm, requests, listed.collect(), |r| read_one(aws, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -116,11 +114,38 @@ fn cloudwatch_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag
     pairs.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-async fn describe(aws: &Aws, alarm: MetricAlarm) -> Result<LiveResource, AwsError> {
+/// The alarms of these names that exist, a hundred names a DescribeAlarms, all at once.
+async fn alarms_named(aws: &Aws, names: &[String]) -> Result<Vec<MetricAlarm>, AwsError> {
+    let batches = names.chunks(NAMES_PER_CALL).map(|batch| async move {
+        let mut alarms = Vec::new();
+        let request = aws.cloudwatch.describe_alarms().set_alarm_names(Some(batch.to_vec()));
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            alarms.extend(page.aws("DescribeAlarms")?.metric_alarms().iter().cloned());
+        }
+        Ok::<_, AwsError>(alarms)
+    });
+    Ok(futures::future::try_join_all(batches).await?.into_iter().flatten().collect())
+}
+
+/// One alarm, read directly with its tags.
+async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    let Some(name) = request.id.clone() else { return Ok(None) };
+    match alarms_named(aws, &[name]).await?.pop() {
+        Some(alarm) => describe(aws, alarm, None).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The alarm with its tags, from the stack's tag listing where it shows them.
+async fn describe(aws: &Aws, alarm: MetricAlarm, listing: Option<&StackTags>) -> Result<LiveResource, AwsError> {
     let name = alarm.alarm_name().unwrap_or_default();
     let arn = alarm.alarm_arn().unwrap_or_default();
-    let tags = aws.cloudwatch.list_tags_for_resource().resource_arn(arn).send().await.aws("ListTagsForResource")?;
-    let tags = tags_from_pairs(tags.tags().iter().map(|t| (t.key(), t.value())));
+    let list_tags = || async {
+        let tags = aws.cloudwatch.list_tags_for_resource().resource_arn(arn).send().await.aws("ListTagsForResource")?;
+        Ok(tags_from_pairs(tags.tags().iter().map(|t| (t.key(), t.value()))))
+    };
+    let tags = listed_or_read(listing, arn, list_tags).await?;
     let dimensions: BTreeMap<String, Value> =
         alarm.dimensions().iter().filter_map(|d| Some((d.name()?.to_owned(), Value::str(d.value()?)))).collect();
     let attrs = Attrs::from([

@@ -19,7 +19,7 @@ use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, V
 use crate::common::{TagChanges, opt_str, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider, confirmed};
-use crate::tagging::StackTags;
+use crate::tagging::{StackTags, listed_or_read};
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct Repository;
@@ -152,12 +152,7 @@ async fn describe(aws: &Aws, repo: &EcrRepository, listing: Option<&StackTags>) 
         let tags = aws.ecr.list_tags_for_resource().resource_arn(arn).send().await.aws("ListTagsForResource")?;
         Ok(tags_from_pairs(tags.tags().iter().map(|t| (Some(t.key()), Some(t.value())))))
     };
-    let tags = async {
-        match listing {
-            Some(listing) => listing.or_read(arn, list_tags).await,
-            None => list_tags().await,
-        }
-    };
+    let tags = listed_or_read(listing, arn, list_tags);
     let (lifecycle, tags) = futures::join!(aws.ecr.get_lifecycle_policy().repository_name(name).send(), tags);
     let lifecycle = match lifecycle {
         // The text as ECR stores it: the declaration compares it as JSON.

@@ -64,3 +64,20 @@ impl StackTags {
         }
     }
 }
+
+/// The tags from `listing` where there is one and it shows the resource, else from `read` (a
+/// direct read, which never trusts a listing).
+pub(crate) async fn listed_or_read<Read, Answer>(
+    listing: Option<&StackTags>,
+    arn: &str,
+    read: Read,
+) -> Result<Value, AwsError>
+where
+    Read: FnOnce() -> Answer,
+    Answer: Future<Output = Result<Value, AwsError>>,
+{
+    match listing {
+        Some(listing) => listing.or_read(arn, read).await,
+        None => read().await,
+    }
+}
