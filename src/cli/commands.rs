@@ -69,11 +69,12 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             println_stdout(&String::from_utf8_lossy(&out))?;
             Ok(exit::OK)
         }
-        Command::Plan { stack, json, format, detailed_exitcode, out, destroy, lock, common } => {
+        Command::Plan { stack, json, format, detailed_exitcode, out, destroy, lock, scope, common } => {
             let format = if json { PlanFormat::Json } else { format.unwrap_or(PlanFormat::Text) };
             let mut options = common.session_options();
             options.skip_lock = !lock;
-            block_on(plan(&stack, format, detailed_exitcode, out.as_deref(), destroy, &options))
+            let asked = PlanAsked { destroy, scope: scope.scope(), out: out.as_deref() };
+            block_on(plan(&stack, format, detailed_exitcode, &asked, &options))
         }
         Command::Apply { stack, run, common } => block_on(apply(&stack, false, &run, &common)),
         Command::Destroy { stack, run, common } => block_on(apply(&stack, true, &run, &common)),
@@ -147,15 +148,21 @@ async fn ask(question: String) -> anyhow::Result<bool> {
     }
 }
 
+/// What `plan` was asked to plan, and where to save it.
+struct PlanAsked<'a> {
+    destroy: bool,
+    scope: platformctl_core::plan::scope::Scope,
+    out: Option<&'a Path>,
+}
+
 async fn plan(
     stack: &Path,
     format: PlanFormat,
     detailed_exitcode: bool,
-    out: Option<&Path>,
-    destroy: bool,
+    asked: &PlanAsked<'_>,
     options: &crate::engine::SessionOptions,
 ) -> anyhow::Result<u8> {
-    let planned = ops::plan::plan(stack, destroy, out, options).await?;
+    let planned = ops::plan::plan(stack, asked.destroy, &asked.scope, asked.out, options).await?;
     let plan = &planned.plan;
     let (checks, sources) = (planned.checks.as_ref(), &planned.sources);
     println_stdout(&match format {
@@ -192,6 +199,7 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
         allow_data_loss: run.allow_data_loss,
         force: run.force,
         skip_checks: run.skip_checks,
+        scope: run.scope.scope(),
         options: ApplyOptions { wait_timeouts: run.wait_timeout.iter().copied().collect() },
     };
     let mut session = common.session_options();
@@ -290,6 +298,26 @@ async fn state(command: StateCommand) -> anyhow::Result<u8> {
         StateCommand::Rm { stack, address, common } => {
             let id = ops::state::rm(&stack, &address, &common.session_options()).await?;
             report::removed(&address, &id)
+        }
+        StateCommand::Mv { stack, addresses, to_stack: None, common } => {
+            let [from, to] = addresses.as_slice() else {
+                anyhow::bail!(
+                    "state mv takes OLD and NEW (got {} address{})\n  hint: `platformctl state mv <stack file> postgres.users postgres.accounts`, or --to-stack <other stack file> with the addresses to carry over",
+                    addresses.len(),
+                    if addresses.len() == 1 { "" } else { "es" }
+                );
+            };
+            report::moved(&ops::state_move::mv(&stack, from, to, &common.session_options()).await?)
+        }
+        StateCommand::Mv { stack, addresses, to_stack: Some(other), common } => {
+            let done = ops::state_move::to_stack(&stack, &other, &addresses, &common.session_options()).await?;
+            report::moved_to_stack(&report::MovedToStack {
+                addresses: &done.addresses,
+                from_state: &done.from_state,
+                to_state: &done.to_state,
+                retagged: done.retagged,
+                left: &done.left,
+            })
         }
         StateCommand::Recover { stack, common } => {
             let r = ops::state::recover(&stack, &common.session_options()).await?;

@@ -98,6 +98,8 @@ enum Command {
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
         lock: bool,
         #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
         common: Common,
     },
     /// Report every change made in AWS outside platformctl since the last apply (attribute,
@@ -318,6 +320,24 @@ enum StateCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Give an entry a new address (`OLD NEW`: it and every entry under it), or carry entries to
+    /// another stack's state (`--to-stack OTHER ADDRESS…`, both states locked, the resources'
+    /// `platformctl:stack` and `platformctl:address` tags updated). Nothing is recreated; AWS
+    /// names stay. A stack file can say the same with `moved:`.
+    #[command(
+        after_help = "Examples:\n  platformctl state mv stacks/user-service.yaml postgres.users postgres.accounts\n  platformctl state mv stacks/platform.yaml --to-stack stacks/databases.yaml postgres.users redis.sessions"
+    )]
+    Mv {
+        stack: PathBuf,
+        /// OLD NEW; with --to-stack, the addresses (or prefixes) to carry over.
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// The other stack's file: its file must declare the addresses, this one no longer.
+        #[arg(long, value_name = "STACK_FILE")]
+        to_stack: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Forget a resource: it stays in AWS, platformctl no longer manages it.
     Rm {
         stack: PathBuf,
@@ -350,9 +370,31 @@ enum StateCommand {
     },
 }
 
+/// `--target` and `--exclude`, for plan, apply and destroy.
+#[derive(Args, Debug, Clone, Default)]
+struct ScopeArgs {
+    /// Plan only this address, or the addresses under this prefix (`postgres.users`, `eks.main`),
+    /// with what they depend on (for a destroy: with what depends on them). Repeatable. The plan
+    /// says it is partial.
+    #[arg(long, value_name = "ADDRESS|PREFIX")]
+    target: Vec<String>,
+    /// Leave out this address, or the addresses under this prefix, with what depends on them
+    /// (for a destroy: with what they depend on). Repeatable.
+    #[arg(long, value_name = "ADDRESS|PREFIX")]
+    exclude: Vec<String>,
+}
+
+impl ScopeArgs {
+    fn scope(&self) -> platformctl_core::plan::scope::Scope {
+        platformctl_core::plan::scope::Scope { targets: self.target.clone(), excludes: self.exclude.clone() }
+    }
+}
+
 /// How apply and destroy carry out their plan.
 #[derive(Args, Debug, Clone)]
 struct RunOptions {
+    #[command(flatten)]
+    scope: ScopeArgs,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
     auto_approve: bool,

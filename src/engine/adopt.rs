@@ -54,6 +54,7 @@ fn record(state: &mut State, d: &DesiredResource, found: LiveResource) {
             outputs: found.outputs,
             pending: None,
             deposed: vec![],
+            renamed: vec![],
         },
     );
 }

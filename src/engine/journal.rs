@@ -57,9 +57,11 @@ impl Journal {
         replacing: bool,
     ) -> Result<(), StateError> {
         self.record(|s| {
-            let mut deposed = Vec::new();
+            let (mut deposed, mut renamed) = (Vec::new(), Vec::new());
             if let Some(old) = s.resources.remove(address) {
                 deposed = old.deposed;
+                // A replacement made under a kept AWS name (`moves::keep_aws_names`) keeps it.
+                renamed = old.renamed;
                 if replacing && let Some(id) = old.id {
                     deposed.push(id);
                 }
@@ -76,6 +78,7 @@ impl Journal {
                     outputs: Attrs::new(),
                     pending: Some(pending),
                     deposed,
+                    renamed,
                 },
             );
         })

@@ -23,9 +23,11 @@ use platformctl_core::diagnostics::Sources;
 use platformctl_core::expand::expand;
 use platformctl_core::model::{Backend, Stack, load_stack};
 use platformctl_core::plan::operations::ApplyReport;
+use platformctl_core::plan::scope::Scope;
 use platformctl_core::plan::{self, Action, Plan, Planned};
 use platformctl_core::render::progress::Progress;
 use platformctl_core::resource::{Attrs, DesiredResource, Kind, Observed};
+use platformctl_core::state::moves::{self, MovesApplied};
 use platformctl_core::state::{Lock, State, StateError, Store, holds};
 
 pub use apply::ApplyOptions;
@@ -45,6 +47,8 @@ pub struct Session {
     lock: Option<Lock>,
     /// `uses_stacks` differs from the state as read: an apply with nothing to do still saves it.
     uses_changed: bool,
+    /// What the stack file's `moved:` did to the state as read (saved by the next apply).
+    moves: MovesApplied,
 }
 
 /// Where to find the state and how to reach AWS.
@@ -63,7 +67,8 @@ pub struct SessionOptions {
 }
 
 /// Operations that write the state.
-const WRITES_STATE: &[&str] = &["apply", "destroy", "import", "promote", "state rm", "state recover", "state push"];
+const WRITES_STATE: &[&str] =
+    &["apply", "destroy", "import", "promote", "state rm", "state mv", "state recover", "state push"];
 
 /// The state store a stack file's settings name, without locking it. `connect` has the
 /// stack's credentials checked (`credentials::checked`).
@@ -122,7 +127,7 @@ impl Session {
         let store = open_store(stack_file, &stack, options, &connect).await?;
         refuse_local_state_in_ci(&store, operation, options)?;
         let lock = if options.skip_lock { None } else { Some(store.lock(operation, options.lock_timeout).await?) };
-        let state = match store.read(&stack.name, &stack.region).await {
+        let mut state = match store.read(&stack.name, &stack.region).await {
             Ok(state) => state,
             Err(e) => {
                 if let Some(lock) = lock {
@@ -131,6 +136,7 @@ impl Session {
                 return Err(e.into());
             }
         };
+        let moves = moves::apply_moved(&stack.moved, &mut state);
         let aws = Aws::connect(&stack.name, &stack.region, &connect).await;
         let checks = platformctl_core::checks::check(&loaded, &stack);
         let mut session = Session {
@@ -143,6 +149,7 @@ impl Session {
             aws,
             lock,
             uses_changed: false,
+            moves,
         };
         match neighbours::meet(&session.stack, &session.store).await {
             Ok(met) => {
@@ -205,21 +212,48 @@ impl Session {
         }
     }
 
-    /// The resources the stack wants, or none for a destroy.
+    /// The resources the stack wants, or none for a destroy. Moved resources keep their AWS
+    /// names (`moves::keep_aws_names`).
     pub fn desired(&self, destroy: bool) -> Vec<DesiredResource> {
-        if destroy { Vec::new() } else { expand(&self.stack, &self.neighbours) }
+        if destroy {
+            return Vec::new();
+        }
+        let mut desired = expand(&self.stack, &self.neighbours);
+        moves::keep_aws_names(&mut desired, &self.state);
+        desired
     }
 
-    /// Reads live AWS for everything in the state and plans against it.
-    pub async fn plan(&self, destroy: bool) -> anyhow::Result<Plan> {
-        let mut live = platformctl_aws::refresh::read_live(&self.aws, &self.state).await?;
+    /// Reads live AWS for everything in the state (or the part `scope` selects) and plans
+    /// against it.
+    pub async fn plan(&self, destroy: bool, scope: &Scope) -> anyhow::Result<Plan> {
+        let mut desired = self.desired(destroy);
+        let selected = scope.select(&desired, &self.state, destroy)?;
+        // A part is planned as if the rest did not exist: it is neither read nor changed.
+        let partial_state;
+        let state = match &selected {
+            Some(selected) => {
+                let mut part = self.state.clone();
+                part.resources.retain(|a, _| selected.contains(a));
+                partial_state = part;
+                &partial_state
+            }
+            None => &self.state,
+        };
+        let mut live = platformctl_aws::refresh::read_live(&self.aws, state).await?;
         for (address, lent) in &self.neighbours.lent {
             live.insert(address.clone(), Observed::Present(lent.clone()));
         }
-        let mut desired = self.desired(destroy);
+        let partial = selected.as_ref().map(|s| scope.partial(s, &desired, &self.state));
+        if let Some(selected) = &selected {
+            desired.retain(|d| selected.contains(&d.address));
+        }
         let held = holds::keep_held(&mut desired, &self.state);
-        let mut plan = plan::plan(&desired, &self.state, &live)?;
+        let mut plan = plan::plan(&desired, state, &live)?;
         plan.notices.extend(held);
+        plan.notices.extend(self.moves.warnings.iter().cloned());
+        // Moves touch the state alone: a partial plan carries them all the same.
+        plan.moved = self.moves.moved.clone();
+        plan.partial = partial;
         plan.refused.extend(self.conflicts(&plan).await?);
         if !plan.refused.is_empty() {
             anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));

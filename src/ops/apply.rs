@@ -6,6 +6,7 @@ use std::path::Path;
 use platformctl_core::checks::{CheckReport, Severity};
 use platformctl_core::plan::Plan;
 use platformctl_core::plan::operations::ApplyReport;
+use platformctl_core::plan::scope::Scope;
 use platformctl_core::saved_plan::SavedPlan;
 
 use super::with_session;
@@ -20,6 +21,8 @@ pub struct ApplyRequest {
     pub force: bool,
     /// Apply although `platformctl check` has findings at high or above (`--skip-checks`).
     pub skip_checks: bool,
+    /// `--target`/`--exclude`: apply (or destroy) a part of the stack.
+    pub scope: Scope,
     pub options: ApplyOptions,
 }
 
@@ -87,6 +90,11 @@ pub async fn apply(
     confirm: impl AsyncFnOnce(&'static str) -> anyhow::Result<bool>,
 ) -> anyhow::Result<Applied> {
     let saved = if request.destroy { None } else { SavedPlan::read_if_plan(target)? };
+    if saved.is_some() && !request.scope.is_whole() {
+        anyhow::bail!(
+            "--target and --exclude do not apply to a saved plan: it carries out exactly what it lists\n  hint: pass them to `platformctl plan --out` instead"
+        );
+    }
     let stack = saved.as_ref().map_or(target, |s| s.stack_file.as_path()).to_owned();
     let destroy = request.destroy || saved.as_ref().is_some_and(|s| s.destroy);
     let operation = if destroy { "destroy" } else { "apply" };
@@ -101,7 +109,7 @@ pub async fn apply(
             }
             // Ctrl-C before anything changes: stop, release the lock, change nothing.
             None => tokio::select! {
-                plan = session.plan(destroy) => plan?,
+                plan = session.plan(destroy, &request.scope) => plan?,
                 _ = platformctl_core::interrupt::wait() => anyhow::bail!("interrupted; nothing was changed"),
             },
         };

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod promote;
 pub mod promote_dns;
 pub mod state;
+pub mod state_move;
 pub mod unlock;
 pub mod validate;
 

@@ -7,6 +7,7 @@ use anyhow::Context;
 use platformctl_core::checks::CheckReport;
 use platformctl_core::diagnostics::Sources;
 use platformctl_core::plan::Plan;
+use platformctl_core::plan::scope::Scope;
 use platformctl_core::saved_plan::SavedPlan;
 
 use super::with_session;
@@ -26,11 +27,12 @@ pub struct Planned {
 pub async fn plan(
     stack: &Path,
     destroy: bool,
+    scope: &Scope,
     out: Option<&Path>,
     options: &SessionOptions,
 ) -> anyhow::Result<Planned> {
     with_session(stack, "plan", options, true, async |session| {
-        let plan = session.plan(destroy).await?;
+        let plan = session.plan(destroy, scope).await?;
         if let Some(out) = out {
             let location = session.store.location();
             SavedPlan::new(&plan, &session.state, stack, session.sources.digest(), location, destroy)

@@ -180,6 +180,7 @@ mod tests {
             outputs: Attrs::new(),
             pending: None,
             deposed: vec![],
+            renamed: vec![],
         }
     }
 

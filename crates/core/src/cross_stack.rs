@@ -262,6 +262,7 @@ mod tests {
                 ]),
                 pending: None,
                 deposed: vec![],
+                renamed: vec![],
             },
         );
         state

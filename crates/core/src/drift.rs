@@ -91,6 +91,7 @@ mod tests {
             outputs: Attrs::new(),
             pending: None,
             deposed: vec![],
+            renamed: vec![],
         };
         state.resources.insert(Address::new("a"), entry("subnet-a", "10.0.0.0/24"));
         state.resources.insert(Address::new("b"), entry("subnet-b", "10.0.1.0/24"));

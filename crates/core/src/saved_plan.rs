@@ -203,6 +203,10 @@ fn verify(plan: &Plan, state: &State) -> Result<(), String> {
             return Err(format!("old generation {id} of {} is not recorded in the state", d.address));
         }
     }
+    // The stack file's `moved:` entries were carried out on the state as it was read.
+    if let Some(m) = plan.moved.iter().find(|m| !state.resources.contains_key(&m.to)) {
+        return Err(format!("{} moves to {}, which the state does not record", m.from, m.to));
+    }
     let listed = plan.wait_for.iter().chain(&plan.adopted).chain(&plan.forget);
     if let Some(missing) = listed.into_iter().find(|a| !known(a)) {
         return Err(format!("{missing} is neither planned nor recorded"));

@@ -83,6 +83,8 @@ pub struct Stack {
     pub peerings: Vec<(String, String)>,
     /// The accounts it may run in and the role to assume first.
     pub credentials: Credentials,
+    /// `moved:`: old address → new, in the file's order (`state::moves`).
+    pub moved: Vec<(String, String)>,
     /// Rules of `platformctl check` skipped, each with its reason.
     pub check_skips: Vec<CheckSkip>,
 }
@@ -147,6 +149,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
     let credentials = credentials::validate(spec, name.as_deref(), &mut check);
     let backend = backend::validate(spec.state.as_ref(), &mut check);
     let check_skips = checks::validate(spec, &mut check);
+    let moved = validate_moved(&spec.moved, &mut check);
     let mut peerings = Vec::new();
     for (peering, p) in &spec.peering {
         let field = format!("peering.{}", peering.value());
@@ -208,10 +211,41 @@ pub fn validate(loaded: &LoadedSpec) -> Result<Stack, Diagnostics> {
             backend,
             peerings,
             credentials,
+            moved,
             check_skips,
         }),
         _ => Err(diags),
     }
+}
+
+/// `moved:` entries: addresses both, and not into themselves.
+fn validate_moved(
+    moved: &indexmap::IndexMap<crate::spec::Located<String>, crate::spec::Located<String>>,
+    check: &mut Checker,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (from, to) in moved {
+        let field = format!("moved.{}", from.value());
+        let bad = [from, to].into_iter().find(|a| !crate::state::moves::is_address(a));
+        if let Some(bad) = bad {
+            check.error(
+                bad.location(),
+                &field,
+                format!("`{}` is not an address", bad.value()),
+                "write the addresses as `platformctl plan` shows them: `\"postgres.users\": \"postgres.accounts\"`",
+            );
+        } else if crate::plan::scope::covers(from, to) || crate::plan::scope::covers(to, from) {
+            check.error(
+                to.location(),
+                &field,
+                format!("`{}` cannot move into itself (`{}`)", from.value(), to.value()),
+                "move an entry to a sibling address, e.g. `postgres.users` → `postgres.accounts`",
+            );
+        } else {
+            out.push((from.value().clone(), to.value().clone()));
+        }
+    }
+    out
 }
 
 /// The file has a network section, even one too broken to read (whose errors are already

@@ -14,6 +14,7 @@ use crate::graph::{CycleError, Graph};
 use crate::kinds::{database, db_read_replica};
 use crate::resource::{Address, DesiredResource, Kind, Live, LiveResource, Lookup, Observed, Value};
 use crate::state::State;
+use crate::state::moves::Moved;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -135,6 +136,13 @@ pub struct Plan {
     /// parameters platformctl may not restart them for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// Entries that take a new address (`moved:` in the stack file): recorded by apply, with
+    /// no call to AWS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<Moved>,
+    /// `--target`/`--exclude`: the plan covers only a part of the stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<scope::Partial>,
 }
 
 /// Old ids of one address still to delete (see `ResourceState::deposed`).
@@ -181,6 +189,7 @@ impl Plan {
             || !self.forget.is_empty()
             || !self.wait_for.is_empty()
             || !self.deposed.is_empty()
+            || !self.moved.is_empty()
     }
 
     /// Whether the replacement of `address` creates the new resource before deleting the old:
@@ -395,6 +404,8 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
         deposed,
         refused,
         notices,
+        moved: Vec::new(),
+        partial: None,
     })
 }
 
@@ -489,5 +500,6 @@ fn planned_value(desired: &Value, new_ids: &BTreeSet<Address>, present: &BTreeMa
 mod databases;
 pub mod operations;
 mod rules;
+pub mod scope;
 #[cfg(test)]
 mod tests;

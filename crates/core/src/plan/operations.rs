@@ -213,6 +213,7 @@ mod tests {
                     outputs: Attrs::new(),
                     pending: None,
                     deposed: vec![],
+                    renamed: vec![],
                 },
             );
             live.insert(
@@ -315,6 +316,7 @@ mod properties {
                     outputs: Attrs::new(),
                     pending: None,
                     deposed: vec![],
+                    renamed: vec![],
                 });
                 live.insert(d.address.clone(), Observed::Present(LiveResource { id, attrs: Attrs::new(), ready: true, outputs: Attrs::new() }));
             }

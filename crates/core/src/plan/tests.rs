@@ -34,6 +34,7 @@ fn converged(desired: &[DesiredResource]) -> (State, Live) {
                 outputs: Attrs::new(),
                 pending: None,
                 deposed: vec![],
+                renamed: vec![],
             },
         );
         live.insert(

@@ -28,6 +28,18 @@ fn paint(text: &str, s: Style, colour: bool) -> String {
 /// The whole plan as text for stdout.
 pub fn plan_text(plan: &Plan, colour: bool) -> String {
     let mut out = String::new();
+    if let Some(partial) = &plan.partial {
+        let _ = writeln!(out, "{}", paint(&format!("Warning: {}", partial.warning()), style(Action::Update), colour));
+    }
+    for m in &plan.moved {
+        let _ = writeln!(
+            out,
+            "{} {} → {} (moved: same AWS resource, new address)",
+            paint(" =>", style(Action::Update), colour),
+            printable(m.from.as_str()),
+            printable(m.to.as_str())
+        );
+    }
     if !plan.adopted.is_empty() {
         let list: Vec<&str> = plan.adopted.iter().map(|a| a.as_str()).collect();
         let _ =
@@ -43,7 +55,11 @@ pub fn plan_text(plan: &Plan, colour: bool) -> String {
         );
     }
     if !plan.has_changes() {
-        out.push_str("No changes: AWS matches the stack.\n");
+        out.push_str(if plan.moved.is_empty() {
+            "No changes: AWS matches the stack.\n"
+        } else {
+            "No changes in AWS: apply records the new addresses.\n"
+        });
         notices(&mut out, plan);
         return out;
     }

@@ -55,6 +55,15 @@ fn block(out: &mut String, plan: &Plan, c: &Change) {
 pub fn plan_markdown(plan: &Plan, stack: &str) -> String {
     let mut out = heading(plan, stack);
     out.push('\n');
+    if let Some(partial) = &plan.partial {
+        let _ = writeln!(out, "\n> [!WARNING]\n> {}", html(&partial.warning()));
+    }
+    if !plan.moved.is_empty() {
+        let _ = writeln!(out, "\n**Moved** (same AWS resource, new address):\n");
+        for m in &plan.moved {
+            let _ = writeln!(out, "- <code>{}</code> → <code>{}</code>", html(m.from.as_str()), html(m.to.as_str()));
+        }
+    }
     for n in &plan.notices {
         let _ = writeln!(out, "\n> [!NOTE]\n> {}", html(n).replace('\n', "\n> "));
     }

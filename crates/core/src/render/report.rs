@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::plan::operations::ApplyReport;
 use crate::resource::Address;
+use crate::state::moves::Moved;
 use crate::state::{ResourceState, State};
 
 /// `platformctl order` and `affected`: the waves, and the same stacks flat in apply order (for
@@ -86,6 +87,41 @@ pub fn imported(address: &str, id: &str) -> String {
 
 pub fn removed(address: &str, id: &str) -> String {
     format!("Removed {address} ({id}) from the state. It still exists in AWS; platformctl no longer manages it.")
+}
+
+pub fn moved(moved: &[Moved]) -> String {
+    let lines: Vec<String> = moved.iter().map(|m| format!("  {} → {}", m.from, m.to)).collect();
+    format!(
+        "Moved {} entr{} of the state (same AWS resources, AWS names kept):\n{}",
+        moved.len(),
+        if moved.len() == 1 { "y" } else { "ies" },
+        lines.join("\n")
+    )
+}
+
+/// What `state mv --to-stack` did, for `moved_to_stack`.
+pub struct MovedToStack<'a> {
+    pub addresses: &'a [Address],
+    pub from_state: &'a str,
+    pub to_state: &'a str,
+    pub retagged: usize,
+    pub left: &'a [String],
+}
+
+pub fn moved_to_stack(m: &MovedToStack) -> String {
+    let list: Vec<&str> = m.addresses.iter().map(|a| a.as_str()).collect();
+    let mut text = format!(
+        "Moved {} from {} to {}: {}. Tags updated on {} of them.",
+        if list.len() == 1 { "1 entry".to_owned() } else { format!("{} entries", list.len()) },
+        m.from_state,
+        m.to_state,
+        list.join(", "),
+        m.retagged
+    );
+    if !m.left.is_empty() {
+        let _ = write!(text, "\nThe other stack's next plan still shows:\n  {}", m.left.join("\n  "));
+    }
+    text
 }
 
 pub fn recovered(found: usize, wanted: usize, location: &str, missing: &[Address]) -> String {

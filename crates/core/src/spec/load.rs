@@ -46,6 +46,7 @@ pub const SECTIONS: &[&str] = &[
     "account_id",
     "assume_role",
     "checks",
+    "moved",
 ];
 
 /// A parsed stack file: its spec, the files it came from and their text (for error excerpts).
@@ -359,6 +360,7 @@ fn parse_into(root: &Node, diags: &mut Diagnostics, unreadable: &mut Vec<String>
             "account_id" => spec.account_id = account_ids(value, diags),
             "assume_role" => spec.assume_role = section(value, name, diags),
             "checks" => spec.checks = section(value, name, diags),
+            "moved" => spec.moved = section(value, name, diags).unwrap_or_default(),
             _ => diags.push(
                 Diagnostic::new(at, name, format!("unknown field `{name}`"))
                     .with_hint(format!("top-level fields are: {}", quoted_list(SECTIONS))),

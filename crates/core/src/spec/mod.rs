@@ -123,6 +123,11 @@ pub struct StackSpec {
     pub assume_role: Option<AssumeRoleSpec>,
     /// `platformctl check` settings for the whole stack: rules skipped, each with its reason.
     pub checks: Option<ChecksSpec>,
+    /// Addresses that changed, old to new (`"postgres.users": "postgres.accounts"`): the entry
+    /// and everything under it keep their AWS resources, which keep their AWS names (tags follow
+    /// the new address). An entry may stay in the file after it took effect.
+    #[serde(default)]
+    pub moved: IndexMap<Located<String>, Located<String>>,
 }
 
 /// A peering with another stack's VPC: requested here, accepted in the other stack's region,

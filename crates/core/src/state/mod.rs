@@ -10,6 +10,7 @@
 mod backend;
 pub mod holds;
 mod lock;
+pub mod moves;
 mod remote;
 mod store;
 
@@ -83,6 +84,10 @@ pub struct ResourceState {
     /// old one is deleted. Whatever an interruption leaves here, the next apply deletes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<String>,
+    /// The renames since the resource got its AWS name (`moved:`, `state mv`): where the stack
+    /// now derives a name that differs from AWS's only by them, AWS's stays (`moves`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renamed: Vec<moves::Rename>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
