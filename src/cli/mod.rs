@@ -153,6 +153,40 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write a stack file (and its state) from what already runs in AWS, so that the next plan
+    /// of the file finds every resource: a VPC with its subnets by tier, gateways, NAT layout
+    /// and security groups (rules as `from: private_subnets` where they match), ECR repositories,
+    /// log groups. What the format cannot say is listed at the end as comments with the ids.
+    /// Reads only; refuses to write over an existing state or file.
+    #[command(
+        after_help = "Example:\n  platformctl generate --stack shop --region eu-west-1 --vpc vpc-0abc --ecr shop-api --log-group /shop/app --out shop.yaml\n  platformctl plan shop.yaml   # finds them all; the first apply adds platformctl's tags"
+    )]
+    Generate {
+        /// The new stack's name (AWS names platformctl derives start with it).
+        #[arg(long)]
+        stack: String,
+        /// The region to read.
+        #[arg(long)]
+        region: String,
+        /// The VPC to describe: its subnets, gateways, route tables and security groups.
+        #[arg(long, value_name = "VPC_ID")]
+        vpc: Option<String>,
+        /// ECR repositories, by name (repeatable).
+        #[arg(long, value_name = "NAME")]
+        ecr: Vec<String>,
+        /// CloudWatch Logs log groups, by name (repeatable).
+        #[arg(long, value_name = "NAME")]
+        log_group: Vec<String>,
+        /// Write the stack file here (a new file) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write the state here (default: `.platformctl/<stack>.state.json` beside the stack file,
+        /// where `plan` looks).
+        #[arg(long, value_name = "FILE")]
+        state_out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Inspect and repair the state.
     #[command(subcommand)]
     State(StateCommand),

@@ -1,7 +1,8 @@
 //! Bringing existing AWS resources under management: `import` (one address, an id the user
-//! gives) and `state recover` (a lost state rebuilt from what AWS has: resources found by their
+//! gives), `state recover` (a lost state rebuilt from what AWS has: resources found by their
 //! `platformctl:stack`/`platformctl:address` tags, or by the names and natural keys the stack
-//! fixes — the same lookups that adopt an interrupted create).
+//! fixes — the same lookups that adopt an interrupted create) and `generate` (the same, from the
+//! ids it discovered).
 //!
 //! What is recorded is what AWS has now, so the next plan shows exactly how AWS differs from
 //! the stack file: nothing, after a recover of an untouched stack.
@@ -117,10 +118,17 @@ pub async fn recover(
     let mut report = Recovered::default();
     for address in order {
         let d = by_address[&address];
-        let request = ReadRequest::new(&address, None, resolved(d, state, lent));
+        // An id already recorded (`generate` records those only it can know: a VPC made by
+        // hand has no platformctl tags to be found by) is read directly.
+        let known = state.id_of(&address).map(str::to_owned);
+        let request = ReadRequest::new(&address, known.as_deref(), resolved(d, state, lent));
         match platformctl_aws::read(aws, d.kind, std::slice::from_ref(&request)).await?.pop() {
             Some((_, Observed::Present(found))) => {
+                let renamed = state.resources.remove(&address).map(|r| r.renamed).unwrap_or_default();
                 record(state, d, found);
+                if let Some(entry) = state.resources.get_mut(&address) {
+                    entry.renamed = renamed;
+                }
                 report.found.push(address);
             }
             _ => report.missing.push(address),

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod check;
 pub mod drift;
+pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod kubeconfig;

@@ -222,3 +222,17 @@ fn encryption(attrs: &Attrs) -> Result<Option<EncryptionConfiguration>, AwsError
         .map(Some)
         .map_err(|e| AwsError::local("CreateRepository", e.to_string()))
 }
+
+/// A repository as `generate` says it.
+pub(crate) async fn discovered(
+    aws: &Aws,
+    name: &str,
+) -> Result<platformctl_core::resource::discovered::DiscoveredRepository, AwsError> {
+    let out = aws.ecr.describe_repositories().repository_names(name).send().await.aws("DescribeRepositories")?;
+    let r = out.repositories().first().ok_or_else(|| crate::discover::not_found("ECR repository", name))?;
+    Ok(platformctl_core::resource::discovered::DiscoveredRepository {
+        name: name.to_owned(),
+        scan_on_push: r.image_scanning_configuration().is_some_and(|c| c.scan_on_push()),
+        immutable_tags: r.image_tag_mutability().is_some_and(|m| m.as_str() == "IMMUTABLE"),
+    })
+}

@@ -22,6 +22,7 @@ mod autoscaling;
 mod cloudwatch;
 mod common;
 mod connect;
+pub mod discover;
 mod ec2;
 mod ecr;
 mod eks;

@@ -186,3 +186,21 @@ async fn set_kms_key(aws: &Aws, name: &str, attrs: &Attrs) -> Result<(), AwsErro
     }
     Ok(())
 }
+
+/// A log group as `generate` says it.
+pub(crate) async fn discovered(
+    aws: &Aws,
+    name: &str,
+) -> Result<platformctl_core::resource::discovered::DiscoveredLogGroup, AwsError> {
+    let out = aws.logs.describe_log_groups().log_group_name_prefix(name).send().await.aws("DescribeLogGroups")?;
+    let g = out
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+        .ok_or_else(|| crate::discover::not_found("log group", name))?;
+    Ok(platformctl_core::resource::discovered::DiscoveredLogGroup {
+        name: name.to_owned(),
+        retention_days: g.retention_in_days(),
+        kms_key: g.kms_key_id().map(str::to_owned),
+    })
+}

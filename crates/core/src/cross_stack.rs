@@ -127,6 +127,9 @@ pub fn network_of(state: &State) -> Option<Network> {
         azs,
         nat_gateways,
         restrict_default_security_group,
+        // The lender's VPC and subnets are never planned here.
+        dns_hostnames: true,
+        public_ip_on_launch: true,
         flow_logs: None,
         public_subnet_tags: BTreeMap::new(),
         private_subnet_tags: BTreeMap::new(),

@@ -23,6 +23,7 @@ pub mod diagnostics;
 pub mod drift;
 pub mod error;
 pub mod expand;
+pub mod generate;
 pub mod graph;
 pub mod graph_export;
 pub mod input_file;

@@ -22,6 +22,7 @@ use all_pages;
 
 pub(crate) mod attachment;
 pub(crate) mod default_security_group;
+pub(crate) mod discover;
 pub(crate) mod elastic_ip;
 pub(crate) mod flow_log;
 pub(crate) mod internet_gateway;

@@ -33,7 +33,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
         Attrs::from([
             vpc_kind::CIDR_BLOCK.to(net.cidr.to_string()),
             vpc_kind::ENABLE_DNS_SUPPORT.to(true),
-            vpc_kind::ENABLE_DNS_HOSTNAMES.to(true),
+            vpc_kind::ENABLE_DNS_HOSTNAMES.to(net.dns_hostnames),
             vpc_kind::TAGS.to(tags(stack, &vpc, s)),
         ]),
     ));
@@ -71,7 +71,7 @@ pub(super) fn expand(stack: &Stack, net: &Network, out: &mut Vec<DesiredResource
                     subnet_kind::VPC_ID.to(Value::Ref(vpc.clone())),
                     subnet_kind::CIDR_BLOCK.to(cidr.to_string()),
                     subnet_kind::AVAILABILITY_ZONE.to(&az.name),
-                    subnet_kind::MAP_PUBLIC_IP_ON_LAUNCH.to(public),
+                    subnet_kind::MAP_PUBLIC_IP_ON_LAUNCH.to(public && net.public_ip_on_launch),
                     subnet_kind::TAGS.to(subnet_tags(stack, net, &address, &format!("{s}-{tier}-{}", az.name), public)),
                 ]),
             ));

@@ -20,6 +20,10 @@ pub struct Network {
     /// The VPC's default security group is emptied of its rules (and they are restored on
     /// destroy).
     pub restrict_default_security_group: bool,
+    /// `enable_dns_hostnames` of the VPC.
+    pub dns_hostnames: bool,
+    /// `map_public_ip_on_launch` of the public subnets.
+    pub public_ip_on_launch: bool,
     pub flow_logs: Option<FlowLogs>,
     /// Tags of each tier's subnets, as written (the load balancer discovery tags an EKS stack
     /// adds are expansion's).
@@ -94,6 +98,8 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
         .map(|(name, (p, q))| AvailabilityZone { name, public: p.1.unwrap(), private: q.1.unwrap() })
         .collect();
     let restrict_default_security_group = spec.restrict_default_security_group.as_ref().is_none_or(|r| *r.value());
+    let dns_hostnames = spec.dns_hostnames.as_ref().is_none_or(|d| *d.value());
+    let public_ip_on_launch = spec.public_ip_on_launch.as_ref().is_none_or(|p| *p.value());
     let flow_logs = match &spec.flow_logs {
         Some(f) => Some(flow_logs(f, check)?),
         None => None,
@@ -106,6 +112,8 @@ pub(super) fn validate(spec: &NetworkSpec, region: Option<&str>, check: &mut Che
         azs,
         nat_gateways,
         restrict_default_security_group,
+        dns_hostnames,
+        public_ip_on_launch,
         flow_logs,
         public_subnet_tags,
         private_subnet_tags,

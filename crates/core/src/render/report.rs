@@ -124,6 +124,38 @@ pub fn moved_to_stack(m: &MovedToStack) -> String {
     text
 }
 
+/// What `generate` wrote, for `generated`.
+pub struct Generated<'a> {
+    pub file: Option<&'a Path>,
+    pub state: &'a Path,
+    pub recorded: usize,
+    pub missing: &'a [Address],
+    pub not_expressed: usize,
+}
+
+pub fn generated(g: &Generated) -> String {
+    let file = g.file.map_or("the stack file above".to_owned(), |f| f.display().to_string());
+    let mut text = format!(
+        "Wrote {file} and its state {} ({} resources found in AWS and recorded). Nothing was changed in AWS.",
+        g.state.display(),
+        g.recorded
+    );
+    if g.not_expressed > 0 {
+        let _ = write!(
+            text,
+            "\n{} resource{} the format cannot say are listed at the end of the file, with their ids.",
+            g.not_expressed,
+            if g.not_expressed == 1 { "" } else { "s" }
+        );
+    }
+    if !g.missing.is_empty() {
+        let list: Vec<&str> = g.missing.iter().map(|a| a.as_str()).collect();
+        let _ = write!(text, "\nNot found in AWS (the next apply creates them): {}", list.join(", "));
+    }
+    text.push_str("\nThe first apply adds platformctl's tags (`Name`, `platformctl:stack`, `platformctl:address`) to what it found; `plan` shows them.");
+    text
+}
+
 pub fn recovered(found: usize, wanted: usize, location: &str, missing: &[Address]) -> String {
     let mut text = format!("Recovered {found} of {wanted} resources into {location}.");
     if !missing.is_empty() {

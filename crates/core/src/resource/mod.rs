@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod discovered;
 pub mod schema;
 pub mod tags;
 

@@ -177,6 +177,12 @@ pub struct NetworkSpec {
     /// Empty the VPC's default security group of its rules (CIS AWS 5.4), so that nothing
     /// placed in it by mistake is reachable; its rules are restored on destroy. Default true.
     pub restrict_default_security_group: Option<Located<bool>>,
+    /// The VPC gives instances DNS host names (`ip-10-0-1-5.eu-west-1.compute.internal`), which
+    /// EKS nodes and private endpoints rely on. Default true.
+    pub dns_hostnames: Option<Located<bool>>,
+    /// Instances launched in the public subnets get a public IPv4 address. Default true; `false`
+    /// keeps them private unless given an Elastic IP (what checkov's CKV_AWS_130 asks for).
+    pub public_ip_on_launch: Option<Located<bool>>,
     /// VPC flow logs, to a CloudWatch Logs group of the stack (`/platformctl/<stack>/vpc-flow-logs`)
     /// written through a role platformctl creates. Off when absent; `flow_logs: {}` for the
     /// defaults.

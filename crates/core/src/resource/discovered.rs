@@ -1,0 +1,89 @@
+//! What `platformctl generate` found in AWS, as plain data: platformctl-aws's `discover` fills
+//! it in, platformctl-core's `generate` says it as a stack file.
+
+/// A VPC and what is in it, as AWS has it.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredVpc {
+    pub id: String,
+    pub cidr: String,
+    pub subnets: Vec<DiscoveredSubnet>,
+    /// The VPC's internet gateway, if one is attached.
+    pub internet_gateway: Option<String>,
+    pub route_tables: Vec<DiscoveredRouteTable>,
+    /// NAT gateways (available ones), with their subnet and Elastic IP allocation.
+    pub nat_gateways: Vec<DiscoveredNat>,
+    /// The default security group has rules (AWS's default allows its members everything).
+    pub default_security_group_open: bool,
+    /// `enableDnsHostnames`.
+    pub dns_hostnames: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredSubnet {
+    pub id: String,
+    pub cidr: String,
+    pub az: String,
+    pub public_ip_on_launch: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredRouteTable {
+    pub id: String,
+    pub main: bool,
+    pub subnets: Vec<String>,
+    /// The target of its `0.0.0.0/0` route: `igw-...`, `nat-...`, or none.
+    pub default_route: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredNat {
+    pub id: String,
+    pub subnet: String,
+    pub allocation: Option<String>,
+}
+
+/// A security group of the VPC (not its default one).
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredSecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub ingress: Vec<DiscoveredRule>,
+    pub egress: Vec<DiscoveredRule>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DiscoveredRule {
+    /// `tcp`, `udp`, `icmp`, or `-1` (all).
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidr: Option<String>,
+    /// The other security group's id.
+    pub group: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredRepository {
+    pub name: String,
+    pub scan_on_push: bool,
+    pub immutable_tags: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredLogGroup {
+    pub name: String,
+    pub retention_days: Option<i32>,
+    pub kms_key: Option<String>,
+}
+
+/// What `generate` read.
+#[derive(Clone, Debug, Default)]
+pub struct Discovered {
+    pub region: String,
+    pub vpc: Option<DiscoveredVpc>,
+    pub security_groups: Vec<DiscoveredSecurityGroup>,
+    pub repositories: Vec<DiscoveredRepository>,
+    pub log_groups: Vec<DiscoveredLogGroup>,
+}

@@ -1,0 +1,116 @@
+//! `platformctl generate`: a stack file and its state written from what already runs in AWS
+//! (platformctl-aws's `discover` reads, platformctl-core's `generate` writes the YAML), so that
+//! the next `plan` of the file finds every resource it names. It never writes to AWS, and never
+//! over an existing state.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use platformctl_aws::discover::{Wanted, discover};
+use platformctl_aws::{Aws, ConnectOptions};
+use platformctl_core::cross_stack::Neighbours;
+use platformctl_core::generate::stack_file;
+use platformctl_core::model::validate;
+use platformctl_core::resource::Address;
+use platformctl_core::state::moves::Rename;
+use platformctl_core::state::{ResourceState, State, Store};
+
+pub struct GenerateRequest {
+    pub stack: String,
+    pub region: String,
+    pub wanted: Wanted,
+    /// Where the stack file goes (standard output when `None`).
+    pub out: Option<PathBuf>,
+    /// Where the state goes: by default where `plan` of the stack file looks for it.
+    pub state_out: Option<PathBuf>,
+}
+
+pub struct GeneratedStack {
+    pub yaml: String,
+    pub state: PathBuf,
+    pub recorded: usize,
+    /// Resources of the stack file not found in AWS: the next apply creates them.
+    pub missing: Vec<Address>,
+    pub not_expressed: usize,
+}
+
+pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> anyhow::Result<GeneratedStack> {
+    let stack_path = request.out.clone().unwrap_or_else(|| PathBuf::from("stack.yaml"));
+    let state_path = request
+        .state_out
+        .clone()
+        .unwrap_or_else(|| platformctl_core::state::default_state_path(&stack_path, &request.stack));
+    if state_path.exists() {
+        anyhow::bail!(
+            "refusing to generate over the existing state {}: it may already manage these resources\n  hint: give another --state-out, or move that state away first; nothing was written",
+            state_path.display()
+        );
+    }
+    if let Some(out) = request.out.as_ref().filter(|o| o.exists()) {
+        anyhow::bail!(
+            "refusing to replace {}: generate writes a new file\n  hint: give another --out; nothing was written",
+            out.display()
+        );
+    }
+    let aws = Aws::connect(&request.stack, &request.region, connect).await;
+    let found = discover(&aws, &request.region, &request.wanted).await?;
+    let generated = stack_file(&request.stack, &found);
+    let loaded = platformctl_core::spec::parse_str(&stack_path, &generated.yaml)
+        .map_err(|e| anyhow::anyhow!("the generated stack file does not read back (a bug): {e}\n{}", generated.yaml))?;
+    let stack = validate(&loaded).map_err(|d| {
+        anyhow::anyhow!("the generated stack file is not valid (a bug):\n{}\n{}", d.render(), generated.yaml)
+    })?;
+    let desired = platformctl_core::expand::expand(&stack, &Neighbours::default());
+    let mut state = State::new(&stack.name, &stack.region);
+    for d in &desired {
+        if let Some(id) = generated.ids.get(&d.address) {
+            state.resources.insert(d.address.clone(), known(d.kind, id));
+        }
+    }
+    for (address, aws_name, derived) in &generated.kept_names {
+        if let Some(entry) = state.resources.get_mut(address) {
+            entry.renamed.push(Rename { from: aws_name.clone(), to: derived.clone() });
+        }
+    }
+    let report = crate::engine::adopt::recover(&aws, &desired, &Default::default(), &mut state).await?;
+    // An id it discovered but could not read back stays out of the state.
+    state.resources.retain(|a, _| !report.missing.contains(a));
+    if let Some(out) = &request.out {
+        write_new(out, generated.yaml.as_bytes())?;
+    }
+    let store = Store::local(&stack_path, &stack.name, None, Some(state_path.clone()));
+    store.write(&mut state).await.with_context(|| format!("writing the state {}", state_path.display()))?;
+    Ok(GeneratedStack {
+        yaml: generated.yaml,
+        state: state_path,
+        recorded: state.resources.len(),
+        missing: report.missing,
+        not_expressed: generated.not_expressed.len(),
+    })
+}
+
+/// An entry whose id `generate` knows and whose attributes the read fills in.
+fn known(kind: platformctl_core::resource::Kind, id: &str) -> ResourceState {
+    ResourceState {
+        kind,
+        id: Some(id.to_owned()),
+        attributes: Default::default(),
+        dependencies: Default::default(),
+        outputs: Default::default(),
+        pending: None,
+        deposed: vec![],
+        renamed: vec![],
+    }
+}
+
+/// Writes the stack file, refusing to replace one.
+fn write_new(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("creating {} (generate never replaces a file)", path.display()))?;
+    file.write_all(contents).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
