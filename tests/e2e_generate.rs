@@ -166,6 +166,11 @@ async fn generate_from_what_runs(kind: Kind) {
     emu.platformctl(d, &["apply", "legacy.yaml", "--auto-approve", "--skip-checks"]).expect(0, "in place");
     plan(&emu, d, 0);
 
+    // An id that is not there is an error naming it; nothing is written.
+    let nowhere = ["generate", "--stack", "other", "--region", "eu-west-1", "--vpc", "vpc-0123456789abcdef0"];
+    let missing = emu.platformctl(d, &nowhere).expect(1, "an unknown VPC");
+    assert!(missing.stderr.contains("vpc-0123456789abcdef0"), "{}", missing.stderr);
+    assert!(!d.join(".platformctl/other.state.json").exists());
     // Never over an existing state.
     let again = ["generate", "--stack", "legacy", "--region", "eu-west-1", "--vpc", &vpc, "--out", "other.yaml"];
     let refused = emu.platformctl(d, &again).expect(1, "an existing state");

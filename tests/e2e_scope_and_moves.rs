@@ -144,6 +144,13 @@ async fn parts(kind: Kind) {
     // A misspelt address plans nothing and says what it meant.
     let typo = emu.platformctl(d, &["plan", "shop.yaml", "--target", "postgres.user"]).expect(1, "typo");
     assert!(typo.stderr.contains("did you mean `postgres.users`?"), "{}", typo.stderr);
+    // A saved plan carries its part: apply takes no other.
+    let saved = ["plan", "shop.yaml", "--target", "postgres.users", "--out", "part.plan"];
+    emu.platformctl(d, &saved).expect(0, "saved partial plan");
+    let file: Json = serde_json::from_str(&std::fs::read_to_string(d.join("part.plan")).unwrap()).unwrap();
+    assert_eq!(file["plan"]["partial"]["targets"], serde_json::json!(["postgres.users"]), "the plan file says so");
+    let both = emu.platformctl(d, &["apply", "part.plan", "--exclude", "redis"]).expect(1, "a part of a part");
+    assert!(both.stderr.contains("do not apply to a saved plan"), "{}", both.stderr);
 
     // Apply a part: the rest is untouched and still planned.
     let run = emu.platformctl(d, &["apply", "shop.yaml", "--target", "postgres.users", "--auto-approve"]);
@@ -245,7 +252,12 @@ async fn moves(kind: Kind) {
     edit_file(&file, "redis:\n  sessions:", "redis:\n  cache:");
     let plan = plan_json(&emu, d, unchangeable, 2);
     assert_eq!(planned(&plan), updates(&["redis.cache"]), "only its tags: {plan:#}");
-    emu.platformctl(d, &["state", "mv", "shop.yaml", "redis.nope", "redis.x"]).expect(1, "unknown address");
+    let unknown = emu.platformctl(d, &["state", "mv", "shop.yaml", "redis.nope", "redis.x"]).expect(1, "unknown");
+    assert!(unknown.stderr.contains("`redis.nope` is not in the state"), "{}", unknown.stderr);
+    let onto = emu.platformctl(d, &["state", "mv", "shop.yaml", "redis.cache", "postgres.accounts"]).expect(1, "taken");
+    assert!(onto.stderr.contains("`postgres.accounts` is already in the state"), "{}", onto.stderr);
+    let one = emu.platformctl(d, &["state", "mv", "shop.yaml", "redis.cache"]).expect(1, "one address");
+    assert!(one.stderr.contains("state mv takes OLD and NEW"), "{}", one.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -98,6 +98,9 @@ async fn carry(source: &mut Session, destination: &mut Session, patterns: &[Stri
         entry.renamed.push(rename.clone());
         entry.dependencies.retain(|d| addresses.contains(d) || destination.state.resources.contains_key(d));
         destination.state.resources.insert(a.clone(), entry);
+        if let Some(held) = source.state.held.remove(a) {
+            destination.state.held.insert(a.clone(), held);
+        }
     }
     // The other state first: if the second write fails, both states name the resources (the
     // next plan of either shows it) rather than neither (forgotten in AWS).

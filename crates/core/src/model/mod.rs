@@ -341,6 +341,20 @@ mod tests {
     }
 
     #[test]
+    fn moved_entries_are_addresses_and_never_into_themselves() {
+        let ok = stack_from(&format!("{USER_SERVICE}moved:\n  postgres.users: postgres.accounts\n")).unwrap();
+        assert_eq!(ok.moved, [("postgres.users".to_owned(), "postgres.accounts".to_owned())]);
+        let bad = stack_from(&format!(
+            "{USER_SERVICE}moved:\n  \"postgres users\": postgres.accounts\n  postgres.a: postgres.a.b\n"
+        ))
+        .unwrap_err();
+        assert!(bad.contains("`postgres users` is not an address"), "{bad}");
+        assert!(bad.contains("(moved.postgres users)"), "the field is named: {bad}");
+        assert!(bad.contains("`postgres.a` cannot move into itself (`postgres.a.b`)"), "{bad}");
+        assert!(bad.contains("hint:"), "{bad}");
+    }
+
+    #[test]
     fn the_seed_network_validates() {
         let stack = stack_from(USER_SERVICE).unwrap();
         assert_eq!(stack.name, "user-service");
