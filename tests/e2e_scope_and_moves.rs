@@ -3,7 +3,7 @@
 //!   (the partial plan's text is a snapshot), the plan marked partial in text and JSON, the
 //!   remainder untouched (a later full plan still shows its changes), a misspelt address refused
 //!   with a suggestion;
-//! - `moved:` of a database and of a node group (with its launch template): no delete, no create,
+//! - `moved:` of a database and of a node group (its launch template along): no delete, no create,
 //!   the AWS names kept, the tags following the new address; `state mv OLD NEW` likewise; a
 //!   `moved:` entry naming nothing is a warning;
 //! - `state mv --to-stack`: entries carried to another stack's state, both stacks re-plan clean,
@@ -194,7 +194,8 @@ async fn moves(kind: Kind) {
     let node_group_id = before["resources"]["eks.main.node_group[apps]"]["id"].as_str().unwrap().to_owned();
     edit_file(&file, "postgres:\n  users:", "postgres:\n  accounts:");
     edit_file(&file, "      apps:\n", "      workers:\n");
-    let moved = "moved:\n  postgres.users: postgres.accounts\n  \"eks.main.node_group[apps]\": \"eks.main.node_group[workers]\"\n  \"eks.main.launch_template[apps]\": \"eks.main.launch_template[workers]\"\n  redis.old: redis.new\n";
+    // The node group's launch template is named after it and moves with it.
+    let moved = "moved:\n  postgres.users: postgres.accounts\n  \"eks.main.node_group[apps]\": \"eks.main.node_group[workers]\"\n  redis.old: redis.new\n";
     std::fs::write(&file, std::fs::read_to_string(&file).unwrap() + moved).unwrap();
 
     let plan = plan_json(&emu, d, &[], 2);

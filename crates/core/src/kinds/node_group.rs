@@ -85,4 +85,11 @@ pub const DEF: KindDef = KindDef::new(
 )
 .outputs(&[out::ARN, out::NAME, out::DESIRED_SIZE, out::RELEASE_VERSION])
 .lifecycle(Lifecycle::CREATE_BEFORE_DESTROY)
-.waits(45);
+.waits(45)
+.moves_with(launch_template_of);
+
+/// `eks.<cluster>.node_group[<group>]` → `eks.<cluster>.launch_template[<group>]`: a group's
+/// launch template is named after it, so it moves with it.
+fn launch_template_of(address: &str) -> Option<String> {
+    address.contains(".node_group[").then(|| address.replacen(".node_group[", ".launch_template[", 1))
+}

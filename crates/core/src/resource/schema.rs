@@ -318,6 +318,9 @@ pub struct KindDef {
     /// records, say).
     pub wait_hint: Option<&'static str>,
     pub adoption: Adoption,
+    /// The address of a resource the expansion names after this one's (a node group's launch
+    /// template): `moved:` and `state mv` of this address move it too.
+    pub moves_with: Option<fn(&str) -> Option<String>>,
 }
 
 impl KindDef {
@@ -333,7 +336,12 @@ impl KindDef {
             wait: None,
             wait_hint: None,
             adoption,
+            moves_with: None,
         }
+    }
+
+    pub const fn moves_with(self, companion: fn(&str) -> Option<String>) -> KindDef {
+        KindDef { moves_with: Some(companion), ..self }
     }
 
     pub const fn outputs(self, outputs: &'static [Output]) -> KindDef {

@@ -75,23 +75,37 @@ pub fn move_entries(state: &mut State, from: &str, to: &str) -> Result<Vec<Moved
         return Err(MoveError::Unknown(from.to_owned()));
     }
     let renamed = |a: &Address| Address::new(format!("{to}{}", &a.as_str()[from.len()..]));
-    if let Some(taken) = moving.iter().map(renamed).find(|new| state.resources.contains_key(new)) {
+    let mut pairs: Vec<(Address, Address)> = moving.iter().map(|a| (a.clone(), renamed(a))).collect();
+    // What the expansion names after a moved entry moves with it (a node group's template).
+    for (old, new) in pairs.clone() {
+        let companion = state.resources[&old].kind.def().moves_with;
+        let (Some(old_c), Some(new_c)) =
+            (companion.and_then(|f| f(old.as_str())), companion.and_then(|f| f(new.as_str())))
+        else {
+            continue;
+        };
+        let old_c = Address::new(old_c);
+        if state.resources.contains_key(&old_c) && !pairs.iter().any(|(o, _)| *o == old_c) {
+            pairs.push((old_c, Address::new(new_c)));
+        }
+    }
+    if let Some((_, taken)) = pairs.iter().find(|(_, new)| state.resources.contains_key(new)) {
         return Err(MoveError::Taken { from: from.to_owned(), to: taken.to_string() });
     }
     let rename = Rename { from: last_name(from).to_owned(), to: last_name(to).to_owned() };
     let mut moved = Vec::new();
-    for old in moving {
+    for (old, new) in pairs {
         let mut entry = state.resources.remove(&old).expect("listed above");
         if rename.from != rename.to {
             entry.renamed.push(rename.clone());
         }
-        let new = renamed(&old);
         state.resources.insert(new.clone(), entry);
         if let Some(held) = state.held.remove(&old) {
             state.held.insert(new.clone(), held);
         }
         moved.push(Moved { from: old, to: new });
     }
+    moved.sort();
     follow(state, &moved);
     Ok(moved)
 }
@@ -230,6 +244,22 @@ mod tests {
         assert_eq!(dependent.dependencies, [Address::new("postgres.accounts")].into());
         let ssm = &s.resources[&Address::new("postgres.accounts.ssm[endpoint]")];
         assert_eq!(ssm.dependencies, [Address::new("postgres.accounts")].into());
+    }
+
+    #[test]
+    fn a_node_group_takes_its_launch_template_along() {
+        let mut s = State::new("shop", "eu-west-1");
+        let group = Attrs::from([crate::kinds::node_group::NAME.to("apps-1a2b3c4d")]);
+        s.resources.insert(Address::new("eks.main.node_group[apps]"), entry(Kind::NodeGroup, "main:apps", group, &[]));
+        s.resources.insert(
+            Address::new("eks.main.launch_template[apps]"),
+            entry(Kind::LaunchTemplate, "lt-1", Attrs::new(), &[]),
+        );
+        let moved = move_entries(&mut s, "eks.main.node_group[apps]", "eks.main.node_group[workers]").unwrap();
+        assert_eq!(addresses(&s), ["eks.main.launch_template[workers]", "eks.main.node_group[workers]"]);
+        assert_eq!(moved.len(), 2);
+        let template = &s.resources[&Address::new("eks.main.launch_template[workers]")];
+        assert_eq!(template.renamed, [Rename { from: "apps".into(), to: "workers".into() }]);
     }
 
     #[test]
