@@ -89,11 +89,11 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
         Command::Promote { stack, address, dns, auto_approve, wait_timeout, common } => {
             block_on(promote(&stack, address.as_deref(), dns, auto_approve, wait_timeout, &common))
         }
-        Command::Generate { stack, region, vpc, ecr, log_group, out, state_out, common } => block_on(async {
+        Command::Generate { stack, region, vpc, postgres, ecr, log_group, out, state_out, common } => block_on(async {
             let request = ops::generate::GenerateRequest {
                 stack,
                 region,
-                wanted: platformctl_aws::discover::Wanted { vpc, repositories: ecr, log_groups: log_group },
+                wanted: platformctl_aws::discover::Wanted { vpc, postgres, repositories: ecr, log_groups: log_group },
                 out: out.clone(),
                 state_out,
             };

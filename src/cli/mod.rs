@@ -171,6 +171,10 @@ enum Command {
         /// The VPC to describe: its subnets, gateways, route tables and security groups.
         #[arg(long, value_name = "VPC_ID")]
         vpc: Option<String>,
+        /// RDS PostgreSQL instances, by identifier (repeatable): those in the VPC's private
+        /// subnets with an RDS-managed password.
+        #[arg(long, value_name = "IDENTIFIER")]
+        postgres: Vec<String>,
         /// ECR repositories, by name (repeatable).
         #[arg(long, value_name = "NAME")]
         ecr: Vec<String>,

@@ -11,7 +11,8 @@ use platformctl_aws::{Aws, ConnectOptions};
 use platformctl_core::cross_stack::Neighbours;
 use platformctl_core::generate::stack_file;
 use platformctl_core::model::validate;
-use platformctl_core::resource::Address;
+use platformctl_core::resource::schema::Change;
+use platformctl_core::resource::{Address, DesiredResource, Value};
 use platformctl_core::state::moves::Rename;
 use platformctl_core::state::{ResourceState, State, Store};
 
@@ -67,14 +68,10 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
             state.resources.insert(d.address.clone(), known(d.kind, id));
         }
     }
-    for (address, aws_name, derived) in &generated.kept_names {
-        if let Some(entry) = state.resources.get_mut(address) {
-            entry.renamed.push(Rename { from: aws_name.clone(), to: derived.clone() });
-        }
-    }
     let report = crate::engine::adopt::recover(&aws, &desired, &Default::default(), &mut state).await?;
     // An id it discovered but could not read back stays out of the state.
     state.resources.retain(|a, _| !report.missing.contains(a));
+    keep_what_aws_has(&desired, &mut state);
     if let Some(out) = &request.out {
         write_new(out, generated.yaml.as_bytes())?;
     }
@@ -87,6 +84,23 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
         missing: report.missing,
         not_expressed: generated.not_expressed.len(),
     })
+}
+
+/// Names and descriptions the stack derives (`<stack>-<name>`, "Private subnets of stack ...")
+/// where AWS has others: the entry remembers AWS's (`moves::Rename`, `found`), so that plans keep
+/// them instead of renaming — for most, a replacement.
+fn keep_what_aws_has(desired: &[DesiredResource], state: &mut State) {
+    for d in desired {
+        let Some(entry) = state.resources.get_mut(&d.address) else { continue };
+        for attr in d.kind.def().compared().filter(|a| matches!(a.change, Change::Replace | Change::InPlace)) {
+            if let (Some(Value::Str(wanted)), Some(Value::Str(found))) =
+                (d.attrs.get(attr.name), entry.attributes.get(attr.name))
+                && wanted != found
+            {
+                entry.renamed.push(Rename { from: found.clone(), to: wanted.clone(), found: true });
+            }
+        }
+    }
 }
 
 /// An entry whose id `generate` knows and whose attributes the read fills in.

@@ -92,7 +92,7 @@ async fn carry(source: &mut Session, destination: &mut Session, patterns: &[Stri
             "`{user}` stays in `{from_name}` but depends on `{used}`, which would move\n  hint: move `{user}` too, or keep `{used}`; nothing was moved"
         );
     }
-    let rename = Rename { from: from_name.clone(), to: to_name.clone() };
+    let rename = Rename { from: from_name.clone(), to: to_name.clone(), found: false };
     for a in &addresses {
         let mut entry = source.state.resources.remove(a).expect("listed from the state");
         entry.renamed.push(rename.clone());

@@ -12,6 +12,8 @@ pub struct Wanted {
     pub vpc: Option<String>,
     pub repositories: Vec<String>,
     pub log_groups: Vec<String>,
+    /// RDS PostgreSQL instances, by identifier.
+    pub postgres: Vec<String>,
 }
 
 pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discovered, AwsError> {
@@ -22,6 +24,9 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
     }
     for name in &wanted.repositories {
         found.repositories.push(crate::ecr::discovered(aws, name).await?);
+    }
+    for id in &wanted.postgres {
+        found.postgres.push(crate::rds::discover::postgres(aws, id).await?);
     }
     for name in &wanted.log_groups {
         found.log_groups.push(crate::logs::discovered(aws, name).await?);

@@ -20,9 +20,6 @@ pub struct Generated {
     /// AWS ids of the resources found by their tags once platformctl made them (a VPC, a
     /// subnet, a security group): recorded before the rest is looked up.
     pub ids: BTreeMap<Address, String>,
-    /// AWS names the stack would derive differently, kept as AWS has them (`moves`): address,
-    /// name in AWS, name the stack derives.
-    pub kept_names: Vec<(Address, String, String)>,
     /// What the file cannot say: (id, why), also written into the file as comments.
     pub not_expressed: Vec<(String, String)>,
 }
@@ -38,7 +35,10 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
     if let Some(vpc) = &found.vpc {
         tiers = network(name, vpc, &mut out, &mut g);
     }
-    security_groups(name, found, &tiers, &mut out, &mut g);
+    let groups: BTreeMap<&str, String> =
+        found.security_groups.iter().map(|sg| (sg.id.as_str(), entry_name(name, &sg.name))).collect();
+    security_groups(found, &groups, &tiers, &mut out, &mut g);
+    postgres(name, found, &groups, &mut out, &mut g);
     repositories(found, &mut out);
     log_groups(found, &mut out);
     if !g.not_expressed.is_empty() {
@@ -187,30 +187,31 @@ fn network(stack: &str, vpc: &DiscoveredVpc, out: &mut String, g: &mut Generated
     tiers
 }
 
-fn security_groups(stack: &str, found: &Discovered, tiers: &Tiers, out: &mut String, g: &mut Generated) {
+/// The VPC's groups by name; `key_of` maps their ids to their names in the stack.
+fn security_groups(
+    found: &Discovered,
+    key_of: &BTreeMap<&str, String>,
+    tiers: &Tiers,
+    out: &mut String,
+    g: &mut Generated,
+) {
     if found.security_groups.is_empty() {
         return;
     }
-    let key_of: BTreeMap<&str, String> =
-        found.security_groups.iter().map(|sg| (sg.id.as_str(), entry_name(stack, &sg.name))).collect();
     out.push_str("security_groups:\n");
     for sg in &found.security_groups {
         let key = &key_of[sg.id.as_str()];
         let address = Address::new(format!("security_group.{key}"));
-        g.ids.insert(address.clone(), sg.id.clone());
-        let derived = format!("{stack}-{key}");
-        if derived != sg.name {
-            g.kept_names.push((address, sg.name.clone(), derived));
-        }
+        g.ids.insert(address, sg.id.clone());
         let _ = writeln!(out, "  {key}:\n    description: {}", quoted(&sg.description));
-        let ingress = rules(&sg.ingress, tiers, &key_of, &sg.id, g);
+        let ingress = rules(&sg.ingress, tiers, key_of, &sg.id, g);
         let _ = writeln!(out, "    ingress:{}", if ingress.is_empty() { " []" } else { "" });
         for rule in ingress {
             let _ = writeln!(out, "      - {{ {} }}", rule.replace("PEER", "from"));
         }
         let all_out = |r: &DiscoveredRule| r.protocol == "-1" && r.cidr.as_deref() == Some("0.0.0.0/0");
         if !(sg.egress.len() == 1 && all_out(&sg.egress[0])) {
-            let egress = rules(&sg.egress, tiers, &key_of, &sg.id, g);
+            let egress = rules(&sg.egress, tiers, key_of, &sg.id, g);
             let _ = writeln!(out, "    egress:{}", if egress.is_empty() { " []" } else { "" });
             for rule in egress {
                 let _ = writeln!(out, "      - {{ {} }}", rule.replace("PEER", "to"));
@@ -295,6 +296,112 @@ fn rules(
     out
 }
 
+/// PostgreSQL instances in the private subnets' subnet group, with an RDS-managed password
+/// (one platformctl can name without holding it); their values as RDS reports them.
+fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
+    use crate::kinds::{db_instance as db, db_subnet_group as subnet_group};
+    let private: BTreeSet<String> = g
+        .ids
+        .iter()
+        .filter(|(a, _)| a.as_str().starts_with("network.subnet.private["))
+        .map(|(_, id)| id.clone())
+        .collect();
+    let mut entries = Vec::new();
+    for p in &found.postgres {
+        let a = &p.attrs;
+        let refuse = |why: &str| Some(why.to_owned());
+        let subnets: BTreeSet<String> = p
+            .subnet_group
+            .as_ref()
+            .map(|s| subnet_group::SUBNET_IDS.strings(s))
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let sg_ids = db::VPC_SECURITY_GROUP_IDS.strings(a);
+        let sg_names: Option<Vec<&String>> = sg_ids.iter().map(|id| groups.get(id.as_str())).collect();
+        let problem = if db::ENGINE.str(a) != Some("postgres") {
+            refuse("not a PostgreSQL instance")
+        } else if !db::MANAGED_PASSWORD.is_true(a) {
+            refuse(
+                "its master password is not RDS-managed: turn that on (`aws rds modify-db-instance --manage-master-user-password`), or `platformctl import` it with a secret that holds the password",
+            )
+        } else if db::DB_NAME.str(a).is_none() {
+            refuse("it has no initial database (the format needs `database`)")
+        } else if private.is_empty() || subnets != private {
+            refuse("its subnet group is not the VPC's private subnets, where platformctl puts databases")
+        } else if sg_names.is_none() {
+            refuse("one of its security groups is not one of this VPC's")
+        } else {
+            None
+        };
+        if let Some(why) = problem {
+            g.not_expressed.push((p.identifier.clone(), why));
+            continue;
+        }
+        let key = entry_name(stack, &p.identifier);
+        let address = Address::new(format!("postgres.{key}"));
+        g.ids.insert(address, p.identifier.clone());
+        if let Some(name) = p.subnet_group.as_ref().and_then(|s| subnet_group::NAME.str(s)) {
+            g.ids.insert(Address::new(crate::expand::data::DB_SUBNET_GROUP), name.to_owned());
+        }
+        let mut lines = vec![
+            format!("engine_version: {}", quoted_always(db::ENGINE_VERSION.str(a).unwrap_or_default())),
+            format!("instance_class: {}", db::INSTANCE_CLASS.str(a).unwrap_or_default()),
+            format!("storage_gb: {}", db::ALLOCATED_STORAGE.int(a).unwrap_or_default()),
+        ];
+        if let Some(max) = db::MAX_ALLOCATED_STORAGE.int(a) {
+            lines.push(format!("max_storage_gb: {max}"));
+        }
+        lines.push(format!("multi_az: {}", db::MULTI_AZ.is_true(a)));
+        lines.push(format!("storage_encrypted: {}", db::STORAGE_ENCRYPTED.is_true(a)));
+        lines.push(format!("backup_retention_days: {}", db::BACKUP_RETENTION_DAYS.int(a).unwrap_or_default()));
+        lines.push(format!("deletion_protection: {}", db::DELETION_PROTECTION.is_true(a)));
+        lines.push(format!("database: {}", quoted(db::DB_NAME.str(a).unwrap_or_default())));
+        lines.push(format!("username: {}", quoted(db::USERNAME.str(a).unwrap_or_default())));
+        lines.push("managed_password: true".to_owned());
+        lines.push(format!("port: {}", db::PORT.int(a).unwrap_or(5432)));
+        let names: Vec<&str> = sg_names.unwrap_or_default().into_iter().map(String::as_str).collect();
+        lines.push(format!("security_groups: [{}]", names.join(", ")));
+        lines.push(format!("iam_auth: {}", db::IAM_AUTH.is_true(a)));
+        lines.push(format!("auto_minor_version_upgrade: {}", db::AUTO_MINOR_VERSION_UPGRADE.is_true(a)));
+        let exports = db::LOG_EXPORTS.strings(a);
+        if !exports.is_empty() {
+            lines.push(format!("log_exports: [{}]", exports.join(", ")));
+        }
+        for (attr, field) in [(db::MAINTENANCE_WINDOW, "maintenance_window"), (db::BACKUP_WINDOW, "backup_window")] {
+            if let Some(window) = attr.str(a) {
+                lines.push(format!("{field}: {window}"));
+            }
+        }
+        if db::PERFORMANCE_INSIGHTS.is_true(a) {
+            let days = db::PERFORMANCE_INSIGHTS_RETENTION_DAYS.int(a).unwrap_or(7);
+            lines.push(format!("performance_insights: {{ retention_days: {days} }}"));
+        }
+        if let Some(group) = db::PARAMETER_GROUP.str(a).filter(|g| !g.starts_with("default.")) {
+            lines.push(format!(
+                "# Its parameter group {group} is not read yet: platformctl would switch to RDS's default (write its `parameters:` here)."
+            ));
+        }
+        if !p.read_replicas.is_empty() {
+            lines.push(format!(
+                "# Its read replicas ({}) are not expressed yet: `platformctl import` them once `read_replicas` is set.",
+                p.read_replicas.join(", ")
+            ));
+        }
+        entries.push((key, lines));
+    }
+    if entries.is_empty() {
+        return;
+    }
+    out.push_str("postgres:\n");
+    for (key, lines) in entries {
+        let _ = writeln!(out, "  {key}:");
+        for line in lines {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+}
+
 fn repositories(found: &Discovered, out: &mut String) {
     if found.repositories.is_empty() {
         return;
@@ -327,6 +434,11 @@ pub fn entry_name(stack: &str, aws_name: &str) -> String {
         bare.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     name = name.trim_matches('-').to_owned();
     if name.is_empty() { "group".to_owned() } else { name }
+}
+
+/// A double-quoted YAML scalar (a version, which YAML would read as a number).
+fn quoted_always(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
 }
 
 /// A YAML scalar: plain where YAML reads it back as the same string, double-quoted otherwise.
@@ -430,6 +542,33 @@ mod tests {
                 immutable_tags: false,
             }],
             log_groups: vec![DiscoveredLogGroup { name: "/shop/app".into(), retention_days: Some(30), kms_key: None }],
+            postgres: vec![database("users-db", true), database("billing", false)],
+        }
+    }
+
+    /// An instance in the private subnets' group, its password managed by RDS or not.
+    fn database(identifier: &str, managed: bool) -> DiscoveredDatabase {
+        use crate::kinds::{db_instance as db, db_subnet_group};
+        use crate::resource::{Attrs, Value};
+        DiscoveredDatabase {
+            identifier: identifier.into(),
+            attrs: Attrs::from([
+                db::ENGINE.to("postgres"),
+                db::ENGINE_VERSION.to("16.4"),
+                db::INSTANCE_CLASS.to("db.t4g.micro"),
+                db::ALLOCATED_STORAGE.to(20),
+                db::DB_NAME.to("users"),
+                db::USERNAME.to("app"),
+                db::PORT.to(5432),
+                db::MANAGED_PASSWORD.to(managed),
+                db::VPC_SECURITY_GROUP_IDS.to(Value::List(vec![Value::str("sg-db")])),
+                db::PARAMETER_GROUP.to("default.postgres16"),
+            ]),
+            subnet_group: Some(Attrs::from([
+                db_subnet_group::NAME.to("made-by-hand"),
+                db_subnet_group::SUBNET_IDS.to(Value::List(vec![Value::str("subnet-qa"), Value::str("subnet-qb")])),
+            ])),
+            read_replicas: vec![],
         }
     }
 
@@ -444,6 +583,10 @@ mod tests {
         }
         assert_eq!(g.ids[&Address::new("network.route_table.private[eu-west-1b]")], "rtb-b");
         assert_eq!(g.ids[&Address::new("security_group.legacy-db")], "sg-db");
+        assert_eq!(g.ids[&Address::new("postgres.users-db")], "users-db");
+        assert_eq!(g.ids[&Address::new("data.db_subnet_group")], "made-by-hand");
+        assert!(g.yaml.contains("    security_groups: [legacy-db]\n    iam_auth: false"), "{}", g.yaml);
+        assert!(g.yaml.contains("#   billing: its master password is not RDS-managed"), "{}", g.yaml);
         assert!(g.yaml.contains("azs: [eu-west-1a, eu-west-1b]"), "{}", g.yaml);
         assert!(g.yaml.contains("- { protocol: tcp, port: 5432, from: private_subnets }"), "{}", g.yaml);
         assert!(g.yaml.contains("- { protocol: tcp, port: 5432, from: sg:app }"), "{}", g.yaml);
@@ -461,11 +604,6 @@ mod tests {
         for id in ["subnet-qc", "subnet-qc2"] {
             assert!(g.yaml.contains(&format!("#   {id}: subnet")), "{id}:\n{}", g.yaml);
         }
-        // The group named without the stack's prefix keeps its AWS name.
-        assert_eq!(
-            g.kept_names,
-            [(Address::new("security_group.legacy-db"), "legacy-db".to_owned(), "shop-legacy-db".to_owned())]
-        );
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn log_exports_change(before: &Attrs, after: &Attrs) -> aws_sdk_rds::types::Clou
 }
 
 pub(crate) mod cluster;
+pub(crate) mod discover;
 pub(crate) mod instance;
 #[cfg(test)]
 mod monitoring_tests;

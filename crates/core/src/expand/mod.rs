@@ -7,7 +7,7 @@
 //! never from list positions.
 
 mod alarms;
-mod data;
+pub(crate) mod data;
 pub mod dns;
 mod eks;
 mod flow_logs;

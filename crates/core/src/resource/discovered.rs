@@ -78,6 +78,17 @@ pub struct DiscoveredLogGroup {
     pub kms_key: Option<String>,
 }
 
+/// An RDS PostgreSQL instance as platformctl reads one (the `db_instance` kind's attributes), and
+/// its subnet group's (`db_subnet_group`).
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredDatabase {
+    pub identifier: String,
+    pub attrs: super::Attrs,
+    pub subnet_group: Option<super::Attrs>,
+    /// Its read replicas' identifiers.
+    pub read_replicas: Vec<String>,
+}
+
 /// What `generate` read.
 #[derive(Clone, Debug, Default)]
 pub struct Discovered {
@@ -86,4 +97,5 @@ pub struct Discovered {
     pub security_groups: Vec<DiscoveredSecurityGroup>,
     pub repositories: Vec<DiscoveredRepository>,
     pub log_groups: Vec<DiscoveredLogGroup>,
+    pub postgres: Vec<DiscoveredDatabase>,
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::State;
 use crate::plan::scope::covers;
-use crate::resource::schema::Change;
+use crate::resource::schema::{Attr, Change};
 use crate::resource::{Address, DesiredResource, Value};
 
 /// One part of an AWS name that changed with an address: the entry's own name (`users` →
@@ -21,6 +21,11 @@ use crate::resource::{Address, DesiredResource, Value};
 pub struct Rename {
     pub from: String,
     pub to: String,
+    /// A value `generate` found in AWS where the stack derives another (a name, a
+    /// description): kept for attributes AWS changes in place too, since nobody chose the
+    /// derived one. A move keeps only what AWS cannot change in place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub found: bool,
 }
 
 /// An entry that took a new address.
@@ -92,7 +97,7 @@ pub fn move_entries(state: &mut State, from: &str, to: &str) -> Result<Vec<Moved
     if let Some((_, taken)) = pairs.iter().find(|(_, new)| state.resources.contains_key(new)) {
         return Err(MoveError::Taken { from: from.to_owned(), to: taken.to_string() });
     }
-    let rename = Rename { from: last_name(from).to_owned(), to: last_name(to).to_owned() };
+    let rename = Rename { from: last_name(from).to_owned(), to: last_name(to).to_owned(), found: false };
     let mut moved = Vec::new();
     for (old, new) in pairs {
         let mut entry = state.resources.remove(&old).expect("listed above");
@@ -169,7 +174,9 @@ pub fn apply_moved(moves: &[(String, String)], state: &mut State) -> MovesApplie
 pub fn keep_aws_names(desired: &mut [DesiredResource], state: &State) {
     for d in desired {
         let Some(entry) = state.resources.get(&d.address).filter(|e| !e.renamed.is_empty()) else { continue };
-        for attr in d.kind.def().compared().filter(|a| a.change == Change::Replace) {
+        let found = entry.renamed.iter().any(|r| r.found);
+        let kept = |a: &&Attr| a.change == Change::Replace || (found && a.change == Change::InPlace);
+        for attr in d.kind.def().compared().filter(kept) {
             let (Some(Value::Str(wanted)), Some(Value::Str(recorded))) =
                 (d.attrs.get(attr.name), entry.attributes.get(attr.name))
             else {
@@ -239,7 +246,7 @@ mod tests {
         );
         let accounts = &s.resources[&Address::new("postgres.accounts")];
         assert_eq!(accounts.id.as_deref(), Some("shop-users"), "the AWS id stays");
-        assert_eq!(accounts.renamed, [Rename { from: "users".into(), to: "accounts".into() }]);
+        assert_eq!(accounts.renamed, [Rename { from: "users".into(), to: "accounts".into(), found: false }]);
         let dependent = &s.resources[&Address::new("postgres.usersx")];
         assert_eq!(dependent.dependencies, [Address::new("postgres.accounts")].into());
         let ssm = &s.resources[&Address::new("postgres.accounts.ssm[endpoint]")];
@@ -259,7 +266,7 @@ mod tests {
         assert_eq!(addresses(&s), ["eks.main.launch_template[workers]", "eks.main.node_group[workers]"]);
         assert_eq!(moved.len(), 2);
         let template = &s.resources[&Address::new("eks.main.launch_template[workers]")];
-        assert_eq!(template.renamed, [Rename { from: "apps".into(), to: "workers".into() }]);
+        assert_eq!(template.renamed, [Rename { from: "apps".into(), to: "workers".into(), found: false }]);
     }
 
     #[test]
