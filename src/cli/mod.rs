@@ -175,6 +175,10 @@ enum Command {
         /// subnets with an RDS-managed password.
         #[arg(long, value_name = "IDENTIFIER")]
         postgres: Vec<String>,
+        /// ElastiCache Redis replication groups, by id (repeatable): those in the VPC's private
+        /// subnets without an AUTH token.
+        #[arg(long, value_name = "ID")]
+        redis: Vec<String>,
         /// ECR repositories, by name (repeatable).
         #[arg(long, value_name = "NAME")]
         ecr: Vec<String>,

@@ -14,6 +14,8 @@ pub struct Wanted {
     pub log_groups: Vec<String>,
     /// RDS PostgreSQL instances, by identifier.
     pub postgres: Vec<String>,
+    /// ElastiCache replication groups, by id.
+    pub redis: Vec<String>,
 }
 
 pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discovered, AwsError> {
@@ -27,6 +29,9 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
     }
     for id in &wanted.postgres {
         found.postgres.push(crate::rds::discover::postgres(aws, id).await?);
+    }
+    for id in &wanted.redis {
+        found.redis.push(crate::elasticache::discover::redis(aws, id).await?);
     }
     for name in &wanted.log_groups {
         found.log_groups.push(crate::logs::discovered(aws, name).await?);

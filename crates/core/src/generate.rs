@@ -39,6 +39,7 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
         found.security_groups.iter().map(|sg| (sg.id.as_str(), entry_name(name, &sg.name))).collect();
     security_groups(found, &groups, &tiers, &mut out, &mut g);
     postgres(name, found, &groups, &mut out, &mut g);
+    redis(name, found, &groups, &mut out, &mut g);
     repositories(found, &mut out);
     log_groups(found, &mut out);
     if !g.not_expressed.is_empty() {
@@ -300,12 +301,7 @@ fn rules(
 /// (one platformctl can name without holding it); their values as RDS reports them.
 fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
     use crate::kinds::{db_instance as db, db_subnet_group as subnet_group};
-    let private: BTreeSet<String> = g
-        .ids
-        .iter()
-        .filter(|(a, _)| a.as_str().starts_with("network.subnet.private["))
-        .map(|(_, id)| id.clone())
-        .collect();
+    let private = private_subnet_ids(g);
     let mut entries = Vec::new();
     for p in &found.postgres {
         let a = &p.attrs;
@@ -317,8 +313,7 @@ fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, ou
             .unwrap_or_default()
             .into_iter()
             .collect();
-        let sg_ids = db::VPC_SECURITY_GROUP_IDS.strings(a);
-        let sg_names: Option<Vec<&String>> = sg_ids.iter().map(|id| groups.get(id.as_str())).collect();
+        let sg_names = group_names(&db::VPC_SECURITY_GROUP_IDS.strings(a), groups);
         let problem = if db::ENGINE.str(a) != Some("postgres") {
             refuse("not a PostgreSQL instance")
         } else if !db::MANAGED_PASSWORD.is_true(a) {
@@ -360,8 +355,7 @@ fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, ou
         lines.push(format!("username: {}", quoted(db::USERNAME.str(a).unwrap_or_default())));
         lines.push("managed_password: true".to_owned());
         lines.push(format!("port: {}", db::PORT.int(a).unwrap_or(5432)));
-        let names: Vec<&str> = sg_names.unwrap_or_default().into_iter().map(String::as_str).collect();
-        lines.push(format!("security_groups: [{}]", names.join(", ")));
+        lines.push(format!("security_groups: [{}]", sg_names.unwrap_or_default().join(", ")));
         lines.push(format!("iam_auth: {}", db::IAM_AUTH.is_true(a)));
         lines.push(format!("auto_minor_version_upgrade: {}", db::AUTO_MINOR_VERSION_UPGRADE.is_true(a)));
         let exports = db::LOG_EXPORTS.strings(a);
@@ -390,16 +384,99 @@ fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, ou
         }
         entries.push((key, lines));
     }
+    section(out, "postgres", entries);
+}
+
+/// The ids `network` recorded for the private subnets.
+fn private_subnet_ids(g: &Generated) -> BTreeSet<String> {
+    g.ids.iter().filter(|(a, _)| a.as_str().starts_with("network.subnet.private[")).map(|(_, id)| id.clone()).collect()
+}
+
+/// The stack's names of security groups by id; `None` if one is not a group of the VPC.
+fn group_names(ids: &[String], groups: &BTreeMap<&str, String>) -> Option<Vec<String>> {
+    ids.iter().map(|id| groups.get(id.as_str()).cloned()).collect()
+}
+
+/// A top-level section of named entries, each a list of `field: value` lines (or comments).
+fn section(out: &mut String, name: &str, entries: Vec<(String, Vec<String>)>) {
     if entries.is_empty() {
         return;
     }
-    out.push_str("postgres:\n");
+    let _ = writeln!(out, "{name}:");
     for (key, lines) in entries {
         let _ = writeln!(out, "  {key}:");
         for line in lines {
             let _ = writeln!(out, "    {line}");
         }
     }
+}
+
+/// Redis replication groups in the private subnets' cache subnet group, without an AUTH token
+/// (a token lives in a secret platformctl would have to be given).
+fn redis(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
+    use crate::kinds::{cache_subnet_group as subnet_group, replication_group as rg};
+    let private = private_subnet_ids(g);
+    let mut entries = Vec::new();
+    for r in &found.redis {
+        let a = &r.attrs;
+        let subnets: BTreeSet<String> = r
+            .subnet_group
+            .as_ref()
+            .map(|s| subnet_group::SUBNET_IDS.strings(s))
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let sg_names = group_names(&r.security_group_ids, groups);
+        let problem = if let Some(why) = &r.unreadable {
+            Some(why.as_str())
+        } else if r.auth_token {
+            Some(
+                "it has an AUTH token, which platformctl would have to hold in a secret of the stack: `platformctl import` it once that secret is declared",
+            )
+        } else if rg::TRANSIT_ENCRYPTION.is_true(a) {
+            Some("transit encryption without an AUTH token, which platformctl's format does not allow")
+        } else if private.is_empty() || subnets != private {
+            Some("its subnet group is not the VPC's private subnets, where platformctl puts caches")
+        } else if sg_names.is_none() {
+            Some("one of its security groups is not one of this VPC's")
+        } else {
+            None
+        };
+        if let Some(why) = problem {
+            g.not_expressed.push((r.id.clone(), why.to_owned()));
+            continue;
+        }
+        let key = entry_name(stack, &r.id);
+        g.ids.insert(Address::new(format!("redis.{key}")), r.id.clone());
+        if let Some(name) = r.subnet_group.as_ref().and_then(|s| subnet_group::NAME.str(s)) {
+            g.ids.insert(Address::new(crate::expand::data::CACHE_SUBNET_GROUP), name.to_owned());
+        }
+        // The stack says major.minor (`7.1`); ElastiCache reports the patch too.
+        let version: Vec<&str> = r.engine_version.split('.').take(2).collect();
+        let mut lines = Vec::new();
+        if let Some(engine) = rg::ENGINE.str(a).filter(|e| *e != "redis") {
+            lines.push(format!("engine: {engine}"));
+        }
+        lines.extend([
+            format!("engine_version: {}", quoted_always(&version.join("."))),
+            format!("node_type: {}", rg::NODE_TYPE.str(a).unwrap_or_default()),
+            format!("shards: {}", rg::SHARDS.int(a).unwrap_or(1)),
+            format!("cluster_mode: {}", rg::CLUSTER_MODE.is_true(a)),
+            format!("replicas_per_shard: {}", rg::REPLICAS_PER_SHARD.int(a).unwrap_or_default()),
+            "transit_encryption: false".to_owned(),
+            format!("at_rest_encryption: {}", rg::AT_REST_ENCRYPTION.is_true(a)),
+        ]);
+        if let Some(key) = &r.kms_key {
+            lines.push(format!("kms_key: {}", quoted(key)));
+        }
+        lines.push(format!("security_groups: [{}]", sg_names.unwrap_or_default().join(", ")));
+        lines.push(format!("snapshot_retention_days: {}", rg::SNAPSHOT_RETENTION_DAYS.int(a).unwrap_or_default()));
+        if let Some(port) = rg::PORT.int(a) {
+            lines.push(format!("port: {port}"));
+        }
+        entries.push((key, lines));
+    }
+    section(out, "redis", entries);
 }
 
 fn repositories(found: &Discovered, out: &mut String) {
@@ -543,6 +620,7 @@ mod tests {
             }],
             log_groups: vec![DiscoveredLogGroup { name: "/shop/app".into(), retention_days: Some(30), kms_key: None }],
             postgres: vec![database("users-db", true), database("billing", false)],
+            redis: vec![],
         }
     }
 

@@ -1,6 +1,7 @@
 //! ElastiCache: the cache subnet group over the private subnets and Redis replication groups.
 //! Ids are the names the stack fixes, so a pending create is read by its name.
 
+pub(crate) mod discover;
 pub(crate) mod replication_group;
 pub(crate) mod subnet_group;
 #[cfg(test)]

@@ -89,6 +89,22 @@ pub struct DiscoveredDatabase {
     pub read_replicas: Vec<String>,
 }
 
+/// A Redis (or Valkey) replication group as platformctl reads one (the `replication_group` kind's
+/// reported attributes), with what only its member clusters say.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredCache {
+    pub id: String,
+    pub attrs: super::Attrs,
+    /// `7.1.0` as ElastiCache reports it.
+    pub engine_version: String,
+    pub security_group_ids: Vec<String>,
+    pub subnet_group: Option<super::Attrs>,
+    pub kms_key: Option<String>,
+    pub auth_token: bool,
+    /// Why its member clusters could not be read, if they could not.
+    pub unreadable: Option<String>,
+}
+
 /// What `generate` read.
 #[derive(Clone, Debug, Default)]
 pub struct Discovered {
@@ -98,4 +114,5 @@ pub struct Discovered {
     pub repositories: Vec<DiscoveredRepository>,
     pub log_groups: Vec<DiscoveredLogGroup>,
     pub postgres: Vec<DiscoveredDatabase>,
+    pub redis: Vec<DiscoveredCache>,
 }

@@ -174,16 +174,19 @@ pub fn apply_moved(moves: &[(String, String)], state: &mut State) -> MovesApplie
 pub fn keep_aws_names(desired: &mut [DesiredResource], state: &State) {
     for d in desired {
         let Some(entry) = state.resources.get(&d.address).filter(|e| !e.renamed.is_empty()) else { continue };
-        let found = entry.renamed.iter().any(|r| r.found);
-        let kept = |a: &&Attr| a.change == Change::Replace || (found && a.change == Change::InPlace);
+        let generated = entry.renamed.iter().any(|r| r.found);
+        let kept = |a: &&Attr| a.change == Change::Replace || (generated && a.change == Change::InPlace);
         for attr in d.kind.def().compared().filter(kept) {
             let (Some(Value::Str(wanted)), Some(Value::Str(recorded))) =
                 (d.attrs.get(attr.name), entry.attributes.get(attr.name))
             else {
                 continue;
             };
-            let derived = entry.renamed.iter().fold(recorded.clone(), |name, r| name.replace(&r.from, &r.to));
-            if &derived == wanted && wanted != recorded {
+            // A value generate found is kept whole; a move's renames apply in turn.
+            let found_there = entry.renamed.iter().any(|r| r.found && &r.from == recorded && &r.to == wanted);
+            let moved = entry.renamed.iter().filter(|r| !r.found);
+            let derived = moved.fold(recorded.clone(), |name, r| name.replace(&r.from, &r.to));
+            if (found_there || &derived == wanted) && wanted != recorded {
                 d.attrs.insert(attr.name.to_owned(), Value::Str(recorded.clone()));
             }
         }
@@ -251,6 +254,24 @@ mod tests {
         assert_eq!(dependent.dependencies, [Address::new("postgres.accounts")].into());
         let ssm = &s.resources[&Address::new("postgres.accounts.ssm[endpoint]")];
         assert_eq!(ssm.dependencies, [Address::new("postgres.accounts")].into());
+    }
+
+    #[test]
+    fn values_generate_found_are_kept_whole_in_place_too() {
+        use crate::kinds::replication_group as rg;
+        let mut s = State::new("shop", "eu-west-1");
+        let found = Attrs::from([rg::ID.to("sessions"), rg::DESCRIPTION.to("sessions, by hand")]);
+        let mut e = entry(Kind::ReplicationGroup, "sessions", found, &[]);
+        e.renamed = vec![
+            Rename { from: "sessions".into(), to: "shop-sessions".into(), found: true },
+            Rename { from: "sessions, by hand".into(), to: "Redis sessions of stack shop".into(), found: true },
+        ];
+        s.resources.insert(Address::new("redis.sessions"), e);
+        let wanted = Attrs::from([rg::ID.to("shop-sessions"), rg::DESCRIPTION.to("Redis sessions of stack shop")]);
+        let mut desired = vec![DesiredResource::new(Address::new("redis.sessions"), Kind::ReplicationGroup, wanted)];
+        keep_aws_names(&mut desired, &s);
+        assert_eq!(desired[0].attrs.get("id"), Some(&Value::str("sessions")));
+        assert_eq!(desired[0].attrs.get("description"), Some(&Value::str("sessions, by hand")), "not folded");
     }
 
     #[test]
