@@ -14,8 +14,10 @@
 //! Likewise a Redis group without an AUTH token (its description kept): generated where the
 //! emulator describes its member clusters, listed where it does not.
 //!
+//! `--tag` finds what carries a tag, as far as each emulator's tagging API lists the service.
+//!
 //! Not yet covered by generate (issue 21, left for the next step): EKS clusters and IRSA roles,
-//! Aurora, secrets as `external`, discovery by tag.
+//! Aurora, secrets as `external`.
 
 mod support;
 
@@ -266,6 +268,29 @@ async fn generate_from_what_runs(kind: Kind) {
     let missing = emu.platformctl(d, &nowhere).expect(1, "an unknown VPC");
     assert!(missing.stderr.contains("vpc-0123456789abcdef0"), "{}", missing.stderr);
     assert!(!d.join(".platformctl/other.state.json").exists());
+    // By tag, as far as the emulator's tagging API lists each service: moto lists log groups
+    // and not ECR, ministack ECR and not log groups (nor EC2).
+    let config = emu.sdk_config().await;
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let team = aws_sdk_ecr::types::Tag::builder().key("team").value("tagged").build().unwrap();
+    ecr.create_repository().repository_name("tagged-api").tags(team).send().await.unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    logs.create_log_group().log_group_name("/tagged/app").tags("team", "tagged").send().await.unwrap();
+    let tagged =
+        ["generate", "--stack", "tagged", "--region", "eu-west-1", "--tag", "team=tagged", "--out", "tagged.yaml"];
+    emu.platformctl(d, &tagged).expect(0, "generate --tag");
+    let yaml = std::fs::read_to_string(d.join("tagged.yaml")).unwrap();
+    let listed = match kind {
+        Kind::Moto => "  /tagged/app: { retention_days: never }",
+        Kind::Ministack => "  tagged-api: { scan_on_push: false, tag_mutability: mutable }",
+    };
+    assert!(yaml.lines().any(|l| l == listed), "`{listed}` in:\n{yaml}");
+    assert!(!yaml.contains("legacy"), "only what carries the tag:\n{yaml}");
+    emu.platformctl(d, &["validate", "tagged.yaml"]).expect(0, "valid");
+    let bad =
+        emu.platformctl(d, &["generate", "--stack", "x", "--region", "eu-west-1", "--tag", "team"]).expect(1, "usage");
+    assert!(bad.stderr.contains("expected KEY=VALUE"), "{}", bad.stderr);
+
     // Never over an existing state.
     let again = ["generate", "--stack", "legacy", "--region", "eu-west-1", "--vpc", &vpc, "--out", "other.yaml"];
     let refused = emu.platformctl(d, &again).expect(1, "an existing state");

@@ -89,37 +89,17 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
         Command::Promote { stack, address, dns, auto_approve, wait_timeout, common } => {
             block_on(promote(&stack, address.as_deref(), dns, auto_approve, wait_timeout, &common))
         }
-        Command::Generate { stack, region, vpc, postgres, redis, ecr, log_group, out, state_out, common } => {
-            block_on(async {
-                let request = ops::generate::GenerateRequest {
-                    stack,
-                    region,
-                    wanted: platformctl_aws::discover::Wanted {
-                        vpc,
-                        postgres,
-                        redis,
-                        repositories: ecr,
-                        log_groups: log_group,
-                    },
-                    out: out.clone(),
-                    state_out,
-                };
-                let done = ops::generate::generate(&request, &common.session_options().connect).await?;
-                if out.is_none() {
-                    println_stdout(&done.yaml)?;
-                }
-                eprintln!(
-                    "{}",
-                    report::generated(&report::Generated {
-                        file: out.as_deref(),
-                        state: &done.state,
-                        recorded: done.recorded,
-                        missing: &done.missing,
-                        not_expressed: done.not_expressed,
-                    })
-                );
-                Ok(exit::OK)
-            })
+        Command::Generate { stack, region, vpc, postgres, redis, ecr, tag, log_group, out, state_out, common } => {
+            let wanted = platformctl_aws::discover::Wanted {
+                vpc,
+                postgres,
+                redis,
+                repositories: ecr,
+                log_groups: log_group,
+                tags: tag,
+            };
+            let request = ops::generate::GenerateRequest { stack, region, wanted, out, state_out };
+            block_on(generate(request, &common))
         }
         Command::State(command) => block_on(state(command)),
         Command::ForceUnlock { stack, lock_id, common } => block_on(async {
@@ -316,6 +296,24 @@ async fn promote(
             done.dns.iter().map(|f| (f.record.to_string(), f.demoted.clone())).collect();
         println_stdout(&report::dns_taken_over(&flips, stack))?;
     }
+    Ok(exit::OK)
+}
+
+async fn generate(request: ops::generate::GenerateRequest, common: &Common) -> anyhow::Result<u8> {
+    let done = ops::generate::generate(&request, &common.session_options().connect).await?;
+    if request.out.is_none() {
+        println_stdout(&done.yaml)?;
+    }
+    eprintln!(
+        "{}",
+        report::generated(&report::Generated {
+            file: request.out.as_deref(),
+            state: &done.state,
+            recorded: done.recorded,
+            missing: &done.missing,
+            not_expressed: done.not_expressed,
+        })
+    );
     Ok(exit::OK)
 }
 

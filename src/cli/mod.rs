@@ -182,6 +182,10 @@ enum Command {
         /// ECR repositories, by name (repeatable).
         #[arg(long, value_name = "NAME")]
         ecr: Vec<String>,
+        /// Also everything carrying this tag (repeatable: all of them), as far as the tagging API
+        /// lists each service: a VPC, databases, Redis groups, repositories, log groups.
+        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
+        tag: Vec<(String, String)>,
         /// CloudWatch Logs log groups, by name (repeatable).
         #[arg(long, value_name = "NAME")]
         log_group: Vec<String>,
@@ -459,6 +463,14 @@ struct RunOptions {
     /// 90m for RDS, 60m for ElastiCache, 20m for the rest.
     #[arg(long, value_name = "KIND=DURATION", value_parser = parse_wait_timeout)]
     wait_timeout: Vec<(Kind, std::time::Duration)>,
+}
+
+fn parse_tag(s: &str) -> Result<(String, String), String> {
+    let (key, value) = s.split_once('=').ok_or("expected KEY=VALUE, e.g. team=platform")?;
+    if key.is_empty() {
+        return Err("the tag's key is empty; expected KEY=VALUE, e.g. team=platform".into());
+    }
+    Ok((key.to_owned(), value.to_owned()))
 }
 
 fn parse_wait_timeout(s: &str) -> Result<(Kind, std::time::Duration), String> {

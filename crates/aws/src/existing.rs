@@ -34,6 +34,21 @@ pub async fn tagged_resources(aws: &Aws, stack: &str) -> Result<Vec<String>, Aws
     Ok(live)
 }
 
+/// The ARNs of every resource carrying all of `tags` (`generate --tag`), across the services
+/// the endpoint's tagging API covers.
+pub async fn tagged_with(aws: &Aws, tags: &[(String, String)]) -> Result<Vec<String>, AwsError> {
+    let filters =
+        tags.iter().map(|(k, v)| aws_sdk_resourcegroupstagging::types::TagFilter::builder().key(k).values(v).build());
+    let mut pages = aws.tagging.get_resources().set_tag_filters(Some(filters.collect())).into_paginator().send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.aws("GetResources")?;
+        arns.extend(page.resource_tag_mapping_list().iter().filter_map(|m| m.resource_arn().map(str::to_owned)));
+    }
+    arns.sort();
+    Ok(arns)
+}
+
 /// A final snapshot, or a secret or KMS key scheduled for deletion.
 async fn left_by_a_destroy(aws: &Aws, arn: &str) -> Result<bool, AwsError> {
     if [":snapshot:", ":cluster-snapshot:"].iter().any(|s| arn.contains(s)) {

@@ -42,6 +42,9 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
     redis(name, found, &groups, &mut out, &mut g);
     repositories(found, &mut out);
     log_groups(found, &mut out);
+    for arn in &found.not_read {
+        g.not_expressed.push((arn.clone(), "tagged, of a kind generate does not read".into()));
+    }
     if !g.not_expressed.is_empty() {
         out.push_str("\n# Not expressed in this file (platformctl leaves them as they are, unmanaged):\n");
         for (id, why) in &g.not_expressed {
@@ -93,6 +96,11 @@ fn network(stack: &str, vpc: &DiscoveredVpc, out: &mut String, g: &mut Generated
                 }
             }
         }
+    }
+    if kept.is_empty() {
+        let why = "no AZ has one public and one private subnet, the least platformctl's network says";
+        g.not_expressed.push((vpc.id.clone(), why.into()));
+        return Tiers::default();
     }
     let mut tiers = Tiers { vpc: vpc.cidr.clone(), ..Default::default() };
     g.ids.insert(Address::new("network.vpc"), vpc.id.clone());
@@ -621,6 +629,7 @@ mod tests {
             log_groups: vec![DiscoveredLogGroup { name: "/shop/app".into(), retention_days: Some(30), kms_key: None }],
             postgres: vec![database("users-db", true), database("billing", false)],
             redis: vec![],
+            not_read: vec!["arn:aws:sqs:eu-west-1:1:queue".into()],
         }
     }
 
@@ -665,6 +674,7 @@ mod tests {
         assert_eq!(g.ids[&Address::new("data.db_subnet_group")], "made-by-hand");
         assert!(g.yaml.contains("    security_groups: [legacy-db]\n    iam_auth: false"), "{}", g.yaml);
         assert!(g.yaml.contains("#   billing: its master password is not RDS-managed"), "{}", g.yaml);
+        assert!(g.yaml.contains("#   arn:aws:sqs:eu-west-1:1:queue: tagged, of a kind"), "{}", g.yaml);
         assert!(g.yaml.contains("azs: [eu-west-1a, eu-west-1b]"), "{}", g.yaml);
         assert!(g.yaml.contains("- { protocol: tcp, port: 5432, from: private_subnets }"), "{}", g.yaml);
         assert!(g.yaml.contains("- { protocol: tcp, port: 5432, from: sg:app }"), "{}", g.yaml);

@@ -136,9 +136,10 @@ pub struct Generated<'a> {
 pub fn generated(g: &Generated) -> String {
     let file = g.file.map_or("the stack file above".to_owned(), |f| f.display().to_string());
     let mut text = format!(
-        "Wrote {file} and its state {} ({} resources found in AWS and recorded). Nothing was changed in AWS.",
+        "Wrote {file} and its state {} ({} resource{} found in AWS and recorded). Nothing was changed in AWS.",
         g.state.display(),
-        g.recorded
+        g.recorded,
+        if g.recorded == 1 { "" } else { "s" }
     );
     if g.not_expressed > 0 {
         let _ = write!(

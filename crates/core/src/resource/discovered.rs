@@ -115,4 +115,6 @@ pub struct Discovered {
     pub log_groups: Vec<DiscoveredLogGroup>,
     pub postgres: Vec<DiscoveredDatabase>,
     pub redis: Vec<DiscoveredCache>,
+    /// ARNs found by tag of kinds generate does not read.
+    pub not_read: Vec<String>,
 }
