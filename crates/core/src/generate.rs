@@ -35,8 +35,12 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
     if let Some(vpc) = &found.vpc {
         tiers = network(name, vpc, &mut out, &mut g);
     }
-    let groups: BTreeMap<&str, String> =
-        found.security_groups.iter().map(|sg| (sg.id.as_str(), entry_name(name, &sg.name))).collect();
+    let mut taken = BTreeSet::new();
+    let groups: BTreeMap<&str, String> = found
+        .security_groups
+        .iter()
+        .map(|sg| (sg.id.as_str(), unique(entry_name(name, &sg.name), &mut taken)))
+        .collect();
     security_groups(found, &groups, &tiers, &mut out, &mut g);
     postgres(name, found, &groups, &mut out, &mut g);
     redis(name, found, &groups, &mut out, &mut g);
@@ -310,7 +314,7 @@ fn rules(
 fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
     use crate::kinds::{db_instance as db, db_subnet_group as subnet_group};
     let private = private_subnet_ids(g);
-    let mut entries = Vec::new();
+    let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
     for p in &found.postgres {
         let a = &p.attrs;
         let refuse = |why: &str| Some(why.to_owned());
@@ -341,7 +345,7 @@ fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, ou
             g.not_expressed.push((p.identifier.clone(), why));
             continue;
         }
-        let key = entry_name(stack, &p.identifier);
+        let key = unique(entry_name(stack, &p.identifier), &mut taken);
         let address = Address::new(format!("postgres.{key}"));
         g.ids.insert(address, p.identifier.clone());
         if let Some(name) = p.subnet_group.as_ref().and_then(|s| subnet_group::NAME.str(s)) {
@@ -424,7 +428,7 @@ fn section(out: &mut String, name: &str, entries: Vec<(String, Vec<String>)>) {
 fn redis(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
     use crate::kinds::{cache_subnet_group as subnet_group, replication_group as rg};
     let private = private_subnet_ids(g);
-    let mut entries = Vec::new();
+    let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
     for r in &found.redis {
         let a = &r.attrs;
         let subnets: BTreeSet<String> = r
@@ -454,7 +458,7 @@ fn redis(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: 
             g.not_expressed.push((r.id.clone(), why.to_owned()));
             continue;
         }
-        let key = entry_name(stack, &r.id);
+        let key = unique(entry_name(stack, &r.id), &mut taken);
         g.ids.insert(Address::new(format!("redis.{key}")), r.id.clone());
         if let Some(name) = r.subnet_group.as_ref().and_then(|s| subnet_group::NAME.str(s)) {
             g.ids.insert(Address::new(crate::expand::data::CACHE_SUBNET_GROUP), name.to_owned());
@@ -524,6 +528,17 @@ pub fn entry_name(stack: &str, aws_name: &str) -> String {
 /// A double-quoted YAML scalar (a version, which YAML would read as a number).
 fn quoted_always(s: &str) -> String {
     serde_json::to_string(s).expect("a string serialises")
+}
+
+/// `name`, or `name-2`, `name-3`... when two AWS names map to one entry name (`app_1`, `app-1`).
+fn unique(name: String, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{name}-{n}");
+        n += 1;
+    }
+    candidate
 }
 
 /// A YAML scalar: plain where YAML reads it back as the same string, double-quoted otherwise.
@@ -700,5 +715,8 @@ mod tests {
         assert_eq!(entry_name("shop", "Legacy_DB SG"), "legacy-db-sg");
         assert_eq!(quoted("yes"), "\"yes\"");
         assert_eq!(quoted("/shop/app"), "/shop/app");
+        let mut taken = BTreeSet::new();
+        assert_eq!(unique(entry_name("shop", "app_1"), &mut taken), "app-1");
+        assert_eq!(unique(entry_name("shop", "app-1"), &mut taken), "app-1-2");
     }
 }
