@@ -6,8 +6,9 @@
 //! - `moved:` of a database and of a node group (its launch template along): no delete, no create,
 //!   the AWS names kept, the tags following the new address; `state mv OLD NEW` likewise; a
 //!   `moved:` entry naming nothing is a warning;
-//! - `state mv --to-stack`: entries carried to another stack's state, both stacks re-plan clean,
-//!   the resources' `platformctl:stack` and `platformctl:address` tags updated.
+//! - `state mv --to-stack`: entries carried to another stack's state (S3 states on moto, local
+//!   ones on ministack), both stacks re-plan clean, the resources' `platformctl:stack` and
+//!   `platformctl:address` tags updated, both locks released.
 //!
 //! Emulator gaps, each said where it bites: moto answers no EKS add-on call (its stack has none),
 //! never finishes deleting a Redis group (no Redis destroy there), and refuses EKS TagResource on
@@ -80,11 +81,15 @@ const ADDONS: &str = "    addons:\n      vpc-cni: {}\n      coredns: {}\n";
 
 /// The shop stack on `kind`, applied: add-ons only where the emulator answers them.
 fn applied(kind: Kind) -> (Emulator, tempfile::TempDir) {
-    let emu = Emulator::start(kind);
-    let yaml = match kind {
+    applied_with(Emulator::start(kind), "")
+}
+
+/// The shop stack applied on `emu`, with `extra` YAML (a `state:` section) at its end.
+fn applied_with(emu: Emulator, extra: &str) -> (Emulator, tempfile::TempDir) {
+    let yaml = match emu.kind {
         Kind::Ministack => SHOP.replace("    version: \"1.32\"\n", &format!("    version: \"1.32\"\n{ADDONS}")),
         Kind::Moto => SHOP.to_owned(),
-    };
+    } + extra;
     let (dir, _) = workdir_with_text(&yaml);
     std::fs::rename(dir.path().join("stack.yaml"), dir.path().join("shop.yaml")).unwrap();
     emu.platformctl(dir.path(), &["apply", "shop.yaml", "--auto-approve"]).expect(0, "apply");
@@ -271,12 +276,40 @@ async fn ministack_moves_a_database_and_a_node_group_without_recreating_them() {
     moves(Kind::Ministack).await;
 }
 
+/// Both states in one S3 bucket (moto) or beside the files (ministack): `--to-stack` locks and
+/// writes either kind of backend.
+const BUCKET: &str = "shop-states";
+
+fn state_section(stack: &str) -> String {
+    format!("state: {{ backend: s3, bucket: {BUCKET}, key: states/{stack}.json }}\n")
+}
+
 async fn to_stack(kind: Kind) {
-    let (emu, dir) = applied(kind);
+    let emu = Emulator::start(kind);
+    let in_s3 = kind == Kind::Moto;
+    let s3 = {
+        let config = emu.sdk_config().await;
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build())
+    };
+    if in_s3 {
+        let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+            .build();
+        s3.create_bucket().bucket(BUCKET).create_bucket_configuration(location).send().await.unwrap();
+    }
+    let section = |stack: &str| if in_s3 { state_section(stack) } else { String::new() };
+    let (emu, dir) = applied_with(emu, &section("shop"));
     let d = dir.path();
     let tools =
         "stack: tools\nregion: eu-west-1\necr:\n  shop-api: {}\nlog_groups:\n  /shop/app: { retention_days: 30 }\n";
-    std::fs::write(d.join("tools.yaml"), tools).unwrap();
+    std::fs::write(d.join("tools.yaml"), format!("{tools}{}", section("tools"))).unwrap();
+    let read_state = async |stack: &str| -> Json {
+        if !in_s3 {
+            return read_state(d, stack);
+        }
+        let object = s3.get_object().bucket(BUCKET).key(format!("states/{stack}.json")).send().await.unwrap();
+        serde_json::from_slice(&object.body.collect().await.unwrap().into_bytes()).unwrap()
+    };
     let args = ["state", "mv", "shop.yaml", "--to-stack", "tools.yaml", "ecr.shop-api", "log_group[/shop/app]"];
     let refused = emu.platformctl(d, &args).expect(1, "still declared here");
     assert!(refused.stderr.contains("`ecr.shop-api` is still in"), "{}", refused.stderr);
@@ -285,12 +318,17 @@ async fn to_stack(kind: Kind) {
     assert!(moved.stdout.contains("Tags updated on 2 of them."), "{}", moved.stdout);
     emu.platformctl(d, &["plan", "shop.yaml", "--detailed-exitcode"]).expect(0, "shop re-plans clean");
     emu.platformctl(d, &["plan", "tools.yaml", "--detailed-exitcode"]).expect(0, "tools re-plans clean");
-    let tools_state = read_state(d, "tools");
+    let tools_state = read_state("tools").await;
     assert_eq!(
         tools_state["resources"].as_object().unwrap().keys().collect::<Vec<_>>(),
         ["ecr.shop-api", "log_group[/shop/app]"]
     );
-    assert!(read_state(d, "shop")["resources"].get("ecr.shop-api").is_none());
+    assert!(read_state("shop").await["resources"].get("ecr.shop-api").is_none());
+    if in_s3 {
+        let objects = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
+        let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
+        assert_eq!(keys, ["states/shop.json", "states/tools.json"], "both locks released");
+    }
     // The tags in AWS name the new stack.
     let config = emu.sdk_config().await;
     let ecr = aws_sdk_ecr::Client::new(&config);
