@@ -32,6 +32,8 @@ pub struct Aws {
     pub(crate) tagging: aws_sdk_resourcegroupstagging::Client,
     /// Record changes waiting to go to Route 53 together, one batch per zone.
     pub(crate) route53_batches: std::sync::Arc<crate::route53::batch::Batches>,
+    /// Secrets Manager's listings shared by the kinds of one read (`for_one_read`).
+    pub(crate) secret_listings: Option<std::sync::Arc<crate::secrets::Listings>>,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -93,6 +95,13 @@ impl Aws {
         Aws::from_config(&sdk_config(region, options).await, stack, options.in_flight)
     }
 
+    /// The same clients, with listings that the kinds of one live read share (a plan's read of
+    /// everything): `secrets` are the ARNs of the read's secrets, listed once for every kind.
+    pub(crate) fn for_one_read<'a>(&self, secrets: impl Iterator<Item = &'a str>) -> Aws {
+        let listings = crate::secrets::Listings::expecting(secrets);
+        Aws { secret_listings: Some(std::sync::Arc::new(listings)), ..self.clone() }
+    }
+
     /// Every client shares one HTTPS client, through its service's gate (in_flight.rs).
     fn from_config(config: &aws_config::SdkConfig, stack: &str, in_flight: Option<usize>) -> Aws {
         let shared = in_flight::shared_https_client();
@@ -119,6 +128,7 @@ impl Aws {
             elb: client!(aws_sdk_elasticloadbalancingv2, &gated("elasticloadbalancing")),
             tagging: client!(aws_sdk_resourcegroupstagging, &gated("tagging")),
             route53_batches: Default::default(),
+            secret_listings: None,
             stack: stack.to_owned(),
             config: config.clone(),
         }

@@ -20,6 +20,8 @@ pub struct RefreshError {
 }
 
 pub async fn read_live(aws: &Aws, state: &State) -> Result<Live, RefreshError> {
+    let secrets = state.resources.values().filter(|r| matches!(r.kind, Kind::Secret | Kind::SecretFields));
+    let aws = &aws.for_one_read(secrets.filter_map(|r| r.id.as_deref()));
     let mut by_kind: BTreeMap<Kind, Vec<ReadRequest>> = BTreeMap::new();
     for (address, r) in &state.resources {
         by_kind.entry(r.kind).or_default().push(ReadRequest {

@@ -25,7 +25,7 @@ impl Provider for Fields {
     /// ListSecrets for the secrets' current versions: where it is still the version platformctl
     /// wrote, the fields are the ones it wrote; any other answer is read directly.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let entries = listed_by_arn(&aws.secrets, requests.iter().filter_map(|r| r.id.as_deref())).await?;
+        let entries = listed_by_arn(aws, requests.iter().filter_map(|r| r.id.as_deref())).await?;
         let unchanged = requests.iter().filter_map(|r| {
             let secret_id = r.id.as_deref()?;
             let current = current_version(entries.get(secret_id)?.secret_versions_to_stages())?;

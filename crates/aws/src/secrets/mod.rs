@@ -23,16 +23,59 @@ use crate::{Aws, AwsError};
 /// ListSecrets' name filter takes at most ten values.
 const NAMES_PER_LISTING: usize = 10;
 
+/// What one plan's read lists of Secrets Manager: the `secret` and `secret_fields` kinds read
+/// concurrently and mostly the same secrets (the fields are written into the stack's secrets),
+/// so whichever lists first lists every secret of the read, for both (`Aws::for_one_read`).
+/// Never kept beyond one read: apply reads what it just changed.
+#[derive(Debug, Default)]
+pub(crate) struct Listings(tokio::sync::Mutex<Listed>);
+
+#[derive(Debug, Default)]
+struct Listed {
+    /// The secrets of the whole read, by name: the first listing lists them all.
+    expected: Vec<String>,
+    names: std::collections::HashSet<String>,
+    by_arn: HashMap<String, SecretListEntry>,
+}
+
+impl Listings {
+    /// For a read of these secrets (ARNs).
+    pub(crate) fn expecting<'a>(arns: impl Iterator<Item = &'a str>) -> Listings {
+        let expected = arns.filter_map(name_in_arn).map(str::to_owned).collect();
+        Listings(tokio::sync::Mutex::new(Listed { expected, ..Default::default() }))
+    }
+}
+
 /// The secrets of these ARNs as ListSecrets shows them (ten names a call, all calls at once),
-/// by ARN. ListSecrets is eventually consistent and leaves out secrets scheduled for deletion:
-/// callers trust an entry only where it agrees with the state (`registry::confirmed`).
+/// by ARN; within one read, a name already listed is not listed again. ListSecrets is eventually
+/// consistent and leaves out secrets scheduled for deletion: callers trust an entry only where it
+/// agrees with the state (`registry::confirmed`).
 pub(crate) async fn listed_by_arn<'a>(
-    client: &aws_sdk_secretsmanager::Client,
+    aws: &Aws,
     arns: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, SecretListEntry>, AwsError> {
-    let mut names: Vec<String> = arns.filter_map(name_in_arn).map(str::to_owned).collect();
+    let arns: Vec<&str> = arns.collect();
+    let mut names: Vec<String> = arns.iter().filter_map(|a| name_in_arn(a)).map(str::to_owned).collect();
     names.sort();
     names.dedup();
+    let Some(memo) = &aws.secret_listings else { return list(&aws.secrets, &names).await };
+    // Held while listing: the other kind's read waits, then finds its names listed.
+    let mut listed = memo.0.lock().await;
+    let mut new: Vec<String> =
+        names.into_iter().chain(std::mem::take(&mut listed.expected)).filter(|n| !listed.names.contains(n)).collect();
+    new.sort();
+    new.dedup();
+    let found = list(&aws.secrets, &new).await?;
+    listed.names.extend(new);
+    listed.by_arn.extend(found);
+    Ok(arns.iter().filter_map(|a| Some((a.to_string(), listed.by_arn.get(*a)?.clone()))).collect())
+}
+
+/// ListSecrets for these names, ten a call, all calls at once.
+async fn list(
+    client: &aws_sdk_secretsmanager::Client,
+    names: &[String],
+) -> Result<HashMap<String, SecretListEntry>, AwsError> {
     let listings = names.chunks(NAMES_PER_LISTING).map(|chunk| async move {
         let filter = Filter::builder().key(FilterNameStringType::Name).set_values(Some(chunk.to_vec())).build();
         let mut pages = client.list_secrets().filters(filter).max_results(100).into_paginator().send();

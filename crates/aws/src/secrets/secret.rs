@@ -28,7 +28,7 @@ impl Provider for Secret {
     /// ListSecrets by name, ten names a call, all calls at once; each secret the listing
     /// shows other than the state recorded, or not at all, is described.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let listed = listed(&aws.secrets, requests).await?;
+        let listed = listed(aws, requests).await?;
         confirmed(Kind::Secret, requests, listed, |r| read(&aws.secrets, r)).await
     }
 
@@ -88,8 +88,8 @@ async fn read(client: &Client, request: &ReadRequest) -> Result<Option<LiveResou
 
 /// The requested secrets that ListSecrets shows under the ARN the state recorded (a secret
 /// deleted and made again under the same name is another secret), by address.
-async fn listed(client: &Client, requests: &[ReadRequest]) -> Result<HashMap<Address, LiveResource>, AwsError> {
-    let mut entries = listed_by_arn(client, requests.iter().filter_map(|r| r.id.as_deref())).await?;
+async fn listed(aws: &Aws, requests: &[ReadRequest]) -> Result<HashMap<Address, LiveResource>, AwsError> {
+    let mut entries = listed_by_arn(aws, requests.iter().filter_map(|r| r.id.as_deref())).await?;
     let found = requests.iter().filter_map(|r| {
         let entry = entries.remove(r.id.as_deref()?)?;
         let tags = entry.tags().iter().map(|t| (t.key(), t.value()));
