@@ -16,8 +16,10 @@
 //!
 //! `--tag` finds what carries a tag, as far as each emulator's tagging API lists the service.
 //!
+//! A secret is generated as `external`: after the apply its value is still the one put there.
+//!
 //! Not yet covered by generate (issue 21, left for the next step): EKS clusters and IRSA roles,
-//! Aurora, secrets as `external`.
+//! Aurora.
 
 mod support;
 
@@ -132,6 +134,15 @@ async fn made_by_hand(emu: &Emulator) -> (String, String) {
         .send()
         .await
         .unwrap();
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    secrets
+        .create_secret()
+        .name("legacy/stripe-key")
+        .description("Stripe's API key, rotated by hand")
+        .secret_string("sk_test_made_by_hand")
+        .send()
+        .await
+        .unwrap();
     let ecr = aws_sdk_ecr::Client::new(&config);
     ecr.create_repository().repository_name("legacy-api").send().await.unwrap();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
@@ -162,6 +173,8 @@ async fn generate_from_what_runs(kind: Kind) {
         "users-db",
         "--redis",
         "sessions",
+        "--secret",
+        "legacy/stripe-key",
         "--ecr",
         "legacy-api",
         "--log-group",
@@ -181,6 +194,7 @@ async fn generate_from_what_runs(kind: Kind) {
         "      - { protocol: tcp, port: 5432, from: private_subnets }",
         "  legacy-api: { scan_on_push: false, tag_mutability: mutable }",
         "  /legacy/app: { retention_days: 30 }",
+        "  stripe-key: { external: true, description: \"Stripe's API key, rotated by hand\" }",
     ] {
         assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
     }
@@ -227,8 +241,13 @@ async fn generate_from_what_runs(kind: Kind) {
         assert!(added.is_subset(&ours), "{change:#}");
     }
     let updated: BTreeSet<&str> = changes.iter().map(|c| c["address"].as_str().unwrap()).collect();
-    let mut found =
-        vec!["network.vpc", "network.subnet.private[eu-west-1b]", "security_group.pg-clients", "ecr.legacy-api"];
+    let mut found = vec![
+        "network.vpc",
+        "network.subnet.private[eu-west-1b]",
+        "security_group.pg-clients",
+        "ecr.legacy-api",
+        "secret.stripe-key",
+    ];
     if database_expressed {
         found.extend(["postgres.users-db", "data.db_subnet_group"]);
     }
@@ -240,6 +259,10 @@ async fn generate_from_what_runs(kind: Kind) {
     }
     emu.platformctl(d, &["apply", "legacy.yaml", "--auto-approve", "--skip-checks"]).expect(0, "adds the tags");
     plan(&emu, d, 0);
+    // The secret is platformctl's now; its value is still the one people put there.
+    let secrets = aws_sdk_secretsmanager::Client::new(&emu.sdk_config().await);
+    let value = secrets.get_secret_value().secret_id("legacy/stripe-key").send().await.unwrap();
+    assert_eq!(value.secret_string(), Some("sk_test_made_by_hand"));
     let state = support::inspect::read_state(d, "legacy");
     assert_eq!(state["resources"]["network.vpc"]["id"], vpc.as_str());
     // Named without the stack's prefix, the group keeps its AWS name; so do the database and

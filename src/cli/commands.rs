@@ -89,13 +89,27 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
         Command::Promote { stack, address, dns, auto_approve, wait_timeout, common } => {
             block_on(promote(&stack, address.as_deref(), dns, auto_approve, wait_timeout, &common))
         }
-        Command::Generate { stack, region, vpc, postgres, redis, ecr, tag, log_group, out, state_out, common } => {
+        Command::Generate {
+            stack,
+            region,
+            vpc,
+            postgres,
+            redis,
+            ecr,
+            secret,
+            tag,
+            log_group,
+            out,
+            state_out,
+            common,
+        } => {
             let wanted = platformctl_aws::discover::Wanted {
                 vpc,
                 postgres,
                 redis,
                 repositories: ecr,
                 log_groups: log_group,
+                secrets: secret,
                 tags: tag,
             };
             let request = ops::generate::GenerateRequest { stack, region, wanted, out, state_out };

@@ -182,6 +182,10 @@ enum Command {
         /// ECR repositories, by name (repeatable).
         #[arg(long, value_name = "NAME")]
         ecr: Vec<String>,
+        /// Secrets Manager secrets, by name (repeatable): declared `external`, their values left
+        /// in AWS and never read.
+        #[arg(long, value_name = "NAME")]
+        secret: Vec<String>,
         /// Also everything carrying this tag (repeatable: all of them), as far as the tagging API
         /// lists each service: a VPC, databases, Redis groups, repositories, log groups.
         #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]

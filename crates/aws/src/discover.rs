@@ -17,6 +17,8 @@ pub struct Wanted {
     pub postgres: Vec<String>,
     /// ElastiCache replication groups, by id.
     pub redis: Vec<String>,
+    /// Secrets Manager secrets, by name: referenced as `external`.
+    pub secrets: Vec<String>,
     /// `--tag KEY=VALUE`: everything carrying all of them, besides what is named.
     pub tags: Vec<(String, String)>,
 }
@@ -53,6 +55,8 @@ impl Wanted {
                 ("elasticache", Some(("cluster", _))) => {}
                 ("ecr", Some(("repository", name))) => add(&mut self.repositories, name),
                 ("logs", Some(("log-group", name))) => add(&mut self.log_groups, name.trim_end_matches(":*")),
+                // `secret:NAME-AbCdEf`: DescribeSecret takes the ARN as well as the name.
+                ("secretsmanager", Some(("secret", _))) => add(&mut self.secrets, arn),
                 _ => not_read.push(arn.clone()),
             }
         }
@@ -94,6 +98,12 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
     for id in &wanted.redis {
         found.redis.push(crate::elasticache::discover::redis(aws, id).await?);
     }
+    for name in &wanted.secrets {
+        found.secrets.push(crate::secrets::discover::secret(aws, name).await?);
+    }
+    // Named and tagged: one secret, not two entries.
+    found.secrets.sort_by(|a, b| a.arn.cmp(&b.arn));
+    found.secrets.dedup_by(|a, b| a.arn == b.arn);
     for name in &wanted.log_groups {
         found.log_groups.push(crate::logs::discovered(aws, name).await?);
     }
@@ -119,6 +129,7 @@ mod tests {
             "arn:aws:elasticache:eu-west-1:1:cluster:sessions-001",
             "arn:aws:ecr:eu-west-1:1:repository/api",
             "arn:aws:logs:eu-west-1:1:log-group:/shop/app:*",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:shop/key-AbCdEf",
             "arn:aws:sqs:eu-west-1:1:queue",
         ]
         .map(str::to_owned)
@@ -130,6 +141,7 @@ mod tests {
         assert_eq!(wanted.redis, ["sessions"]);
         assert_eq!(wanted.repositories, ["api"]);
         assert_eq!(wanted.log_groups, ["/shop/app"]);
+        assert_eq!(wanted.secrets, ["arn:aws:secretsmanager:eu-west-1:1:secret:shop/key-AbCdEf"]);
         assert_eq!(not_read, ["arn:aws:sqs:eu-west-1:1:queue"]);
         let two = ["arn:aws:ec2:eu-west-1:1:vpc/vpc-2".to_owned()];
         let e = wanted.add_tagged(&two).unwrap_err();

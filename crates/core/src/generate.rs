@@ -42,6 +42,7 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
         .map(|sg| (sg.id.as_str(), unique(entry_name(name, &sg.name), &mut taken)))
         .collect();
     security_groups(found, &groups, &tiers, &mut out, &mut g);
+    secrets(name, found, &mut out, &mut g);
     postgres(name, found, &groups, &mut out, &mut g);
     redis(name, found, &groups, &mut out, &mut g);
     repositories(found, &mut out);
@@ -491,6 +492,31 @@ fn redis(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: 
     section(out, "redis", entries);
 }
 
+/// Secrets as `external`: platformctl manages the secret (name, description, key, tags), never
+/// its value, which stays in AWS.
+fn secrets(stack: &str, found: &Discovered, out: &mut String, g: &mut Generated) {
+    let mut taken = BTreeSet::new();
+    let entries = found
+        .secrets
+        .iter()
+        .map(|s| {
+            let key = unique(entry_name(stack, &s.name), &mut taken);
+            g.ids.insert(Address::new(format!("secret.{key}")), s.arn.clone());
+            let mut settings = vec!["external: true".to_owned()];
+            settings.extend(s.description.as_deref().map(|d| format!("description: {}", quoted(d))));
+            settings.extend(s.kms_key.as_deref().map(|k| format!("kms_key: {}", quoted(k))));
+            (key, settings)
+        })
+        .collect::<Vec<_>>();
+    if entries.is_empty() {
+        return;
+    }
+    out.push_str("secrets:\n");
+    for (key, settings) in entries {
+        let _ = writeln!(out, "  {key}: {{ {} }}", settings.join(", "));
+    }
+}
+
 fn repositories(found: &Discovered, out: &mut String) {
     if found.repositories.is_empty() {
         return;
@@ -518,7 +544,10 @@ fn log_groups(found: &Discovered, out: &mut String) {
 /// The entry's name in the stack for an AWS name: without the stack's prefix, in platformctl's
 /// alphabet (lowercase letters, digits and dashes).
 pub fn entry_name(stack: &str, aws_name: &str) -> String {
-    let bare = aws_name.strip_prefix(&format!("{stack}-")).unwrap_or(aws_name);
+    let bare = [format!("{stack}-"), format!("{stack}/")]
+        .iter()
+        .find_map(|prefix| aws_name.strip_prefix(prefix.as_str()))
+        .unwrap_or(aws_name);
     let mut name: String =
         bare.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     name = name.trim_matches('-').to_owned();
@@ -645,6 +674,12 @@ mod tests {
             postgres: vec![database("users-db", true), database("billing", false)],
             redis: vec![],
             not_read: vec!["arn:aws:sqs:eu-west-1:1:queue".into()],
+            secrets: vec![DiscoveredSecret {
+                arn: "arn:aws:secretsmanager:eu-west-1:1:secret:shop/stripe-key-AbCdEf".into(),
+                name: "shop/stripe-key".into(),
+                description: Some("Stripe's API key: rotated by hand".into()),
+                kms_key: None,
+            }],
         }
     }
 
@@ -690,6 +725,11 @@ mod tests {
         assert!(g.yaml.contains("    security_groups: [legacy-db]\n    iam_auth: false"), "{}", g.yaml);
         assert!(g.yaml.contains("#   billing: its master password is not RDS-managed"), "{}", g.yaml);
         assert!(g.yaml.contains("#   arn:aws:sqs:eu-west-1:1:queue: tagged, of a kind"), "{}", g.yaml);
+        assert!(
+            g.yaml.contains("  stripe-key: { external: true, description: \"Stripe's API key: rotated by hand\" }"),
+            "{}",
+            g.yaml
+        );
         assert!(g.yaml.contains("azs: [eu-west-1a, eu-west-1b]"), "{}", g.yaml);
         assert!(g.yaml.contains("- { protocol: tcp, port: 5432, from: private_subnets }"), "{}", g.yaml);
         assert!(g.yaml.contains("- { protocol: tcp, port: 5432, from: sg:app }"), "{}", g.yaml);

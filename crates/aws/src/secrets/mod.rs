@@ -6,6 +6,7 @@
 //! A generated value is made here, once, when the secret is created; nothing regenerates it.
 //! The state keeps the secret's ARN (its id) and version id (an output), never the value.
 
+pub(crate) mod discover;
 pub(crate) mod fields;
 mod generate;
 pub(crate) mod secret;

@@ -105,6 +105,15 @@ pub struct DiscoveredCache {
     pub unreadable: Option<String>,
 }
 
+/// A Secrets Manager secret: referenced as `external` (its value stays in AWS).
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredSecret {
+    pub arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kms_key: Option<String>,
+}
+
 /// What `generate` read.
 #[derive(Clone, Debug, Default)]
 pub struct Discovered {
@@ -115,6 +124,7 @@ pub struct Discovered {
     pub log_groups: Vec<DiscoveredLogGroup>,
     pub postgres: Vec<DiscoveredDatabase>,
     pub redis: Vec<DiscoveredCache>,
+    pub secrets: Vec<DiscoveredSecret>,
     /// ARNs found by tag of kinds generate does not read.
     pub not_read: Vec<String>,
 }
