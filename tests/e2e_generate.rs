@@ -204,8 +204,13 @@ async fn generate_from_what_runs(kind: Kind) {
     // could not name.
     let database_expressed = kind == Kind::Moto;
     if database_expressed {
-        for line in ["  users-db:", "    managed_password: true", "    database: users", "    engine_version: \"16.4\""]
-        {
+        for line in [
+            "  users-db:",
+            "    managed_password: true",
+            "    database: users",
+            "    engine_version: \"16.4\"",
+            "    security_groups: [pg-clients]",
+        ] {
             assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
         }
     } else {

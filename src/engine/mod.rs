@@ -231,10 +231,11 @@ impl Session {
         // A part is planned as if the rest did not exist: it is neither read nor changed.
         let partial_state;
         let state = match &selected {
-            Some(selected) => {
-                let mut part = self.state.clone();
-                part.resources.retain(|a, _| selected.contains(a));
-                partial_state = part;
+            Some(part) => {
+                let mut copy = self.state.clone();
+                copy.resources.retain(|a, _| part.addresses.contains(a));
+                partial_state = copy;
+                desired.retain(|d| part.addresses.contains(&d.address));
                 &partial_state
             }
             None => &self.state,
@@ -243,17 +244,13 @@ impl Session {
         for (address, lent) in &self.neighbours.lent {
             live.insert(address.clone(), Observed::Present(lent.clone()));
         }
-        let partial = selected.as_ref().map(|s| scope.partial(s, &desired, &self.state));
-        if let Some(selected) = &selected {
-            desired.retain(|d| selected.contains(&d.address));
-        }
         let held = holds::keep_held(&mut desired, &self.state);
         let mut plan = plan::plan(&desired, state, &live)?;
         plan.notices.extend(held);
         plan.notices.extend(self.moves.warnings.iter().cloned());
         // Moves touch the state alone: a partial plan carries them all the same.
         plan.moved = self.moves.moved.clone();
-        plan.partial = partial;
+        plan.partial = selected.map(|part| part.partial);
         plan.refused.extend(self.conflicts(&plan).await?);
         if !plan.refused.is_empty() {
             anyhow::bail!("the plan cannot be applied:\n{}\nnothing was changed", plan.refused.join("\n"));

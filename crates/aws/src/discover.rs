@@ -4,6 +4,7 @@
 //! listing, in so far as the endpoint covers each service). Reads only: it never writes to AWS.
 
 use platformctl_core::resource::discovered::Discovered;
+use platformctl_core::resource::{Address, Attrs, Kind, Observed};
 
 use crate::{Aws, AwsError};
 
@@ -108,6 +109,16 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
         found.log_groups.push(crate::logs::discovered(aws, name).await?);
     }
     Ok(found)
+}
+
+/// One resource of `kind` read by its id with the kind's own read, as plans read it; `None` when
+/// AWS does not have it.
+pub(crate) async fn read_one(aws: &Aws, kind: Kind, id: &str) -> Result<Option<Attrs>, AwsError> {
+    let request = crate::ReadRequest::new(&Address::new("generate"), Some(id), Attrs::new());
+    Ok(match crate::registry::read(aws, kind, std::slice::from_ref(&request)).await?.pop() {
+        Some((_, Observed::Present(live))) => Some(live.attrs),
+        _ => None,
+    })
 }
 
 /// What a name or id the user gave does not find.

@@ -314,36 +314,27 @@ fn rules(
 /// (one platformctl can name without holding it); their values as RDS reports them.
 fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
     use crate::kinds::{db_instance as db, db_subnet_group as subnet_group};
-    let private = private_subnet_ids(g);
     let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
     for p in &found.postgres {
         let a = &p.attrs;
-        let refuse = |why: &str| Some(why.to_owned());
-        let subnets: BTreeSet<String> = p
-            .subnet_group
-            .as_ref()
-            .map(|s| subnet_group::SUBNET_IDS.strings(s))
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
         let sg_names = group_names(&db::VPC_SECURITY_GROUP_IDS.strings(a), groups);
         let problem = if db::ENGINE.str(a) != Some("postgres") {
-            refuse("not a PostgreSQL instance")
+            Some("not a PostgreSQL instance")
         } else if !db::MANAGED_PASSWORD.is_true(a) {
-            refuse(
+            Some(
                 "its master password is not RDS-managed: turn that on (`aws rds modify-db-instance --manage-master-user-password`), or `platformctl import` it with a secret that holds the password",
             )
         } else if db::DB_NAME.str(a).is_none() {
-            refuse("it has no initial database (the format needs `database`)")
-        } else if private.is_empty() || subnets != private {
-            refuse("its subnet group is not the VPC's private subnets, where platformctl puts databases")
+            Some("it has no initial database (the format needs `database`)")
+        } else if !in_private_subnets(p.subnet_group.as_ref(), g) {
+            Some("its subnet group is not the VPC's private subnets, where platformctl puts databases")
         } else if sg_names.is_none() {
-            refuse("one of its security groups is not one of this VPC's")
+            Some("one of its security groups is not one of this VPC's")
         } else {
             None
         };
         if let Some(why) = problem {
-            g.not_expressed.push((p.identifier.clone(), why));
+            g.not_expressed.push((p.identifier.clone(), why.to_owned()));
             continue;
         }
         let key = unique(entry_name(stack, &p.identifier), &mut taken);
@@ -400,9 +391,17 @@ fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, ou
     section(out, "postgres", entries);
 }
 
-/// The ids `network` recorded for the private subnets.
-fn private_subnet_ids(g: &Generated) -> BTreeSet<String> {
-    g.ids.iter().filter(|(a, _)| a.as_str().starts_with("network.subnet.private[")).map(|(_, id)| id.clone()).collect()
+/// A subnet group (RDS's or ElastiCache's, both `subnet_ids`) of exactly the private subnets
+/// `network` recorded: where platformctl puts databases and caches.
+fn in_private_subnets(subnet_group: Option<&crate::resource::Attrs>, g: &Generated) -> bool {
+    let private: BTreeSet<&str> = g
+        .ids
+        .iter()
+        .filter(|(a, _)| a.as_str().starts_with("network.subnet.private["))
+        .map(|(_, id)| id.as_str())
+        .collect();
+    let ids = subnet_group.map(|s| crate::kinds::db_subnet_group::SUBNET_IDS.strings(s)).unwrap_or_default();
+    !private.is_empty() && ids.iter().map(String::as_str).collect::<BTreeSet<_>>() == private
 }
 
 /// The stack's names of security groups by id; `None` if one is not a group of the VPC.
@@ -428,17 +427,9 @@ fn section(out: &mut String, name: &str, entries: Vec<(String, Vec<String>)>) {
 /// (a token lives in a secret platformctl would have to be given).
 fn redis(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
     use crate::kinds::{cache_subnet_group as subnet_group, replication_group as rg};
-    let private = private_subnet_ids(g);
     let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
     for r in &found.redis {
         let a = &r.attrs;
-        let subnets: BTreeSet<String> = r
-            .subnet_group
-            .as_ref()
-            .map(|s| subnet_group::SUBNET_IDS.strings(s))
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
         let sg_names = group_names(&r.security_group_ids, groups);
         let problem = if let Some(why) = &r.unreadable {
             Some(why.as_str())
@@ -448,7 +439,7 @@ fn redis(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: 
             )
         } else if rg::TRANSIT_ENCRYPTION.is_true(a) {
             Some("transit encryption without an AUTH token, which platformctl's format does not allow")
-        } else if private.is_empty() || subnets != private {
+        } else if !in_private_subnets(r.subnet_group.as_ref(), g) {
             Some("its subnet group is not the VPC's private subnets, where platformctl puts caches")
         } else if sg_names.is_none() {
             Some("one of its security groups is not one of this VPC's")

@@ -1,23 +1,14 @@
-//! What `generate` reads of ElastiCache (see crate::discover): the kind's own read of the
-//! replication group, and what only its member clusters say (engine version, security groups,
-//! subnet group).
+//! What `generate` reads of ElastiCache (see crate::discover): the replication group made into the
+//! kind's own attributes, and what only its member clusters say (engine version, security
+//! groups, subnet group).
 
 use platformctl_core::resource::discovered::DiscoveredCache;
-use platformctl_core::resource::{Address, Attrs, Kind, Observed};
+use platformctl_core::resource::{Address, Attrs, Kind, Value};
 
 use crate::error::SdkResultExt;
 use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) async fn redis(aws: &Aws, id: &str) -> Result<DiscoveredCache, AwsError> {
-    let read = async |kind: Kind, id: &str| -> Result<Option<Attrs>, AwsError> {
-        let request = ReadRequest::new(&Address::new("generate"), Some(id), Attrs::new());
-        Ok(match crate::registry::read(aws, kind, std::slice::from_ref(&request)).await?.pop() {
-            Some((_, Observed::Present(live))) => Some(live.attrs),
-            _ => None,
-        })
-    };
-    let attrs =
-        read(Kind::ReplicationGroup, id).await?.ok_or_else(|| crate::discover::not_found("replication group", id))?;
     let groups = aws
         .elasticache
         .describe_replication_groups()
@@ -27,6 +18,8 @@ pub(crate) async fn redis(aws: &Aws, id: &str) -> Result<DiscoveredCache, AwsErr
         .aws("DescribeReplicationGroups")?;
     let group =
         groups.replication_groups().first().ok_or_else(|| crate::discover::not_found("replication group", id))?;
+    let request = ReadRequest::new(&Address::new("generate"), Some(id), Attrs::new());
+    let attrs = super::replication_group::live(group, &request, Value::Null).attrs;
     let member = group.member_clusters().first().cloned().unwrap_or_default();
     // A member cluster may not be describable (moto lists members it does not hold): the group
     // is then reported, not guessed at.
@@ -37,7 +30,7 @@ pub(crate) async fn redis(aws: &Aws, id: &str) -> Result<DiscoveredCache, AwsErr
     };
     let cluster = clusters.as_ref().and_then(|c| c.cache_clusters().first());
     let subnet_group = match cluster.and_then(|c| c.cache_subnet_group_name()) {
-        Some(name) => read(Kind::CacheSubnetGroup, name).await?,
+        Some(name) => crate::discover::read_one(aws, Kind::CacheSubnetGroup, name).await?,
         None => None,
     };
     Ok(DiscoveredCache {

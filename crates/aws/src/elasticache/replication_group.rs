@@ -208,7 +208,7 @@ pub(super) async fn read_tags(aws: &Aws, arn: Option<&str>, request: &ReadReques
     }
 }
 
-fn live(g: &Group, request: &ReadRequest, tags: Value) -> LiveResource {
+pub(super) fn live(g: &Group, request: &ReadRequest, tags: Value) -> LiveResource {
     let id = g.replication_group_id().unwrap_or_default();
     let shards = g.node_groups().len().max(1);
     let members = match g.node_groups().first() {

@@ -371,7 +371,7 @@ async fn read(aws: &Aws, kind: Kind, requests: &[ReadRequest]) -> Result<Vec<(Ad
     Ok(crate::common::pair_by_id(requests, found))
 }
 
-fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
+pub(super) fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveResource {
     let id = db.db_instance_identifier().unwrap_or_default();
     let tags = tags_from_pairs(db.tag_list().iter().map(|t| (t.key(), t.value())));
     // An instance created without security groups gets the VPC's default group from RDS: where

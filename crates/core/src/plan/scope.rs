@@ -68,14 +68,14 @@ impl Scope {
     }
 
     /// The addresses the plan covers, out of everything the stack file wants and the state
-    /// records; `None` for the whole stack. Each pattern must match something: a typo would
-    /// otherwise plan nothing, or everything, without a word.
+    /// records, and what the plan records of that; `None` for the whole stack. Each pattern must
+    /// match something: a typo would otherwise plan nothing, or everything, without a word.
     pub fn select(
         &self,
         desired: &[DesiredResource],
         state: &State,
         destroy: bool,
-    ) -> Result<Option<BTreeSet<Address>>, ScopeError> {
+    ) -> Result<Option<Selected>, ScopeError> {
         if self.is_whole() {
             return Ok(None);
         }
@@ -93,18 +93,21 @@ impl Scope {
         for left in with_excluded(&graph, excludes) {
             selected.remove(&left);
         }
-        Ok(Some(selected))
-    }
-
-    /// What a plan restricted to `selected` records of the restriction.
-    pub fn partial(&self, selected: &BTreeSet<Address>, desired: &[DesiredResource], state: &State) -> Partial {
-        let known = Dependencies::of(desired, state).all();
-        Partial {
+        let partial = Partial {
             targets: self.targets.clone(),
             excludes: self.excludes.clone(),
-            left_out: known.difference(selected).count(),
-        }
+            // Everything selected is known: the rest was left out.
+            left_out: graph.on.len() - selected.len(),
+        };
+        Ok(Some(Selected { addresses: selected, partial }))
     }
+}
+
+/// The part of a stack a scope selects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selected {
+    pub addresses: BTreeSet<Address>,
+    pub partial: Partial,
 }
 
 /// Whether `pattern` names `address` or a prefix of it (whole segments only: `postgres.user`
@@ -234,8 +237,8 @@ mod tests {
         }
     }
 
-    fn names(set: Option<BTreeSet<Address>>) -> Vec<String> {
-        set.expect("a part").into_iter().map(|a| a.to_string()).collect()
+    fn names(set: Option<Selected>) -> Vec<String> {
+        set.expect("a part").addresses.into_iter().map(|a| a.to_string()).collect()
     }
 
     fn scope(targets: &[&str], excludes: &[&str]) -> Scope {
@@ -306,8 +309,7 @@ mod tests {
     fn the_partial_record_counts_what_was_left_out_and_says_so() {
         let (d, s) = platform();
         let sc = scope(&["postgres.users"], &["postgres.users.parameters"]);
-        let selected = sc.select(&d, &s, false).unwrap().unwrap();
-        let partial = sc.partial(&selected, &d, &s);
+        let partial = sc.select(&d, &s, false).unwrap().unwrap().partial;
         assert_eq!(partial.left_out, 3);
         assert_eq!(
             partial.warning(),
