@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use platformctl_aws::{Aws, AwsError, ReadRequest};
 use platformctl_core::graph::Graph;
-use platformctl_core::resource::{Address, Attrs, DesiredResource, LiveResource, Lookup, Observed};
+use platformctl_core::resource::schema::TAGS;
+use platformctl_core::resource::tags::STACK_TAG;
+use platformctl_core::resource::{Address, Attrs, DesiredResource, LiveResource, Lookup, Observed, Value};
 use platformctl_core::state::{ResourceState, State};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,11 @@ fn resolved(d: &DesiredResource, state: &State, lent: &Lent) -> Attrs {
 }
 
 fn record(state: &mut State, d: &DesiredResource, found: LiveResource) {
+    // Made without platformctl: plans leave its ownership tags to the next update.
+    let ownership_tags_pending = match found.attrs.get(TAGS.name) {
+        Some(Value::Map(tags)) => !tags.contains_key(STACK_TAG),
+        _ => false,
+    };
     state.resources.insert(
         d.address.clone(),
         ResourceState {
@@ -56,6 +63,7 @@ fn record(state: &mut State, d: &DesiredResource, found: LiveResource) {
             pending: None,
             deposed: vec![],
             renamed: vec![],
+            ownership_tags_pending,
         },
     );
 }

@@ -79,6 +79,7 @@ impl Journal {
                     pending: Some(pending),
                     deposed,
                     renamed,
+                    ownership_tags_pending: false,
                 },
             );
         })
@@ -107,6 +108,8 @@ impl Journal {
             if let Some(r) = s.resources.get_mut(address) {
                 r.attributes = attrs;
                 r.dependencies = dependencies.clone();
+                // The update sent the whole tag map, platformctl's ownership tags included.
+                r.ownership_tags_pending = false;
             }
         })
         .await

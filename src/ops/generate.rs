@@ -114,6 +114,7 @@ fn known(kind: platformctl_core::resource::Kind, id: &str) -> ResourceState {
         pending: None,
         deposed: vec![],
         renamed: vec![],
+        ownership_tags_pending: false,
     }
 }
 

@@ -92,6 +92,7 @@ mod tests {
             pending: None,
             deposed: vec![],
             renamed: vec![],
+            ownership_tags_pending: false,
         };
         state.resources.insert(Address::new("a"), entry("subnet-a", "10.0.0.0/24"));
         state.resources.insert(Address::new("b"), entry("subnet-b", "10.0.1.0/24"));

@@ -263,6 +263,7 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
     let mut wait_for = Vec::new();
     // Resources that get a new id in this plan: references to them are known only after apply.
     let mut new_ids: BTreeSet<Address> = BTreeSet::new();
+    let mut untagged = 0;
 
     for address in &order {
         let d = &by_address[address];
@@ -320,6 +321,17 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
                         forces_replacement: a.forces_replacement(actual),
                         drift,
                     });
+                }
+                // Made without platformctl (`generate`): lacking its ownership tags alone is
+                // not a change; the resource's next update adds them.
+                if recorded.is_some_and(|r| r.ownership_tags_pending)
+                    && let [only] = attributes.as_slice()
+                    && only.name == crate::resource::schema::TAGS.name
+                    && let (Planned::Known(after), Some(before)) = (&only.after, &only.before)
+                    && crate::resource::tags::differ_only_in_ownership(after, before)
+                {
+                    attributes.clear();
+                    untagged += 1;
                 }
                 if attributes.is_empty() {
                     if !found.ready {
@@ -392,7 +404,13 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
     let mut refused = rules::refusals(&changes);
     refused.extend(shared_ids(state, &present));
     databases::explain(&mut changes, &by_address);
-    let notices = databases::pending_reboots(&by_address, &present);
+    let mut notices = databases::pending_reboots(&by_address, &present);
+    if untagged > 0 {
+        notices.push(format!(
+            "{untagged} resource(s) made without platformctl do not carry its ownership tags ({}) yet: their next update adds them",
+            crate::resource::tags::OWNERSHIP.join(", ")
+        ));
+    }
     Ok(Plan {
         changes,
         desired: by_address,

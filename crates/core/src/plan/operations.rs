@@ -214,6 +214,7 @@ mod tests {
                     pending: None,
                     deposed: vec![],
                     renamed: vec![],
+                    ownership_tags_pending: false,
                 },
             );
             live.insert(
@@ -317,6 +318,7 @@ mod properties {
                     pending: None,
                     deposed: vec![],
                     renamed: vec![],
+                    ownership_tags_pending: false,
                 });
                 live.insert(d.address.clone(), Observed::Present(LiveResource { id, attrs: Attrs::new(), ready: true, outputs: Attrs::new() }));
             }

@@ -234,6 +234,7 @@ mod tests {
             pending: None,
             deposed: vec![],
             renamed: vec![],
+            ownership_tags_pending: false,
         }
     }
 

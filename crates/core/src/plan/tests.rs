@@ -35,6 +35,7 @@ fn converged(desired: &[DesiredResource]) -> (State, Live) {
                 pending: None,
                 deposed: vec![],
                 renamed: vec![],
+                ownership_tags_pending: false,
             },
         );
         live.insert(
@@ -115,6 +116,34 @@ fn drift_is_named_and_deleted_resources_are_recreated() {
     assert_eq!((subnet.action, subnet.drift), (Action::Update, true));
     assert_eq!(subnet.reasons, vec!["drift: `map_public_ip_on_launch` changed outside platformctl"]);
     assert_eq!(p.summary().total(), 2);
+}
+
+/// What `generate` recorded lacks platformctl's ownership tags: that alone is no change (the
+/// generated stack plans clean); a missing tag of the stack's own is, and so is any other
+/// change, whose update then carries the ownership tags too.
+#[test]
+fn resources_made_without_platformctl_plan_clean_without_its_ownership_tags() {
+    let d = desired(USER_SERVICE);
+    let (mut state, mut live) = converged(&d);
+    let (vpc, subnet) = (Address::new("network.vpc"), Address::new("network.subnet.public[eu-west-1a]"));
+    for address in [&vpc, &subnet] {
+        state.resources.get_mut(address).unwrap().ownership_tags_pending = true;
+        let tags = live_attrs(&mut live, address.as_str()).get_mut("tags").unwrap();
+        let Value::Map(tags) = tags else { panic!("tags: {tags:?}") };
+        tags.retain(|k, _| !crate::resource::tags::OWNERSHIP.contains(&k.as_str()));
+        tags.insert("Name".into(), Value::str("made-by-hand"));
+    }
+    let p = plan(&d, &state, &live).unwrap();
+    assert!(!p.has_changes(), "{:?}", p.changes);
+    assert!(p.notices.iter().any(|n| n.starts_with("2 resource(s) made without platformctl")), "{:?}", p.notices);
+
+    live_attrs(&mut live, subnet.as_str()).insert("map_public_ip_on_launch".into(), Value::Bool(false));
+    let Some(Value::Map(tags)) = live_attrs(&mut live, vpc.as_str()).get_mut("tags") else { panic!() };
+    tags.remove("team");
+    let p = plan(&d, &state, &live).unwrap();
+    let changed = |a: &Address| p.change(a).unwrap().attributes.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    assert_eq!(changed(&vpc), ["tags"], "the stack's own tag is missing");
+    assert_eq!(changed(&subnet), ["map_public_ip_on_launch", "tags"], "updated, with the ownership tags");
 }
 
 #[test]

@@ -88,6 +88,12 @@ pub struct ResourceState {
     /// now derives a name that differs from AWS's only by them, AWS's stays (`moves`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renamed: Vec<moves::Rename>,
+    /// Recorded from AWS (`generate`, `import`, `state recover`) without platformctl's ownership
+    /// tags (`tags::OWNERSHIP`): made by hand or by another tool. Plans do not count lacking them
+    /// alone as a change — a generated stack plans clean; the next update adds them and clears
+    /// this.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ownership_tags_pending: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
