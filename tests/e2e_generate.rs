@@ -22,51 +22,18 @@
 
 mod support;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange};
+use aws_sdk_ec2::types::{IpPermission, IpRange};
 use serde_json::Value as Json;
 use support::{Emulator, Kind, edit_file};
 
 /// Everything made by hand; returns the VPC's id and the stray subnet's.
 async fn made_by_hand(emu: &Emulator) -> (String, String) {
+    let net = support::by_hand::network(emu, "10.90").await;
+    let (vpc, private) = (net.vpc, net.private);
     let config = emu.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let vpc = ec2.create_vpc().cidr_block("10.90.0.0/16").send().await.unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
-    let igw = ec2.create_internet_gateway().send().await.unwrap();
-    let igw = igw.internet_gateway().unwrap().internet_gateway_id().unwrap().to_owned();
-    ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.unwrap();
-    let subnet = async |cidr: &str, az: &str| {
-        let s = ec2.create_subnet().vpc_id(&vpc).cidr_block(cidr).availability_zone(az).send().await.unwrap();
-        s.subnet().unwrap().subnet_id().unwrap().to_owned()
-    };
-    let public = [subnet("10.90.0.0/20", "eu-west-1a").await, subnet("10.90.16.0/20", "eu-west-1b").await];
-    let private = [subnet("10.90.128.0/18", "eu-west-1a").await, subnet("10.90.192.0/18", "eu-west-1b").await];
-    let stray = subnet("10.90.32.0/20", "eu-west-1c").await;
-    for s in &public {
-        let on = AttributeBooleanValue::builder().value(true).build();
-        ec2.modify_subnet_attribute().subnet_id(s).map_public_ip_on_launch(on).send().await.unwrap();
-    }
-    let on = AttributeBooleanValue::builder().value(true).build();
-    ec2.modify_vpc_attribute().vpc_id(&vpc).enable_dns_hostnames(on).send().await.unwrap();
-    let table = async || {
-        let t = ec2.create_route_table().vpc_id(&vpc).send().await.unwrap();
-        t.route_table().unwrap().route_table_id().unwrap().to_owned()
-    };
-    let public_table = table().await;
-    ec2.create_route()
-        .route_table_id(&public_table)
-        .destination_cidr_block("0.0.0.0/0")
-        .gateway_id(&igw)
-        .send()
-        .await
-        .unwrap();
-    for s in &public {
-        ec2.associate_route_table().route_table_id(&public_table).subnet_id(s).send().await.unwrap();
-    }
-    for s in &private {
-        let t = table().await;
-        ec2.associate_route_table().route_table_id(&t).subnet_id(s).send().await.unwrap();
-    }
+    let stray = ec2.create_subnet().vpc_id(&vpc).cidr_block("10.90.32.0/20").availability_zone("eu-west-1c");
+    let stray = stray.send().await.unwrap().subnet().unwrap().subnet_id().unwrap().to_owned();
     let sg = ec2
         .create_security_group()
         .group_name("pg-clients")
@@ -149,8 +116,7 @@ async fn made_by_hand(emu: &Emulator) -> (String, String) {
 }
 
 fn plan(emu: &Emulator, dir: &std::path::Path, code: i32) -> Json {
-    let run = emu.platformctl(dir, &["plan", "legacy.yaml", "--json", "--detailed-exitcode"]);
-    serde_json::from_str(&run.expect(code, "plan").stdout).unwrap()
+    support::by_hand::plan(emu, dir, "legacy.yaml", code)
 }
 
 async fn generate_from_what_runs(kind: Kind) {
@@ -316,6 +282,10 @@ async fn generate_from_what_runs(kind: Kind) {
     assert!(yaml.lines().any(|l| l == listed), "`{listed}` in:\n{yaml}");
     assert!(!yaml.contains("legacy"), "only what carries the tag:\n{yaml}");
     emu.platformctl(d, &["validate", "tagged.yaml"]).expect(0, "valid");
+    // The tag every resource found carries is the stack's: the first plan removes none.
+    assert!(yaml.lines().any(|l| l == "tags: { team: \"tagged\" }"), "{yaml}");
+    let tagged_plan = support::by_hand::plan(&emu, d, "tagged.yaml", 0);
+    assert_eq!(tagged_plan["changes"], serde_json::json!([]));
     let bad =
         emu.platformctl(d, &["generate", "--stack", "x", "--region", "eu-west-1", "--tag", "team"]).expect(1, "usage");
     assert!(bad.stderr.contains("expected KEY=VALUE"), "{}", bad.stderr);

@@ -95,6 +95,7 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
             vpc,
             postgres,
             redis,
+            eks,
             ecr,
             secret,
             tag,
@@ -110,6 +111,7 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
                 repositories: ecr,
                 log_groups: log_group,
                 secrets: secret,
+                eks,
                 tags: tag,
             };
             let request = ops::generate::GenerateRequest { stack, region, wanted, out, state_out };

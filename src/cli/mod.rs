@@ -155,11 +155,12 @@ enum Command {
     },
     /// Write a stack file (and its state) from what already runs in AWS, so that the next plan
     /// of the file finds every resource: a VPC with its subnets by tier, gateways, NAT layout
-    /// and security groups (rules as `from: private_subnets` where they match), ECR repositories,
-    /// log groups. What the format cannot say is listed at the end as comments with the ids.
+    /// and security groups (rules as `from: private_subnets` where they match), databases, Redis
+    /// groups, EKS clusters, secrets (as `external`), ECR repositories, log groups. What the
+    /// format cannot say is listed at the end as comments with the ids.
     /// Reads only; refuses to write over an existing state or file.
     #[command(
-        after_help = "Example:\n  platformctl generate --stack shop --region eu-west-1 --vpc vpc-0abc --ecr shop-api --log-group /shop/app --out shop.yaml\n  platformctl plan shop.yaml   # finds them all; the first apply adds platformctl's tags"
+        after_help = "Example:\n  platformctl generate --stack shop --region eu-west-1 --vpc vpc-0abc --ecr shop-api --log-group /shop/app --out shop.yaml\n  platformctl plan shop.yaml   # finds them all: no changes"
     )]
     Generate {
         /// The new stack's name (AWS names platformctl derives start with it).
@@ -179,6 +180,10 @@ enum Command {
         /// subnets without an AUTH token.
         #[arg(long, value_name = "ID")]
         redis: Vec<String>,
+        /// EKS clusters, by name (repeatable): those in the VPC's subnets, with their node
+        /// groups, add-ons, roles and the IRSA roles of their service accounts.
+        #[arg(long, value_name = "CLUSTER")]
+        eks: Vec<String>,
         /// ECR repositories, by name (repeatable).
         #[arg(long, value_name = "NAME")]
         ecr: Vec<String>,
@@ -187,7 +192,8 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         secret: Vec<String>,
         /// Also everything carrying this tag (repeatable: all of them), as far as the tagging API
-        /// lists each service: a VPC, databases, Redis groups, repositories, log groups.
+        /// lists each service: a VPC, databases, Redis groups, EKS clusters, repositories, log
+        /// groups.
         #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
         tag: Vec<(String, String)>,
         /// CloudWatch Logs log groups, by name (repeatable).

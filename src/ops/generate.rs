@@ -9,7 +9,7 @@ use anyhow::Context;
 use platformctl_aws::discover::{Wanted, discover};
 use platformctl_aws::{Aws, ConnectOptions};
 use platformctl_core::cross_stack::Neighbours;
-use platformctl_core::generate::stack_file;
+use platformctl_core::generate::{Discovered, Generated, found_tags, stack_file};
 use platformctl_core::model::validate;
 use platformctl_core::resource::schema::Change;
 use platformctl_core::resource::{Address, DesiredResource, Value};
@@ -54,15 +54,9 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
         );
     }
     let aws = Aws::connect(&request.stack, &request.region, connect).await;
-    let found = discover(&aws, &request.region, &request.wanted).await?;
-    let generated = stack_file(&request.stack, &found);
-    let loaded = platformctl_core::spec::parse_str(&stack_path, &generated.yaml)
-        .map_err(|e| anyhow::anyhow!("the generated stack file does not read back (a bug): {e}\n{}", generated.yaml))?;
-    let stack = validate(&loaded).map_err(|d| {
-        anyhow::anyhow!("the generated stack file is not valid (a bug):\n{}\n{}", d.render(), generated.yaml)
-    })?;
-    let desired = platformctl_core::expand::expand(&stack, &Neighbours::default());
-    let mut state = State::new(&stack.name, &stack.region);
+    let mut found = discover(&aws, &request.region, &request.wanted).await?;
+    let (mut generated, desired) = stack_of(&request.stack, &found, &stack_path)?;
+    let mut state = State::new(&request.stack, &request.region);
     for d in &desired {
         if let Some(id) = generated.ids.get(&d.address) {
             state.resources.insert(d.address.clone(), known(d.kind, id));
@@ -71,11 +65,21 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
     let report = crate::engine::adopt::recover(&aws, &desired, &Default::default(), &mut state).await?;
     // An id it discovered but could not read back stays out of the state.
     state.resources.retain(|a, _| !report.missing.contains(a));
+    // The tags found are said once they are read: the stack's `tags:` change only the desired
+    // tags, never an id.
+    found.tags = found_tags(&desired, &state);
+    let desired = if found.tags == Default::default() {
+        desired
+    } else {
+        let (again, desired) = stack_of(&request.stack, &found, &stack_path)?;
+        generated = again;
+        desired
+    };
     keep_what_aws_has(&desired, &mut state);
     if let Some(out) = &request.out {
         write_new(out, generated.yaml.as_bytes())?;
     }
-    let store = Store::local(&stack_path, &stack.name, None, Some(state_path.clone()));
+    let store = Store::local(&stack_path, &request.stack, None, Some(state_path.clone()));
     store.write(&mut state).await.with_context(|| format!("writing the state {}", state_path.display()))?;
     Ok(GeneratedStack {
         yaml: generated.yaml,
@@ -84,6 +88,18 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
         missing: report.missing,
         not_expressed: generated.not_expressed.len(),
     })
+}
+
+/// The stack file for what was found, read back and expanded as `plan` will.
+fn stack_of(stack: &str, found: &Discovered, path: &Path) -> anyhow::Result<(Generated, Vec<DesiredResource>)> {
+    let generated = stack_file(stack, found);
+    let loaded = platformctl_core::spec::parse_str(path, &generated.yaml)
+        .map_err(|e| anyhow::anyhow!("the generated stack file does not read back (a bug): {e}\n{}", generated.yaml))?;
+    let stack = validate(&loaded).map_err(|d| {
+        anyhow::anyhow!("the generated stack file is not valid (a bug):\n{}\n{}", d.render(), generated.yaml)
+    })?;
+    let desired = platformctl_core::expand::expand(&stack, &Neighbours::default());
+    Ok((generated, desired))
 }
 
 /// Names and descriptions the stack derives (`<stack>-<name>`, "Private subnets of stack ...")

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod by_hand;
 pub mod inspect;
 pub mod proxy;
 pub mod stack_text;

@@ -1,10 +1,11 @@
 //! What `platformctl generate` reads of an account: a VPC with its subnets, gateways, route
-//! tables and security groups, ECR repositories and log groups, into platformctl-core's
+//! tables and security groups, databases, caches, secrets, EKS clusters, ECR repositories and
+//! log groups, into platformctl-core's
 //! `Discovered` (which decides how the stack file says it), by name or by tag (the tagging API's
 //! listing, in so far as the endpoint covers each service). Reads only: it never writes to AWS.
 
 use platformctl_core::resource::discovered::Discovered;
-use platformctl_core::resource::{Address, Attrs, Kind, Observed};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed};
 
 use crate::{Aws, AwsError};
 
@@ -20,6 +21,8 @@ pub struct Wanted {
     pub redis: Vec<String>,
     /// Secrets Manager secrets, by name: referenced as `external`.
     pub secrets: Vec<String>,
+    /// EKS clusters, by name.
+    pub eks: Vec<String>,
     /// `--tag KEY=VALUE`: everything carrying all of them, besides what is named.
     pub tags: Vec<(String, String)>,
 }
@@ -55,6 +58,9 @@ impl Wanted {
                 // A replication group's member clusters are read with it.
                 ("elasticache", Some(("cluster", _))) => {}
                 ("ecr", Some(("repository", name))) => add(&mut self.repositories, name),
+                ("eks", Some(("cluster", name))) => add(&mut self.eks, name),
+                // A cluster's node groups and add-ons are read with it.
+                ("eks", Some(("nodegroup" | "addon", _))) => {}
                 ("logs", Some(("log-group", name))) => add(&mut self.log_groups, name.trim_end_matches(":*")),
                 // `secret:NAME-AbCdEf`: DescribeSecret takes the ARN as well as the name.
                 ("secretsmanager", Some(("secret", _))) => add(&mut self.secrets, arn),
@@ -108,15 +114,29 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
     for name in &wanted.log_groups {
         found.log_groups.push(crate::logs::discovered(aws, name).await?);
     }
+    for name in &wanted.eks {
+        found.clusters.push(crate::eks::discover::cluster(aws, name).await?);
+    }
     Ok(found)
 }
 
 /// One resource of `kind` read by its id with the kind's own read, as plans read it; `None` when
 /// AWS does not have it.
 pub(crate) async fn read_one(aws: &Aws, kind: Kind, id: &str) -> Result<Option<Attrs>, AwsError> {
-    let request = crate::ReadRequest::new(&Address::new("generate"), Some(id), Attrs::new());
+    Ok(read_live(aws, kind, id, Attrs::new()).await?.map(|live| live.attrs))
+}
+
+/// The same, with its outputs, read as a resource with the attributes `asking` would be (some
+/// kinds report a setting only where the stack sets it).
+pub(crate) async fn read_live(
+    aws: &Aws,
+    kind: Kind,
+    id: &str,
+    asking: Attrs,
+) -> Result<Option<LiveResource>, AwsError> {
+    let request = crate::ReadRequest::new(&Address::new("generate"), Some(id), asking);
     Ok(match crate::registry::read(aws, kind, std::slice::from_ref(&request)).await?.pop() {
-        Some((_, Observed::Present(live))) => Some(live.attrs),
+        Some((_, Observed::Present(live))) => Some(live),
         _ => None,
     })
 }
@@ -139,6 +159,8 @@ mod tests {
             "arn:aws:elasticache:eu-west-1:1:replicationgroup:sessions",
             "arn:aws:elasticache:eu-west-1:1:cluster:sessions-001",
             "arn:aws:ecr:eu-west-1:1:repository/api",
+            "arn:aws:eks:eu-west-1:1:cluster/main",
+            "arn:aws:eks:eu-west-1:1:nodegroup/main/apps/1234",
             "arn:aws:logs:eu-west-1:1:log-group:/shop/app:*",
             "arn:aws:secretsmanager:eu-west-1:1:secret:shop/key-AbCdEf",
             "arn:aws:sqs:eu-west-1:1:queue",
@@ -151,6 +173,7 @@ mod tests {
         assert_eq!(wanted.postgres, ["users-db"], "named and tagged once");
         assert_eq!(wanted.redis, ["sessions"]);
         assert_eq!(wanted.repositories, ["api"]);
+        assert_eq!(wanted.eks, ["main"]);
         assert_eq!(wanted.log_groups, ["/shop/app"]);
         assert_eq!(wanted.secrets, ["arn:aws:secretsmanager:eu-west-1:1:secret:shop/key-AbCdEf"]);
         assert_eq!(not_read, ["arn:aws:sqs:eu-west-1:1:queue"]);

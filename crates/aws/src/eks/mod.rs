@@ -9,6 +9,7 @@
 pub(crate) mod access_entry;
 pub(crate) mod addon;
 pub(crate) mod cluster;
+pub(crate) mod discover;
 pub(crate) mod node_group;
 pub(crate) mod pod_identity;
 mod updates;

@@ -131,22 +131,40 @@ async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResourc
 async fn account_roles(aws: &Aws, requests: &[ReadRequest]) -> Result<HashMap<Address, LiveResource>, AwsError> {
     let wanted: HashMap<&str, &Address> =
         requests.iter().filter_map(|r| Some((r.id.as_deref()?, &r.address))).collect();
+    let listed = listed_roles(aws, |name| wanted.contains_key(name)).await?;
+    Ok(listed.into_iter().filter_map(|live| Some(((*wanted.get(live.id.as_str())?).clone(), live))).collect())
+}
+
+/// Every role of the account (`generate` looks for the ones service accounts assume).
+pub(crate) async fn every_role(aws: &Aws) -> Result<Vec<LiveResource>, AwsError> {
+    listed_roles(aws, |_| true).await
+}
+
+/// The roles of the account listing whose names are `wanted`.
+async fn listed_roles(aws: &Aws, wanted: impl Fn(&str) -> bool) -> Result<Vec<LiveResource>, AwsError> {
     let mut pages =
         aws.iam.get_account_authorization_details().filter(EntityType::Role).max_items(PAGE).into_paginator().send();
-    let mut found = HashMap::new();
+    let mut found = Vec::new();
     while let Some(page) = pages.next().await {
         for role in page.aws("GetAccountAuthorizationDetails")?.role_detail_list() {
-            let Some(address) = role.role_name().and_then(|name| wanted.get(name)) else { continue };
+            let name = role.role_name().unwrap_or_default();
+            if !wanted(name) {
+                continue;
+            }
             let inline = role
                 .role_policy_list()
                 .iter()
                 .filter_map(|p| Some((p.policy_name()?.to_owned(), from_text(p.policy_document()?))));
             let attached = role.attached_managed_policies().iter().filter_map(|p| p.policy_arn());
             let tags = role.tags().iter().map(|t| (Some(t.key()), Some(t.value())));
-            let name = role.role_name().unwrap_or_default();
-            let live =
-                live_role(name, role.arn(), role.assume_role_policy_document(), attached, inline.collect(), tags);
-            found.insert((*address).clone(), live);
+            found.push(live_role(
+                name,
+                role.arn(),
+                role.assume_role_policy_document(),
+                attached,
+                inline.collect(),
+                tags,
+            ));
         }
     }
     Ok(found)

@@ -9,7 +9,7 @@
 mod alarms;
 pub(crate) mod data;
 pub mod dns;
-mod eks;
+pub(crate) mod eks;
 mod flow_logs;
 mod iam;
 mod kms;

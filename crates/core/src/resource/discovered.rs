@@ -114,6 +114,60 @@ pub struct DiscoveredSecret {
     pub kms_key: Option<String>,
 }
 
+/// An EKS cluster as platformctl reads one (the `eks_cluster` kind's attributes and outputs),
+/// with what belongs to it: roles, node groups, add-ons, the roles its service accounts assume.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredCluster {
+    pub name: String,
+    pub attrs: super::Attrs,
+    pub outputs: super::Attrs,
+    /// The cluster role, as the `iam_role` kind reads it.
+    pub cluster_role: Option<super::Attrs>,
+    /// The node role of the node groups (each group's own is in its attributes), by role name.
+    pub node_roles: Vec<super::Attrs>,
+    /// `/aws/eks/<cluster>/cluster`, if it exists.
+    pub log_group: Option<DiscoveredLogGroup>,
+    pub node_groups: Vec<DiscoveredNodeGroup>,
+    pub addons: Vec<DiscoveredAddon>,
+    /// Roles whose trust is IRSA's through this cluster's OIDC provider, for one service account.
+    pub service_accounts: Vec<DiscoveredServiceAccount>,
+    /// What was found but is not read yet, or could not be read: (id, why).
+    pub not_read: Vec<(String, String)>,
+}
+
+/// A managed node group as the `node_group` kind reads it (its launch template's settings
+/// included), with its desired size.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredNodeGroup {
+    pub name: String,
+    pub attrs: super::Attrs,
+    pub desired_size: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredAddon {
+    pub name: String,
+    pub attrs: super::Attrs,
+}
+
+/// An IRSA role: assumable only by `system:serviceaccount:<namespace>:<service_account>`.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredServiceAccount {
+    pub namespace: String,
+    pub service_account: String,
+    /// The role as the `iam_role` kind reads it (trust with the `${oidc}` placeholder).
+    pub role: super::Attrs,
+}
+
+/// The tags of what `generate` recorded, in the stack's words (`generate::found_tags`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FoundTags {
+    /// On every taggable resource: the stack's `tags`.
+    pub common: std::collections::BTreeMap<String, String>,
+    /// What the first apply changes: one line per resource and tag.
+    pub changes: Vec<String>,
+}
+
 /// What `generate` read.
 #[derive(Clone, Debug, Default)]
 pub struct Discovered {
@@ -125,6 +179,9 @@ pub struct Discovered {
     pub postgres: Vec<DiscoveredDatabase>,
     pub redis: Vec<DiscoveredCache>,
     pub secrets: Vec<DiscoveredSecret>,
+    pub clusters: Vec<DiscoveredCluster>,
+    /// The tags found on what was recorded (known once it is: a second pass writes them).
+    pub tags: FoundTags,
     /// ARNs found by tag of kinds generate does not read.
     pub not_read: Vec<String>,
 }
