@@ -15,10 +15,13 @@
 //!
 //! `--tag` finds what carries a tag, as far as each emulator's tagging API lists the service.
 //!
+//! An Aurora cluster in the same subnet group, with a cluster parameter group of its own that
+//! requires TLS and an instance in each AZ: generated with its writer as instance 1 and the
+//! group's parameters, its names kept.
+//!
 //! A secret is generated as `external`: after the apply its value is still the one put there.
 //!
-//! Not yet covered by generate (issue 21, left for the next step): EKS clusters and IRSA roles,
-//! Aurora.
+//! EKS clusters: tests/e2e_generate_eks.rs.
 
 mod support;
 
@@ -74,6 +77,52 @@ async fn made_by_hand(emu: &Emulator) -> (String, String) {
         .send()
         .await
         .unwrap();
+    // An Aurora cluster in the same subnet group (a stack has one), its password managed by RDS,
+    // with a cluster parameter group that requires TLS and two instances in the two AZs.
+    rds.create_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name("orders-tls")
+        .db_parameter_group_family("aurora-postgresql16")
+        .description("TLS only")
+        .send()
+        .await
+        .unwrap();
+    let force_ssl = aws_sdk_rds::types::Parameter::builder()
+        .parameter_name("rds.force_ssl")
+        .parameter_value("1")
+        .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+        .build();
+    rds.modify_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name("orders-tls")
+        .parameters(force_ssl)
+        .send()
+        .await
+        .unwrap();
+    rds.create_db_cluster()
+        .db_cluster_identifier("orders")
+        .engine("aurora-postgresql")
+        .engine_version("16.8")
+        .master_username("app")
+        .manage_master_user_password(true)
+        .database_name("orders")
+        .db_subnet_group_name("users-subnets")
+        .vpc_security_group_ids(&sg)
+        .storage_encrypted(true)
+        .backup_retention_period(7)
+        .db_cluster_parameter_group_name("orders-tls")
+        .send()
+        .await
+        .unwrap();
+    for (id, az) in [("orders-1", "eu-west-1a"), ("orders-2", "eu-west-1b")] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .db_cluster_identifier("orders")
+            .engine("aurora-postgresql")
+            .db_instance_class("db.r6g.large")
+            .availability_zone(az)
+            .send()
+            .await
+            .unwrap();
+    }
     // A Redis group in the private subnets, without an AUTH token.
     let cache = aws_sdk_elasticache::Client::new(&config);
     cache
@@ -134,6 +183,8 @@ async fn generate_from_what_runs(kind: Kind) {
         &vpc,
         "--postgres",
         "users-db",
+        "--aurora",
+        "orders",
         "--redis",
         "sessions",
         "--secret",
@@ -178,6 +229,15 @@ async fn generate_from_what_runs(kind: Kind) {
         }
     } else {
         assert!(yaml.contains("#   users-db: its master password is not RDS-managed"), "{yaml}");
+    }
+    // The Aurora cluster, its writer first, with its cluster parameter group's parameters.
+    for line in [
+        "  orders:",
+        "    instance_class: db.r6g.large",
+        "    instances: 2",
+        "    parameters: { rds.force_ssl: \"1\" }",
+    ] {
+        assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
     }
     // moto lists a replication group's member clusters but cannot describe them: there the
     // group is listed, not expressed (its security groups and subnet group are unknown).
@@ -228,6 +288,15 @@ async fn generate_from_what_runs(kind: Kind) {
     // Named without the stack's prefix, the group keeps its AWS name; so do the database and
     // its subnet group, whose names the stack would derive as `legacy-users-db` and `legacy`.
     assert_eq!(state["resources"]["security_group.pg-clients"]["attributes"]["group_name"], "pg-clients");
+    for (address, id) in [
+        ("aurora.orders", "orders"),
+        ("aurora.orders.instance[1]", "orders-1"),
+        ("aurora.orders.instance[2]", "orders-2"),
+        ("aurora.orders.cluster_parameters", "orders-tls"),
+        ("data.db_subnet_group", "users-subnets"),
+    ] {
+        assert_eq!(state["resources"][address]["id"], id, "{address}");
+    }
     if database_expressed {
         assert_eq!(state["resources"]["postgres.users-db"]["id"], "users-db");
         assert_eq!(state["resources"]["data.db_subnet_group"]["id"], "users-subnets");

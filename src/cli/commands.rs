@@ -10,7 +10,8 @@ use platformctl_core::checks::Severity;
 use platformctl_core::render::{self, report};
 
 use super::{
-    CheckFormat, Cli, Command, Common, GraphFormat, PlanFormat, RunOptions, StateCommand, confirm::confirm, exit,
+    CheckFormat, Cli, Command, Common, GenerateArgs, GraphFormat, PlanFormat, RunOptions, StateCommand,
+    confirm::confirm, exit,
 };
 use crate::engine::ApplyOptions;
 use crate::ops;
@@ -89,24 +90,27 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
         Command::Promote { stack, address, dns, auto_approve, wait_timeout, common } => {
             block_on(promote(&stack, address.as_deref(), dns, auto_approve, wait_timeout, &common))
         }
-        Command::Generate {
-            stack,
-            region,
-            vpc,
-            postgres,
-            redis,
-            eks,
-            ecr,
-            secret,
-            tag,
-            log_group,
-            out,
-            state_out,
-            common,
-        } => {
+        Command::Generate(args) => {
+            let GenerateArgs {
+                stack,
+                region,
+                vpc,
+                postgres,
+                aurora,
+                redis,
+                eks,
+                ecr,
+                secret,
+                tag,
+                log_group,
+                out,
+                state_out,
+                common,
+            } = *args;
             let wanted = platformctl_aws::discover::Wanted {
                 vpc,
                 postgres,
+                aurora,
                 redis,
                 repositories: ecr,
                 log_groups: log_group,

@@ -162,53 +162,7 @@ enum Command {
     #[command(
         after_help = "Example:\n  platformctl generate --stack shop --region eu-west-1 --vpc vpc-0abc --ecr shop-api --log-group /shop/app --out shop.yaml\n  platformctl plan shop.yaml   # finds them all: no changes"
     )]
-    Generate {
-        /// The new stack's name (AWS names platformctl derives start with it).
-        #[arg(long)]
-        stack: String,
-        /// The region to read.
-        #[arg(long)]
-        region: String,
-        /// The VPC to describe: its subnets, gateways, route tables and security groups.
-        #[arg(long, value_name = "VPC_ID")]
-        vpc: Option<String>,
-        /// RDS PostgreSQL instances, by identifier (repeatable): those in the VPC's private
-        /// subnets with an RDS-managed password.
-        #[arg(long, value_name = "IDENTIFIER")]
-        postgres: Vec<String>,
-        /// ElastiCache Redis replication groups, by id (repeatable): those in the VPC's private
-        /// subnets without an AUTH token.
-        #[arg(long, value_name = "ID")]
-        redis: Vec<String>,
-        /// EKS clusters, by name (repeatable): those in the VPC's subnets, with their node
-        /// groups, add-ons, roles and the IRSA roles of their service accounts.
-        #[arg(long, value_name = "CLUSTER")]
-        eks: Vec<String>,
-        /// ECR repositories, by name (repeatable).
-        #[arg(long, value_name = "NAME")]
-        ecr: Vec<String>,
-        /// Secrets Manager secrets, by name (repeatable): declared `external`, their values left
-        /// in AWS and never read.
-        #[arg(long, value_name = "NAME")]
-        secret: Vec<String>,
-        /// Also everything carrying this tag (repeatable: all of them), as far as the tagging API
-        /// lists each service: a VPC, databases, Redis groups, EKS clusters, repositories, log
-        /// groups.
-        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
-        tag: Vec<(String, String)>,
-        /// CloudWatch Logs log groups, by name (repeatable).
-        #[arg(long, value_name = "NAME")]
-        log_group: Vec<String>,
-        /// Write the stack file here (a new file) instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Write the state here (default: `.platformctl/<stack>.state.json` beside the stack file,
-        /// where `plan` looks).
-        #[arg(long, value_name = "FILE")]
-        state_out: Option<PathBuf>,
-        #[command(flatten)]
-        common: Common,
-    },
+    Generate(Box<GenerateArgs>),
     /// Inspect and repair the state.
     #[command(subcommand)]
     State(StateCommand),
@@ -328,6 +282,60 @@ enum Command {
 }
 
 /// How `graph` prints.
+/// `platformctl generate`'s arguments (boxed in `Command`: the largest by far).
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// The new stack's name (AWS names platformctl derives start with it).
+    #[arg(long)]
+    stack: String,
+    /// The region to read.
+    #[arg(long)]
+    region: String,
+    /// The VPC to describe: its subnets, gateways, route tables and security groups.
+    #[arg(long, value_name = "VPC_ID")]
+    vpc: Option<String>,
+    /// RDS PostgreSQL instances, by identifier (repeatable): those in the VPC's private
+    /// subnets with an RDS-managed password.
+    #[arg(long, value_name = "IDENTIFIER")]
+    postgres: Vec<String>,
+    /// Aurora PostgreSQL clusters, by identifier (repeatable): those in the VPC's private
+    /// subnets with an RDS-managed password, with their instances.
+    #[arg(long, value_name = "IDENTIFIER")]
+    aurora: Vec<String>,
+    /// ElastiCache Redis replication groups, by id (repeatable): those in the VPC's private
+    /// subnets without an AUTH token.
+    #[arg(long, value_name = "ID")]
+    redis: Vec<String>,
+    /// EKS clusters, by name (repeatable): those in the VPC's subnets, with their node
+    /// groups, add-ons, roles and the IRSA roles of their service accounts.
+    #[arg(long, value_name = "CLUSTER")]
+    eks: Vec<String>,
+    /// ECR repositories, by name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    ecr: Vec<String>,
+    /// Secrets Manager secrets, by name (repeatable): declared `external`, their values left
+    /// in AWS and never read.
+    #[arg(long, value_name = "NAME")]
+    secret: Vec<String>,
+    /// Also everything carrying this tag (repeatable: all of them), as far as the tagging API
+    /// lists each service: a VPC, databases, Redis groups, EKS clusters, repositories, log
+    /// groups.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
+    tag: Vec<(String, String)>,
+    /// CloudWatch Logs log groups, by name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    log_group: Vec<String>,
+    /// Write the stack file here (a new file) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the state here (default: `.platformctl/<stack>.state.json` beside the stack file,
+    /// where `plan` looks).
+    #[arg(long, value_name = "FILE")]
+    state_out: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum GraphFormat {
     Dot,

@@ -17,6 +17,8 @@ pub struct Wanted {
     pub log_groups: Vec<String>,
     /// RDS PostgreSQL instances, by identifier.
     pub postgres: Vec<String>,
+    /// Aurora PostgreSQL clusters, by identifier.
+    pub aurora: Vec<String>,
     /// ElastiCache replication groups, by id.
     pub redis: Vec<String>,
     /// Secrets Manager secrets, by name: referenced as `external`.
@@ -54,6 +56,7 @@ impl Wanted {
                     )),
                 ) => {}
                 ("rds", Some(("db", id))) => add(&mut self.postgres, id),
+                ("rds", Some(("cluster", id))) => add(&mut self.aurora, id),
                 ("elasticache", Some(("replicationgroup", id))) => add(&mut self.redis, id),
                 // A replication group's member clusters are read with it.
                 ("elasticache", Some(("cluster", _))) => {}
@@ -99,7 +102,13 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
     for name in &wanted.repositories {
         found.repositories.push(crate::ecr::discovered(aws, name).await?);
     }
-    for id in &wanted.postgres {
+    for id in &wanted.aurora {
+        found.aurora.push(crate::rds::discover::aurora(aws, id).await?);
+    }
+    // An Aurora cluster's instances (tagged too, say) are read with it.
+    let members: Vec<&str> =
+        found.aurora.iter().flat_map(|a| a.members.iter().map(|m| m.identifier.as_str())).collect();
+    for id in wanted.postgres.iter().filter(|id| !members.contains(&id.as_str())) {
         found.postgres.push(crate::rds::discover::postgres(aws, id).await?);
     }
     for id in &wanted.redis {
@@ -156,6 +165,7 @@ mod tests {
             "arn:aws:ec2:eu-west-1:1:vpc/vpc-1",
             "arn:aws:ec2:eu-west-1:1:subnet/subnet-1",
             "arn:aws:rds:eu-west-1:1:db:users-db",
+            "arn:aws:rds:eu-west-1:1:cluster:orders",
             "arn:aws:elasticache:eu-west-1:1:replicationgroup:sessions",
             "arn:aws:elasticache:eu-west-1:1:cluster:sessions-001",
             "arn:aws:ecr:eu-west-1:1:repository/api",
@@ -172,6 +182,7 @@ mod tests {
         assert_eq!(wanted.vpc.as_deref(), Some("vpc-1"));
         assert_eq!(wanted.postgres, ["users-db"], "named and tagged once");
         assert_eq!(wanted.redis, ["sessions"]);
+        assert_eq!(wanted.aurora, ["orders"]);
         assert_eq!(wanted.repositories, ["api"]);
         assert_eq!(wanted.eks, ["main"]);
         assert_eq!(wanted.log_groups, ["/shop/app"]);

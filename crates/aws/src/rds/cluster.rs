@@ -132,7 +132,7 @@ fn serverless_capacity_of(c: &DbCluster) -> Value {
     Value::Map([("min".to_owned(), acu(range.min_capacity())), ("max".to_owned(), acu(range.max_capacity()))].into())
 }
 
-fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
+pub(super) fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
     let id = c.db_cluster_identifier().unwrap_or_default();
     let attrs = Attrs::from([
         IDENTIFIER.to(id),

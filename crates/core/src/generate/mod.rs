@@ -7,6 +7,7 @@
 //! the format cannot say is listed at the end of the file as comments with the resource ids,
 //! never dropped silently; where it had to choose, a comment says so.
 
+mod databases;
 mod eks;
 mod tags;
 
@@ -53,7 +54,8 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
         .collect();
     security_groups(found, &groups, &tiers, &mut out, &mut g);
     secrets(name, found, &mut out, &mut g);
-    postgres(name, found, &groups, &mut out, &mut g);
+    databases::postgres(name, found, &groups, &mut out, &mut g);
+    databases::aurora(name, found, &groups, &mut out, &mut g);
     redis(name, found, &groups, &mut out, &mut g);
     eks::clusters(name, &found.clusters, &groups, &mut out, &mut g);
     repositories(found, &mut out);
@@ -325,87 +327,6 @@ fn rules(
         }
     }
     out
-}
-
-/// PostgreSQL instances in the private subnets' subnet group, with an RDS-managed password
-/// (one platformctl can name without holding it); their values as RDS reports them.
-fn postgres(stack: &str, found: &Discovered, groups: &BTreeMap<&str, String>, out: &mut String, g: &mut Generated) {
-    use crate::kinds::{db_instance as db, db_subnet_group as subnet_group};
-    let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
-    for p in &found.postgres {
-        let a = &p.attrs;
-        let sg_names = group_names(&db::VPC_SECURITY_GROUP_IDS.strings(a), groups);
-        let problem = if db::ENGINE.str(a) != Some("postgres") {
-            Some("not a PostgreSQL instance")
-        } else if !db::MANAGED_PASSWORD.is_true(a) {
-            Some(
-                "its master password is not RDS-managed: turn that on (`aws rds modify-db-instance --manage-master-user-password`), or `platformctl import` it with a secret that holds the password",
-            )
-        } else if db::DB_NAME.str(a).is_none() {
-            Some("it has no initial database (the format needs `database`)")
-        } else if !in_private_subnets(p.subnet_group.as_ref(), g) {
-            Some("its subnet group is not the VPC's private subnets, where platformctl puts databases")
-        } else if sg_names.is_none() {
-            Some("one of its security groups is not one of this VPC's")
-        } else {
-            None
-        };
-        if let Some(why) = problem {
-            g.not_expressed.push((p.identifier.clone(), why.to_owned()));
-            continue;
-        }
-        let key = unique(entry_name(stack, &p.identifier), &mut taken);
-        let address = Address::new(format!("postgres.{key}"));
-        g.ids.insert(address, p.identifier.clone());
-        if let Some(name) = p.subnet_group.as_ref().and_then(|s| subnet_group::NAME.str(s)) {
-            g.ids.insert(Address::new(crate::expand::data::DB_SUBNET_GROUP), name.to_owned());
-        }
-        let mut lines = vec![
-            format!("engine_version: {}", quoted_always(db::ENGINE_VERSION.str(a).unwrap_or_default())),
-            format!("instance_class: {}", db::INSTANCE_CLASS.str(a).unwrap_or_default()),
-            format!("storage_gb: {}", db::ALLOCATED_STORAGE.int(a).unwrap_or_default()),
-        ];
-        if let Some(max) = db::MAX_ALLOCATED_STORAGE.int(a) {
-            lines.push(format!("max_storage_gb: {max}"));
-        }
-        lines.push(format!("multi_az: {}", db::MULTI_AZ.is_true(a)));
-        lines.push(format!("storage_encrypted: {}", db::STORAGE_ENCRYPTED.is_true(a)));
-        lines.push(format!("backup_retention_days: {}", db::BACKUP_RETENTION_DAYS.int(a).unwrap_or_default()));
-        lines.push(format!("deletion_protection: {}", db::DELETION_PROTECTION.is_true(a)));
-        lines.push(format!("database: {}", quoted(db::DB_NAME.str(a).unwrap_or_default())));
-        lines.push(format!("username: {}", quoted(db::USERNAME.str(a).unwrap_or_default())));
-        lines.push("managed_password: true".to_owned());
-        lines.push(format!("port: {}", db::PORT.int(a).unwrap_or(5432)));
-        lines.push(format!("security_groups: [{}]", sg_names.unwrap_or_default().join(", ")));
-        lines.push(format!("iam_auth: {}", db::IAM_AUTH.is_true(a)));
-        lines.push(format!("auto_minor_version_upgrade: {}", db::AUTO_MINOR_VERSION_UPGRADE.is_true(a)));
-        let exports = db::LOG_EXPORTS.strings(a);
-        if !exports.is_empty() {
-            lines.push(format!("log_exports: [{}]", exports.join(", ")));
-        }
-        for (attr, field) in [(db::MAINTENANCE_WINDOW, "maintenance_window"), (db::BACKUP_WINDOW, "backup_window")] {
-            if let Some(window) = attr.str(a) {
-                lines.push(format!("{field}: {window}"));
-            }
-        }
-        if db::PERFORMANCE_INSIGHTS.is_true(a) {
-            let days = db::PERFORMANCE_INSIGHTS_RETENTION_DAYS.int(a).unwrap_or(7);
-            lines.push(format!("performance_insights: {{ retention_days: {days} }}"));
-        }
-        if let Some(group) = db::PARAMETER_GROUP.str(a).filter(|g| !g.starts_with("default.")) {
-            lines.push(format!(
-                "# Its parameter group {group} is not read yet: platformctl would switch to RDS's default (write its `parameters:` here)."
-            ));
-        }
-        if !p.read_replicas.is_empty() {
-            lines.push(format!(
-                "# Its read replicas ({}) are not expressed yet: `platformctl import` them once `read_replicas` is set.",
-                p.read_replicas.join(", ")
-            ));
-        }
-        entries.push((key, lines));
-    }
-    section(out, "postgres", entries);
 }
 
 /// A subnet group (RDS's or ElastiCache's, both `subnet_ids`) of exactly the private subnets
@@ -715,18 +636,105 @@ mod tests {
                 db_subnet_group::SUBNET_IDS.to(Value::List(vec![Value::str("subnet-qa"), Value::str("subnet-qb")])),
             ])),
             read_replicas: vec![],
+            parameter_group: None,
         }
+    }
+
+    /// An Aurora cluster: the writer and a reader in eu-west-1a, a reader in eu-west-1b; a
+    /// cluster parameter group of its own, RDS's default for the instances.
+    fn aurora() -> DiscoveredAurora {
+        use crate::kinds::{db_cluster, db_cluster_instance as member, db_subnet_group, parameter_group};
+        use crate::resource::{Attrs, Value};
+        let instance = |id: &str, az: &str, writer: bool| DiscoveredMember {
+            identifier: id.into(),
+            attrs: Attrs::from([
+                member::INSTANCE_CLASS.to("db.r6g.large"),
+                member::AVAILABILITY_ZONE.to(az),
+                member::PARAMETER_GROUP.to("default.aurora-postgresql16"),
+                member::AUTO_MINOR_VERSION_UPGRADE.to(true),
+            ]),
+            writer,
+        };
+        DiscoveredAurora {
+            identifier: "orders".into(),
+            attrs: Attrs::from([
+                db_cluster::ENGINE.to("aurora-postgresql"),
+                db_cluster::ENGINE_VERSION.to("16.8"),
+                db_cluster::DB_NAME.to("orders"),
+                db_cluster::USERNAME.to("app"),
+                db_cluster::MANAGED_PASSWORD.to(true),
+                db_cluster::STORAGE_ENCRYPTED.to(true),
+                db_cluster::BACKUP_RETENTION_DAYS.to(7),
+                db_cluster::PORT.to(5432),
+                db_cluster::VPC_SECURITY_GROUP_IDS.to(Value::List(vec![Value::str("sg-db")])),
+                db_cluster::PARAMETER_GROUP.to("orders-tls"),
+            ]),
+            subnet_group: Some(Attrs::from([
+                db_subnet_group::NAME.to("made-by-hand"),
+                db_subnet_group::SUBNET_IDS.to(Value::List(vec![Value::str("subnet-qa"), Value::str("subnet-qb")])),
+            ])),
+            parameter_group: Some(Attrs::from([
+                parameter_group::NAME.to("orders-tls"),
+                parameter_group::PARAMETERS.to(Value::Map(
+                    [("rds.force_ssl".to_owned(), Value::str("1")), ("work_mem".to_owned(), Value::str("8192"))].into(),
+                )),
+            ])),
+            member_parameter_group: None,
+            members: vec![
+                instance("orders-a2", "eu-west-1a", false),
+                instance("orders-w", "eu-west-1a", true),
+                instance("orders-b", "eu-west-1b", false),
+            ],
+        }
+    }
+
+    /// The writer is instance 1 in the first AZ, the readers follow round-robin; the cluster's
+    /// own parameter group is said and recorded; the subnet group is the one the PostgreSQL
+    /// instance shares.
+    #[test]
+    fn aurora_clusters_are_said_with_their_instances_in_platformctls_order() {
+        let mut found = discovered();
+        found.aurora = vec![aurora()];
+        let g = valid_stack_file(&found);
+        for (address, id) in [
+            ("aurora.orders", "orders"),
+            ("aurora.orders.instance[1]", "orders-w"),
+            ("aurora.orders.instance[2]", "orders-b"),
+            ("aurora.orders.instance[3]", "orders-a2"),
+            ("aurora.orders.cluster_parameters", "orders-tls"),
+        ] {
+            assert_eq!(g.ids.get(&Address::new(address)).map(String::as_str), Some(id), "{address}");
+        }
+        assert!(!g.ids.contains_key(&Address::new("aurora.orders.instance_parameters")), "RDS's default");
+        for line in [
+            "    instance_class: db.r6g.large",
+            "    instances: 3",
+            "    parameters: { rds.force_ssl: \"1\", work_mem: \"8192\" }",
+        ] {
+            assert!(g.yaml.lines().any(|l| l == line), "`{line}` in:\n{}", g.yaml);
+        }
+        assert!(
+            !g.yaml.contains("platformctl places instance"),
+            "every instance where platformctl puts it:\n{}",
+            g.yaml
+        );
+    }
+
+    /// The stack file for `found`, checked to be valid and to have every address it records.
+    fn valid_stack_file(found: &Discovered) -> Generated {
+        let g = stack_file("shop", found);
+        let stack = stack_from(&g.yaml).unwrap_or_else(|e| panic!("{e}\n{}", g.yaml));
+        let addresses: BTreeSet<Address> =
+            crate::expand::expand(&stack, &Neighbours::default()).into_iter().map(|d| d.address).collect();
+        for address in g.ids.keys() {
+            assert!(addresses.contains(address), "{address} is not in the generated stack:\n{}", g.yaml);
+        }
+        g
     }
 
     #[test]
     fn writes_a_valid_stack_whose_addresses_are_the_ids_it_found() {
-        let g = stack_file("shop", &discovered());
-        let stack = stack_from(&g.yaml).unwrap_or_else(|e| panic!("{e}\n{}", g.yaml));
-        let desired = crate::expand::expand(&stack, &Neighbours::default());
-        let addresses: BTreeSet<&str> = desired.iter().map(|d| d.address.as_str()).collect();
-        for address in g.ids.keys() {
-            assert!(addresses.contains(address.as_str()), "{address} is not in the generated stack:\n{}", g.yaml);
-        }
+        let g = valid_stack_file(&discovered());
         assert_eq!(g.ids[&Address::new("network.route_table.private[eu-west-1b]")], "rtb-b");
         assert_eq!(g.ids[&Address::new("security_group.legacy-db")], "sg-db");
         assert_eq!(g.ids[&Address::new("postgres.users-db")], "users-db");
@@ -843,13 +851,7 @@ mod tests {
             cluster("shop-main", &["subnet-pa", "subnet-pb", "subnet-qa", "subnet-qb"]),
             cluster("other", &["subnet-qa", "subnet-qb"]),
         ];
-        let g = stack_file("shop", &found);
-        let stack = stack_from(&g.yaml).unwrap_or_else(|e| panic!("{e}\n{}", g.yaml));
-        let addresses: BTreeSet<Address> =
-            crate::expand::expand(&stack, &Neighbours::default()).into_iter().map(|d| d.address).collect();
-        for address in g.ids.keys() {
-            assert!(addresses.contains(address), "{address} is not in the generated stack:\n{}", g.yaml);
-        }
+        let g = valid_stack_file(&found);
         for (address, id) in [
             ("eks.main", "shop-main"),
             ("eks.main.cluster_role", "shop-cluster"),

@@ -42,7 +42,7 @@ impl Engine {
     /// Whether RDS's default parameters already refuse connections without TLS: RDS for
     /// PostgreSQL from 15 on (`rds.force_ssl` defaults to 1 there, 0 before); Aurora
     /// PostgreSQL's default is 0.
-    fn requires_tls_by_default(self, version: &str) -> bool {
+    pub fn requires_tls_by_default(self, version: &str) -> bool {
         self == Engine::Postgres && major(version).parse::<u32>().is_ok_and(|m| m >= 15)
     }
 }

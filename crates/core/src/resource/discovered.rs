@@ -87,6 +87,30 @@ pub struct DiscoveredDatabase {
     pub subnet_group: Option<super::Attrs>,
     /// Its read replicas' identifiers.
     pub read_replicas: Vec<String>,
+    /// Its parameter group (`db_parameter_group`'s attributes), when it is not RDS's default.
+    pub parameter_group: Option<super::Attrs>,
+}
+
+/// An Aurora PostgreSQL cluster as platformctl reads one (the `db_cluster` kind's attributes),
+/// with its instances and parameter groups.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredAurora {
+    pub identifier: String,
+    pub attrs: super::Attrs,
+    pub subnet_group: Option<super::Attrs>,
+    /// The cluster's parameter group, when it is not RDS's default.
+    pub parameter_group: Option<super::Attrs>,
+    /// Its instances' parameter group (the first's), when it is not RDS's default.
+    pub member_parameter_group: Option<super::Attrs>,
+    pub members: Vec<DiscoveredMember>,
+}
+
+/// An instance of an Aurora cluster (`db_cluster_instance`'s attributes).
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredMember {
+    pub identifier: String,
+    pub attrs: super::Attrs,
+    pub writer: bool,
 }
 
 /// A Redis (or Valkey) replication group as platformctl reads one (the `replication_group` kind's
@@ -177,6 +201,7 @@ pub struct Discovered {
     pub repositories: Vec<DiscoveredRepository>,
     pub log_groups: Vec<DiscoveredLogGroup>,
     pub postgres: Vec<DiscoveredDatabase>,
+    pub aurora: Vec<DiscoveredAurora>,
     pub redis: Vec<DiscoveredCache>,
     pub secrets: Vec<DiscoveredSecret>,
     pub clusters: Vec<DiscoveredCluster>,
