@@ -4,8 +4,9 @@
 //! group started from a launch template with platformctl's settings (IMDSv2, hop limit 1,
 //! encrypted gp3), labels and a taint, the cluster's IAM OIDC provider, an IRSA role for one
 //! service account and a role another tool made that no service account assumes; add-ons with a
-//! configuration where the emulator has them (ministack; moto has no add-on API, which generate
-//! lists rather than fails on). The generated file validates, records every id (the cluster,
+//! configuration, an access entry with a cluster-wide and a namespaced access policy and a Pod
+//! Identity association where the emulator has them (ministack; moto has none of those APIs,
+//! which generate lists rather than fails on). The generated file validates, records every id (the cluster,
 //! its roles, group, template, add-ons and the service account's role — the OIDC provider is
 //! found by its URL) and its first plan shows no changes; a change made in the generated YAML
 //! (a managed policy added to the service account) applies in place, and the plan is clean
@@ -17,12 +18,17 @@ use aws_sdk_ec2::types::{
     LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
     LaunchTemplateInstanceMetadataOptionsRequest, RequestLaunchTemplateData, VolumeType,
 };
-use aws_sdk_eks::types::{LaunchTemplateSpecification, NodegroupScalingConfig, Taint, TaintEffect, VpcConfigRequest};
+use aws_sdk_eks::types::{
+    AccessScope, AccessScopeType, LaunchTemplateSpecification, NodegroupScalingConfig, Taint, TaintEffect,
+    VpcConfigRequest,
+};
 use serde_json::{Value as Json, json};
 use support::{Emulator, Kind, edit_file};
 
 const CNI: &str = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
 const ECR_READ: &str = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
+const ADMIN_POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+const EDIT_POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
 
 /// The network of `by_hand`, its subnets tagged for the AWS Load Balancer Controller as an EKS
 /// VPC's are. Returns the VPC's id and the subnets (public first).
@@ -143,6 +149,29 @@ async fn made_by_hand(emu: &Emulator) -> String {
         .await
         .unwrap();
     if emu.kind == Kind::Ministack {
+        // Access entries and Pod Identity: ministack's (moto has neither).
+        let admins = service_role(&iam, "legacy-admins", "ec2", &[]).await;
+        eks.create_access_entry().cluster_name("legacy-main").principal_arn(&admins).send().await.unwrap();
+        let scope = |namespaces: &[&str]| {
+            let kind = if namespaces.is_empty() { AccessScopeType::Cluster } else { AccessScopeType::Namespace };
+            AccessScope::builder()
+                .r#type(kind)
+                .set_namespaces(Some(namespaces.iter().map(|n| n.to_string()).collect()))
+                .build()
+        };
+        for (policy, namespaces) in [(ADMIN_POLICY, &[][..]), (EDIT_POLICY, &["apps"][..])] {
+            let associate = eks.associate_access_policy().cluster_name("legacy-main").principal_arn(&admins);
+            associate.policy_arn(policy).access_scope(scope(namespaces)).send().await.unwrap();
+        }
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"]
+        }]});
+        let metrics = role(&iam, "legacy-metrics", &trust, &[ECR_READ]).await;
+        let association = eks.create_pod_identity_association().cluster_name("legacy-main").namespace("monitoring");
+        association.service_account("metrics").role_arn(metrics).send().await.unwrap();
+        eks.create_addon().cluster_name("legacy-main").addon_name("eks-pod-identity-agent").send().await.unwrap();
         let configuration = json!({"env": {"ENABLE_PREFIX_DELEGATION": "true"}}).to_string();
         let cni =
             eks.create_addon().cluster_name("legacy-main").addon_name("vpc-cni").addon_version("v1.18.3-eksbuild.1");
@@ -207,9 +236,19 @@ async fn generate_a_cluster(kind: Kind) {
     match kind {
         Kind::Ministack => {
             let cni = r#"      vpc-cni: { version: v1.18.3-eksbuild.1, configuration: {"env":{"ENABLE_PREFIX_DELEGATION":"true"}} }"#;
-            assert!(yaml.lines().any(|l| l == cni), "`{cni}` in:\n{yaml}");
+            let admins = format!("        policies: [{ADMIN_POLICY}, {{ policy: {EDIT_POLICY}, namespaces: [apps] }}]");
+            let metrics = format!(
+                "      metrics: {{ namespace: monitoring, identity: pod_identity, managed_policies: [{ECR_READ}] }}"
+            );
+            for line in [cni, "      legacy-admins:", &admins, &metrics] {
+                assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
+            }
         }
-        Kind::Moto => assert!(yaml.contains("#   legacy-main: its add-ons could not be listed"), "{yaml}"),
+        Kind::Moto => {
+            for what in ["add-ons", "Pod Identity associations", "access entries"] {
+                assert!(yaml.contains(&format!("#   legacy-main: its {what} could not be listed")), "{yaml}");
+            }
+        }
     }
     emu.platformctl(d, &["validate", "legacy.yaml"]).expect(0, "the generated file is valid");
 
@@ -226,6 +265,9 @@ async fn generate_a_cluster(kind: Kind) {
     assert_eq!(id("eks.main.service_account[ebs-csi-controller-sa]").as_deref(), Some("legacy-ebs-csi"));
     if kind == Kind::Ministack {
         assert_eq!(id("eks.main.addon[vpc-cni]").as_deref(), Some("legacy-main:vpc-cni"));
+        assert_eq!(id("eks.main.service_account[metrics]").as_deref(), Some("legacy-metrics"));
+        assert!(id("eks.main.service_account[metrics].pod_identity").is_some(), "found by its service account");
+        assert!(id("eks.main.access[legacy-admins]").is_some_and(|e| e.ends_with(":role/legacy-admins")), "{state:#}");
     }
 
     // Nothing to change: names, roles, the group and its template are AWS's as they are.

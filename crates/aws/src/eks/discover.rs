@@ -3,7 +3,7 @@
 //! plane's log group, and the roles service accounts assume through the cluster's OIDC provider
 //! — each with its kind's own read, so what generate writes is what plans compare. Reads only.
 
-use platformctl_core::kinds::{eks_addon, eks_cluster, iam_role, log_group, node_group};
+use platformctl_core::kinds::{eks_addon, eks_cluster, eks_pod_identity_association, iam_role, log_group, node_group};
 use platformctl_core::resource::discovered::{
     DiscoveredAddon, DiscoveredCluster, DiscoveredLogGroup, DiscoveredNodeGroup, DiscoveredServiceAccount,
 };
@@ -53,6 +53,8 @@ pub(crate) async fn cluster(aws: &Aws, name: &str) -> Result<DiscoveredCluster, 
     if let Some(Value::Str(issuer)) = eks_cluster::out::OIDC_ISSUER.get(&live.outputs) {
         found.service_accounts = service_accounts(aws, issuer).await?;
     }
+    pod_identities(aws, name, &mut found).await?;
+    access_entries(aws, name, &mut found).await?;
     found.attrs = live.attrs;
     found.outputs = live.outputs;
     Ok(found)
@@ -61,18 +63,8 @@ pub(crate) async fn cluster(aws: &Aws, name: &str) -> Result<DiscoveredCluster, 
 /// The add-ons, each as the `eks_addon` kind reads it; an endpoint without add-ons (moto) is
 /// said, not an error.
 async fn addons(aws: &Aws, cluster: &str, found: &mut DiscoveredCluster) -> Result<(), AwsError> {
-    let mut names = Vec::new();
-    let mut pages = aws.eks.list_addons().cluster_name(cluster).into_paginator().items().send();
-    while let Some(name) = pages.next().await {
-        match name.aws("ListAddons") {
-            Ok(name) => names.push(name),
-            Err(e) if e.is_unsupported() => {
-                found.not_read.push((cluster.to_owned(), format!("its add-ons could not be listed: {e}")));
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let pages = aws.eks.list_addons().cluster_name(cluster).into_paginator().items().send();
+    let Some(names) = listed("ListAddons", "add-ons", pages.collect().await, found)? else { return Ok(()) };
     for name in names {
         if let Some(addon) = read_live(aws, Kind::EksAddon, &format!("{cluster}:{name}"), Attrs::new()).await? {
             // The read compares a version only where the stack sets one; generate sets AWS's.
@@ -83,6 +75,78 @@ async fn addons(aws: &Aws, cluster: &str, found: &mut DiscoveredCluster) -> Resu
             found.addons.push(DiscoveredAddon { name, attrs });
         }
     }
+    Ok(())
+}
+
+/// Every item of an EKS listing, or `None` (said in `found.not_read`) where the endpoint has no
+/// such listing (moto has no access entries or Pod Identity).
+fn listed<T, E>(
+    operation: &'static str,
+    what: &str,
+    pages: Vec<Result<T, E>>,
+    found: &mut DiscoveredCluster,
+) -> Result<Option<Vec<T>>, AwsError>
+where
+    Result<T, E>: SdkResultExt<T>,
+{
+    let mut items = Vec::new();
+    for item in pages {
+        match item.aws(operation) {
+            Ok(item) => items.push(item),
+            Err(e) if e.is_unsupported() => {
+                found.not_read.push((found.name.clone(), format!("its {what} could not be listed: {e}")));
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(items))
+}
+
+/// The roles of the cluster's Pod Identity associations, each for its service account.
+async fn pod_identities(aws: &Aws, cluster: &str, found: &mut DiscoveredCluster) -> Result<(), AwsError> {
+    let pages = aws.eks.list_pod_identity_associations().cluster_name(cluster).into_paginator().items().send();
+    let Some(associations) =
+        listed("ListPodIdentityAssociations", "Pod Identity associations", pages.collect().await, found)?
+    else {
+        return Ok(());
+    };
+    for a in associations {
+        let id = format!("{cluster}:{}", a.association_id().unwrap_or_default());
+        let Some(association) = read_live(aws, Kind::EksPodIdentityAssociation, &id, Attrs::new()).await? else {
+            continue;
+        };
+        let role = eks_pod_identity_association::ROLE_ARN.str(&association.attrs).and_then(role_name);
+        let Some(role) = role else { continue };
+        if let Some(role) = crate::discover::read_one(aws, Kind::IamRole, role).await? {
+            found.service_accounts.push(DiscoveredServiceAccount {
+                namespace: a.namespace().unwrap_or_default().to_owned(),
+                service_account: a.service_account().unwrap_or_default().to_owned(),
+                role,
+                pod_identity: true,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The cluster's access entries but the ones EKS makes for its node groups' roles.
+async fn access_entries(aws: &Aws, cluster: &str, found: &mut DiscoveredCluster) -> Result<(), AwsError> {
+    let pages = aws.eks.list_access_entries().cluster_name(cluster).into_paginator().items().send();
+    let Some(principals) = listed("ListAccessEntries", "access entries", pages.collect().await, found)? else {
+        return Ok(());
+    };
+    let node_roles: Vec<&str> =
+        found.node_groups.iter().filter_map(|g| node_group::NODE_ROLE_ARN.str(&g.attrs)).collect();
+    let mut entries = Vec::new();
+    for principal in principals.iter().filter(|p| !node_roles.contains(&p.as_str())) {
+        if let Some(entry) =
+            read_live(aws, Kind::EksAccessEntry, &format!("{cluster}:{principal}"), Attrs::new()).await?
+        {
+            entries.push(entry.attrs);
+        }
+    }
+    found.access_entries = entries;
     Ok(())
 }
 
@@ -97,7 +161,7 @@ async fn service_accounts(aws: &Aws, issuer: &str) -> Result<Vec<DiscoveredServi
     for role in crate::iam::role::every_role(aws).await? {
         let trust = serde_json::to_value(iam_role::ASSUME_ROLE_POLICY.get(&role.attrs)).unwrap_or_default();
         if let Some((namespace, service_account)) = irsa_subject(&trust, &provider_suffix) {
-            found.push(DiscoveredServiceAccount { namespace, service_account, role: role.attrs });
+            found.push(DiscoveredServiceAccount { namespace, service_account, role: role.attrs, pod_identity: false });
         }
     }
     Ok(found)

@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Generated, entry_name, quoted, quoted_always, section, unique};
 use crate::expand::eks::{CLUSTER_POLICIES, CNI_POLICY, NETWORKING_ADDON, NODE_POLICIES};
-use crate::kinds::{eks_addon, eks_cluster, iam_role, launch_template as lt, node_group as ng};
+use crate::kinds::{eks_access_entry, eks_addon, eks_cluster, iam_role, launch_template as lt, node_group as ng};
+use crate::model::POD_IDENTITY_AGENT;
+use crate::model::eks_access::POLICY_ARN_PREFIX;
 use crate::resource::discovered::{DiscoveredCluster, DiscoveredNodeGroup};
 use crate::resource::{Address, Value};
 
@@ -140,6 +142,7 @@ fn cluster(
     lines.extend(node_groups(c, subnets, groups, cni_role, said));
     lines.extend(addons(c, said));
     lines.extend(service_accounts(c, said));
+    lines.extend(access_entries(c, said));
     Ok(lines)
 }
 
@@ -370,6 +373,8 @@ fn service_accounts(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
         let inline = matches!(iam_role::INLINE_POLICIES.get(&sa.role), Value::Map(m) if !m.is_empty());
         let why = if inline {
             Some("its inline policies are not read back yet")
+        } else if iam_role::MANAGED_POLICIES.strings(&sa.role).is_empty() {
+            Some("its role has no policies: a service account role of the format grants something")
         } else if !taken.insert(sa.service_account.clone()) {
             Some("another role of the cluster is for a service account of that name")
         } else {
@@ -381,13 +386,82 @@ fn service_accounts(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
             continue;
         }
         said.id(&format!(".service_account[{}]", sa.service_account), role);
+        let mut fields = vec![format!("namespace: {}", sa.namespace)];
+        if sa.pod_identity {
+            // Its association is found by its service account, as a pending create's would be.
+            fields.push("identity: pod_identity".into());
+        }
         let managed = iam_role::MANAGED_POLICIES.strings(&sa.role);
-        let policies =
-            if managed.is_empty() { String::new() } else { format!(", managed_policies: [{}]", managed.join(", ")) };
-        lines.push(format!("  {}: {{ namespace: {}{policies} }}", sa.service_account, sa.namespace));
+        if !managed.is_empty() {
+            fields.push(format!("managed_policies: [{}]", managed.join(", ")));
+        }
+        lines.push(format!("  {}: {{ {} }}", sa.service_account, fields.join(", ")));
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    lines.insert(0, "service_accounts:".into());
+    let agent = c.addons.iter().any(|a| a.name == POD_IDENTITY_AGENT);
+    if c.service_accounts.iter().any(|sa| sa.pod_identity) && !agent {
+        lines.push(format!(
+            "# Pod Identity needs its agent on the nodes: the first apply adds the {POD_IDENTITY_AGENT} add-on."
+        ));
+    }
+    lines
+}
+
+/// Access entries of IAM roles and users, with their access policies and Kubernetes groups.
+fn access_entries(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut taken = BTreeSet::new();
+    for entry in &c.access_entries {
+        let principal = eks_access_entry::PRINCIPAL.str(entry).unwrap_or_default();
+        let groups = eks_access_entry::KUBERNETES_GROUPS.strings(entry);
+        let policies = match eks_access_entry::POLICIES.get(entry) {
+            Value::Map(m) => m.clone(),
+            _ => Default::default(),
+        };
+        let account = principal.split(':').nth(4).unwrap_or_default();
+        let resource = principal.split(':').nth(5).unwrap_or_default();
+        let why = if !(resource.starts_with("role/") || resource.starts_with("user/"))
+            || account.len() != 12
+            || !account.chars().all(|c| c.is_ascii_digit())
+        {
+            Some("the format's access entries are for IAM roles and users")
+        } else if groups.iter().any(|g| g.starts_with("system:")) {
+            Some("it names `system:` Kubernetes groups, which the format leaves to access policies")
+        } else if policies.keys().any(|p| !p.starts_with(POLICY_ARN_PREFIX)) {
+            Some("one of its access policies is not EKS's")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            said.not_expressed.push((principal.to_owned(), format!("access entry of {}: {why}", c.name)));
+            continue;
+        }
+        let name = unique(entry_name("", resource.rsplit('/').next().unwrap_or(resource)), &mut taken);
+        said.id(&format!(".access[{name}]"), &format!("{}:{principal}", c.name));
+        lines.push(format!("  {name}:"));
+        lines.push(format!("    principal: {principal}"));
+        let said_policies: Vec<String> = policies
+            .iter()
+            .map(|(arn, scope)| match scope {
+                Value::List(namespaces) => {
+                    let namespaces: Vec<&str> = namespaces.iter().filter_map(Value::as_str).collect();
+                    format!("{{ policy: {arn}, namespaces: [{}] }}", namespaces.join(", "))
+                }
+                _ => arn.clone(),
+            })
+            .collect();
+        if !said_policies.is_empty() {
+            lines.push(format!("    policies: [{}]", said_policies.join(", ")));
+        }
+        if !groups.is_empty() {
+            lines.push(format!("    kubernetes_groups: [{}]", groups.join(", ")));
+        }
     }
     if !lines.is_empty() {
-        lines.insert(0, "service_accounts:".into());
+        lines.insert(0, "access:".into());
     }
     lines
 }

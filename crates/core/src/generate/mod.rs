@@ -812,7 +812,14 @@ mod tests {
             namespace: namespace.into(),
             service_account: name.into(),
             role,
+            pod_identity: name == "metrics",
         };
+        let entry = |principal: &str, policies: Value| {
+            use crate::kinds::eks_access_entry as entry;
+            Attrs::from([entry::PRINCIPAL.to(principal), entry::POLICIES.to(policies)])
+        };
+        let admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+        let edit = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
         DiscoveredCluster {
             name: name.into(),
             attrs: Attrs::from([
@@ -836,6 +843,15 @@ mod tests {
             service_accounts: vec![
                 sa("kube-system", "autoscaler", role("shop-autoscaler", &["arn:aws:iam::1:policy/scale"], false)),
                 sa("apps", "uploader", role("shop-uploader", &[], true)),
+                sa("monitoring", "metrics", role("shop-metrics", &["arn:aws:iam::1:policy/metrics"], false)),
+                sa("apps", "idle", role("shop-idle", &[], false)),
+            ],
+            access_entries: vec![
+                entry(
+                    "arn:aws:iam::123456789012:role/Platform_Admins",
+                    Value::Map([(admin.to_owned(), Value::str("cluster")), (edit.to_owned(), list(&["apps"]))].into()),
+                ),
+                entry("arn:aws:iam::123456789012:root", Value::Map(Default::default())),
             ],
             ..Default::default()
         }
@@ -859,6 +875,8 @@ mod tests {
             ("eks.main.node_group[apps]", "shop-main:apps"),
             ("eks.main.launch_template[apps]", "lt-1"),
             ("eks.main.service_account[autoscaler]", "shop-autoscaler"),
+            ("eks.main.service_account[metrics]", "shop-metrics"),
+            ("eks.main.access[platform-admins]", "shop-main:arn:aws:iam::123456789012:role/Platform_Admins"),
         ] {
             assert_eq!(g.ids.get(&Address::new(address)).map(String::as_str), Some(id), "{address}");
         }
@@ -870,6 +888,10 @@ mod tests {
             "        metadata_hop_limit: 2",
             "        # Its nodes run Kubernetes 1.30: the first apply updates them to the cluster's 1.31.",
             "      autoscaler: { namespace: kube-system, managed_policies: [arn:aws:iam::1:policy/scale] }",
+            "      metrics: { namespace: monitoring, identity: pod_identity, managed_policies: [arn:aws:iam::1:policy/metrics] }",
+            "    # Pod Identity needs its agent on the nodes: the first apply adds the eks-pod-identity-agent add-on.",
+            "        principal: arn:aws:iam::123456789012:role/Platform_Admins",
+            "        policies: [arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy, { policy: arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy, namespaces: [apps] }]",
         ] {
             assert!(g.yaml.lines().any(|l| l == line), "`{line}` in:\n{}", g.yaml);
         }
@@ -878,6 +900,8 @@ mod tests {
             "#   scripted: node group of shop-main: its launch template has user data",
             "#   shop-uploader: the role of apps/uploader in shop-main: its inline policies",
             "#   other: its subnets (subnet-qa, subnet-qb) are not the network's",
+            "#   shop-idle: the role of apps/idle in shop-main: its role has no policies",
+            "#   arn:aws:iam::123456789012:root: access entry of shop-main: the format's access entries are for IAM roles and users",
         ] {
             assert!(g.yaml.contains(listed), "`{listed}` in:\n{}", g.yaml);
         }

@@ -14,7 +14,7 @@ pub const ACCESS_POLICIES: &[(&str, &str)] = &[
     ("view", "AmazonEKSViewPolicy"),
 ];
 
-const POLICY_ARN_PREFIX: &str = "arn:aws:eks::aws:cluster-access-policy/";
+pub(crate) const POLICY_ARN_PREFIX: &str = "arn:aws:eks::aws:cluster-access-policy/";
 
 /// One access entry.
 #[derive(Clone, Debug, PartialEq)]

@@ -14,7 +14,7 @@ mod credentials;
 mod data;
 mod dns;
 mod eks;
-mod eks_access;
+pub(crate) mod eks_access;
 mod kms;
 mod naming;
 mod network;

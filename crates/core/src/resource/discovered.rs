@@ -153,8 +153,11 @@ pub struct DiscoveredCluster {
     pub log_group: Option<DiscoveredLogGroup>,
     pub node_groups: Vec<DiscoveredNodeGroup>,
     pub addons: Vec<DiscoveredAddon>,
-    /// Roles whose trust is IRSA's through this cluster's OIDC provider, for one service account.
+    /// Roles whose trust is IRSA's through this cluster's OIDC provider for one service account,
+    /// and roles of its Pod Identity associations.
     pub service_accounts: Vec<DiscoveredServiceAccount>,
+    /// Access entries (`eks_access_entry`'s attributes), but the ones EKS makes for node roles.
+    pub access_entries: Vec<super::Attrs>,
     /// What was found but is not read yet, or could not be read: (id, why).
     pub not_read: Vec<(String, String)>,
 }
@@ -174,13 +177,16 @@ pub struct DiscoveredAddon {
     pub attrs: super::Attrs,
 }
 
-/// An IRSA role: assumable only by `system:serviceaccount:<namespace>:<service_account>`.
+/// The role of one service account: IRSA's (assumable only by
+/// `system:serviceaccount:<namespace>:<service_account>`) or a Pod Identity association's.
 #[derive(Clone, Debug, Default)]
 pub struct DiscoveredServiceAccount {
     pub namespace: String,
     pub service_account: String,
     /// The role as the `iam_role` kind reads it (trust with the `${oidc}` placeholder).
     pub role: super::Attrs,
+    /// Through a Pod Identity association (not IRSA).
+    pub pod_identity: bool,
 }
 
 /// The tags of what `generate` recorded, in the stack's words (`generate::found_tags`).
