@@ -227,6 +227,11 @@ async fn moves(kind: Kind) {
     }
     let notices = plan["notices"].to_string();
     assert!(notices.contains("`redis.old` → `redis.new`: neither address is in the state"), "{notices}");
+    // Moves alone are still something to apply — only an apply records them — so
+    // `--detailed-exitcode` says 2 for a plan of nothing else.
+    let only_moves = plan_json(&emu, d, &["--target", "network.vpc"], 2);
+    assert_eq!(planned(&only_moves), vec![], "{only_moves:#}");
+    assert!(!only_moves["moved"].as_array().unwrap().is_empty(), "{only_moves:#}");
 
     // Tags the emulator cannot change are left out of the apply (and of the plan after it):
     // a node group's on both (see the top), a launch template's on moto (CreateTags on an

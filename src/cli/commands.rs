@@ -221,7 +221,10 @@ async fn plan(
             out.display()
         );
     }
-    Ok(if detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
+    // A move changes nothing in AWS but the state, which only an apply records (as Terraform's
+    // `moved` blocks do).
+    let changes = plan.has_changes() || !plan.moved.is_empty();
+    Ok(if detailed_exitcode && changes { exit::CHANGES } else { exit::OK })
 }
 
 async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) -> anyhow::Result<u8> {
