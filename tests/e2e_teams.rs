@@ -264,6 +264,8 @@ network:
   public_subnets:  [10.50.0.0/20, 10.50.16.0/20]
   private_subnets: [10.50.128.0/18, 10.50.192.0/18]
   nat_gateways: single
+log_groups:
+  /networking/audit: { retention_days: 30 }
 ";
 
 const USES_NETWORKING: &str = "\
@@ -338,6 +340,13 @@ async fn cross_stack(kind: Kind, s3_backend: bool) {
 
     let refused = run(&["destroy", "networking.yaml", "--auto-approve"], 1, "destroy networking first");
     assert!(refused.stderr.contains("orders still uses its outputs"), "{}", refused.stderr);
+    // A part of it that no other stack can use goes; a part of the network does not.
+    let part = ["destroy", "networking.yaml", "--auto-approve", "--target", "log_group[/networking/audit]"];
+    run(&part, 0, "destroy what orders does not use");
+    let nat = ["destroy", "networking.yaml", "--auto-approve", "--target", "network.nat"];
+    let refused = run(&nat, 1, "destroy a part of the network");
+    assert!(refused.stderr.contains("orders still uses its outputs"), "{}", refused.stderr);
+    run(&["apply", "networking.yaml", "--auto-approve"], 0, "the log group back");
     // With networking's state gone, orders is still destroyed from its own state; networking's
     // state is then put back (state pull/push) and destroyed.
     let saved = run(&["state", "pull", "networking.yaml"], 0, "state pull networking").stdout;

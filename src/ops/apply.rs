@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use platformctl_core::checks::{CheckReport, Severity};
-use platformctl_core::plan::Plan;
 use platformctl_core::plan::operations::ApplyReport;
 use platformctl_core::plan::scope::Scope;
+use platformctl_core::plan::{Action, Plan};
 use platformctl_core::saved_plan::SavedPlan;
 
 use super::with_session;
@@ -99,7 +99,9 @@ pub async fn apply(
     let destroy = request.destroy || saved.as_ref().is_some_and(|s| s.destroy);
     let operation = if destroy { "destroy" } else { "apply" };
     with_session(&stack, operation, options, false, async |session| {
-        if destroy && !request.force {
+        // A whole destroy is refused before anything is read; a partial one once its plan shows
+        // whether it deletes something other stacks can use.
+        if destroy && !request.force && request.scope.is_whole() {
             session.check_no_users().await?;
         }
         let plan = match &saved {
@@ -114,6 +116,13 @@ pub async fn apply(
             },
         };
         show(&plan)?;
+        let lent_deleted = plan
+            .changes
+            .iter()
+            .any(|c| c.action == Action::Delete && platformctl_core::cross_stack::may_be_used_by_others(&c.address));
+        if destroy && !request.force && !request.scope.is_whole() && lent_deleted {
+            session.check_no_users().await?;
+        }
         if session.state.resources.is_empty() && plan.summary().create > 0 {
             refuse_a_second_copy(session).await?;
         }

@@ -84,6 +84,14 @@ fn lent(address: &Address) -> bool {
     address.as_str().starts_with("network.")
 }
 
+/// What another stack can use of this one: its network (lent, or peered with), a database a
+/// replica follows and the secret of its password, a hosted zone records are added to. A
+/// partial destroy is refused while another stack uses the stack only when it deletes one.
+pub fn may_be_used_by_others(address: &Address) -> bool {
+    let a = address.as_str();
+    lent(address) || ["postgres.", "secret.", "dns.zone["].iter().any(|p| a.starts_with(p))
+}
+
 fn cidr(state: &State, address: &str) -> Option<Ipv4Net> {
     let r = state.resources.get(&Address::new(address))?;
     // A VPC's and a subnet's CIDR are the same attribute.
