@@ -6,7 +6,8 @@
 //! resource and shows no changes (lacking platformctl's ownership tags is not one), and a change
 //! made in the generated YAML applies in place, adding them to that resource. generate never writes to AWS and refuses to write over a state.
 //!
-//! And a PostgreSQL instance with an RDS-managed password in the private subnets' subnet group:
+//! And a PostgreSQL instance with an RDS-managed password and a read replica in the private
+//! subnets' subnet group:
 //! generated (its identifier and subnet group's name kept) where the emulator reports the managed
 //! password, listed as not expressed where it does not.
 //!
@@ -74,6 +75,14 @@ async fn made_by_hand(emu: &Emulator) -> (String, String) {
         .db_subnet_group_name("users-subnets")
         .vpc_security_group_ids(&sg)
         .storage_encrypted(true)
+        .backup_retention_period(7)
+        .send()
+        .await
+        .unwrap();
+    rds.create_db_instance_read_replica()
+        .db_instance_identifier("users-db-ro")
+        .source_db_instance_identifier("users-db")
+        .db_instance_class("db.t4g.small")
         .send()
         .await
         .unwrap();
@@ -224,6 +233,8 @@ async fn generate_from_what_runs(kind: Kind) {
             "    database: users",
             "    engine_version: \"16.4\"",
             "    security_groups: [pg-clients]",
+            // The replica's own backups as moto reports them (its source's period).
+            "    read_replicas: [{ instance_class: db.t4g.small, backup_retention_days: 7 }]",
         ] {
             assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
         }
@@ -299,6 +310,7 @@ async fn generate_from_what_runs(kind: Kind) {
     }
     if database_expressed {
         assert_eq!(state["resources"]["postgres.users-db"]["id"], "users-db");
+        assert_eq!(state["resources"]["postgres.users-db.replica[1]"]["id"], "users-db-ro");
         assert_eq!(state["resources"]["data.db_subnet_group"]["id"], "users-subnets");
     }
 

@@ -4,7 +4,9 @@
 
 use aws_sdk_rds::types::Filter;
 use platformctl_core::kinds::{db_cluster, db_cluster_instance, db_instance};
-use platformctl_core::resource::discovered::{DiscoveredAurora, DiscoveredDatabase, DiscoveredMember};
+use platformctl_core::resource::discovered::{
+    DiscoveredAurora, DiscoveredDatabase, DiscoveredMember, DiscoveredReplica,
+};
 use platformctl_core::resource::{Address, Attrs, Kind, Value};
 
 use crate::discover::{not_found, read_one};
@@ -25,7 +27,7 @@ pub(crate) async fn postgres(aws: &Aws, identifier: &str) -> Result<DiscoveredDa
     attrs.insert(db_instance::VPC_SECURITY_GROUP_IDS.name.to_owned(), Value::List(groups.collect()));
     Ok(DiscoveredDatabase {
         identifier: identifier.to_owned(),
-        read_replicas: db.read_replica_db_instance_identifiers().to_vec(),
+        read_replicas: replicas(aws, db.read_replica_db_instance_identifiers()).await?,
         subnet_group: subnet_group(aws, &attrs).await?,
         parameter_group: own_group(aws, Kind::DbParameterGroup, db_instance::PARAMETER_GROUP.str(&attrs)).await?,
         attrs,
@@ -68,6 +70,25 @@ pub(crate) async fn aurora(aws: &Aws, identifier: &str) -> Result<DiscoveredAuro
         members,
         attrs,
     })
+}
+
+/// The replicas RDS lists for an instance: those of this region described (one call each),
+/// those of others (ARNs) named only.
+async fn replicas(aws: &Aws, identifiers: &[String]) -> Result<Vec<DiscoveredReplica>, AwsError> {
+    let mut found = Vec::new();
+    for id in identifiers {
+        let mut replica = DiscoveredReplica { identifier: id.clone(), ..Default::default() };
+        if !id.starts_with("arn:") {
+            let out =
+                aws.rds.describe_db_instances().db_instance_identifier(id).send().await.aws("DescribeDBInstances")?;
+            if let Some(db) = out.db_instances().first() {
+                replica.instance_class = db.db_instance_class().map(str::to_owned);
+                replica.backup_retention_days = db.backup_retention_period().unwrap_or_default().into();
+            }
+        }
+        found.push(replica);
+    }
+    Ok(found)
 }
 
 fn request(id: &str) -> ReadRequest {

@@ -451,7 +451,10 @@ pub(super) fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveRe
         out::RESOURCE_ID.to(opt_str(db.dbi_resource_id())),
         out::PARAMETER_STATUS.to(opt_str(db.db_parameter_groups().first().and_then(|g| g.parameter_apply_status()))),
     ]);
-    if let Some(arn) = db.master_user_secret().and_then(|s| s.secret_arn()) {
+    // A primary's own: a replica (moto reports its source's secret on it) has none of its own.
+    if kind == Kind::DbInstance
+        && let Some(arn) = db.master_user_secret().and_then(|s| s.secret_arn())
+    {
         outputs.insert(out::MASTER_SECRET_ARN.0.to_owned(), arn.into());
     }
     let ready = matches!(lifecycle(db.db_instance_status().unwrap_or_default()), Status::Ready);

@@ -53,15 +53,43 @@ pub(super) fn postgres(
         let version = db::ENGINE_VERSION.str(a).unwrap_or_default();
         let group = Own { address: format!("{address}.parameters"), attrs: p.parameter_group.as_ref() };
         lines.extend(parameters("parameters", group, Some((Engine::Postgres, version)), g));
-        if !p.read_replicas.is_empty() {
-            lines.push(format!(
-                "# Its read replicas ({}) are not expressed yet: `platformctl import` them once `read_replicas` is set.",
-                p.read_replicas.join(", ")
-            ));
+        if db::BACKUP_RETENTION_DAYS.int(a).unwrap_or_default() > 0 {
+            lines.extend(replicas(&address, &p.read_replicas, g));
+        } else if !p.read_replicas.is_empty() {
+            lines.push(
+                "# RDS lists replicas of it, yet it keeps no backups, which replicas need: they are left out.".into(),
+            );
         }
         entries.push((key, lines));
     }
     section(out, "postgres", entries);
+}
+
+/// `read_replicas:` for the replicas in this region, in the order RDS lists them (recorded as
+/// `replica[1]`...); a comment for those in other regions, which are another stack's
+/// `replica_of` entries.
+fn replicas(primary: &Address, found: &[super::DiscoveredReplica], g: &mut Generated) -> Vec<String> {
+    let (here, elsewhere): (Vec<_>, Vec<_>) = found.iter().partition(|r| r.instance_class.is_some());
+    let mut lines = Vec::new();
+    if !here.is_empty() {
+        let said: Vec<String> = here
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                g.ids.insert(Address::new(format!("{primary}.replica[{}]", i + 1)), r.identifier.clone());
+                let class = r.instance_class.as_deref().unwrap_or_default();
+                format!("{{ instance_class: {class}, backup_retention_days: {} }}", r.backup_retention_days)
+            })
+            .collect();
+        lines.push(format!("read_replicas: [{}]", said.join(", ")));
+    }
+    for r in elsewhere {
+        lines.push(format!(
+            "# Its replica {} is in another region: a `replica_of` entry of the stack there (generate it there).",
+            r.identifier
+        ));
+    }
+    lines
 }
 
 /// Aurora clusters whose instances share a class: the writer is `instance[1]`, the readers

@@ -630,12 +630,20 @@ mod tests {
                 db::MANAGED_PASSWORD.to(managed),
                 db::VPC_SECURITY_GROUP_IDS.to(Value::List(vec![Value::str("sg-db")])),
                 db::PARAMETER_GROUP.to("default.postgres16"),
+                db::BACKUP_RETENTION_DAYS.to(7),
             ]),
             subnet_group: Some(Attrs::from([
                 db_subnet_group::NAME.to("made-by-hand"),
                 db_subnet_group::SUBNET_IDS.to(Value::List(vec![Value::str("subnet-qa"), Value::str("subnet-qb")])),
             ])),
-            read_replicas: vec![],
+            read_replicas: vec![
+                DiscoveredReplica {
+                    identifier: format!("{identifier}-ro"),
+                    instance_class: Some("db.t4g.small".into()),
+                    backup_retention_days: 1,
+                },
+                DiscoveredReplica { identifier: "arn:aws:rds:eu-central-1:1:db:dr".into(), ..Default::default() },
+            ],
             parameter_group: None,
         }
     }
@@ -739,6 +747,13 @@ mod tests {
         assert_eq!(g.ids[&Address::new("security_group.legacy-db")], "sg-db");
         assert_eq!(g.ids[&Address::new("postgres.users-db")], "users-db");
         assert_eq!(g.ids[&Address::new("data.db_subnet_group")], "made-by-hand");
+        assert_eq!(g.ids[&Address::new("postgres.users-db.replica[1]")], "users-db-ro");
+        assert!(
+            g.yaml.contains("    read_replicas: [{ instance_class: db.t4g.small, backup_retention_days: 1 }]"),
+            "{}",
+            g.yaml
+        );
+        assert!(g.yaml.contains("# Its replica arn:aws:rds:eu-central-1:1:db:dr is in another region"), "{}", g.yaml);
         assert!(g.yaml.contains("    security_groups: [legacy-db]\n    iam_auth: false"), "{}", g.yaml);
         assert!(g.yaml.contains("#   billing: its master password is not RDS-managed"), "{}", g.yaml);
         assert!(g.yaml.contains("#   arn:aws:sqs:eu-west-1:1:queue: tagged, of a kind"), "{}", g.yaml);

@@ -85,10 +85,20 @@ pub struct DiscoveredDatabase {
     pub identifier: String,
     pub attrs: super::Attrs,
     pub subnet_group: Option<super::Attrs>,
-    /// Its read replicas' identifiers.
-    pub read_replicas: Vec<String>,
+    /// Its read replicas: in this region by identifier, in others by ARN.
+    pub read_replicas: Vec<DiscoveredReplica>,
     /// Its parameter group (`db_parameter_group`'s attributes), when it is not RDS's default.
     pub parameter_group: Option<super::Attrs>,
+}
+
+/// A read replica of a PostgreSQL instance.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoveredReplica {
+    /// Its identifier; an ARN for one in another region (not read).
+    pub identifier: String,
+    pub instance_class: Option<String>,
+    /// Automated backups of the replica itself, in days.
+    pub backup_retention_days: i64,
 }
 
 /// An Aurora PostgreSQL cluster as platformctl reads one (the `db_cluster` kind's attributes),
