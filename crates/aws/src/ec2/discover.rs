@@ -115,8 +115,24 @@ pub(crate) async fn security_groups(aws: &Aws, vpc: &str) -> Result<Vec<Discover
             description: g.description().unwrap_or_default().to_owned(),
             ingress,
             egress,
+            managed_by: managed_by(g.tags()),
         });
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
+}
+
+/// Who made a group, by the tags EKS and Kubernetes controllers put on theirs: EKS's cluster
+/// group, a load balancer's group the AWS Load Balancer Controller (or the in-tree service
+/// controller) made. Those are theirs to change and delete.
+fn managed_by(tags: &[aws_sdk_ec2::types::Tag]) -> Option<String> {
+    let tag = |key: &str| tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value());
+    if let Some(cluster) = tag("aws:eks:cluster-name") {
+        return Some(format!("EKS, for cluster {cluster}"));
+    }
+    if let Some(cluster) = tag("elbv2.k8s.aws/cluster") {
+        return Some(format!("the AWS Load Balancer Controller of cluster {cluster}"));
+    }
+    let kubernetes = tags.iter().filter_map(|t| t.key()).find_map(|k| k.strip_prefix("kubernetes.io/cluster/"));
+    kubernetes.map(|cluster| format!("Kubernetes, for cluster {cluster}"))
 }

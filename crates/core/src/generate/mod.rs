@@ -46,12 +46,7 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
     if let Some(vpc) = &found.vpc {
         tiers = network(name, vpc, &mut out, &mut g);
     }
-    let mut taken = BTreeSet::new();
-    let groups: BTreeMap<&str, String> = found
-        .security_groups
-        .iter()
-        .map(|sg| (sg.id.as_str(), unique(entry_name(name, &sg.name), &mut taken)))
-        .collect();
+    let groups = expressible_groups(name, found, &tiers, &mut g);
     security_groups(found, &groups, &tiers, &mut out, &mut g);
     secrets(name, found, &mut out, &mut g);
     databases::postgres(name, found, &groups, &mut out, &mut g);
@@ -220,7 +215,60 @@ fn network(stack: &str, vpc: &DiscoveredVpc, out: &mut String, g: &mut Generated
     tiers
 }
 
-/// The VPC's groups by name; `key_of` maps their ids to their names in the stack.
+/// The VPC's groups the file can say, their ids mapped to their names in the stack: not made
+/// by EKS or a Kubernetes controller (theirs to change), and every rule expressible — a group
+/// the file said without one of its rules would lose it at the first apply, so it is left out
+/// whole, and with it the groups and databases that refer to it.
+fn expressible_groups<'a>(
+    stack: &str,
+    found: &'a Discovered,
+    tiers: &Tiers,
+    g: &mut Generated,
+) -> BTreeMap<&'a str, String> {
+    let mut taken = BTreeSet::new();
+    let mut key_of = BTreeMap::new();
+    for sg in &found.security_groups {
+        match &sg.managed_by {
+            Some(who) => {
+                g.not_expressed.push((sg.id.clone(), format!("security group {}: made by {who}, left to it", sg.name)))
+            }
+            None => drop(key_of.insert(sg.id.as_str(), unique(entry_name(stack, &sg.name), &mut taken))),
+        }
+    }
+    loop {
+        let failing: Vec<(&str, String)> = found
+            .security_groups
+            .iter()
+            .filter(|sg| key_of.contains_key(sg.id.as_str()))
+            .filter_map(|sg| {
+                let said = rules(&sg.ingress, tiers, &key_of).and_then(|_| egress(sg, tiers, &key_of));
+                said.err().map(|why| (sg.id.as_str(), format!("security group {}: {why}", sg.name)))
+            })
+            .collect();
+        if failing.is_empty() {
+            return key_of;
+        }
+        for (id, why) in failing {
+            key_of.remove(id);
+            g.not_expressed.push((id.to_owned(), why));
+        }
+    }
+}
+
+/// A group's egress rules as the stack says them; `None` for AWS's default (everything out).
+fn egress(
+    sg: &DiscoveredSecurityGroup,
+    tiers: &Tiers,
+    key_of: &BTreeMap<&str, String>,
+) -> Result<Option<Vec<String>>, String> {
+    let all_out = |r: &DiscoveredRule| r.protocol == "-1" && r.cidr.as_deref() == Some("0.0.0.0/0");
+    if sg.egress.len() == 1 && all_out(&sg.egress[0]) {
+        return Ok(None);
+    }
+    rules(&sg.egress, tiers, key_of).map(Some)
+}
+
+/// The groups `key_of` names (all of whose rules are expressible), with their rules.
 fn security_groups(
     found: &Discovered,
     key_of: &BTreeMap<&str, String>,
@@ -228,23 +276,22 @@ fn security_groups(
     out: &mut String,
     g: &mut Generated,
 ) {
-    if found.security_groups.is_empty() {
+    let said: Vec<&DiscoveredSecurityGroup> =
+        found.security_groups.iter().filter(|sg| key_of.contains_key(sg.id.as_str())).collect();
+    if said.is_empty() {
         return;
     }
     out.push_str("security_groups:\n");
-    for sg in &found.security_groups {
+    for sg in said {
         let key = &key_of[sg.id.as_str()];
-        let address = Address::new(format!("security_group.{key}"));
-        g.ids.insert(address, sg.id.clone());
+        g.ids.insert(Address::new(format!("security_group.{key}")), sg.id.clone());
         let _ = writeln!(out, "  {key}:\n    description: {}", quoted(&sg.description));
-        let ingress = rules(&sg.ingress, tiers, key_of, &sg.id, g);
+        let ingress = rules(&sg.ingress, tiers, key_of).unwrap_or_default();
         let _ = writeln!(out, "    ingress:{}", if ingress.is_empty() { " []" } else { "" });
         for rule in ingress {
             let _ = writeln!(out, "      - {{ {} }}", rule.replace("PEER", "from"));
         }
-        let all_out = |r: &DiscoveredRule| r.protocol == "-1" && r.cidr.as_deref() == Some("0.0.0.0/0");
-        if !(sg.egress.len() == 1 && all_out(&sg.egress[0])) {
-            let egress = rules(&sg.egress, tiers, key_of, &sg.id, g);
+        if let Ok(Some(egress)) = egress(sg, tiers, key_of) {
             let _ = writeln!(out, "    egress:{}", if egress.is_empty() { " []" } else { "" });
             for rule in egress {
                 let _ = writeln!(out, "      - {{ {} }}", rule.replace("PEER", "to"));
@@ -277,14 +324,9 @@ impl RuleShape<'_> {
 }
 
 /// A group's rules as the stack says them: rules of one protocol and ports whose CIDRs are
-/// exactly a tier's subnets become one `private_subnets` (or `public_subnets`) rule.
-fn rules(
-    found: &[DiscoveredRule],
-    tiers: &Tiers,
-    key_of: &BTreeMap<&str, String>,
-    group: &str,
-    g: &mut Generated,
-) -> Vec<String> {
+/// exactly a tier's subnets become one `private_subnets` (or `public_subnets`) rule. An error
+/// names the first rule the format cannot say.
+fn rules(found: &[DiscoveredRule], tiers: &Tiers, key_of: &BTreeMap<&str, String>) -> Result<Vec<String>, String> {
     let mut by_shape: BTreeMap<RuleShape, BTreeSet<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for r in found {
@@ -293,10 +335,7 @@ fn rules(
             "tcp" => "tcp",
             "udp" => "udp",
             "icmp" => "icmp",
-            other => {
-                g.not_expressed.push((group.to_owned(), format!("a rule of protocol {other}")));
-                continue;
-            }
+            other => return Err(format!("a rule of protocol {other}")),
         };
         let shape = RuleShape { protocol, from: r.from_port, to: r.to_port, description: r.description.as_deref() };
         match (&r.cidr, &r.group) {
@@ -305,14 +344,9 @@ fn rules(
             }
             (None, Some(other)) => match key_of.get(other.as_str()) {
                 Some(name) => out.push(shape.said(&format!("sg:{name}"))),
-                None => g.not_expressed.push((
-                    group.to_owned(),
-                    format!("a rule with security group {other}, which is not one of this VPC's"),
-                )),
+                None => return Err(format!("a rule with security group {other}, which the file does not say")),
             },
-            (None, None) => {
-                g.not_expressed.push((group.to_owned(), "a rule without a CIDR or a group (a prefix list?)".into()))
-            }
+            (None, None) => return Err("a rule without a CIDR or a group (a prefix list?)".into()),
         }
     }
     for (shape, mut cidrs) in by_shape {
@@ -326,7 +360,7 @@ fn rules(
             out.push(shape.said(if cidr == tiers.vpc { "vpc" } else { &cidr }));
         }
     }
-    out
+    Ok(out)
 }
 
 /// A subnet group (RDS's or ElastiCache's, both `subnet_ids`) of exactly the private subnets
@@ -585,6 +619,7 @@ mod tests {
                         cidr: Some("0.0.0.0/0".into()),
                         ..Default::default()
                     }],
+                    managed_by: None,
                 },
                 DiscoveredSecurityGroup {
                     id: "sg-app".into(),
@@ -592,6 +627,34 @@ mod tests {
                     description: "app".into(),
                     ingress: vec![rule("tcp", 443, "10.1.0.0/16")],
                     egress: vec![],
+                    managed_by: None,
+                },
+                // EKS's cluster group; a group that admits it, one that admits that one.
+                DiscoveredSecurityGroup {
+                    id: "sg-eks".into(),
+                    name: "eks-cluster-sg-shop-main-1".into(),
+                    managed_by: Some("EKS, for cluster shop-main".into()),
+                    ..Default::default()
+                },
+                DiscoveredSecurityGroup {
+                    id: "sg-cache".into(),
+                    name: "cache".into(),
+                    ingress: vec![DiscoveredRule {
+                        protocol: "tcp".into(),
+                        group: Some("sg-eks".into()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+                DiscoveredSecurityGroup {
+                    id: "sg-front".into(),
+                    name: "front".into(),
+                    ingress: vec![DiscoveredRule {
+                        protocol: "tcp".into(),
+                        group: Some("sg-cache".into()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
                 },
             ],
             repositories: vec![DiscoveredRepository {
@@ -775,6 +838,16 @@ mod tests {
             "the public subnets assign addresses, the default: {}",
             g.yaml
         );
+        // A group EKS made is left to it; a group admitting it cannot be said without losing
+        // that rule, so it is left out whole, and so is one admitting that one.
+        for listed in [
+            "#   sg-eks: security group eks-cluster-sg-shop-main-1: made by EKS, for cluster shop-main, left to it",
+            "#   sg-cache: security group cache: a rule with security group sg-eks, which the file does not say",
+            "#   sg-front: security group front: a rule with security group sg-cache",
+        ] {
+            assert!(g.yaml.contains(listed), "`{listed}` in:\n{}", g.yaml);
+        }
+        assert!(!g.ids.values().any(|id| ["sg-eks", "sg-cache", "sg-front"].contains(&id.as_str())), "{:?}", g.ids);
         // What it cannot say is listed with the ids, never dropped.
         for id in ["subnet-qc", "subnet-qc2"] {
             assert!(g.yaml.contains(&format!("#   {id}: subnet")), "{id}:\n{}", g.yaml);

@@ -50,6 +50,8 @@ pub struct DiscoveredSecurityGroup {
     pub description: String,
     pub ingress: Vec<DiscoveredRule>,
     pub egress: Vec<DiscoveredRule>,
+    /// Made by EKS or a Kubernetes controller (by its tags): theirs, not the stack's.
+    pub managed_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
