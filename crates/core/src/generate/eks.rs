@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Generated, entry_name, quoted, quoted_always, section, unique};
-use crate::expand::eks::{CLUSTER_POLICIES, CNI_POLICY, NETWORKING_ADDON, NODE_POLICIES};
+use crate::expand::eks::{CLUSTER_POLICIES, NODE_POLICIES};
 use crate::kinds::{eks_access_entry, eks_addon, eks_cluster, iam_role, launch_template as lt, node_group as ng};
 use crate::model::POD_IDENTITY_AGENT;
 use crate::model::eks_access::POLICY_ARN_PREFIX;
@@ -136,10 +136,7 @@ fn cluster(
         said.id(".cluster_role", iam_role::NAME.str(role).unwrap_or_default());
         lines.extend(role_policies(role, CLUSTER_POLICIES));
     }
-    let cni_role = c.addons.iter().any(|addon| {
-        addon.name == NETWORKING_ADDON && *eks_addon::SERVICE_ACCOUNT_ROLE_ARN.get(&addon.attrs) != Value::Null
-    });
-    lines.extend(node_groups(c, subnets, groups, cni_role, said));
+    lines.extend(node_groups(c, subnets, groups, said));
     lines.extend(addons(c, said));
     lines.extend(service_accounts(c, said));
     lines.extend(access_entries(c, said));
@@ -167,7 +164,6 @@ fn node_groups(
     c: &DiscoveredCluster,
     subnets: &Subnets,
     groups: &BTreeMap<&str, String>,
-    cni_role: bool,
     said: &mut Said,
 ) -> Vec<String> {
     let mut node_role: Option<&str> = None;
@@ -176,8 +172,8 @@ fn node_groups(
         let role = ng::NODE_ROLE_ARN.str(&group.attrs).unwrap_or_default();
         if node_role.is_some_and(|r| r != role) {
             let why = format!(
-                "node group {}: its node role is not the cluster's other groups' (platformctl gives a cluster's groups one)",
-                group.name
+                "node group of {}: its node role is not the cluster's other groups' (platformctl gives a cluster's groups one)",
+                c.name
             );
             said.not_expressed.push((group.name.clone(), why));
             continue;
@@ -201,8 +197,9 @@ fn node_groups(
     let role_name = node_role.and_then(|arn| arn.rsplit_once('/')).map(|(_, n)| n).unwrap_or_default();
     if let Some(role) = c.node_roles.iter().find(|r| iam_role::NAME.str(r) == Some(role_name)) {
         said.id(".node_role", role_name);
-        let expected: Vec<&str> = NODE_POLICIES.iter().copied().filter(|p| !(cni_role && *p == CNI_POLICY)).collect();
-        lines.extend(role_policies(role, &expected).map(|l| format!("  {l}")));
+        // An add-on with a role of its own is not said (see `addons`), so the CNI policy stays
+        // on the node role, as platformctl puts it without one.
+        lines.extend(role_policies(role, NODE_POLICIES).map(|l| format!("  {l}")));
     }
     lines.insert(0, "node_groups:".into());
     lines
