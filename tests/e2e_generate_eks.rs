@@ -4,7 +4,7 @@
 //! group started from a launch template with platformctl's settings (IMDSv2, hop limit 1,
 //! encrypted gp3), labels and a taint, the cluster's IAM OIDC provider, an IRSA role for one
 //! service account and a role another tool made that no service account assumes; add-ons with a
-//! configuration, an access entry with a cluster-wide and a namespaced access policy and a Pod
+//! configuration (vpc-cni with a role of its own), an access entry with a cluster-wide and a namespaced access policy and a Pod
 //! Identity association where the emulator has them (ministack; moto has none of those APIs,
 //! which generate lists rather than fails on). The generated file validates, records every id (the cluster,
 //! its roles, group, template, add-ons and the service account's role — the OIDC provider is
@@ -67,7 +67,10 @@ async fn made_by_hand(emu: &Emulator) -> String {
     let cluster_role =
         service_role(&iam, "legacy-cluster-role", "eks", &["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]).await;
     let worker = "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy";
-    let node_role = service_role(&iam, "legacy-node-role", "ec2", &[worker, CNI, ECR_READ]).await;
+    // On ministack vpc-cni gets a role of its own, and the CNI policy leaves the node role.
+    let node_policies: &[&str] =
+        if emu.kind == Kind::Ministack { &[worker, ECR_READ] } else { &[worker, CNI, ECR_READ] };
+    let node_role = service_role(&iam, "legacy-node-role", "ec2", node_policies).await;
     let eks = aws_sdk_eks::Client::new(&config);
     let subnets: Vec<String> = public.iter().chain(&private).cloned().collect();
     let vpc_config = VpcConfigRequest::builder()
@@ -96,16 +99,19 @@ async fn made_by_hand(emu: &Emulator) -> String {
     let provider = provider.open_id_connect_provider_arn().unwrap().to_owned();
     // Without its scheme, as IAM names the provider (ministack's issuer is `http://`).
     let issuer_host = issuer.split_once("://").map_or(issuer.as_str(), |(_, rest)| rest);
-    let irsa = json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": provider},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {
-            format!("{issuer_host}:sub"): "system:serviceaccount:kube-system:ebs-csi-controller-sa",
-            format!("{issuer_host}:aud"): "sts.amazonaws.com"
-        }}
-    }]});
-    role(&iam, "legacy-ebs-csi", &irsa, &[ECR_READ]).await;
+    let irsa = |service_account: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                format!("{issuer_host}:sub"): format!("system:serviceaccount:kube-system:{service_account}"),
+                format!("{issuer_host}:aud"): "sts.amazonaws.com"
+            }}
+        }]})
+    };
+    role(&iam, "legacy-ebs-csi", &irsa("ebs-csi-controller-sa"), &[ECR_READ]).await;
+    let cni_role = role(&iam, "legacy-cni", &irsa("aws-node"), &[CNI]).await;
     // Another tool's role: no service account assumes it, so it is not the cluster's.
     service_role(&iam, "legacy-ci-runner", "ec2", &[ECR_READ]).await;
 
@@ -175,7 +181,7 @@ async fn made_by_hand(emu: &Emulator) -> String {
         let configuration = json!({"env": {"ENABLE_PREFIX_DELEGATION": "true"}}).to_string();
         let cni =
             eks.create_addon().cluster_name("legacy-main").addon_name("vpc-cni").addon_version("v1.18.3-eksbuild.1");
-        cni.configuration_values(configuration).send().await.unwrap();
+        cni.configuration_values(configuration).service_account_role_arn(cni_role).send().await.unwrap();
         eks.create_addon().cluster_name("legacy-main").addon_name("coredns").send().await.unwrap();
     }
     vpc
@@ -235,12 +241,14 @@ async fn generate_a_cluster(kind: Kind) {
     }
     match kind {
         Kind::Ministack => {
-            let cni = r#"      vpc-cni: { version: v1.18.3-eksbuild.1, configuration: {"env":{"ENABLE_PREFIX_DELEGATION":"true"}} }"#;
+            let cni = format!(
+                r#"      vpc-cni: {{ version: v1.18.3-eksbuild.1, configuration: {{"env":{{"ENABLE_PREFIX_DELEGATION":"true"}}}}, service_account_role: {{ managed_policies: [{CNI}] }} }}"#
+            );
             let admins = format!("        policies: [{ADMIN_POLICY}, {{ policy: {EDIT_POLICY}, namespaces: [apps] }}]");
             let metrics = format!(
                 "      metrics: {{ namespace: monitoring, identity: pod_identity, managed_policies: [{ECR_READ}] }}"
             );
-            for line in [cni, "      legacy-admins:", &admins, &metrics] {
+            for line in [&cni, "      legacy-admins:", &admins, &metrics] {
                 assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
             }
         }
@@ -265,6 +273,7 @@ async fn generate_a_cluster(kind: Kind) {
     assert_eq!(id("eks.main.service_account[ebs-csi-controller-sa]").as_deref(), Some("legacy-ebs-csi"));
     if kind == Kind::Ministack {
         assert_eq!(id("eks.main.addon[vpc-cni]").as_deref(), Some("legacy-main:vpc-cni"));
+        assert_eq!(id("eks.main.addon[vpc-cni].role").as_deref(), Some("legacy-cni"));
         assert_eq!(id("eks.main.service_account[metrics]").as_deref(), Some("legacy-metrics"));
         assert!(id("eks.main.service_account[metrics].pod_identity").is_some(), "found by its service account");
         assert!(id("eks.main.access[legacy-admins]").is_some_and(|e| e.ends_with(":role/legacy-admins")), "{state:#}");

@@ -72,7 +72,11 @@ async fn addons(aws: &Aws, cluster: &str, found: &mut DiscoveredCluster) -> Resu
             if let Some(version) = eks_addon::out::VERSION.get(&addon.outputs) {
                 attrs.insert(eks_addon::VERSION.name.to_owned(), version.clone());
             }
-            found.addons.push(DiscoveredAddon { name, attrs });
+            let role = match eks_addon::SERVICE_ACCOUNT_ROLE_ARN.str(&attrs).and_then(role_name) {
+                Some(role) => crate::discover::read_one(aws, Kind::IamRole, role).await?,
+                None => None,
+            };
+            found.addons.push(DiscoveredAddon { name, attrs, role });
         }
     }
     Ok(())

@@ -32,14 +32,14 @@ use crate::resource::{Address, Attrs, DesiredResource, Kind, Value};
 pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
 pub(crate) const CLUSTER_POLICIES: &[&str] = &["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"];
-const CNI_POLICY: &str = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
+pub(crate) const CNI_POLICY: &str = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
 pub(crate) const NODE_POLICIES: &[&str] = &[
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     CNI_POLICY,
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 ];
 /// The add-on that gives pods their IP addresses: nodes cannot become ready without it.
-const NETWORKING_ADDON: &str = "vpc-cni";
+pub(crate) const NETWORKING_ADDON: &str = "vpc-cni";
 
 pub fn cluster_address(name: &str) -> Address {
     Address::new(format!("eks.{name}"))

@@ -9,11 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Generated, entry_name, quoted, quoted_always, section, unique};
-use crate::expand::eks::{CLUSTER_POLICIES, NODE_POLICIES};
+use crate::expand::eks::{CLUSTER_POLICIES, CNI_POLICY, NETWORKING_ADDON, NODE_POLICIES};
 use crate::kinds::{eks_access_entry, eks_addon, eks_cluster, iam_role, launch_template as lt, node_group as ng};
-use crate::model::POD_IDENTITY_AGENT;
 use crate::model::eks_access::POLICY_ARN_PREFIX;
-use crate::resource::discovered::{DiscoveredCluster, DiscoveredNodeGroup};
+use crate::model::{ADDON_ROLES, POD_IDENTITY_AGENT};
+use crate::resource::discovered::{DiscoveredAddon, DiscoveredCluster, DiscoveredNodeGroup};
 use crate::resource::{Address, Value};
 
 /// The `eks` section; `groups` maps security group ids to their names in the stack.
@@ -136,7 +136,9 @@ fn cluster(
         said.id(".cluster_role", iam_role::NAME.str(role).unwrap_or_default());
         lines.extend(role_policies(role, CLUSTER_POLICIES));
     }
-    lines.extend(node_groups(c, subnets, groups, said));
+    // The CNI policy leaves the node role when vpc-cni has a role of its own (and is said).
+    let cni_role = c.addons.iter().any(|a| a.name == NETWORKING_ADDON && addon_role(a).is_ok_and(|r| r.is_some()));
+    lines.extend(node_groups(c, subnets, groups, cni_role, said));
     lines.extend(addons(c, said));
     lines.extend(service_accounts(c, said));
     lines.extend(access_entries(c, said));
@@ -164,6 +166,7 @@ fn node_groups(
     c: &DiscoveredCluster,
     subnets: &Subnets,
     groups: &BTreeMap<&str, String>,
+    cni_role: bool,
     said: &mut Said,
 ) -> Vec<String> {
     let mut node_role: Option<&str> = None;
@@ -197,9 +200,8 @@ fn node_groups(
     let role_name = node_role.and_then(|arn| arn.rsplit_once('/')).map(|(_, n)| n).unwrap_or_default();
     if let Some(role) = c.node_roles.iter().find(|r| iam_role::NAME.str(r) == Some(role_name)) {
         said.id(".node_role", role_name);
-        // An add-on with a role of its own is not said (see `addons`), so the CNI policy stays
-        // on the node role, as platformctl puts it without one.
-        lines.extend(role_policies(role, NODE_POLICIES).map(|l| format!("  {l}")));
+        let expected: Vec<&str> = NODE_POLICIES.iter().copied().filter(|p| !(cni_role && *p == CNI_POLICY)).collect();
+        lines.extend(role_policies(role, &expected).map(|l| format!("  {l}")));
     }
     lines.insert(0, "node_groups:".into());
     lines
@@ -334,12 +336,13 @@ fn addons(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
     let mut lines = Vec::new();
     for addon in &c.addons {
         let a = &addon.attrs;
-        if let Some(role) = eks_addon::SERVICE_ACCOUNT_ROLE_ARN.str(a) {
-            let why =
-                format!("add-on {} of {}: its service account role {role} is not read back yet", addon.name, c.name);
-            said.not_expressed.push((addon.name.clone(), why));
-            continue;
-        }
+        let role = match addon_role(addon) {
+            Ok(role) => role,
+            Err(why) => {
+                said.not_expressed.push((addon.name.clone(), format!("add-on {} of {}: {why}", addon.name, c.name)));
+                continue;
+            }
+        };
         said.id(&format!(".addon[{}]", addon.name), &format!("{}:{}", c.name, addon.name));
         let mut settings = Vec::new();
         if let Some(version) = eks_addon::VERSION.str(a) {
@@ -352,6 +355,11 @@ fn addons(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
             }
             _ => {}
         }
+        if let Some(role) = role {
+            said.id(&format!(".addon[{}].role", addon.name), iam_role::NAME.str(role).unwrap_or_default());
+            let managed = iam_role::MANAGED_POLICIES.strings(role);
+            settings.push(format!("service_account_role: {{ managed_policies: [{}] }}", managed.join(", ")));
+        }
         let settings = if settings.is_empty() { "{}".to_owned() } else { format!("{{ {} }}", settings.join(", ")) };
         lines.push(format!("  {}: {settings}", addon.name));
     }
@@ -361,12 +369,33 @@ fn addons(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
     lines
 }
 
+/// An add-on's own role, when it has one the format can say: for an add-on platformctl gives
+/// one to (`ADDON_ROLES`), with managed policies only.
+fn addon_role(addon: &DiscoveredAddon) -> Result<Option<&crate::resource::Attrs>, String> {
+    let Some(arn) = eks_addon::SERVICE_ACCOUNT_ROLE_ARN.str(&addon.attrs) else { return Ok(None) };
+    if !ADDON_ROLES.iter().any(|(name, ..)| *name == addon.name) {
+        return Err(format!("its service account role {arn}: platformctl gives this add-on none of its own"));
+    }
+    let Some(role) = &addon.role else { return Err(format!("its service account role {arn} could not be read")) };
+    let inline = matches!(iam_role::INLINE_POLICIES.get(role), Value::Map(m) if !m.is_empty());
+    if inline || iam_role::MANAGED_POLICIES.strings(role).is_empty() {
+        return Err(format!("its service account role {arn} has inline policies or none, which the format cannot say"));
+    }
+    Ok(Some(role))
+}
+
 /// IRSA roles as `service_accounts`, named as the service account is (their trust admits it).
 fn service_accounts(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
     let mut lines = Vec::new();
     let mut taken = BTreeSet::new();
+    // An add-on's role trusts its service account too: it is the add-on's (`addons`).
+    let of_addons: BTreeSet<&str> =
+        c.addons.iter().filter_map(|a| a.role.as_ref()).filter_map(|r| iam_role::NAME.str(r)).collect();
     for sa in &c.service_accounts {
         let role = iam_role::NAME.str(&sa.role).unwrap_or_default();
+        if of_addons.contains(role) {
+            continue;
+        }
         let inline = matches!(iam_role::INLINE_POLICIES.get(&sa.role), Value::Map(m) if !m.is_empty());
         let why = if inline {
             Some("its inline policies are not read back yet")

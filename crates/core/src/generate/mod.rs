@@ -933,6 +933,27 @@ mod tests {
                 sa("apps", "uploader", role("shop-uploader", &[], true)),
                 sa("monitoring", "metrics", role("shop-metrics", &["arn:aws:iam::1:policy/metrics"], false)),
                 sa("apps", "idle", role("shop-idle", &[], false)),
+                sa(
+                    "kube-system",
+                    "aws-node",
+                    role("shop-cni", &["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"], false),
+                ),
+            ],
+            addons: vec![
+                DiscoveredAddon {
+                    name: "vpc-cni".into(),
+                    attrs: Attrs::from([
+                        crate::kinds::eks_addon::SERVICE_ACCOUNT_ROLE_ARN.to("arn:aws:iam::1:role/shop-cni")
+                    ]),
+                    role: Some(role("shop-cni", &["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"], false)),
+                },
+                DiscoveredAddon {
+                    name: "adot".into(),
+                    attrs: Attrs::from([
+                        crate::kinds::eks_addon::SERVICE_ACCOUNT_ROLE_ARN.to("arn:aws:iam::1:role/shop-adot")
+                    ]),
+                    role: Some(role("shop-adot", &["arn:aws:iam::1:policy/adot"], false)),
+                },
             ],
             access_entries: vec![
                 entry(
@@ -964,6 +985,8 @@ mod tests {
             ("eks.main.launch_template[apps]", "lt-1"),
             ("eks.main.service_account[autoscaler]", "shop-autoscaler"),
             ("eks.main.service_account[metrics]", "shop-metrics"),
+            ("eks.main.addon[vpc-cni]", "shop-main:vpc-cni"),
+            ("eks.main.addon[vpc-cni].role", "shop-cni"),
             ("eks.main.access[platform-admins]", "shop-main:arn:aws:iam::123456789012:role/Platform_Admins"),
         ] {
             assert_eq!(g.ids.get(&Address::new(address)).map(String::as_str), Some(id), "{address}");
@@ -976,6 +999,7 @@ mod tests {
             "        metadata_hop_limit: 2",
             "        # Its nodes run Kubernetes 1.30: the first apply updates them to the cluster's 1.31.",
             "      autoscaler: { namespace: kube-system, managed_policies: [arn:aws:iam::1:policy/scale] }",
+            "      vpc-cni: { service_account_role: { managed_policies: [arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy] } }",
             "      metrics: { namespace: monitoring, identity: pod_identity, managed_policies: [arn:aws:iam::1:policy/metrics] }",
             "    # Pod Identity needs its agent on the nodes: the first apply adds the eks-pod-identity-agent add-on.",
             "        principal: arn:aws:iam::123456789012:role/Platform_Admins",
@@ -989,11 +1013,13 @@ mod tests {
             "#   shop-uploader: the role of apps/uploader in shop-main: its inline policies",
             "#   other: its subnets (subnet-qa, subnet-qb) are not the network's",
             "#   shop-idle: the role of apps/idle in shop-main: its role has no policies",
+            "#   adot: add-on adot of shop-main: its service account role arn:aws:iam::1:role/shop-adot: platformctl gives this add-on none of its own",
             "#   arn:aws:iam::123456789012:root: access entry of shop-main: the format's access entries are for IAM roles and users",
         ] {
             assert!(g.yaml.contains(listed), "`{listed}` in:\n{}", g.yaml);
         }
         assert!(!g.ids.keys().any(|a| a.as_str().starts_with("eks.other")), "{:?}", g.ids);
+        assert!(!g.yaml.contains("aws-node"), "the add-on's role is the add-on's:\n{}", g.yaml);
     }
 
     #[test]

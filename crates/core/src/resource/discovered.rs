@@ -187,6 +187,8 @@ pub struct DiscoveredNodeGroup {
 pub struct DiscoveredAddon {
     pub name: String,
     pub attrs: super::Attrs,
+    /// Its service account role (`iam_role`'s attributes), when it has one.
+    pub role: Option<super::Attrs>,
 }
 
 /// The role of one service account: IRSA's (assumable only by
