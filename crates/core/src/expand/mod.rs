@@ -14,7 +14,7 @@ mod flow_logs;
 mod iam;
 mod kms;
 mod network;
-mod node_groups;
+pub(crate) mod node_groups;
 mod parameters;
 mod peering;
 pub(crate) mod security_groups;

@@ -66,6 +66,20 @@ fn user_data(group: &NodeGroup) -> Option<String> {
     ))
 }
 
+/// The stack's fragment back from a template's user data (`generate`): Bottlerocket's as it is,
+/// Amazon Linux's out of the document `user_data` wraps it in; `None` for user data written
+/// another way, which a stack cannot say without changing it.
+pub(crate) fn user_data_fragment(bottlerocket: bool, user_data: &str) -> Option<String> {
+    if bottlerocket {
+        return Some(user_data.to_owned());
+    }
+    let head = format!(
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{MIME_BOUNDARY}\"\n\n--{MIME_BOUNDARY}\nContent-Type: text/x-shellscript; charset=\"us-ascii\"\n\n"
+    );
+    let script = user_data.strip_prefix(&head)?.strip_suffix(&format!("\n--{MIME_BOUNDARY}--\n"))?;
+    script.ends_with('\n').then(|| script.to_owned())
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn node_group(
     stack: &Stack,

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Generated, entry_name, quoted, quoted_always, section, unique};
 use crate::expand::eks::{CLUSTER_POLICIES, CNI_POLICY, NETWORKING_ADDON, NODE_POLICIES};
+use crate::expand::node_groups::user_data_fragment;
 use crate::kinds::{eks_access_entry, eks_addon, eks_cluster, iam_role, launch_template as lt, node_group as ng};
 use crate::model::eks_access::POLICY_ARN_PREFIX;
 use crate::model::{ADDON_ROLES, POD_IDENTITY_AGENT};
@@ -240,7 +241,10 @@ fn node_group(
         lines.push(format!("azs: [{}]", azs.join(", ")));
     }
     match ng::LAUNCH_TEMPLATE.get(a) {
-        Value::Map(settings) => lines.extend(template_fields(&settings.clone().into_iter().collect(), c, groups)?),
+        Value::Map(settings) => {
+            let bottlerocket = ng::AMI_TYPE.str(a).is_some_and(|t| t.starts_with("BOTTLEROCKET_"));
+            lines.extend(template_fields(&settings.clone().into_iter().collect(), bottlerocket, c, groups)?)
+        }
         _ => lines.push(
             "# Made without a launch template: the first apply replaces the group once (the new one first) to give its nodes platformctl's (IMDSv2, encrypted gp3).".into(),
         ),
@@ -272,13 +276,17 @@ fn node_group(
 /// The group's fields a launch template version says; an error for what the format cannot say.
 fn template_fields(
     t: &crate::resource::Attrs,
+    bottlerocket: bool,
     c: &DiscoveredCluster,
     groups: &BTreeMap<&str, String>,
 ) -> Result<Vec<String>, String> {
-    if *lt::USER_DATA.get(t) != Value::Null {
-        return Err("its launch template has user data, which generate does not read back yet".into());
-    }
     let mut lines = vec![format!("disk_size_gb: {}", lt::ROOT_VOLUME_GB.int(t).unwrap_or(20))];
+    if let Some(data) = lt::USER_DATA.str(t) {
+        let Some(fragment) = user_data_fragment(bottlerocket, data) else {
+            return Err("its launch template's user data is not a script platformctl wrapped, which the file cannot say without changing it".into());
+        };
+        lines.extend(block("user_data", &fragment));
+    }
     let hop_limit = lt::HOP_LIMIT.int(t).unwrap_or(1);
     if hop_limit != 1 {
         lines.push(format!("metadata_hop_limit: {hop_limit}"));
@@ -314,6 +322,24 @@ fn template_fields(
         lines.push("# Its root volume is not encrypted gp3: the first apply rolls the nodes onto one.".into());
     }
     Ok(lines)
+}
+
+/// `field: |` and the text as a YAML block scalar, its trailing newlines kept exactly.
+fn block(field: &str, text: &str) -> Vec<String> {
+    let chomping = match text.strip_suffix('\n') {
+        None => "-",
+        Some(rest) if rest.ends_with('\n') => "+",
+        Some(_) => "",
+    };
+    let mut lines = vec![format!("{field}: |{chomping}")];
+    lines.extend(
+        text.trim_end_matches('\n').split('\n').map(|l| if l.is_empty() { String::new() } else { format!("  {l}") }),
+    );
+    // Kept (`|+`) trailing newlines are empty lines of the block.
+    if chomping == "+" {
+        lines.extend(std::iter::repeat_n(String::new(), text.len() - text.trim_end_matches('\n').len() - 1));
+    }
+    lines
 }
 
 /// `{ key: k, value: v, effect: NoSchedule }` from EKS's `NO_SCHEDULE`.
@@ -490,4 +516,22 @@ fn access_entries(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
         lines.insert(0, "access:".into());
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::block;
+
+    /// A block scalar reads back as the very text, whatever its trailing newlines.
+    #[test]
+    fn block_scalars_keep_the_text_exactly() {
+        for text in ["one\n\n  two\n", "no newline", "kept\n\n\n", "[settings]\nx = 1\n"] {
+            let yaml = format!(
+                "wrapper:\n{}\n",
+                block("user_data", text).iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+            );
+            let read: serde_yaml_ng::Value = serde_yaml_ng::from_str(&yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+            assert_eq!(read["wrapper"]["user_data"].as_str(), Some(text), "{yaml}");
+        }
+    }
 }

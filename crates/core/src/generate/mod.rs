@@ -884,6 +884,9 @@ mod tests {
         }
     }
 
+    /// A script as platformctl wraps it for Amazon Linux (expand::node_groups::user_data).
+    const WRAPPED: &str = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"==PLATFORMCTL==\"\n\n--==PLATFORMCTL==\nContent-Type: text/x-shellscript; charset=\"us-ascii\"\n\necho one\n\n  echo two\n\n--==PLATFORMCTL==--\n";
+
     fn cluster(name: &str, subnets: &[&str]) -> DiscoveredCluster {
         use crate::kinds::{eks_cluster, iam_role};
         use crate::resource::{Attrs, Value};
@@ -927,6 +930,7 @@ mod tests {
                 node_group("apps", &["subnet-qa", "subnet-qb"], None),
                 node_group("edge", &["subnet-pa"], None),
                 node_group("scripted", &["subnet-qa"], Some("#!/bin/sh")),
+                node_group("booted", &["subnet-qa"], Some(WRAPPED)),
             ],
             service_accounts: vec![
                 sa("kube-system", "autoscaler", role("shop-autoscaler", &["arn:aws:iam::1:policy/scale"], false)),
@@ -1009,7 +1013,7 @@ mod tests {
         }
         for listed in [
             "#   edge: node group of shop-main: its subnet subnet-pa is not one of the network's private subnets",
-            "#   scripted: node group of shop-main: its launch template has user data",
+            "#   scripted: node group of shop-main: its launch template's user data is not a script platformctl wrapped",
             "#   shop-uploader: the role of apps/uploader in shop-main: its inline policies",
             "#   other: its subnets (subnet-qa, subnet-qb) are not the network's",
             "#   shop-idle: the role of apps/idle in shop-main: its role has no policies",
@@ -1020,6 +1024,11 @@ mod tests {
         }
         assert!(!g.ids.keys().any(|a| a.as_str().starts_with("eks.other")), "{:?}", g.ids);
         assert!(!g.yaml.contains("aws-node"), "the add-on's role is the add-on's:\n{}", g.yaml);
+        // The script platformctl wrapped is said, and the stack wraps it again byte for byte.
+        let stack = stack_from(&g.yaml).unwrap();
+        let desired = crate::expand::expand(&stack, &Neighbours::default());
+        let template = desired.iter().find(|d| d.address.as_str() == "eks.main.launch_template[booted]").unwrap();
+        assert_eq!(crate::kinds::launch_template::USER_DATA.str(&template.attrs), Some(WRAPPED), "{}", g.yaml);
     }
 
     #[test]
