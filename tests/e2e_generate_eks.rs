@@ -8,9 +8,10 @@
 //! Identity association where the emulator has them (ministack; moto has none of those APIs,
 //! which generate lists rather than fails on). The generated file validates, records every id (the cluster,
 //! its roles, group, template, add-ons and the service account's role — the OIDC provider is
-//! found by its URL) and its first plan shows no changes; a change made in the generated YAML
-//! (a managed policy added to the service account) applies in place, and the plan is clean
-//! after it.
+//! found by its URL) and its first plan shows no changes but one, said in the file: a role's
+//! inline policy, written as a policy file beside it, put again under platformctl's name. A
+//! change made in the generated YAML (a managed policy added to the service account) applies in
+//! place, and the plan is clean after it.
 
 mod support;
 
@@ -112,6 +113,13 @@ async fn made_by_hand(emu: &Emulator) -> String {
     };
     role(&iam, "legacy-ebs-csi", &irsa("ebs-csi-controller-sa"), &[ECR_READ]).await;
     let cni_role = role(&iam, "legacy-cni", &irsa("aws-node"), &[CNI]).await;
+    // A role with one inline policy and no managed one.
+    role(&iam, "legacy-uploader", &irsa("uploader"), &[]).await;
+    let uploads = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::legacy-uploads/*"
+    }]});
+    let put = iam.put_role_policy().role_name("legacy-uploader").policy_name("s3-uploads");
+    put.policy_document(uploads.to_string()).send().await.unwrap();
     // Another tool's role: no service account assumes it, so it is not the cluster's.
     service_role(&iam, "legacy-ci-runner", "ec2", &[ECR_READ]).await;
 
@@ -228,6 +236,13 @@ async fn generate_a_cluster(kind: Kind) {
         assert!(yaml.lines().any(|l| l == line), "`{line}` in:\n{yaml}");
     }
     assert!(!yaml.contains("ci-runner"), "a role no service account assumes is not the cluster's:\n{yaml}");
+    // The inline policy is a policy file beside the stack file, which a first apply puts again
+    // under the name platformctl gives it.
+    let uploader = "      uploader: { namespace: kube-system, policy_file: policies/main-uploader.json }";
+    assert!(yaml.lines().any(|l| l == uploader), "`{uploader}` in:\n{yaml}");
+    let policy: Json =
+        serde_json::from_str(&std::fs::read_to_string(d.join("policies/main-uploader.json")).unwrap()).unwrap();
+    assert_eq!(policy["Statement"][0]["Resource"], "arn:aws:s3:::legacy-uploads/*");
     // ministack's DescribeNodegroup does not say which launch template a group runs: there
     // the group reads as made without one, which platformctl replaces once to give it its own.
     let template_seen = kind == Kind::Moto;
@@ -292,8 +307,12 @@ async fn generate_a_cluster(kind: Kind) {
             ("eks.main.node_group[apps]".into(), "replace".into()),
         ]
     };
-    let first = plan(&emu, d, if template_seen { 0 } else { 2 });
-    assert_eq!(actions(&first), template_replaced, "{first:#}");
+    let renamed = ("eks.main.service_account[uploader]".to_owned(), "update".to_owned());
+    let mut expected = template_replaced.clone();
+    expected.push(renamed.clone());
+    expected.sort();
+    let first = plan(&emu, d, 2);
+    assert_eq!(actions(&first), expected, "{first:#}");
 
     // A change in the generated YAML applies in place.
     edit_file(
@@ -303,11 +322,10 @@ async fn generate_a_cluster(kind: Kind) {
     );
     let changed = plan(&emu, d, 2);
     let role = ("eks.main.service_account[ebs-csi-controller-sa]".to_owned(), "update".to_owned());
-    let mut expected = template_replaced.clone();
     expected.push(role);
     expected.sort();
     assert_eq!(actions(&changed), expected, "{changed:#}");
-    // Only that change (ministack's node group replacement is left alone).
+    // Only the roles' changes (ministack's node group replacement is left alone).
     let apply = ["apply", "legacy.yaml", "--auto-approve", "--skip-checks", "--target", "eks.main.service_account"];
     emu.platformctl(d, &apply).expect(0, "in place");
     assert_eq!(actions(&plan(&emu, d, if template_seen { 0 } else { 2 })), template_replaced);

@@ -55,6 +55,7 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
     }
     let aws = Aws::connect(&request.stack, &request.region, connect).await;
     let mut found = discover(&aws, &request.region, &request.wanted).await?;
+    found.files_beside = request.out.is_some();
     let (mut generated, desired) = stack_of(&request.stack, &found, &stack_path)?;
     let mut state = State::new(&request.stack, &request.region);
     for d in &desired {
@@ -77,6 +78,18 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
     };
     keep_what_aws_has(&desired, &mut state);
     if let Some(out) = &request.out {
+        let beside = out.parent().unwrap_or(Path::new("."));
+        if let Some(taken) = generated.files.keys().map(|f| beside.join(f)).find(|f| f.exists()) {
+            anyhow::bail!(
+                "refusing to replace {}: generate writes new files\n  hint: move it away or give another --out; nothing was written",
+                taken.display()
+            );
+        }
+        for (relative, text) in &generated.files {
+            let file = beside.join(relative);
+            std::fs::create_dir_all(file.parent().unwrap_or(beside))?;
+            write_new(&file, text.as_bytes())?;
+        }
         write_new(out, generated.yaml.as_bytes())?;
     }
     let store = Store::local(&stack_path, &request.stack, None, Some(state_path.clone()));
@@ -91,9 +104,22 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
 }
 
 /// The stack file for what was found, read back and expanded as `plan` will.
+/// The policy files it names are read from a scratch folder beside a copy of it: nothing is
+/// written where the user asked before the whole is known to be valid.
 fn stack_of(stack: &str, found: &Discovered, path: &Path) -> anyhow::Result<(Generated, Vec<DesiredResource>)> {
     let generated = stack_file(stack, found);
-    let loaded = platformctl_core::spec::parse_str(path, &generated.yaml)
+    let scratch = tempfile::tempdir().context("a scratch folder for the generated files")?;
+    let path = if generated.files.is_empty() {
+        path.to_owned()
+    } else {
+        for (relative, text) in &generated.files {
+            let file = scratch.path().join(relative);
+            std::fs::create_dir_all(file.parent().unwrap_or(scratch.path()))?;
+            std::fs::write(&file, text)?;
+        }
+        scratch.path().join(path.file_name().unwrap_or("stack.yaml".as_ref()))
+    };
+    let loaded = platformctl_core::spec::parse_str(&path, &generated.yaml)
         .map_err(|e| anyhow::anyhow!("the generated stack file does not read back (a bug): {e}\n{}", generated.yaml))?;
     let stack = validate(&loaded).map_err(|d| {
         anyhow::anyhow!("the generated stack file is not valid (a bug):\n{}\n{}", d.render(), generated.yaml)

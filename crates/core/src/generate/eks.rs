@@ -20,19 +20,21 @@ use crate::resource::{Address, Value};
 /// The `eks` section; `groups` maps security group ids to their names in the stack.
 pub(super) fn clusters(
     stack: &str,
-    found: &[DiscoveredCluster],
+    found: &super::Discovered,
     groups: &BTreeMap<&str, String>,
     out: &mut String,
     g: &mut Generated,
 ) {
     let subnets = Subnets::recorded(g);
     let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
-    for c in found {
+    for c in &found.clusters {
         let key = unique(entry_name(stack, &c.name), &mut taken);
-        let mut said = Said { base: format!("eks.{key}"), ..Default::default() };
+        let base = format!("eks.{key}");
+        let mut said = Said { base, files_beside: found.files_beside, ..Default::default() };
         match cluster(c, &subnets, groups, &mut said) {
             Ok(lines) => {
                 g.ids.extend(said.ids);
+                g.files.extend(said.files);
                 g.not_expressed.extend(said.not_expressed);
                 entries.push((key, lines));
             }
@@ -74,6 +76,9 @@ struct Said {
     base: String,
     ids: BTreeMap<Address, String>,
     not_expressed: Vec<(String, String)>,
+    /// Whether a policy file may be written beside the stack file, and the ones to write.
+    files_beside: bool,
+    files: BTreeMap<String, String>,
 }
 
 impl Said {
@@ -422,10 +427,15 @@ fn service_accounts(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
         if of_addons.contains(role) {
             continue;
         }
-        let inline = matches!(iam_role::INLINE_POLICIES.get(&sa.role), Value::Map(m) if !m.is_empty());
-        let why = if inline {
-            Some("its inline policies are not read back yet")
-        } else if iam_role::MANAGED_POLICIES.strings(&sa.role).is_empty() {
+        let inline: Vec<(&String, &Value)> = match iam_role::INLINE_POLICIES.get(&sa.role) {
+            Value::Map(m) => m.iter().collect(),
+            _ => Vec::new(),
+        };
+        let why = if inline.len() > 1 {
+            Some("it has more than one inline policy (the format's `policy_file` is one)")
+        } else if !inline.is_empty() && !said.files_beside {
+            Some("its inline policy becomes a `policy_file` beside the stack file: give `--out`")
+        } else if inline.is_empty() && iam_role::MANAGED_POLICIES.strings(&sa.role).is_empty() {
             Some("its role has no policies: a service account role of the format grants something")
         } else if !taken.insert(sa.service_account.clone()) {
             Some("another role of the cluster is for a service account of that name")
@@ -447,6 +457,18 @@ fn service_accounts(c: &DiscoveredCluster, said: &mut Said) -> Vec<String> {
         if !managed.is_empty() {
             fields.push(format!("managed_policies: [{}]", managed.join(", ")));
         }
+        let mut renamed = None;
+        if let Some((name, document)) = inline.first() {
+            // Its one inline policy, in a file of its own; the role names it `policy-file`.
+            let path = format!("policies/{}-{}.json", said.base.trim_start_matches("eks."), sa.service_account);
+            let text = serde_json::to_string_pretty(document).expect("a value serialises") + "\n";
+            fields.push(format!("policy_file: {path}"));
+            said.files.insert(path, text);
+            renamed = (name.as_str() != "policy-file").then(|| {
+                format!("  # Its inline policy {name} is that file: the first apply puts it again as `policy-file` and removes {name}.")
+            });
+        }
+        lines.extend(renamed);
         lines.push(format!("  {}: {{ {} }}", sa.service_account, fields.join(", ")));
     }
     if lines.is_empty() {

@@ -28,6 +28,8 @@ pub struct Generated {
     pub ids: BTreeMap<Address, String>,
     /// What the file cannot say: (id, why), also written into the file as comments.
     pub not_expressed: Vec<(String, String)>,
+    /// Files the stack file names, by their path relative to it (a role's `policy_file`).
+    pub files: BTreeMap<String, String>,
 }
 
 /// Writes the stack `name` for what was discovered.
@@ -52,7 +54,7 @@ pub fn stack_file(name: &str, found: &Discovered) -> Generated {
     databases::postgres(name, found, &groups, &mut out, &mut g);
     databases::aurora(name, found, &groups, &mut out, &mut g);
     redis(name, found, &groups, &mut out, &mut g);
-    eks::clusters(name, &found.clusters, &groups, &mut out, &mut g);
+    eks::clusters(name, found, &groups, &mut out, &mut g);
     repositories(found, &mut out);
     log_groups(found, &mut out);
     for arn in &found.not_read {
@@ -1014,7 +1016,7 @@ mod tests {
         for listed in [
             "#   edge: node group of shop-main: its subnet subnet-pa is not one of the network's private subnets",
             "#   scripted: node group of shop-main: its launch template's user data is not a script platformctl wrapped",
-            "#   shop-uploader: the role of apps/uploader in shop-main: its inline policies",
+            "#   shop-uploader: the role of apps/uploader in shop-main: its inline policy becomes a `policy_file` beside the stack file: give `--out`",
             "#   other: its subnets (subnet-qa, subnet-qb) are not the network's",
             "#   shop-idle: the role of apps/idle in shop-main: its role has no policies",
             "#   adot: add-on adot of shop-main: its service account role arn:aws:iam::1:role/shop-adot: platformctl gives this add-on none of its own",
@@ -1024,6 +1026,13 @@ mod tests {
         }
         assert!(!g.ids.keys().any(|a| a.as_str().starts_with("eks.other")), "{:?}", g.ids);
         assert!(!g.yaml.contains("aws-node"), "the add-on's role is the add-on's:\n{}", g.yaml);
+        // With files beside the stack file (`--out`), the one inline policy is a policy file.
+        found.files_beside = true;
+        let with_files = stack_file("shop", &found);
+        let line = "      uploader: { namespace: apps, policy_file: policies/main-uploader.json }";
+        assert!(with_files.yaml.lines().any(|l| l == line), "`{line}` in:\n{}", with_files.yaml);
+        assert_eq!(with_files.files.keys().collect::<Vec<_>>(), ["policies/main-uploader.json"]);
+        assert_eq!(with_files.ids[&Address::new("eks.main.service_account[uploader]")], "shop-uploader");
         // The script platformctl wrapped is said, and the stack wraps it again byte for byte.
         let stack = stack_from(&g.yaml).unwrap();
         let desired = crate::expand::expand(&stack, &Neighbours::default());

@@ -227,6 +227,9 @@ pub struct Discovered {
     pub clusters: Vec<DiscoveredCluster>,
     /// The tags found on what was recorded (known once it is: a second pass writes them).
     pub tags: FoundTags,
+    /// Whether files may be written beside the stack file (`--out`): a role's inline policy
+    /// becomes a `policy_file` there.
+    pub files_beside: bool,
     /// ARNs found by tag of kinds generate does not read.
     pub not_read: Vec<String>,
 }
