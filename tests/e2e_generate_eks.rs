@@ -73,7 +73,9 @@ async fn made_by_hand(emu: &Emulator) -> String {
         if emu.kind == Kind::Ministack { &[worker, ECR_READ] } else { &[worker, CNI, ECR_READ] };
     let node_role = service_role(&iam, "legacy-node-role", "ec2", node_policies).await;
     let eks = aws_sdk_eks::Client::new(&config);
-    let subnets: Vec<String> = public.iter().chain(&private).cloned().collect();
+    // On moto the control plane is in the private subnets only, as Terraform's EKS module puts it.
+    let subnets: Vec<String> =
+        if emu.kind == Kind::Moto { private.clone() } else { public.iter().chain(&private).cloned().collect() };
     let vpc_config = VpcConfigRequest::builder()
         .set_subnet_ids(Some(subnets))
         .endpoint_public_access(false)
@@ -268,6 +270,7 @@ async fn generate_a_cluster(kind: Kind) {
             }
         }
         Kind::Moto => {
+            assert!(yaml.lines().any(|l| l == "    control_plane_subnets: private"), "{yaml}");
             for what in ["add-ons", "Pod Identity associations", "access entries"] {
                 assert!(yaml.contains(&format!("#   legacy-main: its {what} could not be listed")), "{yaml}");
             }

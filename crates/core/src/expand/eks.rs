@@ -100,12 +100,9 @@ fn cluster(stack: &Stack, net: &Network, eks: &Eks, out: &mut Vec<DesiredResourc
         out.push(log_group(stack, &log_group_address, &group));
     }
 
-    let all_subnets = net
-        .azs
-        .iter()
-        .flat_map(|az| [subnet("public", &az.name), subnet("private", &az.name)])
-        .map(Value::Ref)
-        .collect();
+    let tiers: &[&str] = if eks.control_plane_private_only { &["private"] } else { &["public", "private"] };
+    let all_subnets =
+        net.azs.iter().flat_map(|az| tiers.iter().map(|tier| subnet(tier, &az.name))).map(Value::Ref).collect();
     let mut attrs = Attrs::from([
         eks_cluster::NAME.to(&cluster_name),
         eks_cluster::ROLE_ARN.to(iam_role::out::ARN.of(&cluster_role)),

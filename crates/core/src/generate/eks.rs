@@ -1,10 +1,11 @@
-//! EKS clusters in the generated stack: the cluster (in the network's subnets, all of them, as
-//! platformctl makes one), its node groups (their launch templates' settings as the group's
+//! EKS clusters in the generated stack: the cluster (in all the network's subnets, or its
+//! private ones), its node groups (their launch templates' settings as the group's
 //! fields), add-ons, and the IRSA roles it can attribute to service accounts; with the AWS ids
 //! of every address, roles and the control plane's log group included. What would change what
 //! runs without the file saying so is not written: a cluster in other subnets, a group in public
-//! subnets, with user data or another node role, an add-on with a role of its own, a service
-//! account role with inline policies — those are listed with their ids.
+//! subnets, with user data of another making or another node role, an add-on with a role
+//! platformctl would not give it, a service account role with more than one inline policy —
+//! those are listed with their ids.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,12 +28,25 @@ pub(super) fn clusters(
 ) {
     let subnets = Subnets::recorded(g);
     let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
+    // A role one cluster's entry records cannot be another's too: each has its own.
+    let mut roles_taken = BTreeSet::new();
     for c in &found.clusters {
         let key = unique(entry_name(stack, &c.name), &mut taken);
         let base = format!("eks.{key}");
         let mut said = Said { base, files_beside: found.files_beside, ..Default::default() };
-        match cluster(c, &subnets, groups, &mut said) {
+        let said_roles = |said: &Said| -> Vec<String> {
+            let roles = said.ids.iter().filter(|(a, _)| a.as_str().ends_with("_role") || a.as_str().ends_with(".role"));
+            roles.map(|(_, id)| id.clone()).collect()
+        };
+        let shared = |said: &Said, taken: &BTreeSet<String>| said_roles(said).into_iter().find(|r| taken.contains(r));
+        match cluster(c, &subnets, groups, &mut said).and_then(|lines| match shared(&said, &roles_taken) {
+            Some(role) => Err(format!(
+                "its role {role} is another cluster's of this file too: platformctl gives each cluster its own"
+            )),
+            None => Ok(lines),
+        }) {
             Ok(lines) => {
+                roles_taken.extend(said_roles(&said));
                 g.ids.extend(said.ids);
                 g.files.extend(said.files);
                 g.not_expressed.extend(said.not_expressed);
@@ -97,16 +111,21 @@ fn cluster(
     if subnets.private.is_empty() {
         return Err("its VPC is not in this stack: give `--vpc` with the cluster's VPC".into());
     }
-    let all: BTreeSet<&str> = subnets.public.keys().chain(subnets.private.keys()).map(String::as_str).collect();
+    let private: BTreeSet<&str> = subnets.private.keys().map(String::as_str).collect();
+    let all: BTreeSet<&str> = subnets.public.keys().map(String::as_str).chain(private.iter().copied()).collect();
     let its = eks_cluster::SUBNET_IDS.strings(a);
-    if its.iter().map(String::as_str).collect::<BTreeSet<_>>() != all {
+    let its_set: BTreeSet<&str> = its.iter().map(String::as_str).collect();
+    if its_set != all && its_set != private {
         return Err(format!(
-            "its subnets ({}) are not the network's public and private subnets, which a cluster of platformctl's spans (EKS cannot move a cluster to others)",
+            "its subnets ({}) are neither all the network's subnets nor its private ones, where platformctl puts a control plane (EKS cannot move a cluster to others)",
             its.join(", ")
         ));
     }
     said.id("", &c.name);
     let mut lines = vec![format!("version: {}", quoted_always(eks_cluster::VERSION.str(a).unwrap_or_default()))];
+    if its_set == private {
+        lines.push("control_plane_subnets: private".into());
+    }
     let public = eks_cluster::ENDPOINT_PUBLIC_ACCESS.is_true(a);
     lines.push(format!("endpoint_public_access: {public}"));
     // Without a public endpoint EKS reports `0.0.0.0/0`, the format's default then.

@@ -980,7 +980,24 @@ mod tests {
         let mut found = discovered();
         found.clusters = vec![
             cluster("shop-main", &["subnet-pa", "subnet-pb", "subnet-qa", "subnet-qb"]),
-            cluster("other", &["subnet-qa", "subnet-qb"]),
+            cluster("other", &["subnet-pa", "subnet-qa", "subnet-qb"]),
+            // In the private subnets, with nothing else of its own.
+            DiscoveredCluster {
+                node_groups: vec![],
+                addons: vec![],
+                service_accounts: vec![],
+                access_entries: vec![],
+                cluster_role: None,
+                ..cluster("inside", &["subnet-qa", "subnet-qb"])
+            },
+            // Sharing the first one's cluster role.
+            DiscoveredCluster {
+                node_groups: vec![],
+                addons: vec![],
+                service_accounts: vec![],
+                access_entries: vec![],
+                ..cluster("twin", &["subnet-qa", "subnet-qb"])
+            },
         ];
         let g = valid_stack_file(&found);
         for (address, id) in [
@@ -1017,7 +1034,7 @@ mod tests {
             "#   edge: node group of shop-main: its subnet subnet-pa is not one of the network's private subnets",
             "#   scripted: node group of shop-main: its launch template's user data is not a script platformctl wrapped",
             "#   shop-uploader: the role of apps/uploader in shop-main: its inline policy becomes a `policy_file` beside the stack file: give `--out`",
-            "#   other: its subnets (subnet-qa, subnet-qb) are not the network's",
+            "#   other: its subnets (subnet-pa, subnet-qa, subnet-qb) are neither all the network's subnets nor its private ones",
             "#   shop-idle: the role of apps/idle in shop-main: its role has no policies",
             "#   adot: add-on adot of shop-main: its service account role arn:aws:iam::1:role/shop-adot: platformctl gives this add-on none of its own",
             "#   arn:aws:iam::123456789012:root: access entry of shop-main: the format's access entries are for IAM roles and users",
@@ -1025,6 +1042,14 @@ mod tests {
             assert!(g.yaml.contains(listed), "`{listed}` in:\n{}", g.yaml);
         }
         assert!(!g.ids.keys().any(|a| a.as_str().starts_with("eks.other")), "{:?}", g.ids);
+        assert_eq!(g.ids[&Address::new("eks.inside")], "inside");
+        assert!(g.yaml.contains("#   twin: its role shop-cluster is another cluster's of this file too"), "{}", g.yaml);
+        assert!(!g.ids.contains_key(&Address::new("eks.twin")), "{:?}", g.ids);
+        assert!(
+            g.yaml.contains("  inside:\n    version: \"1.31\"\n    control_plane_subnets: private\n"),
+            "{}",
+            g.yaml
+        );
         assert!(!g.yaml.contains("aws-node"), "the add-on's role is the add-on's:\n{}", g.yaml);
         // With files beside the stack file (`--out`), the one inline policy is a policy file.
         found.files_beside = true;

@@ -33,6 +33,9 @@ pub struct Eks {
     pub version: KubernetesVersion,
     pub endpoint_public_access: bool,
     pub endpoint_private_access: bool,
+    /// The control plane in the private subnets only (`control_plane_subnets: private`); else
+    /// in all the stack's subnets.
+    pub control_plane_private_only: bool,
     pub public_access_cidrs: Vec<String>,
     pub logging: Vec<String>,
     pub log_retention_days: i64,
@@ -372,6 +375,7 @@ fn cluster(
         version: version?,
         endpoint_public_access,
         endpoint_private_access: flag(&e.endpoint_private_access, true),
+        control_plane_private_only: control_plane_private_only(e.control_plane_subnets.as_ref(), &field, check),
         public_access_cidrs,
         logging,
         log_retention_days: log_retention_days?,
@@ -417,6 +421,23 @@ fn cidr(v: &Located<String>, field: &str, check: &mut Checker) -> Option<String>
 
 /// A log group's `retention_days`: a CloudWatch period, `never` (`Some(None)`), or the
 /// default year when absent; `None` when invalid (reported).
+/// `control_plane_subnets`: `all` (default) or `private`.
+fn control_plane_private_only(setting: Option<&Located<String>>, field: &str, check: &mut Checker) -> bool {
+    match setting.map(|s| s.as_str()) {
+        None | Some("all") => false,
+        Some("private") => true,
+        Some(other) => {
+            check.error(
+                setting.and_then(|s| s.location()),
+                format!("{field}.control_plane_subnets"),
+                format!("`{other}` is not a choice of subnets for the control plane"),
+                "`all` (the stack's public and private subnets, the default) or `private`",
+            );
+            false
+        }
+    }
+}
+
 pub(super) fn retention_setting(
     setting: Option<&Located<RetentionSpec>>,
     field: &str,
@@ -1142,6 +1163,24 @@ mod tests {
         let bad_retention = src.replace("retention_days: never", "retention_days: forever");
         let err = stack_from(&bad_retention).unwrap_err();
         assert!(err.contains("a number of days") && err.contains("`never`"), "{err}");
+    }
+
+    /// The control plane in all the stack's subnets by default, in the private ones when the
+    /// stack says so; anything else is refused with the choices.
+    #[test]
+    fn the_control_plane_goes_in_all_subnets_or_the_private_ones() {
+        let cluster_subnets = |fields: &str| -> Result<usize, String> {
+            let stack = stack_from(&format!("{USER_SERVICE}eks:\n  main: {{ version: \"1.33\"{fields} }}\n"))?;
+            let desired = crate::expand::expand(&stack, &Default::default());
+            let cluster = desired.iter().find(|d| d.address.as_str() == "eks.main").unwrap();
+            Ok(crate::kinds::eks_cluster::SUBNET_IDS.get(&cluster.attrs).to_string().matches("network.subnet.").count())
+        };
+        let (all, private) =
+            (cluster_subnets("").unwrap(), cluster_subnets(", control_plane_subnets: private").unwrap());
+        assert_eq!(all, 2 * private, "all: {all}, private: {private}");
+        assert!(cluster_subnets(", control_plane_subnets: private").is_ok());
+        let err = cluster_subnets(", control_plane_subnets: public").unwrap_err();
+        assert!(err.contains("`public` is not a choice of subnets for the control plane"), "{err}");
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct EksSpec {
     pub endpoint_public_access: Option<Located<bool>>,
     /// The API server is reachable from inside the VPC. Default true.
     pub endpoint_private_access: Option<Located<bool>>,
+    /// The subnets the control plane's network interfaces go in: `all` the stack's (default)
+    /// or its `private` ones only, as many clusters made with Terraform's EKS module are.
+    /// Changing it replaces the cluster (EKS cannot move one).
+    pub control_plane_subnets: Option<Located<String>>,
     /// Who may reach the public endpoint; required with `endpoint_public_access: true`
     /// (`[0.0.0.0/0]` opens it to everyone, and only when written).
     pub public_access_cidrs: Option<Located<Vec<Located<String>>>>,
