@@ -85,11 +85,7 @@ pub async fn generate(request: &GenerateRequest, connect: &ConnectOptions) -> an
                 taken.display()
             );
         }
-        for (relative, text) in &generated.files {
-            let file = beside.join(relative);
-            std::fs::create_dir_all(file.parent().unwrap_or(beside))?;
-            write_new(&file, text.as_bytes())?;
-        }
+        write_files(beside, &generated.files)?;
         write_new(out, generated.yaml.as_bytes())?;
     }
     let store = Store::local(&stack_path, &request.stack, None, Some(state_path.clone()));
@@ -112,11 +108,7 @@ fn stack_of(stack: &str, found: &Discovered, path: &Path) -> anyhow::Result<(Gen
     let path = if generated.files.is_empty() {
         path.to_owned()
     } else {
-        for (relative, text) in &generated.files {
-            let file = scratch.path().join(relative);
-            std::fs::create_dir_all(file.parent().unwrap_or(scratch.path()))?;
-            std::fs::write(&file, text)?;
-        }
+        write_files(scratch.path(), &generated.files)?;
         scratch.path().join(path.file_name().unwrap_or("stack.yaml".as_ref()))
     };
     let loaded = platformctl_core::spec::parse_str(&path, &generated.yaml)
@@ -160,7 +152,17 @@ fn known(kind: platformctl_core::resource::Kind, id: &str) -> ResourceState {
     }
 }
 
-/// Writes the stack file, refusing to replace one.
+/// The files a stack file names, under `dir` (their folders made), each a new file.
+fn write_files(dir: &Path, files: &std::collections::BTreeMap<String, String>) -> anyhow::Result<()> {
+    for (relative, text) in files {
+        let file = dir.join(relative);
+        std::fs::create_dir_all(file.parent().unwrap_or(dir)).with_context(|| format!("creating {}", dir.display()))?;
+        write_new(&file, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes a new file, refusing to replace one.
 fn write_new(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
