@@ -142,3 +142,22 @@ async fn put(aws: &Aws, attrs: &Attrs) -> Result<String, AwsError> {
         .aws("PutScalingPolicy")?;
     Ok(id.to_owned())
 }
+
+/// The scaling policies on an Aurora cluster's readers, whoever made them (`generate`): their
+/// names; `None` where the endpoint has no Application Auto Scaling (ministack).
+pub(crate) async fn reader_policies(aws: &Aws, cluster: &str) -> Result<Option<Vec<String>>, AwsError> {
+    let listed = aws
+        .autoscaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Rds)
+        .resource_id(format!("cluster:{cluster}"))
+        .scalable_dimension(DIMENSION)
+        .send()
+        .await
+        .aws("DescribeScalingPolicies");
+    match listed {
+        Ok(out) => Ok(Some(out.scaling_policies().iter().map(|p| p.policy_name().to_owned()).collect())),
+        Err(e) if e.is_unsupported() || e.status == Some(400) && e.code.is_none() => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -67,6 +67,7 @@ pub(crate) async fn aurora(aws: &Aws, identifier: &str) -> Result<DiscoveredAuro
         subnet_group: subnet_group(aws, &attrs).await?,
         parameter_group: own_group(aws, Kind::DbClusterParameterGroup, db_cluster::PARAMETER_GROUP.str(&attrs)).await?,
         member_parameter_group: own_group(aws, Kind::DbParameterGroup, member_group).await?,
+        reader_scaling_policies: crate::autoscaling::reader_policies(aws, identifier).await?,
         members,
         attrs,
     })

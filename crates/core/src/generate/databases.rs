@@ -149,6 +149,15 @@ pub(super) fn aurora(
         let members_group =
             Own { address: format!("{address}.instance_parameters"), attrs: c.member_parameter_group.as_ref() };
         lines.extend(parameters("instance_parameters", members_group, None, g));
+        // Reader auto scaling is platformctl's only under its own policy name: another's stays.
+        match &c.reader_scaling_policies {
+            Some(policies) if !policies.is_empty() => g.not_expressed.push((
+                c.identifier.clone(),
+                format!("its reader auto scaling ({}) is not said: it stays as it is", policies.join(", ")),
+            )),
+            Some(_) => {}
+            None => g.not_expressed.push((c.identifier.clone(), "its reader auto scaling could not be read".into())),
+        }
         entries.push((key, lines));
     }
     section(out, "aurora", entries);

@@ -753,6 +753,7 @@ mod tests {
                 )),
             ])),
             member_parameter_group: None,
+            reader_scaling_policies: Some(vec!["orders-readers".into()]),
             members: vec![
                 instance("orders-a2", "eu-west-1a", false),
                 instance("orders-w", "eu-west-1a", true),
@@ -791,6 +792,7 @@ mod tests {
             "every instance where platformctl puts it:\n{}",
             g.yaml
         );
+        assert!(g.yaml.contains("#   orders: its reader auto scaling (orders-readers) is not said"), "{}", g.yaml);
     }
 
     /// The stack file for `found`, checked to be valid and to have every address it records.

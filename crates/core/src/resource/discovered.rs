@@ -115,6 +115,8 @@ pub struct DiscoveredAurora {
     /// Its instances' parameter group (the first's), when it is not RDS's default.
     pub member_parameter_group: Option<super::Attrs>,
     pub members: Vec<DiscoveredMember>,
+    /// The names of the scaling policies on its readers; `None` where they could not be read.
+    pub reader_scaling_policies: Option<Vec<String>>,
 }
 
 /// An instance of an Aurora cluster (`db_cluster_instance`'s attributes).
