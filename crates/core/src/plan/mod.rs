@@ -322,8 +322,8 @@ pub fn plan(desired: &[DesiredResource], state: &State, live: &Live) -> Result<P
                         drift,
                     });
                 }
-                // Made without platformctl (`generate`): lacking its ownership tags alone is
-                // not a change; the resource's next update adds them.
+                // Made without platformctl (recorded by `generate`, `import`, `state recover`):
+                // lacking its ownership tags alone is not a change; its next update adds them.
                 if recorded.is_some_and(|r| r.ownership_tags_pending)
                     && let [only] = attributes.as_slice()
                     && only.name == crate::resource::schema::TAGS.name
