@@ -160,6 +160,14 @@ fn state_and_plan_file_mistakes_are_clear_errors() {
     std::fs::write(d.join("app.yaml"), "stack: app\nregion: eu-west-1\n").unwrap();
     let key = platformctl(d, &["plan", "app.yaml", "--backend-config", "colour=red"]).expect(1, "unknown key");
     assert!(key.stderr.contains("unknown key `colour`"), "{}", key.stderr);
+    for (value, said) in [
+        ("s3=4", "`s3` is not a service platformctl calls: one of acm, application-autoscaling, ec2"),
+        ("iam=0", "`0` is not a number of calls from 1 to 256"),
+        ("many", "`many` is not a number of calls from 1 to 256"),
+    ] {
+        let run = platformctl(d, &["apply", "app.yaml", "--parallelism", value]).expect(1, value);
+        assert!(run.stderr.contains(said), "{value}: {}", run.stderr);
+    }
     let unlock = platformctl(d, &["force-unlock", "app.yaml", "some-id"]).expect(1, "force-unlock a local state");
     assert!(unlock.stderr.contains("is not locked"), "{}", unlock.stderr);
     let show = platformctl(d, &["state", "show", "app.yaml", "network.vpc"]).expect(1, "state show of nothing");

@@ -238,7 +238,12 @@ async fn apply(target: &Path, destroy: bool, run: &RunOptions, common: &Common) 
         options: ApplyOptions { wait_timeouts: run.wait_timeout.iter().copied().collect() },
     };
     let mut session = common.session_options();
-    session.connect.in_flight = run.parallelism.map(usize::from);
+    for (service, count) in &run.parallelism {
+        match service {
+            Some(service) => drop(session.connect.in_flight.services.insert(service.clone(), *count)),
+            None => session.connect.in_flight.all = Some(*count),
+        }
+    }
     let show = |plan: &platformctl_core::plan::Plan| {
         println_stdout(&render::human::plan_text(plan, render::colour_on_stdout()))
     };

@@ -462,10 +462,12 @@ struct RunOptions {
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
     auto_approve: bool,
-    /// How many calls to one AWS service may be in flight at once (default: each service's
-    /// share of its API rate limits — 20 for EC2, 4 for IAM, 2 for Route 53, 10 for most).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
-    parallelism: Option<u16>,
+    /// How many calls to one AWS service may be in flight at once: `N` for every service,
+    /// `SERVICE=N` for one (repeatable, e.g. `--parallelism 8 --parallelism iam=2`; services by
+    /// their signing names: ec2, iam, rds, eks...). Default: each service's share of its API
+    /// rate limits — 20 for EC2, 4 for IAM, 2 for Route 53, 10 for most.
+    #[arg(long, value_name = "N|SERVICE=N", value_parser = parse_parallelism)]
+    parallelism: Vec<(Option<String>, usize)>,
     /// Allow deleting or replacing databases and caches (their data is lost; final snapshots
     /// are still taken unless the stack says `final_snapshot: false`).
     #[arg(long)]
@@ -481,6 +483,24 @@ struct RunOptions {
     /// 90m for RDS, 60m for ElastiCache, 20m for the rest.
     #[arg(long, value_name = "KIND=DURATION", value_parser = parse_wait_timeout)]
     wait_timeout: Vec<(Kind, std::time::Duration)>,
+}
+
+/// `--parallelism`: `N` or `SERVICE=N`, N from 1 to 256, SERVICE one platformctl calls.
+fn parse_parallelism(s: &str) -> Result<(Option<String>, usize), String> {
+    let (service, count) = match s.split_once('=') {
+        Some((service, count)) => (Some(service.trim()), count.trim()),
+        None => (None, s.trim()),
+    };
+    let count: usize = count.parse().ok().filter(|n| (1..=256).contains(n)).ok_or_else(|| {
+        format!("`{count}` is not a number of calls from 1 to 256 (e.g. `--parallelism 4` or `--parallelism iam=2`)")
+    })?;
+    if let Some(service) = service.filter(|s| !platformctl_aws::SERVICES.contains(s)) {
+        return Err(format!(
+            "`{service}` is not a service platformctl calls: one of {}",
+            platformctl_aws::SERVICES.join(", ")
+        ));
+    }
+    Ok((service.map(str::to_owned), count))
 }
 
 fn parse_tag(s: &str) -> Result<(String, String), String> {
@@ -599,7 +619,7 @@ impl Common {
                 max_attempts: Some(self.max_attempts),
                 adaptive_retries: self.retry_mode == RetryMode::Adaptive,
                 role: None,
-                in_flight: None,
+                in_flight: Default::default(),
             },
         }
     }

@@ -50,9 +50,9 @@ pub struct ConnectOptions {
     pub adaptive_retries: bool,
     /// A role every client assumes through STS (the stack's `assume_role`).
     pub role: Option<Role>,
-    /// Calls in flight per service (`--parallelism`); each service's own share when unset
+    /// Calls in flight per service (`--parallelism`); each service's own share where unset
     /// (see in_flight.rs).
-    pub in_flight: Option<usize>,
+    pub in_flight: in_flight::Parallelism,
 }
 
 /// An IAM role to assume.
@@ -92,7 +92,7 @@ macro_rules! client_in_region {
 impl Aws {
     /// Credentials and endpoint come the standard SDK way; the region comes from the stack.
     pub async fn connect(stack: &str, region: &str, options: &ConnectOptions) -> Aws {
-        Aws::from_config(&sdk_config(region, options).await, stack, options.in_flight)
+        Aws::from_config(&sdk_config(region, options).await, stack, &options.in_flight)
     }
 
     /// The same clients, with listings that the kinds of one live read share (a plan's read of
@@ -103,7 +103,7 @@ impl Aws {
     }
 
     /// Every client shares one HTTPS client, through its service's gate (in_flight.rs).
-    fn from_config(config: &aws_config::SdkConfig, stack: &str, in_flight: Option<usize>) -> Aws {
+    fn from_config(config: &aws_config::SdkConfig, stack: &str, in_flight: &in_flight::Parallelism) -> Aws {
         let shared = in_flight::shared_https_client();
         let gated = |service: &str| {
             let gate = in_flight::Gate::new(shared.clone(), in_flight::share(service, in_flight));
@@ -159,7 +159,7 @@ impl Aws {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("eu-west-1"))
             .build();
-        Aws::from_config(&config, "test", None)
+        Aws::from_config(&config, "test", &Default::default())
     }
 
     /// `eks` as given (an aws-smithy-mocks client).

@@ -5,8 +5,8 @@
 //! up another service's calls, and no service is flooded past its rate limits.
 //!
 //! The shares follow AWS's documented API rate limits: EC2's describe bucket refills at 20 a
-//! second and IAM's and Route 53's (5 a second per account) are low. `--parallelism` sets one
-//! share for every service instead. Throttling answers slow their own service only: the SDK's
+//! second and IAM's and Route 53's (5 a second per account) are low. `--parallelism N` sets one
+//! share for every service instead, `--parallelism iam=2` one service's. Throttling answers slow their own service only: the SDK's
 //! adaptive retry keeps one rate limiter per service.
 
 use std::sync::Arc;
@@ -26,9 +26,40 @@ const SHARES: &[(&str, usize)] = &[("ec2", 20), ("iam", 4), ("route53", 2), ("ta
 
 const DEFAULT_SHARE: usize = 10;
 
-/// The calls a service may have in flight: `parallelism` when the user set it, else its share.
-pub(crate) fn share(service: &str, parallelism: Option<usize>) -> usize {
-    parallelism.unwrap_or_else(|| SHARES.iter().find(|(s, _)| *s == service).map_or(DEFAULT_SHARE, |(_, n)| *n)).max(1)
+/// The services platformctl calls, by the signing names `--parallelism SERVICE=N` takes.
+pub const SERVICES: &[&str] = &[
+    "acm",
+    "application-autoscaling",
+    "ec2",
+    "ecr",
+    "eks",
+    "elasticache",
+    "elasticloadbalancing",
+    "iam",
+    "kms",
+    "logs",
+    "monitoring",
+    "rds",
+    "route53",
+    "secretsmanager",
+    "sns",
+    "ssm",
+    "tagging",
+];
+
+/// `--parallelism`: calls in flight for every service (`N`), and for some services their own
+/// (`iam=2`), over each service's share.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parallelism {
+    pub all: Option<usize>,
+    pub services: std::collections::BTreeMap<String, usize>,
+}
+
+/// The calls a service may have in flight: its own `--parallelism`, else the one for all, else
+/// its share.
+pub(crate) fn share(service: &str, parallelism: &Parallelism) -> usize {
+    let default = || SHARES.iter().find(|(s, _)| *s == service).map_or(DEFAULT_SHARE, |(_, n)| *n);
+    parallelism.services.get(service).copied().or(parallelism.all).unwrap_or_else(default).max(1)
 }
 
 /// The one HTTPS client every service's gate leads to: the SDK's default (rustls with aws-lc,
@@ -85,14 +116,29 @@ impl HttpConnector for GatedConnector {
 
 #[cfg(test)]
 mod tests {
-    use super::share;
+    use super::{Parallelism, SERVICES, share};
 
     #[test]
     fn services_have_their_share_unless_parallelism_says() {
-        assert_eq!(share("ec2", None), 20);
-        assert_eq!(share("route53", None), 2);
-        assert_eq!(share("eks", None), 10);
-        assert_eq!(share("route53", Some(8)), 8);
-        assert_eq!(share("ec2", Some(0)), 1);
+        let none = Parallelism::default();
+        assert_eq!(share("ec2", &none), 20);
+        assert_eq!(share("route53", &none), 2);
+        assert_eq!(share("eks", &none), 10);
+        let all = Parallelism { all: Some(8), ..Default::default() };
+        assert_eq!(share("route53", &all), 8);
+        assert_eq!(share("ec2", &Parallelism { all: Some(0), ..Default::default() }), 1);
+        let iam = Parallelism { all: Some(8), services: [("iam".to_owned(), 1)].into() };
+        assert_eq!((share("iam", &iam), share("ec2", &iam)), (1, 8), "its own over the one for all");
+        let only_iam = Parallelism { services: [("iam".to_owned(), 1)].into(), ..Default::default() };
+        assert_eq!((share("iam", &only_iam), share("ec2", &only_iam)), (1, 20), "the others keep their share");
+    }
+
+    /// Every service a client is made for can be named.
+    #[test]
+    fn every_gated_service_is_listed() {
+        let source = include_str!("connect.rs");
+        for name in source.split("gated(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+            assert!(SERVICES.contains(&name), "{name} is missing from SERVICES");
+        }
     }
 }

@@ -50,6 +50,7 @@ mod test_mocks;
 pub use common::PollDelay;
 pub use connect::{Aws, ConnectOptions, Role};
 pub use error::AwsError;
+pub use in_flight::{Parallelism, SERVICES};
 pub use rds::promote_read_replica;
 pub use registry::{ReadRequest, Status, conflicts, create, delete, read, status, update};
 pub use retries::retries;
