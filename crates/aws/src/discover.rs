@@ -123,8 +123,10 @@ pub async fn discover(aws: &Aws, region: &str, wanted: &Wanted) -> Result<Discov
     for name in &wanted.log_groups {
         found.log_groups.push(crate::logs::discovered(aws, name).await?);
     }
+    // The roles service accounts assume are found by their trust: one account listing.
+    let roles = if wanted.eks.is_empty() { Vec::new() } else { crate::iam::role::every_role(aws).await? };
     for name in &wanted.eks {
-        found.clusters.push(crate::eks::discover::cluster(aws, name).await?);
+        found.clusters.push(crate::eks::discover::cluster(aws, name, &roles).await?);
     }
     Ok(found)
 }

@@ -7,13 +7,18 @@ use platformctl_core::kinds::{eks_addon, eks_cluster, eks_pod_identity_associati
 use platformctl_core::resource::discovered::{
     DiscoveredAddon, DiscoveredCluster, DiscoveredLogGroup, DiscoveredNodeGroup, DiscoveredServiceAccount,
 };
-use platformctl_core::resource::{Attrs, Kind, Value};
+use platformctl_core::resource::{Attrs, Kind, LiveResource, Value};
 
 use crate::discover::{not_found, read_live};
 use crate::error::SdkResultExt;
 use crate::{Aws, AwsError};
 
-pub(crate) async fn cluster(aws: &Aws, name: &str) -> Result<DiscoveredCluster, AwsError> {
+/// `account_roles`: every role of the account (one listing for all the clusters generate reads).
+pub(crate) async fn cluster(
+    aws: &Aws,
+    name: &str,
+    account_roles: &[LiveResource],
+) -> Result<DiscoveredCluster, AwsError> {
     let live =
         read_live(aws, Kind::EksCluster, name, Attrs::new()).await?.ok_or_else(|| not_found("EKS cluster", name))?;
     let mut found = DiscoveredCluster { name: name.to_owned(), ..Default::default() };
@@ -51,7 +56,7 @@ pub(crate) async fn cluster(aws: &Aws, name: &str) -> Result<DiscoveredCluster, 
         });
     }
     if let Some(Value::Str(issuer)) = eks_cluster::out::OIDC_ISSUER.get(&live.outputs) {
-        found.service_accounts = service_accounts(aws, issuer).await?;
+        found.service_accounts = service_accounts(issuer, account_roles);
     }
     pod_identities(aws, name, &mut found).await?;
     access_entries(aws, name, &mut found).await?;
@@ -157,18 +162,19 @@ async fn access_entries(aws: &Aws, cluster: &str, found: &mut DiscoveredCluster)
 /// Roles whose trust policy is IRSA's for one service account through the provider of
 /// `issuer`: `Federated` its ARN, `sts:AssumeRoleWithWebIdentity`, `${oidc}:sub` one
 /// `system:serviceaccount:<namespace>:<name>`.
-async fn service_accounts(aws: &Aws, issuer: &str) -> Result<Vec<DiscoveredServiceAccount>, AwsError> {
+fn service_accounts(issuer: &str, roles: &[LiveResource]) -> Vec<DiscoveredServiceAccount> {
     // IAM names the provider by the issuer without its scheme (an emulator's is `http://`).
     let host = issuer.split_once("://").map_or(issuer, |(_, rest)| rest);
     let provider_suffix = format!(":oidc-provider/{host}");
     let mut found = Vec::new();
-    for role in crate::iam::role::every_role(aws).await? {
+    for role in roles {
         let trust = serde_json::to_value(iam_role::ASSUME_ROLE_POLICY.get(&role.attrs)).unwrap_or_default();
         if let Some((namespace, service_account)) = irsa_subject(&trust, &provider_suffix) {
-            found.push(DiscoveredServiceAccount { namespace, service_account, role: role.attrs, pod_identity: false });
+            let role = role.attrs.clone();
+            found.push(DiscoveredServiceAccount { namespace, service_account, role, pod_identity: false });
         }
     }
-    Ok(found)
+    found
 }
 
 /// The service account a trust policy admits, when it is one IRSA statement for the provider.

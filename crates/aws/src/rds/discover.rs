@@ -73,23 +73,29 @@ pub(crate) async fn aurora(aws: &Aws, identifier: &str) -> Result<DiscoveredAuro
     })
 }
 
-/// The replicas RDS lists for an instance: those of this region described (one call each),
+/// The replicas RDS lists for an instance: those of this region described (one call for all),
 /// those of others (ARNs) named only.
 async fn replicas(aws: &Aws, identifiers: &[String]) -> Result<Vec<DiscoveredReplica>, AwsError> {
-    let mut found = Vec::new();
-    for id in identifiers {
-        let mut replica = DiscoveredReplica { identifier: id.clone(), ..Default::default() };
-        if !id.starts_with("arn:") {
-            let out =
-                aws.rds.describe_db_instances().db_instance_identifier(id).send().await.aws("DescribeDBInstances")?;
-            if let Some(db) = out.db_instances().first() {
-                replica.instance_class = db.db_instance_class().map(str::to_owned);
-                replica.backup_retention_days = db.backup_retention_period().unwrap_or_default().into();
+    let here: Vec<&String> = identifiers.iter().filter(|id| !id.starts_with("arn:")).collect();
+    let described = if here.is_empty() {
+        Vec::new()
+    } else {
+        let ids =
+            Filter::builder().name("db-instance-id").set_values(Some(here.into_iter().cloned().collect())).build();
+        let out = aws.rds.describe_db_instances().filters(ids).send().await.aws("DescribeDBInstances")?;
+        out.db_instances().to_vec()
+    };
+    Ok(identifiers
+        .iter()
+        .map(|id| {
+            let db = described.iter().find(|db| db.db_instance_identifier() == Some(id.as_str()));
+            DiscoveredReplica {
+                identifier: id.clone(),
+                instance_class: db.and_then(|db| db.db_instance_class()).map(str::to_owned),
+                backup_retention_days: db.and_then(|db| db.backup_retention_period()).unwrap_or_default().into(),
             }
-        }
-        found.push(replica);
-    }
-    Ok(found)
+        })
+        .collect())
 }
 
 fn request(id: &str) -> ReadRequest {

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Generated, entry_name, group_names, in_private_subnets, quoted, quoted_always, section, unique};
+use super::{Generated, Subnets, entry_name, group_names, in_private_subnets, quoted, quoted_always, section, unique};
 use crate::expand::data::DB_SUBNET_GROUP;
 use crate::kinds::{
     database as db, db_cluster, db_cluster_instance as member, db_instance, db_subnet_group, parameter_group,
@@ -102,13 +102,8 @@ pub(super) fn aurora(
     g: &mut Generated,
 ) {
     let (mut entries, mut taken) = (Vec::new(), BTreeSet::new());
-    let azs: Vec<String> = g
-        .ids
-        .keys()
-        .filter_map(|a| {
-            a.as_str().strip_prefix("network.subnet.private[").map(|az| az.trim_end_matches(']').to_owned())
-        })
-        .collect();
+    // The stack's AZs in their order: platformctl's network lists them sorted.
+    let azs: Vec<String> = Subnets::recorded(g).private.into_values().collect::<BTreeSet<_>>().into_iter().collect();
     for c in &found.aurora {
         let a = &c.attrs;
         let sg_names = group_names(&db::VPC_SECURITY_GROUP_IDS.strings(a), groups);

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Generated, entry_name, quoted, quoted_always, section, unique};
+use super::{Generated, Subnets, entry_name, quoted, quoted_always, section, unique};
 use crate::expand::eks::{CLUSTER_POLICIES, CNI_POLICY, NETWORKING_ADDON, NODE_POLICIES};
 use crate::expand::node_groups::user_data_fragment;
 use crate::kinds::{eks_access_entry, eks_addon, eks_cluster, iam_role, launch_template as lt, node_group as ng};
@@ -57,30 +57,6 @@ pub(super) fn clusters(
         g.not_expressed.extend(c.not_read.iter().cloned());
     }
     section(out, "eks", entries);
-}
-
-/// The network's subnet ids `generate` recorded, by tier.
-#[derive(Default)]
-struct Subnets {
-    public: BTreeMap<String, String>,
-    /// id → AZ.
-    private: BTreeMap<String, String>,
-}
-
-impl Subnets {
-    fn recorded(g: &Generated) -> Subnets {
-        let mut s = Subnets::default();
-        for (address, id) in &g.ids {
-            let a = address.as_str();
-            let az = |prefix: &str| a.strip_prefix(prefix).map(|rest| rest.trim_end_matches(']').to_owned());
-            if let Some(az) = az("network.subnet.public[") {
-                s.public.insert(id.clone(), az);
-            } else if let Some(az) = az("network.subnet.private[") {
-                s.private.insert(id.clone(), az);
-            }
-        }
-        s
-    }
 }
 
 /// What one cluster adds to the file's ids and to its list of what it does not say, kept apart

@@ -365,17 +365,36 @@ fn rules(found: &[DiscoveredRule], tiers: &Tiers, key_of: &BTreeMap<&str, String
     Ok(out)
 }
 
+/// The network's subnet ids `generate` recorded, by tier.
+#[derive(Default)]
+struct Subnets {
+    /// Each tier's subnets: id → AZ.
+    public: BTreeMap<String, String>,
+    private: BTreeMap<String, String>,
+}
+
+impl Subnets {
+    fn recorded(g: &Generated) -> Subnets {
+        let mut s = Subnets::default();
+        for (address, id) in &g.ids {
+            let a = address.as_str();
+            let az = |prefix: &str| a.strip_prefix(prefix).map(|rest| rest.trim_end_matches(']').to_owned());
+            if let Some(az) = az("network.subnet.public[") {
+                s.public.insert(id.clone(), az);
+            } else if let Some(az) = az("network.subnet.private[") {
+                s.private.insert(id.clone(), az);
+            }
+        }
+        s
+    }
+}
+
 /// A subnet group (RDS's or ElastiCache's, both `subnet_ids`) of exactly the private subnets
 /// `network` recorded: where platformctl puts databases and caches.
 fn in_private_subnets(subnet_group: Option<&crate::resource::Attrs>, g: &Generated) -> bool {
-    let private: BTreeSet<&str> = g
-        .ids
-        .iter()
-        .filter(|(a, _)| a.as_str().starts_with("network.subnet.private["))
-        .map(|(_, id)| id.as_str())
-        .collect();
+    let private = Subnets::recorded(g).private;
     let ids = subnet_group.map(|s| crate::kinds::db_subnet_group::SUBNET_IDS.strings(s)).unwrap_or_default();
-    !private.is_empty() && ids.iter().map(String::as_str).collect::<BTreeSet<_>>() == private
+    !private.is_empty() && ids.iter().collect::<BTreeSet<_>>() == private.keys().collect()
 }
 
 /// The stack's names of security groups by id; `None` if one is not a group of the VPC.
