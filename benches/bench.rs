@@ -9,7 +9,8 @@
 //! Run it with `scripts/bench` (builds the release binary first). Options:
 //! `--platformctl PATH`, `--latency-ms 50`, `--copies 1,10`, `--grown 3` (one grown platform
 //! in one stack), `--aws-time 14` (its resources take AWS's creation times divided by 14, and
-//! the apply is compared with its critical path).
+//! the apply is compared with its critical path), `--emulator moto` (instead of ministack: the
+//! services each emulator's tagging API lists differ, and so do the per-resource tag reads).
 
 #[path = "../tests/support/proxy.rs"]
 mod proxy;
@@ -30,20 +31,34 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start(venv: &Path) -> Emulator {
+    /// `name`: `ministack` (the figures in docs/benchmarks.md) or `moto`, whose tagging API lists
+    /// other services (SSM parameters, log groups, alarms; not ECR repositories).
+    fn start(venv: &Path, name: &str) -> Emulator {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(venv.join("bin").join("python"))
-            .args(["-m", "ministack"])
-            .env("BIND_HOST", "127.0.0.1")
-            .env("GATEWAY_PORT", port.to_string())
-            .env("MINISTACK_REGION", "eu-west-1")
+        let mut command = match name {
+            "moto" => {
+                let mut c = Command::new(venv.join("bin").join("moto_server"));
+                c.args(["-H", "127.0.0.1", "-p", &port.to_string()]).env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
+                c
+            }
+            "ministack" => {
+                let mut c = Command::new(venv.join("bin").join("python"));
+                c.args(["-m", "ministack"])
+                    .env("BIND_HOST", "127.0.0.1")
+                    .env("GATEWAY_PORT", port.to_string())
+                    .env("MINISTACK_REGION", "eu-west-1");
+                c
+            }
+            other => panic!("--emulator {other}: ministack or moto"),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start ministack (run scripts/setup-emulators first)");
+            .expect("start the emulator (run scripts/setup-emulators first)");
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "ministack did not start");
+            assert!(started.elapsed() < Duration::from_secs(60), "{name} did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
         Emulator { endpoint: format!("http://127.0.0.1:{port}"), child }
@@ -136,8 +151,9 @@ async fn run_all(
 }
 
 /// N copies of the seed platform with distinct names (and the account-wide names they fix).
-fn write_copies(root: &Path, dir: &Path, n: usize) -> Vec<String> {
-    let (seed, _) = stack_text::for_ministack(&std::fs::read_to_string(root.join("stacks/user-service.yaml")).unwrap());
+fn write_copies(root: &Path, dir: &Path, n: usize, emulator: &str) -> Vec<String> {
+    let seed = std::fs::read_to_string(root.join("stacks/user-service.yaml")).unwrap();
+    let seed = if emulator == "ministack" { stack_text::for_ministack(&seed).0 } else { seed };
     std::fs::create_dir_all(dir).unwrap();
     (1..=n)
         .map(|i| {
@@ -176,8 +192,9 @@ async fn main() {
     let copies: Vec<usize> =
         arg(&args, "--copies").unwrap_or_else(|| "1,10".into()).split(',').map(|n| n.parse().unwrap()).collect();
 
+    let emulator_name = arg(&args, "--emulator").unwrap_or_else(|| "ministack".into());
     println!(
-        "platformctl benchmark: seed 000's platform (stacks/user-service.yaml), ministack behind a proxy adding {} ms per request",
+        "platformctl benchmark: seed 000's platform (stacks/user-service.yaml), {emulator_name} behind a proxy adding {} ms per request",
         latency.as_millis()
     );
     println!("binary: {}\n", platformctl.display());
@@ -186,10 +203,10 @@ async fn main() {
     let mut results: Vec<(usize, Figures, Figures)> = Vec::new();
     let mut shape = String::new();
     for n in copies {
-        let emulator = Emulator::start(&venv);
+        let emulator = Emulator::start(&venv, &emulator_name);
         let proxy = Proxy::start(&emulator.endpoint, Faults { latency, error_rate: 0.0, ..Default::default() }).await;
         let dir = tempfile::tempdir().unwrap();
-        let files = write_copies(&root, dir.path(), n);
+        let files = write_copies(&root, dir.path(), n, &emulator_name);
         let apply = run_all(&platformctl, &proxy, dir.path(), &files, &["apply", "--auto-approve"], &[0]).await;
         let plan = run_all(&platformctl, &proxy, dir.path(), &files, &["plan", "--detailed-exitcode"], &[0]).await;
         if shape.is_empty() {
@@ -231,7 +248,7 @@ async fn main() {
     // `--aws-time SPEEDUP`: its resources take AWS's creation times divided by SPEEDUP.
     let speedup = arg(&args, "--aws-time").map(|s| s.parse::<f64>().unwrap());
     if let Some(scale) = arg(&args, "--grown").map(|s| s.parse::<usize>().unwrap()) {
-        let emulator = Emulator::start(&venv);
+        let emulator = Emulator::start(&venv, &emulator_name);
         let faults = Faults { latency, provisioning_speedup: speedup, ..Default::default() };
         let proxy = Proxy::start(&emulator.endpoint, faults).await;
         let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 //! through a counting proxy. The no-change plan reads the batched kinds with listings, not per
 //! resource: IAM's account listing instead of GetRole and the policy listings, ListSecrets
 //! instead of DescribeSecret, DescribeLogGroups fifty names a call, tags from the tagging API
-//! where the emulator lists that service — and never more calls to one service in flight than
+//! where the emulator lists that service (Redis groups among them) — and never more calls to one service in flight than
 //! its share (or `--parallelism`). Drift made by hand on one of each is still seen: a listing
 //! that disagrees with the state is confirmed with the direct read, which names it.
 
@@ -95,14 +95,21 @@ async fn batched_plan_and_drift(kind: Kind) {
     // Tags: one tagging listing per kind; the service the emulator lists there (EMULATORS.md:
     // moto lists SSM parameters by type, ministack ECR repositories) needs no tag call at all,
     // the others one per resource.
-    assert_eq!(count(&counts, "tagging GetResources"), 3, "{counts:#?}");
+    // (moto names Redis groups `elasticache:replication-group` there, not AWS's
+    // `elasticache:replicationgroup`, so its groups are read one by one too.)
+    assert_eq!(count(&counts, "tagging GetResources"), 4, "{counts:#?}");
+    let groups = of_kind("replication_group").len();
+    assert!(groups >= 2, "the grown platform has its Redis groups: {groups}");
     let (listed, unlisted) = match kind {
-        Kind::Moto => ("ssm", "ecr"),
-        Kind::Ministack => ("ecr", "ssm"),
+        Kind::Moto => (vec!["ssm"], vec![("ecr", of_kind("ecr_repository").len()), ("elasticache", groups)]),
+        Kind::Ministack => (vec!["ecr", "elasticache"], vec![("ssm", parameters)]),
     };
-    assert_eq!(count(&counts, &format!("{listed} ListTagsForResource")), 0, "{counts:#?}");
-    let unlisted_count = if unlisted == "ssm" { parameters } else { of_kind("ecr_repository").len() };
-    assert_eq!(count(&counts, &format!("{unlisted} ListTagsForResource")), unlisted_count as u64, "{counts:#?}");
+    for service in listed {
+        assert_eq!(count(&counts, &format!("{service} ListTagsForResource")), 0, "{counts:#?}");
+    }
+    for (service, resources) in unlisted {
+        assert_eq!(count(&counts, &format!("{service} ListTagsForResource")), resources as u64, "{counts:#?}");
+    }
 
     // Drift by hand on one resource of each batched kind.
     let config = emu.sdk_config().await;
@@ -140,6 +147,11 @@ async fn batched_plan_and_drift(kind: Kind) {
     let tag = aws_sdk_ecr::types::Tag::builder().key("by-hand").value("yes").build().unwrap();
     let arn = repository["outputs"]["arn"].as_str().expect("a repository's ARN output");
     ecr.tag_resource().resource_arn(arn).tags(tag).send().await.unwrap();
+    let redis = &state["resources"][&of_kind("replication_group")[0]];
+    let elasticache = aws_sdk_elasticache::Client::new(&config);
+    let tag = aws_sdk_elasticache::types::Tag::builder().key("by-hand").value("yes").build();
+    let arn = redis["outputs"]["arn"].as_str().expect("a Redis group's ARN output");
+    elasticache.add_tags_to_resource().resource_name(arn).tags(tag).send().await.unwrap();
 
     let drifted = emu.platformctl(d, &["plan", "stack.yaml", "--json", "--detailed-exitcode"]).expect(2, "drift");
     let mut changes = support::plan_changes(&drifted);
@@ -151,6 +163,7 @@ async fn batched_plan_and_drift(kind: Kind) {
         (of_kind("log_group")[1].clone(), "create".to_owned(), vec![]),
         (of_kind("ssm_parameter")[0].clone(), "update".to_owned(), vec!["tags".to_owned()]),
         (of_kind("ecr_repository")[0].clone(), "update".to_owned(), vec!["tags".to_owned()]),
+        (of_kind("replication_group")[0].clone(), "update".to_owned(), vec!["tags".to_owned()]),
     ];
     expected.sort();
     let named: Vec<_> = changes.iter().map(|(a, action, _)| (a.clone(), action.clone())).collect();

@@ -9,37 +9,43 @@
 use async_trait::async_trait;
 use aws_sdk_elasticache::types::{AuthTokenUpdateStrategyType, ClusterMode, ReplicationGroup as Group};
 use platformctl_core::kinds::replication_group::*;
-use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
+use platformctl_core::resource::{Address, Attrs, Kind, LiveResource, Observed, Value};
 use secrecy::ExposeSecret;
 
 use super::{cache_tags, tags_of};
 use crate::common::{TagChanges, final_snapshot_name, opt_int, opt_str, tags_from_pairs};
 use crate::error::SdkResultExt;
-use crate::registry::{NewResource, Provider, Status};
+use crate::registry::{NewResource, Provider, Status, confirmed};
+use crate::tagging::StackTags;
 use crate::{Aws, AwsError, ReadRequest, secrets};
 
 pub(crate) struct ReplicationGroup;
 
 #[async_trait]
 impl Provider for ReplicationGroup {
+    /// All groups in one listing and the stack's group tags in another, at once; a group the
+    /// tag listing leaves out has its tags read on its own (all such reads at once).
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let groups: Vec<Group> = aws
-            .elasticache
-            .describe_replication_groups()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .aws("DescribeReplicationGroups")?;
-        let mut found = Vec::new();
-        for g in &groups {
-            let Some(id) = g.replication_group_id() else { continue };
-            let Some(request) = requests.iter().find(|r| r.id.as_deref() == Some(id)) else { continue };
-            let tags = read_tags(aws, g.arn(), request).await?;
-            found.push(live(g, request, tags));
-        }
-        Ok(crate::common::pair_by_id(requests, found))
+        let groups = async {
+            let pages = aws.elasticache.describe_replication_groups().into_paginator().items().send();
+            pages.collect::<Result<Vec<Group>, _>>().await.aws("DescribeReplicationGroups")
+        };
+        let (groups, listing) =
+            futures::try_join!(groups, StackTags::of(aws, "elasticache:replicationgroup", requests.len()))?;
+        let listed = groups.iter().filter_map(|g| {
+            let id = g.replication_group_id()?;
+            let request = requests.iter().find(|r| r.id.as_deref() == Some(id))?;
+            let listing = &listing;
+            Some(async move {
+                let tags = match g.arn() {
+                    Some(arn) => listing.or_read(arn, || read_tags(aws, Some(arn), request)).await?,
+                    None => read_tags(aws, None, request).await?,
+                };
+                Ok::<_, AwsError>((request.address.clone(), live(g, request, tags)))
+            })
+        });
+        let listed = futures::future::try_join_all(listed).await?.into_iter().collect();
+        confirmed(Kind::ReplicationGroup, requests, listed, |r| read_one(aws, r)).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
@@ -191,6 +197,18 @@ pub(super) async fn reshard(client: &aws_sdk_elasticache::Client, id: &str, coun
         request = request.set_node_groups_to_retain(Some(shard_ids.into_iter().take(count as usize).collect()));
     }
     request.send().await.aws("ModifyReplicationGroupShardConfiguration").map(drop)
+}
+
+/// One group and its own tags, read directly (`registry::confirmed`).
+async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    let Some(id) = request.id.as_deref() else { return Ok(None) };
+    let out = aws.elasticache.describe_replication_groups().replication_group_id(id).send().await;
+    let out = out.aws("DescribeReplicationGroups")?;
+    let Some(group) = out.replication_groups().iter().find(|g| g.replication_group_id() == Some(id)) else {
+        return Ok(None);
+    };
+    let tags = read_tags(aws, group.arn(), request).await?;
+    Ok(Some(live(group, request, tags)))
 }
 
 /// The group's tags. Only an endpoint that definitely lacks ListTagsForResource leaves them as
