@@ -78,6 +78,8 @@ struct Figures {
     requests: u64,
     per_operation: BTreeMap<String, u64>,
     peak_rss_kb: u64,
+    /// Every request, with when it arrived at the proxy and when it was answered.
+    timeline: Vec<proxy::Timed>,
 }
 
 /// Peak resident memory of a running process so far (Linux `VmHWM`).
@@ -147,6 +149,7 @@ async fn run_all(
         requests: proxy.forwarded(),
         per_operation: proxy.service_counts(),
         peak_rss_kb: peak.into_iter().max().unwrap_or(0),
+        timeline: proxy.timeline(),
     }
 }
 
@@ -277,6 +280,28 @@ async fn main() {
         }
         println!("\nRequests of its no-change plan, per operation:\n");
         print_operations(&plan);
+        println!("\nIts no-change plan's requests by service, in time (ms since its first request arrived):\n");
+        print_timeline(&plan);
+    }
+}
+
+/// Per service: requests, when the first arrived and when the last was answered, from the
+/// step's first request — the service that answers last is where the step's time goes.
+fn print_timeline(figures: &Figures) {
+    let Some(start) = figures.timeline.iter().map(|t| t.arrived).min() else { return };
+    let mut services: BTreeMap<&str, (u64, Duration, Duration)> = BTreeMap::new();
+    for t in &figures.timeline {
+        let service = t.operation.split(' ').next().unwrap_or_default();
+        let (arrived, answered) = (t.arrived - start, t.answered - start);
+        let span = services.entry(service).or_insert((0, arrived, answered));
+        *span = (span.0 + 1, span.1.min(arrived), span.2.max(answered));
+    }
+    let mut rows: Vec<_> = services.into_iter().collect();
+    rows.sort_by_key(|(_, (_, first, last))| (*last, *first));
+    println!("| service | requests | first arrived | last answered |");
+    println!("|---|---:|---:|---:|");
+    for (service, (requests, first, last)) in rows {
+        println!("| {service} | {requests} | {} | {} |", first.as_millis(), last.as_millis());
     }
 }
 

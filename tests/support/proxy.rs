@@ -110,6 +110,8 @@ struct Shared {
     first_described: Mutex<BTreeMap<String, std::time::Instant>>,
     /// Operations in the order they were forwarded.
     log: Mutex<Vec<String>>,
+    /// Every request answered: `service Operation`, when it arrived, when it was answered.
+    timeline: Mutex<Vec<Timed>>,
     forwarded: AtomicU64,
     /// Requests sent on to the emulator and not answered yet.
     in_flight: AtomicU64,
@@ -118,6 +120,14 @@ struct Shared {
     /// (k, tell the test): fired once the k-th forwarded request has its answer.
     watch: Mutex<Option<(u64, oneshot::Sender<()>)>>,
     client: Client<HttpConnector, Full<Bytes>>,
+}
+
+/// One request through the proxy: `service Operation`, arrived, answered.
+#[derive(Clone, Debug)]
+pub struct Timed {
+    pub operation: String,
+    pub arrived: std::time::Instant,
+    pub answered: std::time::Instant,
 }
 
 pub struct Proxy {
@@ -139,6 +149,7 @@ impl Proxy {
             service_in_flight: Mutex::new(BTreeMap::new()),
             first_described: Mutex::new(BTreeMap::new()),
             log: Mutex::new(Vec::new()),
+            timeline: Mutex::new(Vec::new()),
             forwarded: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             injected: AtomicU64::new(0),
@@ -187,7 +198,14 @@ impl Proxy {
         self.shared.log.lock().unwrap().clone()
     }
 
+    /// Every request answered so far, with when it arrived and when it was answered.
+    #[allow(dead_code)] // the benchmark's; the tests count instead
+    pub fn timeline(&self) -> Vec<Timed> {
+        self.shared.timeline.lock().unwrap().clone()
+    }
+
     pub fn reset_counts(&self) {
+        self.shared.timeline.lock().unwrap().clear();
         self.shared.counts.lock().unwrap().clear();
         self.shared.service_counts.lock().unwrap().clear();
         self.shared.service_in_flight.lock().unwrap().clear();
@@ -284,6 +302,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let (parts, incoming) = req.into_parts();
     let body = incoming.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let shape = Request::from_parts(parts.clone(), ());
+    let arrived = std::time::Instant::now();
     let _arrived = InFlight::arrive(&shared, service(&shape));
     let faults = shared.faults.lock().unwrap().clone();
     if !faults.latency.is_zero() {
@@ -292,7 +311,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let op = operation(&shape, &body);
     *shared.counts.lock().unwrap().entry(op.clone()).or_default() += 1;
     let service_op = format!("{} {op}", service(&shape));
-    *shared.service_counts.lock().unwrap().entry(service_op).or_default() += 1;
+    *shared.service_counts.lock().unwrap().entry(service_op.clone()).or_default() += 1;
+    let _timed = Timeline { shared: shared.clone(), operation: service_op, arrived };
 
     if faults.error_rate > 0.0 && next_random(&shared) < faults.error_rate {
         shared.injected.fetch_add(1, Ordering::SeqCst);
@@ -325,6 +345,21 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         }
         (false, None) => answer,
     })
+}
+
+/// A request on its way through the proxy: noted in the timeline once answered (dropped).
+struct Timeline {
+    shared: Arc<Shared>,
+    operation: String,
+    arrived: std::time::Instant,
+}
+
+impl Drop for Timeline {
+    fn drop(&mut self) {
+        let (operation, arrived) = (std::mem::take(&mut self.operation), self.arrived);
+        let timed = Timed { operation, arrived, answered: std::time::Instant::now() };
+        self.shared.timeline.lock().unwrap().push(timed);
+    }
 }
 
 /// A request of a service between its arrival and its answer (the count drops when dropped).
