@@ -14,20 +14,15 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use support::proxy::{Faults, Proxy};
-use support::stack_text::grown_platform;
+use support::stack_text::{grown_platform, grown_platform_for_moto};
 use support::{Emulator, Kind, workdir_with_text};
 
 /// The grown platform on `kind`: moto answers no EKS add-on call (EMULATORS.md), so its copy has
 /// none.
 fn stack_for(kind: Kind) -> String {
-    let yaml = grown_platform("grown", 1);
     match kind {
-        Kind::Ministack => yaml,
-        Kind::Moto => {
-            let addons = "    addons:\n      vpc-cni: {}\n      kube-proxy: {}\n      coredns: {}\n      eks-pod-identity-agent: {}\n";
-            assert!(yaml.contains(addons), "the grown platform's add-ons changed shape:\n{yaml}");
-            yaml.replace(addons, "")
-        }
+        Kind::Ministack => grown_platform("grown", 1),
+        Kind::Moto => grown_platform_for_moto("grown", 1),
     }
 }
 

@@ -44,6 +44,19 @@ pub fn for_ministack(yaml: &str) -> (String, Vec<&'static str>) {
     (yaml, cut)
 }
 
+/// The grown platform's EKS add-ons, which moto cannot hold (it answers no add-on call,
+/// EMULATORS.md).
+const GROWN_ADDONS: &str =
+    "    addons:\n      vpc-cni: {}\n      kube-proxy: {}\n      coredns: {}\n      eks-pod-identity-agent: {}\n";
+
+/// The grown platform (`grown_platform`) without its EKS add-ons, for moto.
+#[allow(dead_code)] // not every test binary that includes this module runs on moto
+pub fn grown_platform_for_moto(name: &str, scale: usize) -> String {
+    let yaml = grown_platform(name, scale);
+    assert!(yaml.contains(GROWN_ADDONS), "the grown platform's add-ons changed shape:\n{yaml}");
+    yaml.replace(GROWN_ADDONS, "")
+}
+
 /// A grown platform in one stack, for the benchmark (issue 20), at `scale` (3: the issue's
 /// shape): `scale` EKS clusters of 5 node groups and 4 add-ons each, and across them 20
 /// service account roles, 10/3 postgres entries with a read replica each (connection details
