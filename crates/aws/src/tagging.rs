@@ -1,7 +1,7 @@
 //! The tags of a stack's resources of one type in one listing (the Resource Groups Tagging
 //! API's GetResources, 100 a page, filtered by the `platformctl:stack` tag), for the services
-//! whose describes leave tags out (SSM parameters, ECR repositories, log groups): one request
-//! per kind and page instead of one ListTagsForResource per resource.
+//! whose describes leave tags out (SSM parameters, ECR repositories, log groups, alarms, Redis
+//! groups): one request per kind and page instead of one ListTagsForResource per resource.
 //!
 //! The listing lags behind tag changes and does not show a resource whose stack tag was
 //! removed, and some endpoints leave whole services out of it (an emulator): a resource it does
