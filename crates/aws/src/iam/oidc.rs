@@ -19,31 +19,33 @@ pub(crate) struct OidcProvider;
 
 #[async_trait]
 impl Provider for OidcProvider {
+    /// Every provider described at once (IAM has no batch read of them: one per cluster).
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
-        let mut out = Vec::new();
-        let mut listed: Option<Vec<String>> = None;
-        for r in requests {
-            let arn = match &r.id {
-                Some(arn) => Some(arn.clone()),
-                None => {
-                    // A pending create: IAM allows one provider per URL, so the URL finds it.
-                    if listed.is_none() {
-                        listed = Some(list(aws).await?);
-                    }
-                    find_by_url(aws, listed.as_deref().unwrap_or_default(), URL.str(&r.attrs)).await?
-                }
-            };
-            let observed = match arn {
-                Some(arn) => match describe(aws, &arn, r).await {
-                    Ok(found) => Observed::Present(found),
-                    Err(e) if e.is_not_found() => Observed::Absent,
-                    Err(e) => return Err(e),
-                },
-                None => Observed::Absent,
-            };
-            out.push((r.address.clone(), observed));
-        }
-        Ok(out)
+        // A pending create: IAM allows one provider per URL, so the URL finds it among the
+        // account's providers, listed once.
+        let listed = match requests.iter().any(|r| r.id.is_none()) {
+            true => list(aws).await?,
+            false => Vec::new(),
+        };
+        let reads = requests.iter().map(|r| {
+            let listed = &listed;
+            async move {
+                let arn = match &r.id {
+                    Some(arn) => Some(arn.clone()),
+                    None => find_by_url(aws, listed, URL.str(&r.attrs)).await?,
+                };
+                let observed = match arn {
+                    Some(arn) => match describe(aws, &arn, r).await {
+                        Ok(found) => Observed::Present(found),
+                        Err(e) if e.is_not_found() => Observed::Absent,
+                        Err(e) => return Err(e),
+                    },
+                    None => Observed::Absent,
+                };
+                Ok((r.address.clone(), observed))
+            }
+        });
+        futures::future::try_join_all(reads).await
     }
 
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
