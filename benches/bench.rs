@@ -252,6 +252,8 @@ async fn main() {
     if let Some((n, _, plan)) = results.first() {
         println!("\nRequests of a no-change plan of {n} stack(s), per operation:\n");
         print_operations(plan);
+        println!("\nIts requests by service, in time (ms since its first request arrived):\n");
+        print_timeline(plan);
     }
     // `--grown SCALE`: one grown platform in one stack (issue 20's shape at scale 3).
     // `--aws-time SPEEDUP`: its resources take AWS's creation times divided by SPEEDUP.

@@ -169,9 +169,10 @@ fn scheduled_for_deletion(metadata: &KeyMetadata) -> bool {
 async fn describe(aws: &Aws, metadata: &KeyMetadata, stack_owns_policy: bool) -> Result<LiveResource, AwsError> {
     let id = metadata.key_id();
     let kms = &aws.kms;
-    let rotation = kms.get_key_rotation_status().key_id(id).send().await.aws("GetKeyRotationStatus")?;
-    let tags = tags_of(aws, id).await?;
-    let policy = kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy")?;
+    // Three reads of one key, at once.
+    let rotation = async { kms.get_key_rotation_status().key_id(id).send().await.aws("GetKeyRotationStatus") };
+    let policy = async { kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await.aws("GetKeyPolicy") };
+    let (rotation, tags, policy) = futures::try_join!(rotation, tags_of(aws, id), policy)?;
     let policy = policy.policy().unwrap_or_default();
     let arn = metadata.arn().unwrap_or_default();
     let (policy, allow_logs, allow_alarms, allow_ebs) = if stack_owns_policy {
