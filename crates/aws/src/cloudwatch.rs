@@ -26,12 +26,18 @@ pub(crate) struct Alarm;
 /// DescribeAlarms' limit on `AlarmNames`.
 const NAMES_PER_CALL: usize = 100;
 
+/// Its type in the tagging API, whose listing carries its tags.
+const LISTED_AS: &str = "cloudwatch:alarm";
+
 #[async_trait]
 impl Provider for Alarm {
+    fn tag_listing_type(&self) -> Option<&'static str> {
+        Some(LISTED_AS)
+    }
+
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         let names: Vec<String> = requests.iter().filter_map(|r| r.id.clone()).collect();
-        let (alarms, tags) =
-            futures::try_join!(alarms_named(aws, &names), StackTags::of(aws, "cloudwatch:alarm", names.len()))?;
+        let (alarms, tags) = futures::try_join!(alarms_named(aws, &names), StackTags::of(aws, LISTED_AS, names.len()))?;
         let found = futures::future::try_join_all(alarms.into_iter().map(|alarm| describe(aws, alarm, Some(&tags))));
         let listed = pair_by_id(requests, found.await?).into_iter().filter_map(|(address, observed)| match observed {
             Observed::Present(live) => Some((address, live)),

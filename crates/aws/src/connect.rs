@@ -34,6 +34,8 @@ pub struct Aws {
     pub(crate) route53_batches: std::sync::Arc<crate::route53::batch::Batches>,
     /// Secrets Manager's listings shared by the kinds of one read (`for_one_read`).
     pub(crate) secret_listings: Option<std::sync::Arc<crate::secrets::Listings>>,
+    /// The tagging API's listing shared by the kinds of one read (`for_one_read`).
+    pub(crate) tag_listings: Option<std::sync::Arc<crate::tagging::Listings>>,
     pub stack: String,
     /// The settings the clients were made from, for clients of another region (the accepter
     /// side of a cross-region peering, routes in a peer's route tables).
@@ -96,10 +98,18 @@ impl Aws {
     }
 
     /// The same clients, with listings that the kinds of one live read share (a plan's read of
-    /// everything): `secrets` are the ARNs of the read's secrets, listed once for every kind.
-    pub(crate) fn for_one_read<'a>(&self, secrets: impl Iterator<Item = &'a str>) -> Aws {
-        let listings = crate::secrets::Listings::expecting(secrets);
-        Aws { secret_listings: Some(std::sync::Arc::new(listings)), ..self.clone() }
+    /// everything): `secrets` are the ARNs of the read's secrets, listed once for every kind;
+    /// `tagged` the resources per tagging API type whose tags come from its listing.
+    pub(crate) fn for_one_read<'a>(
+        &self,
+        secrets: impl Iterator<Item = &'a str>,
+        tagged: impl IntoIterator<Item = (&'static str, usize)>,
+    ) -> Aws {
+        Aws {
+            secret_listings: Some(std::sync::Arc::new(crate::secrets::Listings::expecting(secrets))),
+            tag_listings: Some(std::sync::Arc::new(crate::tagging::Listings::expecting(tagged))),
+            ..self.clone()
+        }
     }
 
     /// Every client shares one HTTPS client, through its service's gate (in_flight.rs).
@@ -129,6 +139,7 @@ impl Aws {
             tagging: client!(aws_sdk_resourcegroupstagging, &gated("tagging")),
             route53_batches: Default::default(),
             secret_listings: None,
+            tag_listings: None,
             stack: stack.to_owned(),
             config: config.clone(),
         }

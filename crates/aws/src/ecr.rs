@@ -24,12 +24,19 @@ use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct Repository;
 
+/// Its type in the tagging API, whose listing carries its tags.
+const LISTED_AS: &str = "ecr:repository";
+
 #[async_trait]
 impl Provider for Repository {
+    fn tag_listing_type(&self) -> Option<&'static str> {
+        Some(LISTED_AS)
+    }
+
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         let names: Vec<String> = requests.iter().map(name_of).collect();
         let (repositories, tags) =
-            futures::try_join!(repositories_named(aws, &names), StackTags::of(aws, "ecr:repository", names.len()))?;
+            futures::try_join!(repositories_named(aws, &names), StackTags::of(aws, LISTED_AS, names.len()))?;
         let listed = requests.iter().filter_map(|r| Some((r, repositories.get(&name_of(r))?))).map(|(r, repo)| {
             let tags = &tags;
             async move { Ok::<_, AwsError>((r.address.clone(), describe(aws, repo, Some(tags)).await?)) }

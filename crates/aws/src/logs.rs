@@ -17,16 +17,22 @@ use crate::{Aws, AwsError, ReadRequest};
 
 pub(crate) struct LogGroupProvider;
 
+/// Its type in the tagging API, whose listing carries its tags.
+const LISTED_AS: &str = "logs:log-group";
+
 #[async_trait]
 impl Provider for LogGroupProvider {
+    fn tag_listing_type(&self) -> Option<&'static str> {
+        Some(LISTED_AS)
+    }
+
     /// DescribeLogGroups by name, fifty a call, and the stack's log group tags in one listing;
     /// a group the tag listing leaves out has its tags read on its own.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         let mut names: Vec<String> = requests.iter().map(name_of).collect();
         names.sort();
         names.dedup();
-        let (groups, tags) =
-            futures::try_join!(groups_named(aws, &names), StackTags::of(aws, "logs:log-group", names.len()))?;
+        let (groups, tags) = futures::try_join!(groups_named(aws, &names), StackTags::of(aws, LISTED_AS, names.len()))?;
         let listed = requests.iter().filter_map(|r| Some((r, groups.get(&name_of(r))?))).map(|(r, group)| {
             let tags = &tags;
             async move {

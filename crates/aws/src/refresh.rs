@@ -20,8 +20,6 @@ pub struct RefreshError {
 }
 
 pub async fn read_live(aws: &Aws, state: &State) -> Result<Live, RefreshError> {
-    let secrets = state.resources.values().filter(|r| matches!(r.kind, Kind::Secret | Kind::SecretFields));
-    let aws = &aws.for_one_read(secrets.filter_map(|r| r.id.as_deref()));
     let mut by_kind: BTreeMap<Kind, Vec<ReadRequest>> = BTreeMap::new();
     for (address, r) in &state.resources {
         by_kind.entry(r.kind).or_default().push(ReadRequest {
@@ -31,6 +29,10 @@ pub async fn read_live(aws: &Aws, state: &State) -> Result<Live, RefreshError> {
             outputs: r.outputs.clone(),
         });
     }
+    let secrets = state.resources.values().filter(|r| matches!(r.kind, Kind::Secret | Kind::SecretFields));
+    let tagged =
+        by_kind.iter().filter_map(|(kind, requests)| Some((crate::registry::tag_listing_type(*kind)?, requests.len())));
+    let aws = &aws.for_one_read(secrets.filter_map(|r| r.id.as_deref()), tagged);
     let reads = by_kind.iter().map(|(kind, requests)| async move {
         crate::read(aws, *kind, requests).await.map_err(|source| RefreshError { kind: *kind, source })
     });

@@ -69,6 +69,12 @@ pub(crate) trait Provider: Sync {
     /// request, in any order.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError>;
 
+    /// The tagging API's type of the kind (`ssm:parameter`) when its read takes tags from the
+    /// stack's tag listing (`tagging`); `None` for kinds whose describes carry their tags.
+    fn tag_listing_type(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Creates it and returns its AWS id as soon as AWS gives one.
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError>;
 
@@ -96,6 +102,11 @@ pub(crate) trait Provider: Sync {
     async fn status(&self, _aws: &Aws, id: &str) -> Result<Status, AwsError> {
         Err(AwsError::local("status", format!("{id}: its kind declares a wait but its provider has no status")))
     }
+}
+
+/// The kind's tagging API type, when its read takes tags from the stack's tag listing.
+pub(crate) fn tag_listing_type(kind: Kind) -> Option<&'static str> {
+    provider(kind).tag_listing_type()
 }
 
 /// The provider of each kind. The match is exhaustive: a new kind does not compile until it has

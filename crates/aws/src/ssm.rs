@@ -19,14 +19,21 @@ use crate::{Aws, AwsError, ReadRequest, secrets};
 
 pub(crate) struct SsmParameter;
 
+/// Its type in the tagging API, whose listing carries its tags.
+const LISTED_AS: &str = "ssm:parameter";
+
 #[async_trait]
 impl Provider for SsmParameter {
+    fn tag_listing_type(&self) -> Option<&'static str> {
+        Some(LISTED_AS)
+    }
+
     /// GetParameters ten names a call, all at once, and the stack's parameter tags in one
     /// listing; a parameter the tag listing leaves out has its tags read on its own.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
         let names: Vec<String> = requests.iter().filter_map(|r| r.id.clone()).collect();
         let (parameters, tags) =
-            futures::try_join!(parameters_named(aws, &names), StackTags::of(aws, "ssm:parameter", names.len()))?;
+            futures::try_join!(parameters_named(aws, &names), StackTags::of(aws, LISTED_AS, names.len()))?;
         let listed = requests.iter().filter_map(|r| Some((r, parameters.get(r.id.as_deref()?)?))).map(|(r, p)| {
             let tags = &tags;
             async move {

@@ -21,8 +21,15 @@ use crate::{Aws, AwsError, ReadRequest, secrets};
 
 pub(crate) struct ReplicationGroup;
 
+/// Its type in the tagging API, whose listing carries its tags.
+const LISTED_AS: &str = "elasticache:replicationgroup";
+
 #[async_trait]
 impl Provider for ReplicationGroup {
+    fn tag_listing_type(&self) -> Option<&'static str> {
+        Some(LISTED_AS)
+    }
+
     /// All groups in one listing and the stack's group tags in another, at once; a group the
     /// tag listing leaves out has its tags read on its own (all such reads at once).
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError> {
@@ -30,8 +37,7 @@ impl Provider for ReplicationGroup {
             let pages = aws.elasticache.describe_replication_groups().into_paginator().items().send();
             pages.collect::<Result<Vec<Group>, _>>().await.aws("DescribeReplicationGroups")
         };
-        let (groups, listing) =
-            futures::try_join!(groups, StackTags::of(aws, "elasticache:replicationgroup", requests.len()))?;
+        let (groups, listing) = futures::try_join!(groups, StackTags::of(aws, LISTED_AS, requests.len()))?;
         let listed = groups.iter().filter_map(|g| {
             let id = g.replication_group_id()?;
             let request = requests.iter().find(|r| r.id.as_deref() == Some(id))?;
