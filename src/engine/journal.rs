@@ -5,30 +5,51 @@
 //! created, however the run ends.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use platformctl_core::resource::{Address, Attrs, Kind, LiveResource};
 use platformctl_core::state::{Pending, PendingOperation, ResourceState, State, StateError, Store, now_rfc3339};
 use tokio::sync::Mutex;
 
+/// Saves are grouped (a database's group commit): the changes recorded while one save is on
+/// its way to the disk or S3 are saved together by the next one, and each record still returns
+/// only once a save holding its change is done. An apply that starts hundreds of steps at once
+/// would otherwise queue them one save each (a remote state's PUT is tens of milliseconds).
 pub struct Journal {
     state: Mutex<State>,
     store: Store,
+    /// Changes recorded so far; counted under the state's lock, with the change.
+    changes: AtomicU64,
+    /// How many of those changes the last save held; held while saving, so saves never overlap.
+    saved: Mutex<u64>,
 }
 
 impl Journal {
     pub fn new(state: State, store: Store) -> Journal {
-        Journal { state: Mutex::new(state), store }
+        Journal { state: Mutex::new(state), store, changes: AtomicU64::new(0), saved: Mutex::new(0) }
     }
 
     pub fn into_state(self) -> State {
         self.state.into_inner()
     }
 
-    /// Changes the state and saves it before anything else can happen.
+    /// Changes the state and returns once a save holding the change is done: nothing the
+    /// caller does next (an AWS call) happens before the state file knows of it.
     async fn record(&self, change: impl FnOnce(&mut State)) -> Result<(), StateError> {
+        let mine = {
+            let mut state = self.state.lock().await;
+            change(&mut state);
+            self.changes.fetch_add(1, Ordering::Relaxed) + 1
+        };
+        let mut saved = self.saved.lock().await;
+        if *saved >= mine {
+            return Ok(());
+        }
         let mut state = self.state.lock().await;
-        change(&mut state);
-        self.store.write(&mut state).await
+        let through = self.changes.load(Ordering::Relaxed);
+        self.store.write(&mut state).await?;
+        *saved = through;
+        Ok(())
     }
 
     /// Reads the state as it is now.
@@ -149,5 +170,42 @@ impl Journal {
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use platformctl_core::resource::{Address, Attrs, Kind};
+    use platformctl_core::state::{LocalStore, State, Store};
+
+    use super::Journal;
+
+    /// Fifty steps record their creates at once: they share a few saves, and each record
+    /// returns only when the file on disk holds its change (what the AWS call after it needs).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn records_made_at_once_share_saves_and_each_is_on_disk_when_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.state.json");
+        let store = Store::Local(LocalStore::new(path.clone()));
+        let journal = Arc::new(Journal::new(State::new("s", "eu-west-1"), store.clone()));
+        let steps = (0..50).map(|n| {
+            let (journal, store) = (journal.clone(), store.clone());
+            tokio::spawn(async move {
+                let address = Address::new(format!("log_group.g{n}"));
+                journal.creating(&address, Kind::LogGroup, &Attrs::new(), &Default::default(), "t", false).await?;
+                let on_disk = store.read("s", "eu-west-1").await?;
+                assert!(on_disk.resources.contains_key(&address), "{address} is saved before its record returns");
+                Ok::<_, platformctl_core::state::StateError>(())
+            })
+        });
+        for step in futures::future::join_all(steps).await {
+            step.unwrap().unwrap();
+        }
+        let on_disk = store.read("s", "eu-west-1").await.unwrap();
+        assert_eq!(on_disk.resources.len(), 50);
+        assert!(on_disk.serial < 25, "records made at once share saves: {} saves for 50 records", on_disk.serial);
+        assert_eq!(journal.read(|s| s.serial).await, on_disk.serial, "the state in memory knows its serial");
     }
 }

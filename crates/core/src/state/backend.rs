@@ -59,7 +59,18 @@ impl Store {
     /// Writes the state with the next serial.
     pub async fn write(&self, state: &mut State) -> Result<(), StateError> {
         match self {
-            Store::Local(l) => l.write(state),
+            Store::Local(l) => {
+                // The disk syncs on a blocking thread, not the runtime's: an apply's other steps
+                // go on meanwhile, and their changes are saved together next (journal.rs).
+                let (local, mut copy) = (l.clone(), state.clone());
+                let saving = tokio::task::spawn_blocking(move || (local.write(&mut copy), copy.serial));
+                let (written, serial) = saving.await.map_err(|e| StateError::Write {
+                    path: l.path().to_owned(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                state.serial = serial;
+                written
+            }
             Store::Remote(r) => {
                 state.serial += 1;
                 let written = r.write(serialise(state)).await;
