@@ -293,6 +293,8 @@ async fn main() {
                 chain.join(" → "),
                 (wall / path_s - 1.0) * 100.0
             );
+            println!("\nThe apply's operations answered last (ms since its first request arrived):\n");
+            print_last_operations(&apply, 12);
         }
         println!("\nRequests of its no-change plan, per operation:\n");
         print_operations(&plan);
@@ -304,20 +306,31 @@ async fn main() {
 /// Per service: requests, when the first arrived and when the last was answered, from the
 /// step's first request — the service that answers last is where the step's time goes.
 fn print_timeline(figures: &Figures) {
+    print_spans(figures, "service", |operation| operation.split(' ').next().unwrap_or_default(), usize::MAX);
+}
+
+/// The same per operation, for the `last` operations answered last: where an apply's tail goes
+/// (the waits' describes, the creates that started late).
+fn print_last_operations(figures: &Figures, last: usize) {
+    print_spans(figures, "operation", |operation| operation, last);
+}
+
+/// Requests grouped by `group` of their operation, with when the group's first request arrived
+/// and its last was answered; the `last` groups answered last, in time order.
+fn print_spans<'a>(figures: &'a Figures, heading: &str, group: impl Fn(&'a str) -> &'a str, last: usize) {
     let Some(start) = figures.timeline.iter().map(|t| t.arrived).min() else { return };
-    let mut services: BTreeMap<&str, (u64, Duration, Duration)> = BTreeMap::new();
+    let mut spans: BTreeMap<&str, (u64, Duration, Duration)> = BTreeMap::new();
     for t in &figures.timeline {
-        let service = t.operation.split(' ').next().unwrap_or_default();
         let (arrived, answered) = (t.arrived - start, t.answered - start);
-        let span = services.entry(service).or_insert((0, arrived, answered));
+        let span = spans.entry(group(&t.operation)).or_insert((0, arrived, answered));
         *span = (span.0 + 1, span.1.min(arrived), span.2.max(answered));
     }
-    let mut rows: Vec<_> = services.into_iter().collect();
+    let mut rows: Vec<_> = spans.into_iter().collect();
     rows.sort_by_key(|(_, (_, first, last))| (*last, *first));
-    println!("| service | requests | first arrived | last answered |");
+    println!("| {heading} | requests | first arrived | last answered |");
     println!("|---|---:|---:|---:|");
-    for (service, (requests, first, last)) in rows {
-        println!("| {service} | {requests} | {} | {} |", first.as_millis(), last.as_millis());
+    for (name, (requests, first, last)) in rows.iter().skip(rows.len().saturating_sub(last)) {
+        println!("| {name} | {requests} | {} | {} |", first.as_millis(), last.as_millis());
     }
 }
 
