@@ -56,30 +56,27 @@ impl Store {
         }
     }
 
-    /// Writes the state with the next serial.
+    /// Writes the state with the next serial; the serial is taken back when the write fails.
     pub async fn write(&self, state: &mut State) -> Result<(), StateError> {
-        match self {
+        state.serial += 1;
+        let document = serialise(state);
+        let written = match self {
             Store::Local(l) => {
                 // The disk syncs on a blocking thread, not the runtime's: an apply's other steps
-                // go on meanwhile, and their changes are saved together next (journal.rs).
-                let (local, mut copy) = (l.clone(), state.clone());
-                let saving = tokio::task::spawn_blocking(move || (local.write(&mut copy), copy.serial));
-                let (written, serial) = saving.await.map_err(|e| StateError::Write {
-                    path: l.path().to_owned(),
-                    source: std::io::Error::other(e.to_string()),
-                })?;
-                state.serial = serial;
-                written
+                // go on meanwhile, and their changes are saved together next (journal.rs). The
+                // document is made here, so the blocking thread allocates next to nothing.
+                let local = l.clone();
+                let saving = tokio::task::spawn_blocking(move || local.write_document(&document));
+                saving.await.unwrap_or_else(|e| {
+                    Err(StateError::Write { path: l.path().to_owned(), source: std::io::Error::other(e.to_string()) })
+                })
             }
-            Store::Remote(r) => {
-                state.serial += 1;
-                let written = r.write(serialise(state)).await;
-                if written.is_err() {
-                    state.serial -= 1;
-                }
-                written
-            }
+            Store::Remote(r) => r.write(document).await,
+        };
+        if written.is_err() {
+            state.serial -= 1;
         }
+        written
     }
 
     /// The store of another stack on the same backend: `<dir>/<stack>.state.json` beside a

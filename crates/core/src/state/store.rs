@@ -129,18 +129,24 @@ impl LocalStore {
     /// Writes the state with the next serial: the old file kept as the backup, the new one
     /// written privately and atomically (`private_file`), links followed.
     pub fn write(&self, state: &mut State) -> Result<(), StateError> {
-        let fail = |source| StateError::Write { path: self.path.clone(), source };
         state.serial += 1;
+        let written = self.write_document(&serialise(state));
+        if written.is_err() {
+            state.serial -= 1;
+        }
+        written
+    }
+
+    /// Writes a state document as it is (`Store::write` gives it its serial): the old file
+    /// kept as the backup, the new one written privately and atomically.
+    pub fn write_document(&self, document: &[u8]) -> Result<(), StateError> {
         let written = (|| {
             if let Ok(previous) = fs::read(&self.path) {
                 write_private(&self.backup_path(), &previous)?;
             }
-            write_private(&self.path, &serialise(state))
+            write_private(&self.path, document)
         })();
-        if written.is_err() {
-            state.serial -= 1;
-        }
-        written.map_err(fail)
+        written.map_err(|source| StateError::Write { path: self.path.clone(), source })
     }
 }
 
