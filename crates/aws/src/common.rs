@@ -10,6 +10,23 @@ use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use crate::{AwsError, ReadRequest};
 
+/// What a describe of the resource at `arn` found: absent when there is no ARN to describe (a
+/// pending create nothing was found for) or AWS no longer knows it.
+pub(crate) async fn observed_at<Answer>(
+    arn: Option<String>,
+    describe: impl FnOnce(String) -> Answer,
+) -> Result<Observed, AwsError>
+where
+    Answer: Future<Output = Result<LiveResource, AwsError>>,
+{
+    let Some(arn) = arn else { return Ok(Observed::Absent) };
+    match describe(arn).await {
+        Ok(live) => Ok(Observed::Present(live)),
+        Err(e) if e.is_not_found() => Ok(Observed::Absent),
+        Err(e) => Err(e),
+    }
+}
+
 /// `Value::Str` for a present string, `Null` for an absent or empty one.
 pub(crate) fn opt_str(s: Option<&str>) -> Value {
     s.filter(|s| !s.is_empty()).map_or(Value::Null, Value::str)

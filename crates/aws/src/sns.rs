@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use platformctl_core::kinds::sns_topic::{KMS_KEY, NAME, SUBSCRIPTIONS, TAGS, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed};
 
-use crate::common::{TagChanges, sorted_list, tag_pairs, tags_from_pairs};
+use crate::common::{TagChanges, observed_at, sorted_list, tag_pairs, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -31,14 +31,7 @@ impl Provider for Topic {
                 listed.iter().find(|arn| name_of(arn) == name).cloned()
             });
             async move {
-                let observed = match arn {
-                    Some(arn) => match describe(aws, &arn).await {
-                        Ok(live) => Observed::Present(live),
-                        Err(e) if e.is_not_found() => Observed::Absent,
-                        Err(e) => return Err(e),
-                    },
-                    None => Observed::Absent,
-                };
+                let observed = observed_at(arn, |arn| async move { describe(aws, &arn).await }).await?;
                 Ok((r.address.clone(), observed))
             }
         });

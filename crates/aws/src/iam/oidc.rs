@@ -10,7 +10,7 @@ use platformctl_core::kinds::oidc_provider::{CLIENT_IDS, TAGS, URL, out};
 use platformctl_core::resource::{Address, Attrs, LiveResource, Observed, Value};
 
 use super::{tags, tags_of};
-use crate::common::{TagChanges, sorted_list, tags_from_pairs};
+use crate::common::{TagChanges, observed_at, sorted_list, tags_from_pairs};
 use crate::error::SdkResultExt;
 use crate::registry::{NewResource, Provider};
 use crate::{Aws, AwsError, ReadRequest};
@@ -34,14 +34,7 @@ impl Provider for OidcProvider {
                     Some(arn) => Some(arn.clone()),
                     None => find_by_url(aws, listed, URL.str(&r.attrs)).await?,
                 };
-                let observed = match arn {
-                    Some(arn) => match describe(aws, &arn, r).await {
-                        Ok(found) => Observed::Present(found),
-                        Err(e) if e.is_not_found() => Observed::Absent,
-                        Err(e) => return Err(e),
-                    },
-                    None => Observed::Absent,
-                };
+                let observed = observed_at(arn, |arn| async move { describe(aws, &arn, r).await }).await?;
                 Ok((r.address.clone(), observed))
             }
         });
