@@ -292,7 +292,7 @@ impl Session {
     }
 
     /// Applies a plan made by this session; the state is saved after every step.
-    pub async fn apply(&mut self, plan: &Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
+    pub async fn apply(&mut self, plan: Plan, options: &ApplyOptions) -> anyhow::Result<ApplyReport> {
         let progress = Progress::new();
         let applied = apply::apply(&self.aws, plan, self.state.clone(), &self.store, options, &progress).await;
         let (state, report) = match applied {

@@ -145,7 +145,7 @@ pub async fn apply(
                 return Ok(Applied::Declined);
             }
         }
-        let report = session.apply(&plan, &request.options).await?;
+        let report = session.apply(plan, &request.options).await?;
         Ok(Applied::Done { report, destroy, state: session.store.location() })
     })
     .await
