@@ -60,6 +60,48 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Makes `copy` another name of the file `original` (a hard link: no byte is read or written),
+/// replacing whatever `copy` named at once — so there is always a whole `copy`. Where that is
+/// not possible (a file system without hard links, an `original` that others may read, on
+/// another disk), `copy` is written as a private copy instead. Nothing to do when `original`
+/// does not exist.
+pub fn keep_private_copy(original: &Path, copy: &Path) -> std::io::Result<()> {
+    let meta = match std::fs::metadata(original) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let dir = copy.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if owner_only(&meta) {
+        // Linked under a fresh random name first, then renamed over `copy`: a link cannot
+        // replace an existing name itself.
+        let linked = tempfile::Builder::new()
+            .prefix(".platformctl-")
+            .suffix(".link")
+            .make_in(dir, |name| std::fs::hard_link(original, name));
+        if let Ok(linked) = linked
+            && linked.persist(copy).is_ok()
+        {
+            return Ok(());
+        }
+    }
+    write_private(copy, &std::fs::read(original)?)
+}
+
+/// A second name for a file gives it no new permissions: only one its owner alone may read
+/// can be kept so.
+fn owner_only(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o077 == 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
@@ -86,6 +128,37 @@ mod tests {
         let left: Vec<_> =
             std::fs::read_dir(file.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(left.len(), 1, "no temporary file is left: {left:?}");
+    }
+
+    #[test]
+    fn a_private_copy_is_a_second_name_that_keeps_the_old_content() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (state, backup) = (dir.path().join("s.state.json"), dir.path().join("s.state.json.backup"));
+        keep_private_copy(&state, &backup).unwrap();
+        assert!(!backup.exists(), "nothing to keep before the first save");
+        write_private(&state, b"one").unwrap();
+        write_private(&backup, b"older").unwrap();
+        keep_private_copy(&state, &backup).unwrap();
+        let inode = |p: &Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(inode(&backup), inode(&state), "a hard link, not a copy");
+        write_private(&state, b"two").unwrap();
+        assert_eq!(std::fs::read(&backup).unwrap(), b"one", "replacing the file leaves the kept one");
+        assert_eq!(mode(&backup), 0o600);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left.len(), 2, "no temporary name is left: {left:?}");
+    }
+
+    #[test]
+    fn a_file_others_may_read_is_kept_as_a_private_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, backup) = (dir.path().join("s.state.json"), dir.path().join("s.state.json.backup"));
+        std::fs::write(&state, b"one").unwrap();
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o644)).unwrap();
+        keep_private_copy(&state, &backup).unwrap();
+        assert_eq!(std::fs::read(&backup).unwrap(), b"one");
+        assert_eq!(mode(&backup), 0o600, "the copy is private though the original is not");
+        assert_eq!(mode(&state), 0o644, "the original is left as it is");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{FORMAT_VERSION, State};
-use crate::private_file::{resolve_links, write_private};
+use crate::private_file::{keep_private_copy, resolve_links, write_private};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -140,12 +140,11 @@ impl LocalStore {
     /// Writes a state document as it is (`Store::write` gives it its serial): the old file
     /// kept as the backup, the new one written privately and atomically.
     pub fn write_document(&self, document: &[u8]) -> Result<(), StateError> {
-        let written = (|| {
-            if let Ok(previous) = fs::read(&self.path) {
-                write_private(&self.backup_path(), &previous)?;
-            }
-            write_private(&self.path, document)
-        })();
+        // The old file becomes the backup by a second name, not a copy: a save writes the
+        // state once instead of reading it once and writing it twice (and holds no second copy
+        // of it in memory: a large stack's is megabytes, saved hundreds of times an apply).
+        let written =
+            keep_private_copy(&self.path, &self.backup_path()).and_then(|()| write_private(&self.path, document));
         written.map_err(|source| StateError::Write { path: self.path.clone(), source })
     }
 }
