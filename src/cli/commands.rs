@@ -151,7 +151,7 @@ pub(super) fn run(command: Command) -> anyhow::Result<u8> {
 fn block_on<F: std::future::Future<Output = anyhow::Result<u8>>>(f: F) -> anyhow::Result<u8> {
     // One thread: platformctl waits on AWS, not on its CPU (a plan of 544 resources is ~0.03 s
     // of it), and every thread that allocates gets its own malloc arena — with a worker per
-    // core the grown benchmark's apply peaked ~2.5 MB higher (docs/benchmarks.md). Blocking
+    // core the grown benchmark's apply peaked ~4 MB higher (docs/benchmarks.md). Blocking
     // work (state file I/O, a confirmation prompt) still goes to tokio's blocking threads.
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
