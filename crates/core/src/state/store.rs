@@ -126,23 +126,14 @@ impl LocalStore {
             .collect()
     }
 
-    /// Writes the state with the next serial: the old file kept as the backup, the new one
-    /// written privately and atomically (`private_file`), links followed.
-    pub fn write(&self, state: &mut State) -> Result<(), StateError> {
-        state.serial += 1;
-        let written = self.write_document(&serialise(state));
-        if written.is_err() {
-            state.serial -= 1;
-        }
-        written
-    }
-
     /// Writes a state document as it is (`Store::write` gives it its serial): the old file
-    /// kept as the backup, the new one written privately and atomically.
+    /// kept as the backup, the new one written privately and atomically (`private_file`), links
+    /// followed.
     pub fn write_document(&self, document: &[u8]) -> Result<(), StateError> {
         // The old file becomes the backup by a second name, not a copy: a save writes the
         // state once instead of reading it once and writing it twice (and holds no second copy
-        // of it in memory: the benchmark's 544 resources make 0.5 MB, saved hundreds of times an apply).
+        // of it in memory: the benchmark's 544 resources make 0.5 MB, saved hundreds of times
+        // an apply).
         let written =
             keep_private_copy(&self.path, &self.backup_path()).and_then(|()| write_private(&self.path, document));
         written.map_err(|source| StateError::Write { path: self.path.clone(), source })
@@ -153,14 +144,20 @@ impl LocalStore {
 mod tests {
     use super::*;
 
+    /// Saves `state` the way every command does (`Store::write`: the next serial, then the file).
+    fn save(store: &LocalStore, state: &mut State) {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(crate::state::Store::Local(store.clone()).write(state)).unwrap();
+    }
+
     #[test]
     fn round_trip_serial_and_backup() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path().join("s.state.json"));
         let mut state = State::new("s", "eu-west-1");
         assert_eq!(state.serial, 0);
-        store.write(&mut state).unwrap();
-        store.write(&mut state).unwrap();
+        save(&store, &mut state);
+        save(&store, &mut state);
         let back = store.read_of("s", Some("eu-west-1")).unwrap().unwrap();
         assert_eq!(back.serial, 2);
         assert_eq!(back.lineage, state.lineage);
@@ -188,7 +185,7 @@ mod tests {
             assert_eq!(fs::read_to_string(&path).unwrap(), content);
         }
         let mut other = State::new("other", "eu-west-1");
-        store.write(&mut other).unwrap();
+        save(&store, &mut other);
         let err = store.read_of("s", Some("eu-west-1")).unwrap_err().to_string();
         assert!(err.contains("belongs to stack `other`"), "{err}");
     }
@@ -204,8 +201,8 @@ mod tests {
         let path = dir.path().join(".platformctl/s.state.json");
         let store = LocalStore::new(path.clone());
         let mut state = State::new("s", "eu-west-1");
-        store.write(&mut state).unwrap();
-        store.write(&mut state).unwrap();
+        save(&store, &mut state);
+        save(&store, &mut state);
         let lock = crate::state::StateLock::acquire(store.path(), "apply").unwrap();
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&store.backup_path()), 0o600);
@@ -220,7 +217,7 @@ mod tests {
         let linked = LocalStore::new(path.clone());
         let _lock = crate::state::StateLock::acquire(linked.path(), "apply").unwrap();
         assert!(shared.join("s.state.json.lock").exists(), "the lock is taken where the state is");
-        linked.write(&mut state).unwrap();
+        save(&linked, &mut state);
         assert!(fs::symlink_metadata(&path).unwrap().file_type().is_symlink(), "the link is kept");
         let written = linked.read_of("s", Some("eu-west-1")).unwrap().unwrap();
         assert_eq!(written.serial, 3, "written through the link");
