@@ -232,15 +232,24 @@ impl Step {
 
     /// The desired attributes with every reference replaced by the id or output now in the
     /// state. Outputs referred to are read again first: an endpoint can change after the
-    /// resource was created (an Aurora cluster's, once it has instances).
+    /// resource was created (an Aurora cluster's, once it has instances). Outputs AWS never
+    /// changes (an ARN), once recorded, are not: 60 service account roles naming the cluster's
+    /// OIDC provider would read it 60 times.
     async fn resolved(&self, d: &DesiredResource) -> Result<Result<Attrs, AwsError>, StateError> {
-        let mut referenced = BTreeSet::new();
-        d.attrs.values().for_each(|v| v.output_refs(&mut referenced));
-        for address in referenced {
-            let found = self.journal.entry(&address).await.map(|r| (r.kind, r.id));
-            if let Some((kind, Some(id))) = found
-                && let Err(e) = self.record_outputs(kind, &address, &id).await?
-            {
+        let mut referenced: BTreeMap<Address, Vec<String>> = BTreeMap::new();
+        let mut refs = BTreeSet::new();
+        d.attrs.values().for_each(|v| v.output_refs(&mut refs));
+        for (address, output) in refs {
+            referenced.entry(address).or_default().push(output);
+        }
+        for (address, names) in referenced {
+            let Some(recorded) = self.journal.entry(&address).await else { continue };
+            let Some(id) = recorded.id else { continue };
+            let def = recorded.kind.def();
+            if names.iter().all(|name| def.output_is_settled(name, &recorded.outputs)) {
+                continue;
+            }
+            if let Err(e) = self.record_outputs(recorded.kind, &address, &id).await? {
                 return Ok(Err(e));
             }
         }

@@ -257,7 +257,7 @@ fn complete(def: &KindDef, request: &ReadRequest, live: &mut LiveResource) {
         live.attrs.keys().filter(|n| def.attribute(n).is_none()).collect::<Vec<_>>()
     );
     debug_assert!(
-        live.outputs.keys().all(|name| def.outputs.iter().any(|o| o.0 == name)),
+        live.outputs.keys().all(|name| def.outputs.iter().any(|o| o.name == name)),
         "the {} provider reports outputs its kind does not declare: {:?}",
         def.name,
         live.outputs.keys().collect::<Vec<_>>()

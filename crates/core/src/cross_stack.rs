@@ -212,8 +212,9 @@ pub fn replica_source(
         ));
     };
     let text = |a: crate::resource::schema::Attr| a.str(&r.attributes).map(str::to_owned);
-    let output =
-        |o: crate::resource::schema::Output| state.output_of(&address, o.0).and_then(|v| v.as_str()).map(str::to_owned);
+    let output = |o: crate::resource::schema::Output| {
+        state.output_of(&address, o.name).and_then(|v| v.as_str()).map(str::to_owned)
+    };
     let missing =
         |what: &str| format!("stack `{}` records no {what} for `postgres.{entry}`\n  hint: {hint}", state.stack);
     let source = ReplicaSource {

@@ -220,29 +220,16 @@ mod tests {
                     );
                     let mut referred = std::collections::BTreeSet::new();
                     value.output_refs(&mut referred);
-                    for target in referred {
+                    for (target, output) in referred {
                         let Some(kind) = kinds.get(&target) else { continue };
-                        let outputs = outputs_named(value, &target);
-                        for output in outputs {
-                            assert!(
-                                kind.def().outputs.iter().any(|o| o.0 == output),
-                                "{file}: {}.{name} refers to `{output}` of {target}, which {kind} does not declare",
-                                r.address
-                            );
-                        }
+                        assert!(
+                            kind.def().outputs.iter().any(|o| o.name == output),
+                            "{file}: {}.{name} refers to `{output}` of {target}, which {kind} does not declare",
+                            r.address
+                        );
                     }
                 }
             }
-        }
-    }
-
-    /// The output names `value` refers to at `target`.
-    fn outputs_named(value: &Value, target: &Address) -> Vec<String> {
-        match value {
-            Value::Output(a, name) if a == target => vec![name.clone()],
-            Value::List(items) => items.iter().flat_map(|v| outputs_named(v, target)).collect(),
-            Value::Map(m) => m.values().flat_map(|v| outputs_named(v, target)).collect(),
-            _ => vec![],
         }
     }
 

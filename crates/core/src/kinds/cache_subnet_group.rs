@@ -9,7 +9,7 @@ pub const SUBNET_IDS: Attr = Attr::in_place("subnet_ids").set();
 pub mod out {
     use crate::resource::schema::Output;
 
-    pub const NAME: Output = Output("name");
+    pub const NAME: Output = Output::fixed("name");
 }
 
 pub const DEF: KindDef =

@@ -62,12 +62,12 @@ pub mod out {
     use crate::resource::schema::Output;
     pub use crate::resource::schema::out::ARN;
 
-    pub const PORT: Output = Output("port");
+    pub const PORT: Output = Output::new("port");
     /// The ARN of the secret RDS keeps the master password in, with `managed_password`.
-    pub const MASTER_SECRET_ARN: Output = Output("master_secret_arn");
+    pub const MASTER_SECRET_ARN: Output = Output::new("master_secret_arn");
     /// RDS's `ParameterApplyStatus` of an instance's parameter group: `in-sync`, `applying`,
     /// `pending-reboot`.
-    pub const PARAMETER_STATUS: Output = Output("parameter_status");
+    pub const PARAMETER_STATUS: Output = Output::new("parameter_status");
 }
 
 /// The major version of an engine version (`16` of `16.4`): what a parameter group family

@@ -26,8 +26,8 @@ pub mod out {
     use crate::resource::schema::Output;
 
     /// The writer endpoint.
-    pub const ENDPOINT: Output = Output("endpoint");
-    pub const READER_ENDPOINT: Output = Output("reader_endpoint");
+    pub const ENDPOINT: Output = Output::new("endpoint");
+    pub const READER_ENDPOINT: Output = Output::new("reader_endpoint");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -21,8 +21,8 @@ pub mod out {
     use crate::resource::schema::Output;
 
     /// The endpoint's host name.
-    pub const ADDRESS: Output = Output("address");
-    pub const RESOURCE_ID: Output = Output("resource_id");
+    pub const ADDRESS: Output = Output::new("address");
+    pub const RESOURCE_ID: Output = Output::fixed("resource_id");
 
     pub const ALL: &[Output] = &[ADDRESS, PORT, ARN, RESOURCE_ID, PARAMETER_STATUS];
     /// A primary's: its managed password's secret too.

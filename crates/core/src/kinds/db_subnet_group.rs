@@ -11,7 +11,7 @@ pub mod out {
     use crate::resource::schema::Output;
     pub use crate::resource::schema::out::ARN;
 
-    pub const NAME: Output = Output("name");
+    pub const NAME: Output = Output::fixed("name");
 }
 
 pub const DEF: KindDef =

@@ -17,7 +17,7 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     /// What `docker push` takes.
-    pub const URI: Output = Output("uri");
+    pub const URI: Output = Output::fixed("uri");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -19,7 +19,7 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     /// The version EKS runs (chosen by AWS when the stack names none).
-    pub const VERSION: Output = Output("version");
+    pub const VERSION: Output = Output::new("version");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -36,12 +36,12 @@ pub mod out {
     use crate::resource::schema::Output;
     pub use crate::resource::schema::out::ARN;
 
-    pub const ENDPOINT: Output = Output("endpoint");
-    pub const CERTIFICATE_AUTHORITY: Output = Output("certificate_authority");
-    pub const OIDC_ISSUER: Output = Output("oidc_issuer");
-    pub const VERSION: Output = Output("version");
-    pub const PLATFORM_VERSION: Output = Output("platform_version");
-    pub const SECURITY_GROUP_ID: Output = Output("security_group_id");
+    pub const ENDPOINT: Output = Output::new("endpoint");
+    pub const CERTIFICATE_AUTHORITY: Output = Output::new("certificate_authority");
+    pub const OIDC_ISSUER: Output = Output::fixed("oidc_issuer");
+    pub const VERSION: Output = Output::new("version");
+    pub const PLATFORM_VERSION: Output = Output::new("platform_version");
+    pub const SECURITY_GROUP_ID: Output = Output::fixed("security_group_id");
 }
 
 pub const DEF: KindDef = KindDef::new(

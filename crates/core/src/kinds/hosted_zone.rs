@@ -16,9 +16,9 @@ pub mod out {
     use crate::resource::schema::Output;
 
     /// The zone's id (`Z...`), for what manages records in it (external-dns, cert-manager).
-    pub const ZONE_ID: Output = Output("zone_id");
+    pub const ZONE_ID: Output = Output::fixed("zone_id");
     /// The name servers Route 53 gave a public zone (what the parent domain delegates to).
-    pub const NAME_SERVERS: Output = Output("name_servers");
+    pub const NAME_SERVERS: Output = Output::new("name_servers");
 }
 
 pub const DEF: KindDef = KindDef::new("hosted_zone", Service::Route53, &[NAME, VPC_ID, COMMENT, TAGS], Adoption::Tag)

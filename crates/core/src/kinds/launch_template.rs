@@ -52,7 +52,7 @@ pub mod out {
     use crate::resource::schema::Output;
 
     /// The version new nodes start from, a number as a string (as EKS takes and reports it).
-    pub const DEFAULT_VERSION: Output = Output("default_version");
+    pub const DEFAULT_VERSION: Output = Output::new("default_version");
 }
 
 pub const DEF: KindDef =

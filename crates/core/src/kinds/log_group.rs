@@ -13,7 +13,7 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     /// `<arn>:*`: the group's log streams, for policies that let a service write to it.
-    pub const STREAMS_ARN: Output = Output("streams_arn");
+    pub const STREAMS_ARN: Output = Output::fixed("streams_arn");
 }
 
 pub const DEF: KindDef =

@@ -202,7 +202,7 @@ mod tests {
             assert!(def.compared().next().is_some(), "{kind} compares nothing");
             let attrs: BTreeSet<&str> = def.attributes.iter().map(|a| a.name).collect();
             assert_eq!(attrs.len(), def.attributes.len(), "{kind} declares an attribute twice");
-            let outputs: BTreeSet<&str> = def.outputs.iter().map(|o| o.0).collect();
+            let outputs: BTreeSet<&str> = def.outputs.iter().map(|o| o.name).collect();
             assert_eq!(outputs.len(), def.outputs.len(), "{kind} declares an output twice");
             let keyed = match def.adoption {
                 Adoption::Tag => vec![crate::resource::schema::TAGS],

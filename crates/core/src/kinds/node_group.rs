@@ -47,10 +47,10 @@ pub mod out {
     use crate::resource::schema::Output;
     pub use crate::resource::schema::out::ARN;
 
-    pub const NAME: Output = Output("name");
+    pub const NAME: Output = Output::fixed("name");
     /// The size AWS (or the autoscaler) has now.
-    pub const DESIRED_SIZE: Output = Output("desired_size");
-    pub const RELEASE_VERSION: Output = Output("release_version");
+    pub const DESIRED_SIZE: Output = Output::new("desired_size");
+    pub const RELEASE_VERSION: Output = Output::new("release_version");
 }
 
 pub const DEF: KindDef = KindDef::new(

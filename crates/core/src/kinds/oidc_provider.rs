@@ -12,7 +12,7 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     /// The thumbprints IAM recorded for the issuer's CA.
-    pub const THUMBPRINTS: Output = Output("thumbprints");
+    pub const THUMBPRINTS: Output = Output::new("thumbprints");
 }
 
 pub const DEF: KindDef = KindDef::new("oidc_provider", Service::Iam, &[URL, CLIENT_IDS, TAGS], Adoption::Lookup(URL))

@@ -12,7 +12,7 @@ pub const TARGET_CPU_PERCENT: Attr = Attr::in_place("target_cpu_percent");
 pub mod out {
     use crate::resource::schema::Output;
 
-    pub const POLICY_NAME: Output = Output("policy_name");
+    pub const POLICY_NAME: Output = Output::fixed("policy_name");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -37,9 +37,9 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     /// What clients connect to: the configuration endpoint in cluster mode, else the primary's.
-    pub const ENDPOINT: Output = Output("endpoint");
-    pub const READER_ENDPOINT: Output = Output("reader_endpoint");
-    pub const PORT: Output = Output("port");
+    pub const ENDPOINT: Output = Output::new("endpoint");
+    pub const READER_ENDPOINT: Output = Output::new("reader_endpoint");
+    pub const PORT: Output = Output::new("port");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -24,7 +24,7 @@ pub mod out {
     pub use crate::resource::schema::out::ARN;
 
     /// The version holding `AWSCURRENT`.
-    pub const VERSION_ID: Output = Output("version_id");
+    pub const VERSION_ID: Output = Output::new("version_id");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -12,7 +12,7 @@ pub mod out {
     use crate::resource::schema::Output;
 
     /// The version of the secret that holds the fields as platformctl wrote them.
-    pub const VERSION_ID: Output = Output("version_id");
+    pub const VERSION_ID: Output = Output::new("version_id");
 }
 
 pub const DEF: KindDef =

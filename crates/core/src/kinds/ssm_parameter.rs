@@ -16,7 +16,7 @@ pub const KMS_KEY: Attr = Attr::in_place("kms_key").unreported();
 pub mod out {
     use crate::resource::schema::Output;
 
-    pub const VERSION: Output = Output("version");
+    pub const VERSION: Output = Output::new("version");
 }
 
 pub const DEF: KindDef = KindDef::new(

@@ -117,11 +117,11 @@ impl Value {
         }
     }
 
-    /// Every address whose outputs this value refers to.
-    pub fn output_refs(&self, out: &mut BTreeSet<Address>) {
+    /// Every output this value refers to: the resource's address and the output's name.
+    pub fn output_refs(&self, out: &mut BTreeSet<(Address, String)>) {
         match self {
-            Value::Output(a, _) => {
-                out.insert(a.clone());
+            Value::Output(a, name) => {
+                out.insert((a.clone(), name.clone()));
             }
             Value::List(items) => items.iter().for_each(|v| v.output_refs(out)),
             Value::Map(m) => m.values().for_each(|v| v.output_refs(out)),

@@ -211,21 +211,37 @@ pub const ARN: Attr = Attr::read_only("arn");
 /// Something AWS computes for a resource that other resources or users refer to: an endpoint,
 /// a port, an ARN. Recorded in the state after every create and update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Output(pub &'static str);
+pub struct Output {
+    pub name: &'static str,
+    /// AWS sets it when it makes the resource and never changes it (an ARN, a name): once
+    /// recorded, apply does not read it again before each step that refers to it.
+    pub fixed: bool,
+}
 
 impl Output {
+    /// An output AWS may change during the resource's life (an endpoint, a version): read again
+    /// before each step that refers to it.
+    pub const fn new(name: &'static str) -> Output {
+        Output { name, fixed: false }
+    }
+
+    /// An output AWS sets once, when it makes the resource (an ARN, a name, a URI).
+    pub const fn fixed(name: &'static str) -> Output {
+        Output { name, fixed: true }
+    }
+
     /// A reference to this output of the resource at `address`.
     pub fn of(&self, address: &Address) -> Value {
-        Value::Output(address.clone(), self.0.to_owned())
+        Value::Output(address.clone(), self.name.to_owned())
     }
 
     /// `(name, value)` for building output maps.
     pub fn to(&self, value: impl Into<Value>) -> (String, Value) {
-        (self.0.to_owned(), value.into())
+        (self.name.to_owned(), value.into())
     }
 
     pub fn get<'a>(&self, outputs: &'a Attrs) -> Option<&'a Value> {
-        outputs.get(self.0).filter(|v| **v != Value::Null)
+        outputs.get(self.name).filter(|v| **v != Value::Null)
     }
 }
 
@@ -234,7 +250,7 @@ pub mod out {
     use super::Output;
 
     /// The resource's ARN.
-    pub const ARN: Output = Output("arn");
+    pub const ARN: Output = Output::fixed("arn");
 }
 
 /// A value `platformctl output` shows: an output AWS computed, or an attribute as applied
@@ -367,6 +383,12 @@ impl KindDef {
 
     pub fn attribute(&self, name: &str) -> Option<&Attr> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Whether `outputs` (the resource's recorded ones) hold `name`, and AWS never changes it:
+    /// a step that refers to it can take the recorded value without reading the resource again.
+    pub fn output_is_settled(&self, name: &str, outputs: &Attrs) -> bool {
+        self.outputs.iter().any(|o| o.name == name && o.fixed && o.get(outputs).is_some())
     }
 
     /// The attributes plans compare, in declaration order.
