@@ -63,6 +63,20 @@ async fn batched_plan_and_drift(kind: Kind) {
     assert_eq!(providers, 1, "the grown platform's cluster has its OIDC provider");
     assert_eq!(applied.get("iam GetOpenIDConnectProvider"), Some(&providers), "{applied:#?}");
     assert_eq!(applied.get("iam GetRole"), Some(&roles), "{applied:#?}");
+    // What apply records of what it made is its outputs, read with the one call that holds them:
+    // GetRole for a role's ARN, not its policies; a repository's, log group's or parameter's
+    // describe, not its lifecycle policy or tags.
+    for whole_read_only in [
+        "iam ListRolePolicies",
+        "iam ListAttachedRolePolicies",
+        "iam GetRolePolicy",
+        "ecr GetLifecyclePolicy",
+        "ecr ListTagsForResource",
+        "logs ListTagsForResource",
+        "ssm ListTagsForResource",
+    ] {
+        assert_eq!(applied.get(whole_read_only), None, "{whole_read_only}: {applied:#?}");
+    }
     // 50 ms per request, as the benchmark: the plan's calls overlap, and each service's gate
     // (in_flight.rs) shows in how many of them are in flight at once.
     let proxy = Proxy::start(&emu.endpoint, Faults { latency: Duration::from_millis(50), ..Default::default() }).await;

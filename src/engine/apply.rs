@@ -20,7 +20,7 @@ use platformctl_core::graph::{CycleError, Graph};
 use platformctl_core::plan::operations::{ApplyReport, Op, OpFailure, OpKind, operations};
 use platformctl_core::plan::{Action, Plan};
 use platformctl_core::render::progress::Progress;
-use platformctl_core::resource::{Address, Attrs, DesiredResource, Kind, Lookup, Observed};
+use platformctl_core::resource::{Address, Attrs, DesiredResource, Kind, Lookup};
 use platformctl_core::state::{State, StateError, Store};
 use tokio::task::JoinSet;
 
@@ -289,11 +289,9 @@ impl Step {
         }
         let (attrs, outputs) = self.journal.entry(address).await.map(|r| (r.attributes, r.outputs)).unwrap_or_default();
         let request = ReadRequest { address: address.clone(), id: Some(id.to_owned()), attrs, outputs };
-        let outputs = match platformctl_aws::read(&self.aws, kind, std::slice::from_ref(&request)).await {
-            Ok(found) => match found.into_iter().next() {
-                Some((_, Observed::Present(live))) => live.outputs,
-                _ => return Ok(Err(AwsError::local("read", format!("{id} vanished right after it was created")))),
-            },
+        let outputs = match platformctl_aws::outputs(&self.aws, kind, &request).await {
+            Ok(Some(outputs)) => outputs,
+            Ok(None) => return Ok(Err(AwsError::local("read", format!("{id} vanished right after it was created")))),
             Err(e) => return Ok(Err(e)),
         };
         self.journal.outputs(address, outputs).await?;

@@ -45,6 +45,11 @@ impl Provider for Repository {
         confirmed(Kind::EcrRepository, requests, listed, |r| read_one(aws, r)).await
     }
 
+    /// DescribeRepositories alone: its ARN and URI, without the lifecycle policy and tags.
+    async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+        Ok(repository(aws, request).await?.as_ref().map(outputs_of))
+    }
+
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
         let name = NAME.str(attrs).unwrap_or_default();
@@ -142,11 +147,20 @@ async fn repositories_named(aws: &Aws, names: &[String]) -> Result<BTreeMap<Stri
 
 /// One repository, read directly: DescribeRepositories by its name, then `describe`.
 async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
-    let out = aws.ecr.describe_repositories().repository_names(name_of(request)).send().await;
-    let out = out.aws("DescribeRepositories")?;
-    match out.repositories().first() {
-        Some(repo) => describe(aws, repo, None).await.map(Some),
+    match repository(aws, request).await? {
+        Some(repo) => describe(aws, &repo, None).await.map(Some),
         None => Ok(None),
+    }
+}
+
+/// The repository by its name (a direct read, never a listing that may lag), if it exists.
+async fn repository(aws: &Aws, request: &ReadRequest) -> Result<Option<EcrRepository>, AwsError> {
+    match aws.ecr.describe_repositories().repository_names(name_of(request)).send().await {
+        Ok(out) => Ok(out.repositories().first().cloned()),
+        Err(e) => match crate::error::from_sdk("DescribeRepositories", e) {
+            e if e.is_not_found() => Ok(None),
+            e => Err(e),
+        },
     }
 }
 
@@ -181,8 +195,12 @@ async fn describe(aws: &Aws, repo: &EcrRepository, listing: Option<&StackTags>) 
         TAGS.to(tags),
         ARN.to(Value::str(arn)),
     ]);
-    let outputs = Attrs::from([out::ARN.to(arn), out::URI.to(repo.repository_uri().unwrap_or_default())]);
-    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs })
+    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs: outputs_of(repo) })
+}
+
+fn outputs_of(repo: &EcrRepository) -> Attrs {
+    let uri = repo.repository_uri().unwrap_or_default();
+    Attrs::from([out::ARN.to(repo.repository_arn().unwrap_or_default()), out::URI.to(uri)])
 }
 
 fn ecr_tags(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {

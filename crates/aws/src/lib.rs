@@ -52,6 +52,6 @@ pub use connect::{Aws, ConnectOptions, Role};
 pub use error::AwsError;
 pub use in_flight::{Parallelism, SERVICES};
 pub use rds::promote_read_replica;
-pub use registry::{ReadRequest, Status, conflicts, create, delete, read, status, update};
+pub use registry::{ReadRequest, Status, conflicts, create, delete, outputs, read, status, update};
 pub use retries::retries;
 pub use route53::record::{FailoverTakeover, take_over_failover};

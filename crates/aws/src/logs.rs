@@ -45,6 +45,11 @@ impl Provider for LogGroupProvider {
         confirmed(Kind::LogGroup, requests, listed, |r| read_one(aws, r)).await
     }
 
+    /// DescribeLogGroups alone: its ARNs, without its tags.
+    async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+        Ok(group(aws, request).await?.map(|group| live_group(&group, Value::Null).outputs))
+    }
+
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
         let name = NAME.str(attrs).unwrap_or_default();
@@ -130,13 +135,19 @@ async fn groups_named(aws: &Aws, names: &[String]) -> Result<HashMap<String, Log
 
 /// One log group, read directly: the prefix listing of its name, then its tags.
 async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
+    let Some(group) = group(aws, request).await? else { return Ok(None) };
+    let tags = tags_of(aws, &arn_of(&group)).await?;
+    Ok(Some(live_group(&group, tags)))
+}
+
+/// The log group by its name (the groups its name begins, paged), if it exists.
+async fn group(aws: &Aws, request: &ReadRequest) -> Result<Option<LogGroup>, AwsError> {
     let name = name_of(request);
     let mut pages = aws.logs.describe_log_groups().log_group_name_prefix(&name).into_paginator().items().send();
     while let Some(group) = pages.next().await {
         let group = group.aws("DescribeLogGroups")?;
         if group.log_group_name() == Some(name.as_str()) {
-            let tags = tags_of(aws, &arn_of(&group)).await?;
-            return Ok(Some(live_group(&group, tags)));
+            return Ok(Some(group));
         }
     }
     Ok(None)

@@ -69,6 +69,17 @@ pub(crate) trait Provider: Sync {
     /// request, in any order.
     async fn read(&self, aws: &Aws, requests: &[ReadRequest]) -> Result<Vec<(Address, Observed)>, AwsError>;
 
+    /// Its outputs (`KindDef::outputs`: an ARN, an endpoint) as AWS reports them, or `None` if it
+    /// is gone: what apply records after a create or update. A whole read by default; kinds
+    /// whose whole read costs calls their outputs do not need (a role's policy listings, a
+    /// repository's lifecycle policy, tags) read only what holds the outputs.
+    async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+        Ok(match self.read(aws, std::slice::from_ref(request)).await?.pop() {
+            Some((_, Observed::Present(live))) => Some(live.outputs),
+            _ => None,
+        })
+    }
+
     /// The tagging API's type of the kind (`ssm:parameter`) when its read takes tags from the
     /// stack's tag listing (`tagging`); `None` for kinds whose describes carry their tags.
     fn tag_listing_type(&self) -> Option<&'static str> {
@@ -262,6 +273,11 @@ fn complete(def: &KindDef, request: &ReadRequest, live: &mut LiveResource) {
         def.name,
         live.outputs.keys().collect::<Vec<_>>()
     );
+}
+
+/// The outputs of the resource `request` names, or `None` if it is gone.
+pub async fn outputs(aws: &Aws, kind: Kind, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+    provider(kind).outputs(aws, request).await
 }
 
 /// Creates a resource from resolved attributes and returns its AWS id.

@@ -46,6 +46,11 @@ impl Provider for SsmParameter {
         confirmed(Kind::SsmParameter, requests, listed, |r| read_one(aws, r)).await
     }
 
+    /// GetParameters alone: its version, without its tags.
+    async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+        Ok(parameter(aws, request).await?.map(|p| live_parameter(&p, Value::Null).outputs))
+    }
+
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
         let name = NAME.str(attrs).unwrap_or_default();
@@ -127,10 +132,15 @@ async fn parameters_named(aws: &Aws, names: &[String]) -> Result<HashMap<String,
 
 /// One parameter, read directly with its tags.
 async fn read_one(aws: &Aws, request: &ReadRequest) -> Result<Option<LiveResource>, AwsError> {
-    let Some(name) = request.id.as_deref() else { return Ok(None) };
-    let Some(p) = parameters_named(aws, &[name.to_owned()]).await?.remove(name) else { return Ok(None) };
-    let tags = tags_of(aws, name).await?;
+    let Some(p) = parameter(aws, request).await? else { return Ok(None) };
+    let tags = tags_of(aws, p.name().unwrap_or_default()).await?;
     Ok(Some(live_parameter(&p, tags)))
+}
+
+/// The parameter by its name, if it exists.
+async fn parameter(aws: &Aws, request: &ReadRequest) -> Result<Option<Parameter>, AwsError> {
+    let Some(name) = request.id.as_deref() else { return Ok(None) };
+    Ok(parameters_named(aws, &[name.to_owned()]).await?.remove(name))
 }
 
 async fn tags_of(aws: &Aws, name: &str) -> Result<Value, AwsError> {

@@ -30,6 +30,16 @@ impl Provider for Role {
         confirmed(Kind::IamRole, requests, listed, |r| read_one(aws, r)).await
     }
 
+    /// GetRole alone: its ARN, without the policy listings and documents of a whole read.
+    async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+        let name = request.id.as_deref().unwrap_or_default();
+        match aws.iam.get_role().role_name(name).send().await.aws("GetRole") {
+            Ok(out) => Ok(out.role().map(|role| Attrs::from([out::ARN.to(role.arn())]))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let attrs = new.attrs;
         let name = NAME.str(attrs).unwrap_or_default();
