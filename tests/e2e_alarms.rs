@@ -11,6 +11,7 @@
 mod support;
 
 use aws_sdk_cloudwatch::types::MetricAlarm;
+use support::proxy::{Faults, Proxy};
 use support::{Emulator, Kind, edit_file, plan_changes, workdir_with_text};
 
 const TOPIC_ONLY: &str = "\
@@ -59,7 +60,13 @@ async fn topic(sns: &aws_sdk_sns::Client) -> Option<(String, Vec<String>)> {
 
 /// The topic's life: created, changed in place, drift repaired. Returns the topic's ARN.
 async fn topic_lifecycle(emu: &Emulator, d: &std::path::Path, file: &std::path::Path) -> String {
-    emu.platformctl(d, &["apply", "stack.yaml", "--auto-approve"]).expect(0, "apply");
+    // Through a counting proxy: apply records an alarm's ARN from DescribeAlarms alone, without
+    // reading back the tags it has just written (`Provider::outputs`).
+    let counting = Proxy::start(&emu.endpoint, Faults::default()).await;
+    let env = [("AWS_ENDPOINT_URL", counting.endpoint.as_str())];
+    support::platformctl_with_env(d, &["apply", "stack.yaml", "--auto-approve"], &env).expect(0, "apply");
+    let applied = counting.service_counts();
+    assert_eq!(applied.get("monitoring ListTagsForResource"), None, "{applied:#?}");
     emu.platformctl(d, &["plan", "stack.yaml", "--detailed-exitcode"]).expect(0, "converged");
     let config = emu.sdk_config().await;
     let sns = aws_sdk_sns::Client::new(&config);

@@ -46,6 +46,12 @@ impl Provider for Alarm {
         confirmed(Kind::MetricAlarm, requests, listed.collect(), |r| read_one(aws, r)).await
     }
 
+    /// DescribeAlarms alone: its ARN, without its tags.
+    async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
+        let Some(name) = request.id.clone() else { return Ok(None) };
+        Ok(alarms_named(aws, &[name]).await?.pop().map(|alarm| outputs_of(&alarm)))
+    }
+
     async fn create(&self, aws: &Aws, new: &NewResource<'_>) -> Result<String, AwsError> {
         let tags = cloudwatch_tags(tag_pairs(new.attrs));
         put(aws, new.attrs, Some(tags)).await?;
@@ -171,5 +177,9 @@ async fn describe(aws: &Aws, alarm: MetricAlarm, listing: Option<&StackTags>) ->
         TAGS.to(tags),
         ARN.to(arn),
     ]);
-    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs: Attrs::from([out::ARN.to(arn)]) })
+    Ok(LiveResource { id: name.to_owned(), attrs, ready: true, outputs: outputs_of(&alarm) })
+}
+
+fn outputs_of(alarm: &MetricAlarm) -> Attrs {
+    Attrs::from([out::ARN.to(alarm.alarm_arn().unwrap_or_default())])
 }
