@@ -233,4 +233,21 @@ mod tests {
         assert_eq!(Kind::DbInstance.default_wait_timeout(), Duration::from_secs(90 * 60));
         assert_eq!(Kind::Vpc.default_wait_timeout(), Duration::from_secs(20 * 60));
     }
+
+    /// An ARN once recorded is taken from the state by the steps that refer to it; an endpoint,
+    /// or an ARN not recorded yet, is read again.
+    #[test]
+    fn only_recorded_outputs_aws_never_changes_are_settled() {
+        use crate::resource::{Attrs, Value};
+        let recorded = Attrs::from([
+            ("arn".to_owned(), Value::str("arn:aws:rds:eu-west-1:1:cluster:db")),
+            ("endpoint".to_owned(), Value::str("db.cluster-x.eu-west-1.rds.amazonaws.com")),
+        ]);
+        let cluster = Kind::DbCluster.def();
+        assert!(cluster.output_is_settled("arn", &recorded));
+        assert!(!cluster.output_is_settled("endpoint", &recorded), "an Aurora endpoint moves");
+        assert!(!cluster.output_is_settled("arn", &Attrs::new()), "not recorded yet");
+        assert!(!cluster.output_is_settled("reader_endpoint", &recorded));
+        assert!(!Kind::Vpc.def().output_is_settled("arn", &recorded), "an output the kind does not declare");
+    }
 }
