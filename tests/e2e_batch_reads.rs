@@ -1,7 +1,8 @@
 //! End to end, on both emulators: issue 20's grown platform at its smallest size (one EKS
 //! cluster of five node groups, 20 service account roles, 4 databases with replicas publishing
 //! to SSM, 2 Redis groups, 20 repositories, 20 log groups, 16 secrets) applied and then planned,
-//! each through a counting proxy (the apply reads back its tags without tagging listings). The no-change plan reads the batched kinds with listings, not per
+//! each through a counting proxy. The apply records what it made with the one call that holds
+//! its outputs, once. The no-change plan reads the batched kinds with listings, not per
 //! resource: IAM's account listing instead of GetRole and the policy listings, ListSecrets
 //! instead of DescribeSecret, DescribeLogGroups fifty names a call, tags from the tagging API
 //! where the emulator lists that service (Redis groups among them) — and never more calls to one service in flight than
@@ -43,9 +44,9 @@ async fn batched_plan_and_drift(kind: Kind) {
     let emu = Emulator::start(kind);
     let (dir, _) = workdir_with_text(&stack_for(kind));
     let d = dir.path();
-    // The apply through a counting proxy: it reads back what it creates with each resource's
-    // own tag call (the tagging listing lags behind the change just made), so its only listing
-    // is the check that AWS holds nothing of the stack before a first apply (existing.rs).
+    // The apply through a counting proxy: it never takes tags from a tagging listing (which lags
+    // behind the change just made), so its only listing is the check that AWS holds nothing of
+    // the stack before a first apply (existing.rs).
     let counting = Proxy::start(&emu.endpoint, Faults::default()).await;
     let env = [("AWS_ENDPOINT_URL", counting.endpoint.as_str())];
     support::platformctl_with_env(d, &["apply", "stack.yaml", "--auto-approve"], &env).expect(0, "apply");

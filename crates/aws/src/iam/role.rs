@@ -34,7 +34,7 @@ impl Provider for Role {
     async fn outputs(&self, aws: &Aws, request: &ReadRequest) -> Result<Option<Attrs>, AwsError> {
         let name = request.id.as_deref().unwrap_or_default();
         match aws.iam.get_role().role_name(name).send().await.aws("GetRole") {
-            Ok(out) => Ok(out.role().map(|role| Attrs::from([out::ARN.to(role.arn())]))),
+            Ok(out) => Ok(out.role().map(|role| outputs_of(Some(role.arn())))),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
@@ -196,8 +196,11 @@ fn live_role<'a>(
         INLINE_POLICIES.to(Value::Map(inline)),
         TAGS.to(tags_from_pairs(tags)),
     ]);
-    let outputs = Attrs::from([out::ARN.to(arn.unwrap_or_default())]);
-    LiveResource { id: name.to_owned(), attrs, ready: true, outputs }
+    LiveResource { id: name.to_owned(), attrs, ready: true, outputs: outputs_of(arn) }
+}
+
+fn outputs_of(arn: Option<&str>) -> Attrs {
+    Attrs::from([out::ARN.to(arn.unwrap_or_default())])
 }
 
 async fn describe(aws: &Aws, name: &str) -> Result<LiveResource, AwsError> {

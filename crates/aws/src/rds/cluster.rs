@@ -164,7 +164,7 @@ pub(super) fn live(c: &DbCluster, request: &ReadRequest) -> LiveResource {
         out::ARN.to(opt_str(c.db_cluster_arn())),
     ]);
     if let Some(arn) = c.master_user_secret().and_then(|s| s.secret_arn()) {
-        outputs.insert(out::MASTER_SECRET_ARN.name.to_owned(), arn.into());
+        outputs.extend([out::MASTER_SECRET_ARN.to(arn)]);
     }
     let ready = matches!(lifecycle(c.status().unwrap_or_default()), Status::Ready);
     LiveResource { id: id.to_owned(), attrs, ready, outputs }

@@ -455,7 +455,7 @@ pub(super) fn live(kind: Kind, db: &DbInstance, request: &ReadRequest) -> LiveRe
     if kind == Kind::DbInstance
         && let Some(arn) = db.master_user_secret().and_then(|s| s.secret_arn())
     {
-        outputs.insert(out::MASTER_SECRET_ARN.name.to_owned(), arn.into());
+        outputs.extend([out::MASTER_SECRET_ARN.to(arn)]);
     }
     let ready = matches!(lifecycle(db.db_instance_status().unwrap_or_default()), Status::Ready);
     LiveResource { id: id.to_owned(), attrs, ready, outputs }
